@@ -1,0 +1,18 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Worker tests run inside workerd with real SQLite-backed Durable Objects, alarms and R2.
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "../../wrangler.toml" },
+      miniflare: {
+        bindings: { SESSION_IDLE_TIMEOUT_SECONDS: "600", CLOSE_GRACE_SECONDS: "30" },
+      },
+    }),
+  ],
+  test: {
+    name: "worker",
+    include: ["**/*.test.ts"],
+  },
+});

@@ -1,0 +1,21 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { ApiError } from "./errors.ts";
+import { requireTenant } from "./middleware/auth.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.route("/", healthRoutes);
+  app.use("/v1/*", requireTenant);
+  app.route("/v1/sessions", sessionRoutes);
+
+  app.notFound((c) => c.json({ error: "not_found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return error.toResponse();
+    console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, error);
+    return c.json({ error: "internal_error", detail: "the Worker failed to handle this request; it is safe to retry" }, 500);
+  });
+  return app;
+}

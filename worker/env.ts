@@ -1,0 +1,18 @@
+import type { SessionDO } from "./session/session-do.ts";
+
+/** Bindings and variables of the ingestion Worker (wrangler.toml). All variables are strings. */
+export interface Env {
+  SESSIONS: DurableObjectNamespace<SessionDO>;
+  RECORDINGS: R2Bucket;
+  /** Comma-separated SHA-256 hex hashes of accepted API keys; empty accepts any key. */
+  API_KEY_HASHES?: string;
+  SESSION_IDLE_TIMEOUT_SECONDS?: string;
+  CLOSE_GRACE_SECONDS?: string;
+  /** Durable Object jurisdiction for new sessions, e.g. "eu" or "fedramp"; empty for none. */
+  DO_JURISDICTION?: string;
+  /** Durable Object location hint, e.g. "weur", "enam"; empty for none. */
+  DO_LOCATION_HINT?: string;
+  CEKURA_HOST?: string;
+  CEKURA_SIMULATION_PATH?: string;
+  CEKURA_OTEL_ENDPOINT?: string;
+}

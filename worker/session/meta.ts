@@ -1,0 +1,48 @@
+import type { ConsentState, DeferUpload, ForwardStatus, Mode, SessionState } from "../../sdk/protocol.ts";
+
+/** Everything the DO knows about its session besides the fragments themselves. One row, JSON. */
+export interface SessionMeta {
+  sessionId: string;
+  tenant: string;
+  agentId: number;
+  mode: Mode;
+  deferUpload: DeferUpload;
+  state: SessionState;
+  consent: ConsentState;
+  consentGrantedAt?: number;
+  /** When the Worker first heard of the session (epoch ms). */
+  createdAt: number;
+  /** Call start as the SDK stamped it (epoch ms), when it said. */
+  callStartedAt?: number;
+  lastActivityAt: number;
+  /** Every seq 0..ackedThrough has arrived. */
+  ackedThrough: number;
+  maxSeq: number;
+  fragmentCount: number;
+  eventCount: number;
+  close?: { requestedAt: number; lastSeq: number; lastAudioSeq: number; reason: string; deadline: number };
+  finalizedAt?: number;
+  endedReason?: string;
+  recordKey?: string;
+  forward: { status: ForwardStatus; attempts: number; nextAttemptAt?: number; lastError?: string; deliveredAt?: number };
+}
+
+const META_SQL = `CREATE TABLE IF NOT EXISTS session_meta (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`;
+
+export class MetaStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(META_SQL);
+  }
+
+  load(): SessionMeta | undefined {
+    const row = this.sql.exec<{ json: string }>("SELECT json FROM session_meta WHERE id = 1").toArray()[0];
+    return row ? (JSON.parse(row.json) as SessionMeta) : undefined;
+  }
+
+  save(meta: SessionMeta): void {
+    this.sql.exec(
+      "INSERT INTO session_meta (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+      JSON.stringify(meta),
+    );
+  }
+}

@@ -1,0 +1,235 @@
+import { DurableObject } from "cloudflare:workers";
+import type { CloseRequest, Fragment, FragmentAck } from "../../sdk/protocol.ts";
+import { readConfig, type WorkerConfig } from "../config.ts";
+import type { Env } from "../env.ts";
+import { fail, ok, type Outcome } from "../errors.ts";
+import { recordKey, writeRecordOnce } from "../storage/records.ts";
+import { FragmentStore } from "./fragments.ts";
+import { MetaStore, type SessionMeta } from "./meta.ts";
+import { buildRecord } from "./record.ts";
+import { toStatus, type SessionStatus } from "./status.ts";
+
+/** Who is asking: set by the Worker from the authenticated request. */
+export interface Caller {
+  tenant: string;
+  sessionId: string;
+}
+
+/** How a session is first seen: by a fragment, or by a close with nothing before it. */
+interface SessionIntro {
+  agentId: number;
+  mode: SessionMeta["mode"];
+  deferUpload?: SessionMeta["deferUpload"];
+  callStartedAt?: string;
+}
+
+/**
+ * One call's state: fragments by seq, the state machine open -> closing -> finalized,
+ * the idle alarm, and the immutable record. SQLite-backed; in-memory fields are caches
+ * rebuilt from storage after an eviction.
+ */
+export class SessionDO extends DurableObject<Env> {
+  readonly #config: WorkerConfig;
+  readonly #metaStore: MetaStore;
+  readonly #fragments: FragmentStore;
+  #meta: SessionMeta | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = readConfig(env);
+    this.#metaStore = new MetaStore(ctx.storage.sql);
+    this.#fragments = new FragmentStore(ctx.storage.sql);
+    this.#meta = this.#metaStore.load();
+  }
+
+  async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
+    const now = Date.now();
+    const meta = this.#ensureSession(caller, fragment, now);
+    const refused = this.#refuseWrites(meta) ?? this.#refuseMismatch(meta, fragment);
+    if (refused) return refused;
+
+    const existing = this.#fragments.hashOf(fragment.seq);
+    if (existing !== undefined) {
+      if (existing !== bodyHash) {
+        return fail(409, "fragment_conflict", `seq ${fragment.seq} was already received with a different body; a repeated seq must repeat the same events`);
+      }
+      return ok(this.#ack(meta));
+    }
+    if (meta.state === "closing" && meta.close && fragment.seq > meta.close.lastSeq) {
+      return fail(409, "session_closing", `the session was closed at lastSeq ${meta.close.lastSeq}; seq ${fragment.seq} comes after it`);
+    }
+
+    this.#fragments.insert(fragment.seq, bodyHash, fragment.events, now);
+    meta.fragmentCount++;
+    meta.eventCount += fragment.events.length;
+    meta.maxSeq = Math.max(meta.maxSeq, fragment.seq);
+    meta.ackedThrough = this.#fragments.advance(meta.ackedThrough);
+    meta.lastActivityAt = now;
+    this.#save(meta);
+
+    if (meta.state === "closing") await this.#finalizeIfComplete(meta, now);
+    await this.#scheduleAlarm();
+    return ok(this.#ack(meta));
+  }
+
+  async close(caller: Caller, request: CloseRequest): Promise<Outcome<SessionStatus>> {
+    const now = Date.now();
+    let meta = this.#meta;
+    if (!meta) {
+      if (request.agentId === undefined || request.mode === undefined) {
+        return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+      }
+      meta = this.#ensureSession(caller, { agentId: request.agentId, mode: request.mode, deferUpload: request.deferUpload }, now);
+    }
+    if (meta.state === "closing" || meta.state === "finalized") return ok(this.#status(meta));
+    const refused = this.#refuseWrites(meta);
+    if (refused) return refused;
+
+    meta.state = "closing";
+    meta.close = {
+      requestedAt: now,
+      lastSeq: request.lastSeq,
+      lastAudioSeq: request.lastAudioSeq ?? -1,
+      reason: request.reason,
+      deadline: now + this.#config.closeGraceMs,
+    };
+    meta.lastActivityAt = now;
+    this.#save(meta);
+    await this.#finalizeIfComplete(meta, now);
+    await this.#scheduleAlarm();
+    return ok(this.#status(meta));
+  }
+
+  async status(caller: Caller): Promise<Outcome<SessionStatus>> {
+    const meta = this.#meta;
+    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    return ok(this.#status(meta));
+  }
+
+  override async alarm(): Promise<void> {
+    const meta = this.#meta;
+    if (!meta) return;
+    const now = Date.now();
+    if (meta.state === "open" && now >= meta.lastActivityAt + this.#config.idleTimeoutMs) {
+      meta.state = "closing";
+      meta.close = { requestedAt: meta.lastActivityAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason: "idle-timeout", deadline: now };
+      this.#save(meta);
+    }
+    if (meta.state === "closing" && meta.close) {
+      if (now >= meta.close.deadline) await this.#finalize(meta, now);
+      else await this.#finalizeIfComplete(meta, now);
+    }
+    await this.#scheduleAlarm();
+  }
+
+  #ensureSession(caller: Caller, intro: SessionIntro, now: number): SessionMeta {
+    if (this.#meta) return this.#meta;
+    const deferUpload = intro.mode === "observe" ? (intro.deferUpload ?? false) : false;
+    const meta: SessionMeta = {
+      sessionId: caller.sessionId,
+      tenant: caller.tenant,
+      agentId: intro.agentId,
+      mode: intro.mode,
+      deferUpload,
+      state: "open",
+      consent: deferUpload === false ? "granted" : "deferred",
+      createdAt: now,
+      callStartedAt: intro.callStartedAt ? Date.parse(intro.callStartedAt) : undefined,
+      lastActivityAt: now,
+      ackedThrough: -1,
+      maxSeq: -1,
+      fragmentCount: 0,
+      eventCount: 0,
+      forward: { status: "none", attempts: 0 },
+    };
+    this.#save(meta);
+    return meta;
+  }
+
+  #refuseWrites(meta: SessionMeta): Outcome<never> | undefined {
+    switch (meta.state) {
+      case "finalized":
+        return fail(409, "session_finalized", `session "${meta.sessionId}" was finalized at ${new Date(meta.finalizedAt ?? 0).toISOString()}; its record is immutable and accepts no more writes`);
+      case "aborted":
+        return fail(409, "session_aborted", `session "${meta.sessionId}" was aborted; everything captured was deleted and it accepts nothing more`);
+      case "discarded":
+        return fail(409, "session_discarded", `session "${meta.sessionId}" was closed without consent and discarded; it accepts nothing more`);
+      default:
+        return undefined;
+    }
+  }
+
+  #refuseMismatch(meta: SessionMeta, fragment: Fragment): Outcome<never> | undefined {
+    if (fragment.mode !== meta.mode) {
+      return fail(409, "session_conflict", `session "${meta.sessionId}" is a ${meta.mode} session; a fragment cannot switch it to ${fragment.mode}`);
+    }
+    if (fragment.agentId !== meta.agentId) {
+      return fail(409, "session_conflict", `session "${meta.sessionId}" belongs to agent ${meta.agentId}, not ${fragment.agentId}`);
+    }
+    return undefined;
+  }
+
+  #missing(meta: SessionMeta): number[] {
+    const upTo = meta.close ? Math.max(meta.close.lastSeq, meta.maxSeq) : meta.maxSeq;
+    return this.#fragments.missing(meta.ackedThrough, upTo);
+  }
+
+  #ack(meta: SessionMeta): FragmentAck {
+    return { ackedThrough: meta.ackedThrough, missing: this.#missing(meta), state: meta.state };
+  }
+
+  #status(meta: SessionMeta): SessionStatus {
+    return toStatus(meta, meta.state === "open" || meta.state === "closing" ? this.#missing(meta) : []);
+  }
+
+  async #finalizeIfComplete(meta: SessionMeta, now: number): Promise<void> {
+    if (meta.state === "closing" && meta.close && meta.ackedThrough >= meta.close.lastSeq) await this.#finalize(meta, now);
+  }
+
+  async #finalize(meta: SessionMeta, now: number): Promise<void> {
+    if (meta.state !== "closing" || !meta.close) return;
+    const key = recordKey(meta.tenant, meta.sessionId);
+    const record = buildRecord({
+      meta,
+      fragments: this.#fragments.all(),
+      finalizedAt: now,
+      endedReason: meta.close.reason,
+      lastSeq: Math.max(meta.close.lastSeq, meta.maxSeq),
+      missing: this.#missing(meta),
+    });
+    await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record));
+    meta.state = "finalized";
+    meta.finalizedAt = now;
+    meta.endedReason = meta.close.reason;
+    meta.recordKey = key;
+    meta.forward = { status: this.#config.cekuraHost ? "pending" : "skipped", attempts: 0 };
+    this.#save(meta);
+    // The record holds every event now; the rows were only needed to build it.
+    this.#fragments.deleteAll();
+  }
+
+  async #scheduleAlarm(): Promise<void> {
+    const meta = this.#meta;
+    if (!meta) return;
+    let at: number | undefined;
+    if (meta.state === "open") at = meta.lastActivityAt + this.#config.idleTimeoutMs;
+    else if (meta.state === "closing" && meta.close) at = meta.close.deadline;
+    if (at === undefined) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+  }
+
+  #save(meta: SessionMeta): void {
+    this.#meta = meta;
+    this.#metaStore.save(meta);
+  }
+
+  /** The record's key once finalized (for the record route). */
+  async recordLocation(caller: Caller): Promise<Outcome<{ key: string }>> {
+    const meta = this.#meta;
+    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    if (meta.state !== "finalized" || !meta.recordKey) {
+      return fail(409, "record_not_ready", `session "${meta.sessionId}" is ${meta.state}; its record exists once it is finalized`);
+    }
+    return ok({ key: meta.recordKey });
+  }
+}
