@@ -33,3 +33,8 @@ export const sendFragment = (id: string, f: unknown, key: string = KEY) => call(
 export const closeSession = (id: string, body: unknown, key: string = KEY) => call("POST", `/v1/sessions/${id}/close`, body, key);
 export const getStatus = (id: string, key: string = KEY) => call("GET", `/v1/sessions/${id}`, undefined, key);
 export const getRecord = (id: string, key: string = KEY) => call("GET", `/v1/sessions/${id}/record`, undefined, key);
+
+export async function tenantOf(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
