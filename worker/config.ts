@@ -26,6 +26,16 @@ function seconds(value: string | undefined, fallback: number, name: string): num
 
 const blank = (v: string | undefined): string | undefined => (v && v.trim() !== "" ? v.trim() : undefined);
 
+const JURISDICTIONS = ["eu", "fedramp", "fedramp-high"] as const;
+const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
+  const v = blank(value);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new Error(`${name} must be one of ${allowed.join(", ")} (or empty), got "${v}"`);
+  return v as T;
+}
+
 /** Parses the Worker's variables once per isolate; a bad value fails loudly, not silently. */
 export function readConfig(env: Env): WorkerConfig {
   return {
@@ -37,8 +47,8 @@ export function readConfig(env: Env): WorkerConfig {
     ),
     idleTimeoutMs: seconds(env.SESSION_IDLE_TIMEOUT_SECONDS, DEFAULTS.idleTimeoutSeconds, "SESSION_IDLE_TIMEOUT_SECONDS"),
     closeGraceMs: seconds(env.CLOSE_GRACE_SECONDS, DEFAULTS.closeGraceSeconds, "CLOSE_GRACE_SECONDS"),
-    jurisdiction: blank(env.DO_JURISDICTION) as DurableObjectJurisdiction | undefined,
-    locationHint: blank(env.DO_LOCATION_HINT) as DurableObjectLocationHint | undefined,
+    jurisdiction: oneOf(env.DO_JURISDICTION, JURISDICTIONS, "DO_JURISDICTION"),
+    locationHint: oneOf(env.DO_LOCATION_HINT, LOCATION_HINTS, "DO_LOCATION_HINT"),
     cekuraHost: blank(env.CEKURA_HOST)?.replace(/\/+$/, ""),
     simulationPath: blank(env.CEKURA_SIMULATION_PATH) ?? DEFAULTS.simulationPath,
     otelEndpoint: blank(env.CEKURA_OTEL_ENDPOINT),
