@@ -1,0 +1,27 @@
+/** The SDK's public surface (package entry `./sdk`). */
+export { CekuraTracer } from "./tracer.ts";
+export type { CekuraTracerOptions, CekuraSession, ObserveOptions, TrackOptions } from "./tracer.ts";
+export { Session } from "./session.ts";
+export type {
+  AudioChannel,
+  CloseOptions,
+  SessionStatus,
+  ToolCallInput,
+  ToolResultInput,
+  TranscriptInput,
+  Turn,
+} from "./session.ts";
+export type { SessionLogger } from "./logger.ts";
+export { createTransport } from "./transport.ts";
+export type { FetchLike, SendOptions, SendResult, Transport, TransportOptions } from "./transport.ts";
+export type { RetryOptions } from "./retry.ts";
+export {
+  ApiError,
+  ConfigError,
+  ConnectionError,
+  QueueOverflowError,
+  SdkError,
+  SessionClosedError,
+  TimeoutError,
+  ValidationError,
+} from "./errors.ts";

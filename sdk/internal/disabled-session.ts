@@ -1,0 +1,62 @@
+/** The session of a disabled tracer: every call is a cheap no-op (no validation, no queue, no timers). */
+import type { LogLevel, Mode } from "../protocol.ts";
+import type { SessionLogger } from "../logger.ts";
+import type { SessionStatus, Turn } from "../session.ts";
+
+const noop = () => undefined;
+const NOOP_LOGGER: SessionLogger = { debug: noop, info: noop, warn: noop, error: noop };
+const NOOP_TURN: Turn = { stt: noop, llm: noop, tts: noop, end: noop };
+
+export class DisabledSession {
+  readonly logger = NOOP_LOGGER;
+  readonly #metadata: Record<string, unknown> = {};
+
+  constructor(
+    readonly id: string,
+    readonly mode: Mode,
+  ) {}
+
+  transcript(_input: unknown): void {}
+  toolCall(_input: unknown): void {}
+  toolResult(_input: unknown): void {}
+  log(_level: LogLevel, _message: string, _attributes?: Record<string, unknown>): void {}
+  audio(_channel: unknown, _pcm: unknown, _sampleRate: unknown): void {}
+  startTurn(): Turn {
+    return NOOP_TURN;
+  }
+  setCustomMetadata(patch: Record<string, unknown>): void {
+    if (typeof patch === "object" && patch !== null) Object.assign(this.#metadata, patch);
+  }
+  getCustomMetadata(): Record<string, unknown> {
+    return { ...this.#metadata };
+  }
+  async flush(): Promise<void> {}
+  /** Resolves with a synthetic status: nothing was sent. */
+  async close(_options?: { reason?: string }): Promise<SessionStatus> {
+    return disabledStatus(this.id, this.mode);
+  }
+  async startAudioUpload(): Promise<SessionStatus> {
+    return disabledStatus(this.id, this.mode);
+  }
+  async abort(): Promise<SessionStatus | undefined> {
+    return undefined;
+  }
+  async abortRecording(): Promise<SessionStatus> {
+    return disabledStatus(this.id, this.mode);
+  }
+}
+
+function disabledStatus(id: string, mode: Mode): SessionStatus {
+  return {
+    sessionId: id,
+    agentId: 0,
+    mode,
+    state: "discarded",
+    consent: "granted",
+    finalizedAt: null,
+    endedReason: "tracer-disabled",
+    counts: { fragments: 0, events: 0, ackedThrough: -1, missing: [] },
+    forward: { status: "skipped", attempts: 0, lastError: null },
+    disabled: true,
+  };
+}

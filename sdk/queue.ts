@@ -1,0 +1,330 @@
+/**
+ * The background flusher of one session: a bounded in-memory queue of events, cut into fragments
+ * (seq 0, 1, 2, ...) by count, bytes and time, each delivered with the transport's retry rules.
+ * A fragment's body is fixed when it is built, so every retry repeats it byte for byte
+ * (the Worker's idempotent seq makes repeats harmless).
+ */
+import { ApiError, QueueOverflowError, SdkError } from "./errors.ts";
+import { gzip } from "./internal/gzip.ts";
+import { sleep } from "./internal/sleep.ts";
+import { textEncoder } from "./internal/validate.ts";
+import { LIMITS, type DeferUpload, type Mode, type SessionEvent } from "./protocol.ts";
+import type { Transport } from "./transport.ts";
+
+export interface QueueOptions {
+  /** Events per fragment (default 200, at most LIMITS.eventsPerFragment). */
+  maxBatchEvents: number;
+  /** Approximate bytes of events per fragment (default 256 KiB). */
+  maxBatchBytes: number;
+  /** How long an event may wait before its fragment is sent (default 1000 ms). */
+  flushIntervalMs: number;
+  /** Bound on queued, unacknowledged bytes (default 8 MiB); logs are evicted first on overflow. */
+  maxQueueBytes: number;
+  /** gzip fragments when it makes them at least 10% smaller (default true). */
+  compression: boolean;
+  /** Fragments in flight at once (default 2). */
+  maxConcurrentRequests: number;
+  /** Pause after the transport gave up on a fragment before trying it again (default 2000 ms). */
+  redeliveryPauseMs: number;
+}
+
+export const DEFAULT_QUEUE: QueueOptions = {
+  maxBatchEvents: 200,
+  maxBatchBytes: 256 * 1024,
+  flushIntervalMs: 1000,
+  maxQueueBytes: 8 * 1024 * 1024,
+  compression: true,
+  maxConcurrentRequests: 2,
+  redeliveryPauseMs: 2000,
+};
+
+/** Fields every fragment of a session carries besides seq/sentAt/events. */
+export interface FragmentHeader {
+  agentId: number;
+  mode: Mode;
+  deferUpload?: DeferUpload;
+  callStartedAt?: string;
+}
+
+interface Pending {
+  event: SessionEvent;
+  bytes: number;
+}
+
+interface Built {
+  seq: number;
+  raw: Uint8Array;
+  body?: { bytes: Uint8Array; gzip: boolean };
+  started: boolean;
+  settled: Promise<void>;
+  settle: () => void;
+}
+
+const COMPRESS_MIN_BYTES = 1024;
+
+export class EventQueue {
+  #pending: Pending[] = [];
+  #pendingBytes = 0;
+  #unsent: Built[] = [];
+  #unsentBytes = 0;
+  #nextSeq = 0;
+  #inFlight = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #soon = false;
+  #dropped = false;
+  #stop = new AbortController();
+  #overflow: { logs: number; other: number } | undefined;
+  #attempted = false;
+
+  constructor(
+    readonly options: QueueOptions,
+    readonly header: FragmentHeader,
+    readonly path: string,
+    readonly transport: Transport,
+    readonly report: (error: SdkError) => void,
+  ) {}
+
+  /** Seq of the last fragment built; -1 before the first. */
+  get lastSeq(): number {
+    return this.#nextSeq - 1;
+  }
+
+  /** Whether any fragment has been handed to fetch (so the Worker may know the session). */
+  get attempted(): boolean {
+    return this.#attempted;
+  }
+
+  /** Bytes held: events not yet in a fragment plus fragments not yet acknowledged. */
+  get queuedBytes(): number {
+    return this.#pendingBytes + this.#unsentBytes;
+  }
+
+  get pendingEvents(): number {
+    return this.#pending.length;
+  }
+
+  /** Synchronous, O(1) in the common case: append and make sure a flush is scheduled. */
+  push(event: SessionEvent, bytes: number): void {
+    if (this.#dropped) return;
+    if (this.queuedBytes + bytes > this.options.maxQueueBytes && !this.#makeRoom(event, bytes)) return;
+    this.#pending.push({ event, bytes });
+    this.#pendingBytes += bytes;
+    if (this.#pending.length >= this.options.maxBatchEvents || this.#pendingBytes >= this.options.maxBatchBytes) {
+      this.#schedule(0);
+    } else if (this.#timer === undefined) {
+      this.#schedule(this.options.flushIntervalMs);
+    }
+  }
+
+  /** Resolves once every event pushed so far is acknowledged by the Worker, or reported as dropped. */
+  async flush(): Promise<void> {
+    this.#buildAll();
+    const waiting = this.#unsent.map((f) => f.settled);
+    this.#pump();
+    await Promise.all(waiting);
+  }
+
+  /** Builds an empty fragment (so the Worker learns the session before a consent call). */
+  forceEmptyFragment(): void {
+    if (this.#dropped) return;
+    this.#buildFragment([]);
+    this.#pump();
+  }
+
+  /** Drops everything queued and stops retries (abort()). */
+  drop(): void {
+    this.#dropped = true;
+    this.#clearTimer();
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#stop.abort();
+    for (const f of this.#unsent) f.settle();
+    this.#unsent = [];
+    this.#unsentBytes = 0;
+  }
+
+  /** Stops the timer (after close); queued fragments still finish. */
+  dispose(): void {
+    this.#clearTimer();
+  }
+
+  #makeRoom(event: SessionEvent, bytes: number): boolean {
+    const counts = (this.#overflow ??= { logs: 0, other: 0 });
+    let fits = false;
+    if (event.kind !== "log") {
+      // Evict queued logs, oldest first, until the new event fits.
+      const kept: Pending[] = [];
+      let freed = 0;
+      const need = this.queuedBytes + bytes - this.options.maxQueueBytes;
+      for (const p of this.#pending) {
+        if (freed < need && p.event.kind === "log") {
+          freed += p.bytes;
+          counts.logs++;
+        } else kept.push(p);
+      }
+      this.#pending = kept;
+      this.#pendingBytes -= freed;
+      fits = this.queuedBytes + bytes <= this.options.maxQueueBytes;
+    }
+    if (!fits) {
+      if (event.kind === "log") counts.logs++;
+      else counts.other++;
+    }
+    // Report once per overflow episode; the counts keep growing until the queue drains.
+    if (counts.logs + counts.other > 0 && !this.#overflowReported) {
+      this.#overflowReported = true;
+      queueMicrotask(() => this.#reportOverflow());
+    }
+    return fits;
+  }
+
+  #overflowReported = false;
+
+  #reportOverflow(): void {
+    const counts = this.#overflow ?? { logs: 0, other: 0 };
+    this.report(
+      new QueueOverflowError(
+        `the SDK queue is full (maxQueueBytes ${this.options.maxQueueBytes}): dropped ${counts.logs} log event(s) and ${counts.other} other event(s); logs are evicted first`,
+        { ...counts },
+      ),
+    );
+  }
+
+  #schedule(ms: number): void {
+    if (ms === 0) {
+      if (this.#soon) return;
+      this.#soon = true;
+      this.#clearTimer();
+    } else if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#soon = false;
+      this.#buildAll();
+      this.#pump();
+    }, ms);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#soon = false;
+  }
+
+  /** Cuts every pending event into fragments (seq assigned here, body fixed here). */
+  #buildAll(): void {
+    this.#clearTimer();
+    const maxEvents = Math.min(this.options.maxBatchEvents, LIMITS.eventsPerFragment);
+    while (this.#pending.length > 0) {
+      let count = 0;
+      let bytes = 0;
+      while (count < this.#pending.length && count < maxEvents) {
+        const b = this.#pending[count]!.bytes;
+        if (count > 0 && bytes + b > this.options.maxBatchBytes) break;
+        bytes += b;
+        count++;
+      }
+      this.#buildFragment(this.#pending.splice(0, count));
+      this.#pendingBytes -= bytes;
+    }
+    if (this.#pendingBytes < 0 || this.#pending.length === 0) this.#pendingBytes = 0;
+  }
+
+  #buildFragment(items: Pending[]): void {
+    const raw = this.#encode(this.#nextSeq, items);
+    if (raw.byteLength > LIMITS.fragmentBodyBytes && items.length > 1) {
+      // Too big as one body (multi-byte text): halve it, like a 413 would make us do.
+      const half = Math.ceil(items.length / 2);
+      this.#buildFragment(items.slice(0, half));
+      this.#buildFragment(items.slice(half));
+      return;
+    }
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => (settle = r));
+    const fragment: Built = { seq: this.#nextSeq++, raw, started: false, settled, settle };
+    this.#unsent.push(fragment);
+    this.#unsentBytes += raw.byteLength;
+  }
+
+  #encode(seq: number, items: Pending[]): Uint8Array {
+    const { agentId, mode, deferUpload, callStartedAt } = this.header;
+    const body = {
+      agentId,
+      mode,
+      seq,
+      sentAt: new Date().toISOString(),
+      ...(deferUpload !== undefined ? { deferUpload } : {}),
+      ...(callStartedAt !== undefined ? { callStartedAt } : {}),
+      events: items.map((p) => p.event),
+    };
+    return textEncoder.encode(JSON.stringify(body));
+  }
+
+  /** Starts deliveries up to the concurrency limit, lowest seq first. */
+  #pump(): void {
+    for (const fragment of this.#unsent) {
+      if (this.#inFlight >= this.options.maxConcurrentRequests) return;
+      if (fragment.started) continue;
+      fragment.started = true;
+      this.#inFlight++;
+      void this.#deliver(fragment).finally(() => {
+        this.#inFlight--;
+        this.#remove(fragment);
+        fragment.settle();
+        this.#pump();
+      });
+    }
+  }
+
+  #remove(fragment: Built): void {
+    const i = this.#unsent.indexOf(fragment);
+    if (i >= 0) {
+      this.#unsent.splice(i, 1);
+      this.#unsentBytes -= fragment.raw.byteLength;
+    }
+    if (this.#overflow && this.queuedBytes <= this.options.maxQueueBytes / 2) {
+      this.#overflow = undefined;
+      this.#overflowReported = false;
+    }
+  }
+
+  async #deliver(fragment: Built): Promise<void> {
+    fragment.body ??= await this.#body(fragment.raw);
+    const { bytes, gzip: zipped } = fragment.body;
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (zipped) headers["content-encoding"] = "gzip";
+    for (;;) {
+      if (this.#dropped) return;
+      this.#attempted = true;
+      try {
+        await this.transport.send({
+          method: "POST",
+          path: this.path,
+          body: bytes,
+          headers,
+          idempotencyKey: `${this.path}#${fragment.seq}`,
+          signal: this.#stop.signal,
+        });
+        return;
+      } catch (error) {
+        if (this.#dropped) return;
+        const sdkError = error instanceof SdkError ? error : new SdkError("unexpected", String(error), { cause: error });
+        this.report(sdkError);
+        // A 4xx is final (the Worker said what was wrong); anything else is tried again later.
+        if (sdkError instanceof ApiError && sdkError.status < 500 && sdkError.status !== 408 && sdkError.status !== 429) return;
+        await sleep(this.options.redeliveryPauseMs, this.#stop.signal);
+      }
+    }
+  }
+
+  async #body(raw: Uint8Array): Promise<{ bytes: Uint8Array; gzip: boolean }> {
+    if (this.options.compression && raw.byteLength >= COMPRESS_MIN_BYTES) {
+      try {
+        const zipped = await gzip(raw);
+        if (zipped && zipped.byteLength < raw.byteLength * 0.9) return { bytes: zipped, gzip: true };
+      } catch {
+        // fall back to the plain body
+      }
+    }
+    return { bytes: raw, gzip: false };
+  }
+}

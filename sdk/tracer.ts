@@ -1,0 +1,234 @@
+/**
+ * `new CekuraTracer({...})`: validated once at construction; `observe()` / `track()` start sessions.
+ */
+import { ConfigError, SdkError } from "./errors.ts";
+import { DisabledSession } from "./internal/disabled-session.ts";
+import { envFlag, readEnv, type EnvSource } from "./internal/env.ts";
+import { deferUploadSchema, sessionIdSchema, describeZodError, LIMITS, type DeferUpload, type Mode } from "./protocol.ts";
+import { DEFAULT_QUEUE, type QueueOptions } from "./queue.ts";
+import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
+import { Session, type SessionConfig } from "./session.ts";
+import { createTransport, normaliseIngestUrl, type FetchLike, type Transport } from "./transport.ts";
+
+export interface CekuraTracerOptions extends Partial<QueueOptions> {
+  /** Cekura API key (or env CEKURA_API_KEY). Sent only as `Authorization: Bearer`. */
+  apiKey?: string;
+  /** Cekura agent id, a positive integer (or env CEKURA_AGENT_ID). */
+  agentId?: number;
+  /** The ingestion Worker's base URL (or env CEKURA_INGEST_URL). */
+  ingestUrl?: string;
+  /** false (or env CEKURA_TRACER_ENABLED=false): every call is a cheap no-op. Default true. */
+  enabled?: boolean;
+  /** Record INFO and above from `session.logger` (default true). */
+  captureLogs?: boolean;
+  /** Record console.* while exactly one session is active in the process (default false). */
+  captureConsole?: boolean;
+  /** Per-session OTel spans (sdk/otel/); default true. */
+  enableOtelTraces?: boolean;
+  /** Where CEKURA_* settings are read (a Worker's `env`); default Deno.env / process.env. */
+  env?: EnvSource;
+  fetch?: FetchLike;
+  /** Background errors (delivery, overflow). Default: console.warn. Never throws into your code. */
+  onError?: (error: SdkError) => void;
+  retry?: Partial<RetryOptions>;
+  /** Per-attempt request timeout, ms (default 15 000). */
+  requestTimeoutMs?: number;
+  /** flush() rejects after this long, ms (default 30 000); delivery continues. */
+  flushTimeoutMs?: number;
+  /** close() waits this long for a `closing` session to finalize, ms (default 10 000). */
+  closeTimeoutMs?: number;
+}
+
+export interface ObserveOptions {
+  /** Explicit id (<= 100 chars of letters, digits, . _ : @ + = -). */
+  sessionId?: string;
+  /** Framework/runner arguments; `sessionId` or `session_id` in them is used when no explicit id. */
+  runnerArgs?: Record<string, unknown>;
+  customMetadata?: Record<string, unknown>;
+  /** true: hold everything until startAudioUpload(); "audio": hold audio only. */
+  deferUpload?: DeferUpload;
+}
+
+export type TrackOptions = Omit<ObserveOptions, "deferUpload">;
+
+/** The public session type (a live session, or a no-op one when tracing is disabled). */
+export type CekuraSession = Pick<
+  Session,
+  | "id" | "mode" | "logger" | "transcript" | "toolCall" | "toolResult" | "log" | "setCustomMetadata" | "getCustomMetadata"
+  | "audio" | "startTurn" | "flush" | "close" | "startAudioUpload" | "abort" | "abortRecording"
+>;
+
+interface Resolved {
+  apiKey: string;
+  agentId: number;
+  ingestUrl: string;
+}
+
+export class CekuraTracer {
+  readonly enabled: boolean;
+  readonly #options: CekuraTracerOptions;
+  readonly #resolved: Resolved | undefined;
+  readonly #transport: Transport | undefined;
+  readonly #queue: QueueOptions;
+  readonly #report: (error: SdkError) => void;
+
+  constructor(options: CekuraTracerOptions) {
+    if (typeof options !== "object" || options === null) throw new ConfigError("new CekuraTracer(options): options must be an object");
+    this.#options = options;
+    const env = options.env;
+    if (env !== undefined && (typeof env !== "object" || env === null)) throw new ConfigError("env must be an object (e.g. a Worker's env), when given");
+    if (options.enabled !== undefined && typeof options.enabled !== "boolean") throw new ConfigError(`enabled must be a boolean, got ${String(options.enabled)}`);
+    for (const flag of ["captureLogs", "captureConsole", "enableOtelTraces", "compression"] as const) {
+      if (options[flag] !== undefined && typeof options[flag] !== "boolean") throw new ConfigError(`${flag} must be a boolean, got ${String(options[flag])}`);
+    }
+    if (options.onError !== undefined && typeof options.onError !== "function") throw new ConfigError("onError must be a function");
+    if (options.fetch !== undefined && typeof options.fetch !== "function") throw new ConfigError("fetch must be a function (e.g. globalThis.fetch)");
+
+    const envEnabled = envFlag(readEnv("CEKURA_TRACER_ENABLED", env));
+    this.enabled = options.enabled !== false && envEnabled !== false;
+    const onError = options.onError;
+    this.#report = (error) => {
+      try {
+        if (onError) onError(error);
+        else console.warn(`[cekura] ${error.message}`);
+      } catch {
+        // an onError that throws must not break delivery
+      }
+    };
+    this.#queue = resolveQueueOptions(options);
+    if (!this.enabled) return;
+
+    this.#resolved = resolveIdentity(options, env);
+    resolveRetryOptions(options.retry);
+    positive(options.requestTimeoutMs, "requestTimeoutMs");
+    positive(options.flushTimeoutMs, "flushTimeoutMs");
+    positive(options.closeTimeoutMs, "closeTimeoutMs");
+    this.#transport = createTransport({
+      ingestUrl: this.#resolved.ingestUrl,
+      apiKey: this.#resolved.apiKey,
+      fetch: options.fetch,
+      retry: options.retry,
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
+  }
+
+  /** Production calls (audio allowed, consent via deferUpload). */
+  observe(options: ObserveOptions = {}): CekuraSession {
+    return this.#start("observe", options);
+  }
+
+  /** Test/simulation runs: no audio. */
+  track(options: TrackOptions = {}): CekuraSession {
+    if (options && "deferUpload" in options && (options as ObserveOptions).deferUpload !== undefined) {
+      throw new ConfigError("track() takes no deferUpload: track sessions send no audio and need no consent");
+    }
+    return this.#start("track", options);
+  }
+
+  /** The shared transport (for addons); undefined when disabled. */
+  get transport(): Transport | undefined {
+    return this.#transport;
+  }
+
+  #start(mode: Mode, options: ObserveOptions): CekuraSession {
+    if (typeof options !== "object" || options === null) throw new ConfigError(`${mode}(options): options must be an object`);
+    const id = sessionIdFrom(options);
+    if (!this.enabled || !this.#transport || !this.#resolved) return new DisabledSession(id, mode);
+    let deferUpload: DeferUpload | undefined;
+    if (options.deferUpload !== undefined) {
+      const parsed = deferUploadSchema.safeParse(options.deferUpload);
+      if (!parsed.success) throw new ConfigError(`deferUpload must be true, false or "audio", got ${String(options.deferUpload)}`);
+      deferUpload = parsed.data;
+    }
+    if (options.customMetadata !== undefined && (typeof options.customMetadata !== "object" || options.customMetadata === null || Array.isArray(options.customMetadata))) {
+      throw new ConfigError("customMetadata must be an object");
+    }
+    const o = this.#options;
+    const config: SessionConfig = {
+      queue: this.#queue,
+      captureLogs: o.captureLogs ?? true,
+      captureConsole: o.captureConsole ?? false,
+      flushTimeoutMs: o.flushTimeoutMs ?? 30_000,
+      closeTimeoutMs: o.closeTimeoutMs ?? 10_000,
+      customMetadata: options.customMetadata,
+    };
+    return new Session(
+      {
+        id,
+        mode,
+        agentId: this.#resolved.agentId,
+        deferUpload,
+        callStartedAt: new Date().toISOString(),
+        startedAtPerf: performance.now(),
+        basePath: `/v1/sessions/${encodeURIComponent(id)}`,
+        transport: this.#transport,
+        env: o.env,
+        enableOtelTraces: o.enableOtelTraces ?? true,
+        report: this.#report,
+      },
+      config,
+    );
+  }
+}
+
+function resolveIdentity(options: CekuraTracerOptions, env: EnvSource): Resolved {
+  const apiKey = options.apiKey ?? readEnv("CEKURA_API_KEY", env);
+  if (typeof apiKey !== "string" || apiKey.trim() === "") {
+    throw new ConfigError("apiKey is required (or set CEKURA_API_KEY): a non-empty Cekura API key");
+  }
+  if (/\s/.test(apiKey.trim()) || apiKey.length > 4096) throw new ConfigError("apiKey must be a single token without whitespace");
+  let agentId: unknown = options.agentId;
+  if (agentId === undefined) {
+    const fromEnv = readEnv("CEKURA_AGENT_ID", env);
+    if (fromEnv !== undefined && /^\d+$/.test(fromEnv.trim())) agentId = Number(fromEnv.trim());
+    else if (fromEnv !== undefined) throw new ConfigError(`CEKURA_AGENT_ID must be a positive integer, got "${fromEnv}"`);
+  }
+  if (typeof agentId !== "number" || !Number.isSafeInteger(agentId) || agentId <= 0) {
+    throw new ConfigError(`agentId must be a positive integer (your Cekura agent's id), got ${String(agentId)}`);
+  }
+  const ingestUrl = normaliseIngestUrl(options.ingestUrl ?? readEnv("CEKURA_INGEST_URL", env));
+  return { apiKey: apiKey.trim(), agentId, ingestUrl };
+}
+
+function resolveQueueOptions(options: CekuraTracerOptions): QueueOptions {
+  const q = { ...DEFAULT_QUEUE };
+  const int = (name: "maxBatchEvents" | "maxBatchBytes" | "maxQueueBytes" | "maxConcurrentRequests", min: number, max: number) => {
+    const v = options[name];
+    if (v === undefined) return;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${String(v)}`);
+    q[name] = v;
+  };
+  int("maxBatchEvents", 1, LIMITS.eventsPerFragment);
+  int("maxBatchBytes", 1024, LIMITS.fragmentBodyBytes / 2);
+  int("maxQueueBytes", 1024, 1024 * 1024 * 1024);
+  int("maxConcurrentRequests", 1, 16);
+  for (const name of ["flushIntervalMs", "redeliveryPauseMs"] as const) {
+    const v = options[name];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ConfigError(`${name} must be a number of ms >= 0, got ${String(v)}`);
+    q[name] = v;
+  }
+  if (options.compression !== undefined) q.compression = options.compression;
+  return q;
+}
+
+function positive(value: unknown, name: string): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number of ms, got ${String(value)}`);
+}
+
+/** explicit > runnerArgs.sessionId / session_id > crypto.randomUUID(). */
+function sessionIdFrom(options: ObserveOptions): string {
+  let candidate: unknown = options.sessionId;
+  let source = "sessionId";
+  if (candidate === undefined && options.runnerArgs !== undefined) {
+    if (typeof options.runnerArgs !== "object" || options.runnerArgs === null) throw new ConfigError("runnerArgs must be an object");
+    const args = options.runnerArgs;
+    candidate = args.sessionId ?? args.session_id;
+    source = args.sessionId !== undefined ? "runnerArgs.sessionId" : "runnerArgs.session_id";
+  }
+  if (candidate === undefined) return crypto.randomUUID();
+  const parsed = sessionIdSchema.safeParse(candidate);
+  if (!parsed.success) throw new ConfigError(`${source}: ${describeZodError(parsed.error).replace(/^\(body\): /, "")}`);
+  return parsed.data;
+}
