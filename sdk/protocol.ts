@@ -173,6 +173,18 @@ export const closeRequestSchema = z.object({
 });
 export type CloseRequest = z.infer<typeof closeRequestSchema>;
 
+/**
+ * Body of POST /consent, /abort and /abort-recording (all fields optional; an empty body is fine).
+ * agentId/mode/deferUpload/callStartedAt introduce the session when this is the Worker's first contact.
+ */
+export const sessionControlSchema = z.object({
+  agentId: z.number().int().positive().optional(),
+  mode: modeSchema.optional(),
+  deferUpload: deferUploadSchema.optional(),
+  callStartedAt: utcTimestamp.optional(),
+});
+export type SessionControl = z.infer<typeof sessionControlSchema>;
+
 export const sessionStateSchema = z.enum(["open", "closing", "finalized", "aborted", "discarded"]);
 export type SessionState = z.infer<typeof sessionStateSchema>;
 export const consentStateSchema = z.enum(["granted", "deferred", "aborted"]);

@@ -10,6 +10,12 @@ export interface SessionMeta {
   state: SessionState;
   consent: ConsentState;
   consentGrantedAt?: number;
+  /** When abort or a close without consent destroyed everything captured (see consent.ts). */
+  destroyedAt?: number;
+  /** False while a destroy has begun but not completed (an abort retry finishes it). */
+  destroyComplete?: boolean;
+  /** Audio was dropped, the rest kept: by abortRecording(), or at finalization without consent (deferUpload "audio"). */
+  audioDropped?: { at: number; reason: "abort-recording" | "no-consent" };
   /** When the Worker first heard of the session (epoch ms). */
   createdAt: number;
   /** Call start as the SDK stamped it (epoch ms), when it said. */

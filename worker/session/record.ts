@@ -48,7 +48,8 @@ export interface SessionRecord {
   logs: Omit<LogEvent, "kind">[];
   turns: Omit<TurnEvent, "kind">[];
   metadata: Record<string, unknown>;
-  consent: { deferUpload: boolean | "audio"; grantedAt: string | null };
+  /** audioDropped: why `audio` is null although audio was sent ("abort-recording" | "no-consent"), else null. */
+  consent: { deferUpload: boolean | "audio"; grantedAt: string | null; audioDropped: "abort-recording" | "no-consent" | null };
   audio: RecordAudio | null;
   fragments: { received: number; lastSeq: number; missing: number[] };
 }
@@ -179,8 +180,12 @@ export function buildRecord(input: RecordInputs): SessionRecord {
     logs: byTime(logs),
     turns: byTime(turns),
     metadata,
-    consent: { deferUpload: meta.deferUpload, grantedAt: meta.consentGrantedAt ? iso(meta.consentGrantedAt) : null },
-    audio: input.audio ?? null,
+    consent: {
+      deferUpload: meta.deferUpload,
+      grantedAt: meta.consentGrantedAt ? iso(meta.consentGrantedAt) : null,
+      audioDropped: meta.audioDropped?.reason ?? null,
+    },
+    audio: meta.audioDropped ? null : (input.audio ?? null),
     fragments: { received: input.fragments.length, lastSeq: input.lastSeq, missing: input.missing },
   };
 }

@@ -1,9 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import type { CloseRequest, Fragment, FragmentAck } from "../../sdk/protocol.ts";
+import type { CloseRequest, Fragment, FragmentAck, SessionControl } from "../../sdk/protocol.ts";
 import { readConfig, type WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { fail, ok, type Outcome } from "../errors.ts";
 import { recordKey, writeRecordOnce } from "../storage/records.ts";
+import { abortRecording, abortSession, discardSession, discardsOnClose, grantConsent, prepareFinalize, type ConsentHost } from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
 import { MetaStore, type SessionMeta } from "./meta.ts";
 import { buildRecord } from "./record.ts";
@@ -33,6 +34,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #metaStore: MetaStore;
   readonly #fragments: FragmentStore;
   #meta: SessionMeta | undefined;
+  /** Consent/abort logic lives in consent.ts; this is what it may touch. */
+  readonly #consentHost: ConsentHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -40,6 +43,29 @@ export class SessionDO extends DurableObject<Env> {
     this.#metaStore = new MetaStore(ctx.storage.sql);
     this.#fragments = new FragmentStore(ctx.storage.sql);
     this.#meta = this.#metaStore.load();
+    this.#consentHost = {
+      storage: ctx.storage,
+      meta: () => this.#meta,
+      create: (caller, intro, now) => this.#ensureSession(caller, intro, now),
+      save: (meta) => this.#save(meta),
+      status: (meta) => this.#status(meta),
+      audio: () => undefined,
+    };
+  }
+
+  /** POST /consent (startAudioUpload): see consent.ts. */
+  async consent(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
+    return grantConsent(this.#consentHost, caller, request, Date.now());
+  }
+
+  /** POST /abort: destroys everything captured, keeps a tombstone. */
+  async abort(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
+    return abortSession(this.#consentHost, caller, request, Date.now());
+  }
+
+  /** POST /abort-recording: drops the audio only. */
+  async abortRecording(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
+    return abortRecording(this.#consentHost, caller, request, Date.now());
   }
 
   async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
@@ -81,9 +107,10 @@ export class SessionDO extends DurableObject<Env> {
       }
       meta = this.#ensureSession(caller, { agentId: request.agentId, mode: request.mode, deferUpload: request.deferUpload }, now);
     }
-    if (meta.state === "closing" || meta.state === "finalized") return ok(this.#status(meta));
+    if (meta.state === "closing" || meta.state === "finalized" || meta.state === "discarded") return ok(this.#status(meta));
     const refused = this.#refuseWrites(meta);
     if (refused) return refused;
+    if (discardsOnClose(meta)) return ok(this.#status(await discardSession(this.#consentHost, meta, now, request.reason)));
 
     meta.state = "closing";
     meta.close = {
@@ -188,6 +215,7 @@ export class SessionDO extends DurableObject<Env> {
 
   async #finalize(meta: SessionMeta, now: number): Promise<void> {
     if (meta.state !== "closing" || !meta.close) return;
+    if (!(await prepareFinalize(this.#consentHost, meta, now))) return void (await discardSession(this.#consentHost, meta, now, meta.close.reason));
     const key = recordKey(meta.tenant, meta.sessionId);
     const record = buildRecord({
       meta,

@@ -1,0 +1,87 @@
+/**
+ * Worker-side (workerd) inspection for the consent tests: what a session left behind in its Durable
+ * Object's storage and in R2, read from the outside after the fact.
+ */
+import { env as testEnv, runInDurableObject } from "cloudflare:test";
+import type { Env } from "../../../worker/env.ts";
+import { sha256Hex } from "../../../worker/middleware/auth.ts";
+
+/** The Worker's own bindings (wrangler.toml), as the tests see them. */
+const env = testEnv as unknown as Env;
+
+export const tenantOfKey = (key: string) => sha256Hex(key);
+
+/** The session's DO stub, addressed exactly as the Worker addresses it (tenant:sessionId). */
+export async function stubOf(sessionId: string, key: string) {
+  return env.SESSIONS.get(env.SESSIONS.idFromName(`${await tenantOfKey(key)}:${sessionId}`));
+}
+
+export interface DoStorage {
+  /** Row count of every user table (internal _cf_ tables and sqlite_ tables excluded). */
+  tables: Record<string, number>;
+  /** Key-value entries (storage.put/get API). */
+  kvKeys: string[];
+  alarm: number | null;
+  /** The meta row, parsed; null when there is none. */
+  meta: Record<string, unknown> | null;
+}
+
+/** Everything the session's DO holds, read through runInDurableObject + ctx.storage.sql. */
+export async function inspectDo(sessionId: string, key: string): Promise<DoStorage> {
+  const stub = await stubOf(sessionId, key);
+  return runInDurableObject(stub, async (_instance, state) => {
+    const sql = state.storage.sql;
+    const names = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+      .toArray()
+      .map((r) => r.name);
+    const tables: Record<string, number> = {};
+    for (const name of names) tables[name] = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`).one().n;
+    const metaRow = names.includes("session_meta") ? sql.exec<{ json: string }>("SELECT json FROM session_meta").toArray()[0] : undefined;
+    return {
+      tables,
+      kvKeys: [...(await state.storage.list()).keys()],
+      alarm: await state.storage.getAlarm(),
+      meta: metaRow ? (JSON.parse(metaRow.json) as Record<string, unknown>) : null,
+    };
+  });
+}
+
+/** Every stored row's text, joined: to prove that no captured content (e.g. a transcript line) survives. */
+export async function dumpDo(sessionId: string, key: string): Promise<string> {
+  const stub = await stubOf(sessionId, key);
+  return runInDurableObject(stub, async (_instance, state) => {
+    const sql = state.storage.sql;
+    const names = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+      .toArray()
+      .map((r) => r.name);
+    const parts: string[] = [];
+    for (const name of names) parts.push(JSON.stringify(sql.exec(`SELECT * FROM "${name}"`).toArray(), (_k, v) => (v instanceof ArrayBuffer ? `<${v.byteLength} bytes>` : v)));
+    for (const [k, v] of await state.storage.list()) parts.push(k, JSON.stringify(v));
+    return parts.join("\n");
+  });
+}
+
+/** Keys of every R2 object whose key contains the session id (records/, audio, staging - any layout). */
+export async function r2KeysFor(sessionId: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await env.RECORDINGS.list({ cursor, limit: 1000 });
+    for (const object of page.objects) if (object.key.includes(sessionId)) keys.push(object.key);
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return keys;
+}
+
+/** True when the multipart upload can still take a part (i.e. it was not aborted or completed). */
+export async function multipartStillOpen(key: string, uploadId: string): Promise<boolean> {
+  try {
+    const upload = env.RECORDINGS.resumeMultipartUpload(key, uploadId);
+    await upload.uploadPart(1, new Uint8Array(16));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Consent enforced by the Worker (issue 10), case by case.
+ *
+ * Every negative case ends in `expectNothingLeft(id)`, which looks from the outside, after the fact:
+ *   - Cekura: no outbound request of the Worker (any host) mentions the session;
+ *   - R2: no object whose key contains the session id (records/, audio, staging: any layout);
+ *   - the session's Durable Object: every table but the one meta row is empty, no key-value entry, no
+ *     alarm, and no captured text survives anywhere in its storage; the meta row is a tombstone;
+ *   - the session answers status (aborted / discarded) and refuses every later write with 409.
+ * Between steps the Durable Objects are evicted (`abortAllDurableObjects`), so nothing relies on memory.
+ */
+import { abortAllDurableObjects, reset, runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { dumpDo, inspectDo, r2KeysFor, stubOf } from "../consent/support/worker-inspect.ts";
+import { call, closeSession, fragment, getRecord, getStatus, KEY, say, sendFragment, uniqueId } from "./helpers.ts";
+
+const consent = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/consent`, body);
+const abort = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/abort`, body);
+const abortRecording = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/abort-recording`, body);
+const evict = () => abortAllDurableObjects();
+
+/** Outbound requests the Worker (and its Durable Objects, same isolate) made during the test. */
+let outbound: { url: string; body: string }[] = [];
+const realFetch = globalThis.fetch;
+beforeEach(() => {
+  outbound = [];
+  globalThis.fetch = async function recordingFetch(input: RequestInfo | URL, init?: RequestInit) {
+    const request = new Request(input, init);
+    outbound.push({ url: request.url, body: request.body ? await request.clone().text() : "" });
+    return realFetch(request);
+  } as typeof fetch;
+});
+afterEach(async () => {
+  globalThis.fetch = realFetch;
+  vi.useRealTimers();
+  await reset();
+});
+
+/** A fragment of a deferred (deferUpload: true) session carrying a secret in every kind of event. */
+function secretFragment(seq: number, secret: string, deferUpload: boolean | "audio" = true) {
+  return fragment(
+    seq,
+    [
+      say("user", `my card number is ${secret}`, seq * 2000),
+      { kind: "tool_call", id: `t${seq}`, name: "lookup", arguments: JSON.stringify({ secret }), time: at(seq) },
+      { kind: "log", level: "info", message: `log ${secret}`, time: at(seq) },
+      { kind: "metadata", patch: { [`k${seq}`]: secret }, time: at(seq) },
+    ],
+    { deferUpload },
+  );
+}
+const at = (seq: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + seq * 2000 + 100).toISOString();
+
+async function expectStatus(res: Response, status: number, error?: string) {
+  const body = (await res.json()) as { error?: string; detail?: string; state?: string };
+  expect({ status: res.status, error: body.error }).toEqual({ status, error });
+  return body;
+}
+
+async function expectNothingLeft(id: string, state: "aborted" | "discarded", secrets: string[]) {
+  // Cekura (or any host): nothing about this session left the Worker.
+  expect(outbound.filter((r) => r.url.includes(id) || r.body.includes(id))).toEqual([]);
+  expect(outbound.filter((r) => secrets.some((s) => r.body.includes(s)))).toEqual([]);
+  // R2: no object for the session under any key.
+  expect(await r2KeysFor(id)).toEqual([]);
+  // Durable Object: only the tombstone.
+  const stored = await inspectDo(id, KEY);
+  for (const [table, rows] of Object.entries(stored.tables)) expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
+  expect(stored.kvKeys).toEqual([]);
+  expect(stored.alarm).toBeNull();
+  expect(stored.meta).toMatchObject({ state, destroyComplete: true });
+  const everything = await dumpDo(id, KEY);
+  for (const secret of secrets) expect(everything).not.toContain(secret);
+  // Status still answers, and every write is refused.
+  await evict();
+  const status = (await (await getStatus(id)).json()) as { state: string; consent: string; forward: { status: string } };
+  expect(status.state).toBe(state);
+  expect(status.forward.status).toBe("none");
+  await expectStatus(await sendFragment(id, fragment(99, [say("user", "late", 0)])), 409, `session_${state}`);
+  await expectStatus(await consent(id), 409, `session_${state}`);
+  expect(await r2KeysFor(id)).toEqual([]);
+}
+
+describe("deferUpload: true holds everything in the Durable Object", () => {
+  it("accepts fragments while deferred but writes nothing to R2 and forwards nothing", async () => {
+    const id = uniqueId("held");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    expect((await sendFragment(id, secretFragment(0, secret))).status).toBe(200);
+    await evict();
+    expect((await sendFragment(id, secretFragment(1, secret))).status).toBe(200);
+    const status = (await (await getStatus(id)).json()) as { state: string; consent: string; counts: { fragments: number } };
+    expect(status).toMatchObject({ state: "open", consent: "deferred", counts: { fragments: 2 } });
+    expect(await r2KeysFor(id)).toEqual([]);
+    expect(outbound).toEqual([]);
+    expect((await getRecord(id)).status).toBe(409);
+  });
+});
+
+describe("abort destroys everything and leaves a tombstone", () => {
+  it("abort before any data: an unknown session becomes a tombstone that refuses later fragments", async () => {
+    const id = uniqueId("abort-first");
+    const res = await abort(id);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state: "aborted", consent: "aborted" });
+    await evict();
+    await expectNothingLeft(id, "aborted", []);
+  });
+
+  it("abort mid-call while deferred: held fragments are deleted", async () => {
+    const id = uniqueId("abort-mid");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    await sendFragment(id, secretFragment(0, secret));
+    await evict();
+    await sendFragment(id, secretFragment(2, secret)); // out of order: seq 1 is missing
+    await evict();
+    expect(await dumpDo(id, KEY)).toContain(secret); // held, so the check below can fail
+    await expectStatus(await abort(id), 200);
+    await evict();
+    await expectNothingLeft(id, "aborted", [secret]);
+  });
+
+  it("abort after consent but before close: everything released so far is still destroyed", async () => {
+    const id = uniqueId("abort-granted");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    await sendFragment(id, secretFragment(0, secret));
+    await evict();
+    expect(await (await consent(id)).json()).toMatchObject({ consent: "granted", state: "open" });
+    await evict();
+    await sendFragment(id, secretFragment(1, secret));
+    await evict();
+    await expectStatus(await abort(id), 200);
+    await evict();
+    await expectNothingLeft(id, "aborted", [secret]);
+    await expectStatus(await closeSession(id, { lastSeq: 1 }), 409, "session_aborted");
+  });
+
+  it("abort of a plain (not deferred) open session destroys it too", async () => {
+    const id = uniqueId("abort-plain");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    await sendFragment(id, secretFragment(0, secret, false));
+    await evict();
+    await expectStatus(await abort(id), 200);
+    await expectNothingLeft(id, "aborted", [secret]);
+  });
+
+  it("abort is idempotent; consent after abort is 409 with a detail that says why", async () => {
+    const id = uniqueId("abort-twice");
+    await sendFragment(id, secretFragment(0, "x"));
+    const first = (await (await abort(id)).json()) as { state: string };
+    await evict();
+    const second = await abort(id);
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual(first);
+    const refused = await expectStatus(await consent(id), 409, "session_aborted");
+    expect(refused.detail).toMatch(/after .* was aborted.*nothing to release/);
+  });
+});
+
+describe("a session that ends without consent is discarded", () => {
+  it("close while deferred: discarded at once, nothing finalized, stored or forwarded", async () => {
+    const id = uniqueId("close-deferred");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    await sendFragment(id, secretFragment(0, secret));
+    await evict();
+    await sendFragment(id, secretFragment(1, secret));
+    await evict();
+    const closed = await closeSession(id, { lastSeq: 1, reason: "customer-ended-call" });
+    expect(closed.status).toBe(200);
+    expect(await closed.json()).toMatchObject({ state: "discarded", consent: "deferred", endedReason: "customer-ended-call" });
+    await evict();
+    await expectNothingLeft(id, "discarded", [secret]);
+    // A retried close is answered (idempotent), not re-run.
+    expect(await (await closeSession(id, { lastSeq: 1 })).json()).toMatchObject({ state: "discarded" });
+  });
+
+  it("close while deferred with fragments still missing: discarded without waiting for them", async () => {
+    const id = uniqueId("close-gap");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    await sendFragment(id, secretFragment(0, secret));
+    expect(await (await closeSession(id, { lastSeq: 5 })).json()).toMatchObject({ state: "discarded" });
+    await evict();
+    await expectNothingLeft(id, "discarded", [secret]);
+  });
+
+  it("idle timeout while deferred: the alarm discards the session", async () => {
+    const id = uniqueId("idle-deferred");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    await sendFragment(id, secretFragment(0, secret));
+    await evict();
+    expect((await inspectDo(id, KEY)).alarm).not.toBeNull();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 601_000); // SESSION_IDLE_TIMEOUT_SECONDS is 600 in this project
+    expect(await runDurableObjectAlarm(await stubOf(id, KEY))).toBe(true);
+    vi.useRealTimers();
+    await evict();
+    expect(await (await getStatus(id)).json()).toMatchObject({ state: "discarded", endedReason: "idle-timeout" });
+    await expectNothingLeft(id, "discarded", [secret]);
+  });
+});
+
+describe("consent releases what was held", () => {
+  it("consent late in the call releases everything captured since its start, in order", async () => {
+    const id = uniqueId("late-consent");
+    for (let seq = 0; seq < 3; seq++) {
+      await sendFragment(id, secretFragment(seq, `line-${seq}`));
+      await evict();
+    }
+    expect(await r2KeysFor(id)).toEqual([]);
+    const granted = (await (await consent(id)).json()) as { consent: string };
+    expect(granted.consent).toBe("granted");
+    await evict();
+    const grantedAt = ((await inspectDo(id, KEY)).meta as { consentGrantedAt: number }).consentGrantedAt;
+    await sendFragment(id, secretFragment(3, "line-3"));
+    await evict();
+    expect(await (await closeSession(id, { lastSeq: 3, reason: "agent-ended-call" })).json()).toMatchObject({ state: "finalized" });
+    const record = (await (await getRecord(id)).json()) as {
+      transcript: { text: string }[];
+      toolCalls: unknown[];
+      logs: unknown[];
+      metadata: Record<string, unknown>;
+      consent: { deferUpload: unknown; grantedAt: string; audioDropped: unknown };
+    };
+    expect(record.transcript.map((t) => t.text)).toEqual([0, 1, 2, 3].map((n) => `my card number is line-${n}`));
+    expect(record.toolCalls).toHaveLength(4);
+    expect(record.logs).toHaveLength(4);
+    expect(record.metadata).toEqual({ k0: "line-0", k1: "line-1", k2: "line-2", k3: "line-3" });
+    expect(record.consent).toEqual({ deferUpload: true, grantedAt: new Date(grantedAt).toISOString(), audioDropped: null });
+    expect(await r2KeysFor(id)).toEqual([`records/${(await inspectDo(id, KEY)).meta?.tenant}/${id}.json`]);
+  });
+
+  it("consent is idempotent: the first grant's time is kept", async () => {
+    const id = uniqueId("consent-twice");
+    await sendFragment(id, secretFragment(0, "x"));
+    const first = await consent(id);
+    expect(first.status).toBe(200);
+    const before = (await inspectDo(id, KEY)).meta?.consentGrantedAt;
+    await evict();
+    expect((await consent(id)).status).toBe(200);
+    expect((await inspectDo(id, KEY)).meta?.consentGrantedAt).toBe(before);
+  });
+
+  it("consent as first contact: 404 without agentId/mode, a granted session with them", async () => {
+    const id = uniqueId("consent-first");
+    await expectStatus(await consent(id), 404, "session_not_found");
+    expect(await (await consent(id, { agentId: 42, mode: "observe", deferUpload: true })).json()).toMatchObject({ state: "open", consent: "granted" });
+    expect((await sendFragment(id, secretFragment(0, "x"))).status).toBe(200);
+    expect(await (await closeSession(id, { lastSeq: 0 })).json()).toMatchObject({ state: "finalized" });
+  });
+
+  it("abort after finalization is 409 session_finalized and the record stays", async () => {
+    const id = uniqueId("abort-final");
+    await sendFragment(id, secretFragment(0, "kept"));
+    await consent(id);
+    await closeSession(id, { lastSeq: 0 });
+    await evict();
+    await expectStatus(await abort(id), 409, "session_finalized");
+    await expectStatus(await abortRecording(id), 409, "session_finalized");
+    expect((await getRecord(id)).status).toBe(200);
+    expect(await (await consent(id)).json()).toMatchObject({ state: "finalized", consent: "granted" });
+  });
+});
+
+describe("deferUpload: \"audio\" and abortRecording keep everything but audio", () => {
+  it("deferUpload \"audio\" closed without consent: the rest is finalized, the record says audio was dropped", async () => {
+    const id = uniqueId("audio-only");
+    await sendFragment(id, secretFragment(0, "kept", "audio"));
+    await evict();
+    expect(await (await getStatus(id)).json()).toMatchObject({ consent: "deferred", deferUpload: "audio" });
+    expect(await (await closeSession(id, { lastSeq: 0 })).json()).toMatchObject({ state: "finalized" });
+    const record = (await (await getRecord(id)).json()) as { transcript: unknown[]; audio: unknown; consent: unknown };
+    expect(record.transcript).toHaveLength(1);
+    expect(record.audio).toBeNull();
+    expect(record.consent).toEqual({ deferUpload: "audio", grantedAt: null, audioDropped: "no-consent" });
+  });
+
+  it("abortRecording drops the audio only; the session goes on and says so in its record", async () => {
+    const id = uniqueId("abort-recording");
+    await sendFragment(id, secretFragment(0, "kept", false));
+    expect((await abortRecording(id)).status).toBe(200);
+    await evict();
+    expect((await abortRecording(id)).status).toBe(200); // idempotent
+    expect((await sendFragment(id, secretFragment(1, "kept", false))).status).toBe(200);
+    expect(await (await closeSession(id, { lastSeq: 1 })).json()).toMatchObject({ state: "finalized" });
+    const record = (await (await getRecord(id)).json()) as { transcript: unknown[]; audio: unknown; consent: unknown };
+    expect(record.transcript).toHaveLength(2);
+    expect(record.audio).toBeNull();
+    expect(record.consent).toEqual({ deferUpload: false, grantedAt: null, audioDropped: "abort-recording" });
+  });
+});
+
+describe("consent routes validate their input", () => {
+  it("accepts no body, rejects a bad one with 400 {error, detail}", async () => {
+    const id = uniqueId("bad-body");
+    expect((await call("POST", `/v1/sessions/${id}/abort`)).status).toBe(200);
+    const bad = await call("POST", `/v1/sessions/${uniqueId()}/consent`, { agentId: "x" });
+    const body = await expectStatus(bad, 400, "invalid_body");
+    expect(body.detail).toContain("agentId");
+    expect((await call("POST", `/v1/sessions/${id}/abort`, undefined, null)).status).toBe(401);
+  });
+});
+
+
+
