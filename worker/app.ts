@@ -3,6 +3,7 @@ import type { AppEnv } from "./app-env.ts";
 import { ApiError } from "./errors.ts";
 import { requireTenant } from "./middleware/auth.ts";
 import { consentRoutes } from "./routes/consent.ts";
+import { audioRoutes } from "./routes/audio.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 
@@ -11,6 +12,7 @@ export function createApp() {
   app.route("/", healthRoutes);
   app.use("/v1/*", requireTenant);
   app.route("/v1/sessions", sessionRoutes);
+  app.route("/v1/sessions", audioRoutes);
   app.route("/v1/sessions", consentRoutes);
 
   app.notFound((c) => c.json({ error: "not_found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));

@@ -15,4 +15,12 @@ export interface Env {
   CEKURA_HOST?: string;
   CEKURA_SIMULATION_PATH?: string;
   CEKURA_OTEL_ENDPOINT?: string;
+  /** Audio multipart part size in bytes (default and minimum 5 MiB). */
+  AUDIO_PART_BYTES?: string;
+  /** Audio goes to this S3-compatible bucket instead of RECORDINGS when all five are set. */
+  S3_ENDPOINT?: string;
+  S3_REGION?: string;
+  S3_BUCKET?: string;
+  S3_ACCESS_KEY_ID?: string;
+  S3_SECRET_ACCESS_KEY?: string;
 }

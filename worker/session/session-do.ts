@@ -4,6 +4,8 @@ import { readConfig, type WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { fail, ok, type Outcome } from "../errors.ts";
 import { recordKey, writeRecordOnce } from "../storage/records.ts";
+import { audioObjectStore } from "../storage/object-store.ts";
+import { AudioStore, readPartBytes, refuseIntroMismatch, type AudioAck, type AudioChunk, type AudioIntro } from "./audio-store.ts";
 import { abortRecording, abortSession, discardSession, discardsOnClose, grantConsent, prepareFinalize, type ConsentHost } from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
 import { MetaStore, type SessionMeta } from "./meta.ts";
@@ -34,6 +36,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #metaStore: MetaStore;
   readonly #fragments: FragmentStore;
   #meta: SessionMeta | undefined;
+  /** Audio chunks and the WAV's multipart upload live in audio-store.ts. */
+  readonly #audio: AudioStore;
   /** Consent/abort logic lives in consent.ts; this is what it may touch. */
   readonly #consentHost: ConsentHost;
 
@@ -43,13 +47,14 @@ export class SessionDO extends DurableObject<Env> {
     this.#metaStore = new MetaStore(ctx.storage.sql);
     this.#fragments = new FragmentStore(ctx.storage.sql);
     this.#meta = this.#metaStore.load();
+    this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
     this.#consentHost = {
       storage: ctx.storage,
       meta: () => this.#meta,
       create: (caller, intro, now) => this.#ensureSession(caller, intro, now),
       save: (meta) => this.#save(meta),
       status: (meta) => this.#status(meta),
-      audio: () => undefined,
+      audio: () => this.#audio,
     };
   }
 
@@ -66,6 +71,24 @@ export class SessionDO extends DurableObject<Env> {
   /** POST /abort-recording: drops the audio only. */
   async abortRecording(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
     return abortRecording(this.#consentHost, caller, request, Date.now());
+  }
+
+  /** PUT /audio/:chunkSeq: see audio-store.ts. Headers may introduce the session (first contact). */
+  async audio(caller: Caller, intro: AudioIntro | undefined, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
+    const now = Date.now();
+    if (!this.#meta && !intro) {
+      return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key; send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact`);
+    }
+    const meta = this.#meta ?? this.#ensureSession(caller, intro!, now);
+    const refused = this.#refuseWrites(meta) ?? refuseIntroMismatch(meta, intro);
+    if (refused) return refused;
+    const ack = await this.#audio.accept(meta, chunk);
+    if (!ack.ok) return ack;
+    meta.lastActivityAt = now;
+    this.#save(meta);
+    if (meta.state === "closing") await this.#finalizeIfComplete(meta, now);
+    await this.#scheduleAlarm();
+    return ack;
   }
 
   async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
@@ -210,13 +233,17 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   async #finalizeIfComplete(meta: SessionMeta, now: number): Promise<void> {
-    if (meta.state === "closing" && meta.close && meta.ackedThrough >= meta.close.lastSeq) await this.#finalize(meta, now);
+    if (meta.state === "closing" && meta.close && meta.ackedThrough >= meta.close.lastSeq && this.#audio.complete(meta.close.lastAudioSeq)) {
+      await this.#finalize(meta, now);
+    }
   }
 
   async #finalize(meta: SessionMeta, now: number): Promise<void> {
     if (meta.state !== "closing" || !meta.close) return;
     if (!(await prepareFinalize(this.#consentHost, meta, now))) return void (await discardSession(this.#consentHost, meta, now, meta.close.reason));
     const key = recordKey(meta.tenant, meta.sessionId);
+    const audio = await this.#audio.finalize(meta);
+    if (meta.state !== "closing") return;
     const record = buildRecord({
       meta,
       fragments: this.#fragments.all(),
@@ -224,6 +251,7 @@ export class SessionDO extends DurableObject<Env> {
       endedReason: meta.close.reason,
       lastSeq: Math.max(meta.close.lastSeq, meta.maxSeq),
       missing: this.#missing(meta),
+      audio,
     });
     await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record));
     meta.state = "finalized";
