@@ -1,0 +1,48 @@
+/**
+ * One vitest test per shared SDK case, for one runtime: starts the real local Worker, runs the whole
+ * suite in that runtime once (beforeAll), then reports each case's result as its own test.
+ */
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { allCases, type CaseContext, type CaseResult, type Runtime } from "../sdk/cases/index.ts";
+
+export type SuiteBase = Omit<CaseContext, "uid">;
+
+export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Promise<CaseResult[]>): void {
+  describe(`shared SDK suite in ${runtime}`, () => {
+    let worker: LocalWorker | undefined;
+    let results = new Map<string, CaseResult>();
+    let failure: unknown;
+
+    beforeAll(async () => {
+      worker = await startLocalWorker();
+      const base: SuiteBase = { runtime, ingestUrl: worker.url, apiKey: `sdk-suite-${runtime}-${crypto.randomUUID()}`, agentId: 4242 };
+      try {
+        results = new Map((await runAll(base)).map((r) => [r.name, r]));
+      } catch (error) {
+        failure = error;
+      }
+    }, 600_000);
+
+    afterAll(async () => {
+      await worker?.stop();
+    });
+
+    for (const c of allCases) {
+      const test = c.skip?.includes(runtime) ? it.skip : it;
+      test(c.name, () => {
+        if (failure) throw failure;
+        const result = results.get(c.name);
+        if (!result) throw new Error(`the ${runtime} run reported no result for "${c.name}"`);
+        if (!result.ok) throw new Error(`[${runtime}] ${result.error}`);
+      });
+    }
+  });
+}
+
+/** Parses the `@@RESULTS <json>` line a script runtime prints. */
+export function parseResults(stdout: string, stderr: string, runtime: string): CaseResult[] {
+  const line = stdout.split("\n").find((l) => l.startsWith("@@RESULTS "));
+  if (!line) throw new Error(`${runtime} printed no results.\nstdout:\n${stdout.slice(-4000)}\nstderr:\n${stderr.slice(-4000)}`);
+  return JSON.parse(line.slice("@@RESULTS ".length)) as CaseResult[];
+}
