@@ -5,6 +5,7 @@ import { requireTenant } from "./middleware/auth.ts";
 import { consentRoutes } from "./routes/consent.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { operatorRoutes } from "./routes/operator.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 
 export function createApp() {
@@ -12,6 +13,7 @@ export function createApp() {
   app.route("/", healthRoutes);
   app.use("/v1/*", requireTenant);
   app.route("/v1/sessions", sessionRoutes);
+  app.route("/v1/sessions", operatorRoutes);
   app.route("/v1/sessions", audioRoutes);
   app.route("/v1/sessions", consentRoutes);
 

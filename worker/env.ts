@@ -15,6 +15,15 @@ export interface Env {
   CEKURA_HOST?: string;
   CEKURA_SIMULATION_PATH?: string;
   CEKURA_OTEL_ENDPOINT?: string;
+  /** Secret: one Cekura API key for every forward; unset = each tenant's own key (kept by its session DO). */
+  CEKURA_API_KEY?: string;
+  FORWARD_BACKOFF_BASE_SECONDS?: string;
+  FORWARD_BACKOFF_MAX_SECONDS?: string;
+  FORWARD_MAX_ATTEMPTS?: string;
+  FORWARD_TIMEOUT_SECONDS?: string;
+  FORWARD_TRACK_WINDOW_SECONDS?: string;
+  /** "multipart" (default): the WAV goes as the `voice_recording` file part. */
+  FORWARD_AUDIO_AS?: string;
   /** Audio multipart part size in bytes (default and minimum 5 MiB). */
   AUDIO_PART_BYTES?: string;
   /** Audio goes to this S3-compatible bucket instead of RECORDINGS when all five are set. */

@@ -12,7 +12,7 @@ import type { Context } from "hono";
 export function callerOf(c: Context<AppEnv>): Caller {
   const parsed = sessionIdSchema.safeParse(c.req.param("id"));
   if (!parsed.success) throw new ApiError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
-  return { tenant: c.get("tenant"), sessionId: parsed.data };
+  return { tenant: c.get("tenant"), sessionId: parsed.data, apiKey: c.get("apiKey") };
 }
 
 export function stubFor(c: Context<AppEnv>, caller: Caller) {

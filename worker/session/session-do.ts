@@ -9,6 +9,7 @@ import { AudioStore, readPartBytes, refuseIntroMismatch, type AudioAck, type Aud
 import { abortRecording, abortSession, discardSession, discardsOnClose, grantConsent, prepareFinalize, type ConsentHost } from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
 import { MetaStore, type SessionMeta } from "./meta.ts";
+import { Outbox } from "./outbox.ts";
 import { buildRecord } from "./record.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 
@@ -16,6 +17,8 @@ import { toStatus, type SessionStatus } from "./status.ts";
 export interface Caller {
   tenant: string;
   sessionId: string;
+  /** The caller's key, kept by the outbox to forward with (see outbox.ts); never logged or shown. */
+  apiKey?: string;
 }
 
 /** How a session is first seen: by a fragment, or by a close with nothing before it. */
@@ -36,6 +39,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #metaStore: MetaStore;
   readonly #fragments: FragmentStore;
   #meta: SessionMeta | undefined;
+  /** Forwarding to Cekura lives in outbox.ts. */
+  readonly #outbox: Outbox;
   /** Audio chunks and the WAV's multipart upload live in audio-store.ts. */
   readonly #audio: AudioStore;
   /** Consent/abort logic lives in consent.ts; this is what it may touch. */
@@ -47,6 +52,7 @@ export class SessionDO extends DurableObject<Env> {
     this.#metaStore = new MetaStore(ctx.storage.sql);
     this.#fragments = new FragmentStore(ctx.storage.sql);
     this.#meta = this.#metaStore.load();
+    this.#outbox = new Outbox(ctx.storage, env, this.#config);
     this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
     this.#consentHost = {
       storage: ctx.storage,
@@ -96,6 +102,7 @@ export class SessionDO extends DurableObject<Env> {
     const meta = this.#ensureSession(caller, fragment, now);
     const refused = this.#refuseWrites(meta) ?? this.#refuseMismatch(meta, fragment);
     if (refused) return refused;
+    this.#outbox.rememberKey(caller.apiKey);
 
     const existing = this.#fragments.hashOf(fragment.seq);
     if (existing !== undefined) {
@@ -134,6 +141,7 @@ export class SessionDO extends DurableObject<Env> {
     const refused = this.#refuseWrites(meta);
     if (refused) return refused;
     if (discardsOnClose(meta)) return ok(this.#status(await discardSession(this.#consentHost, meta, now, request.reason)));
+    this.#outbox.rememberKey(caller.apiKey);
 
     meta.state = "closing";
     meta.close = {
@@ -169,7 +177,19 @@ export class SessionDO extends DurableObject<Env> {
       if (now >= meta.close.deadline) await this.#finalize(meta, now);
       else await this.#finalizeIfComplete(meta, now);
     }
+    await this.#outbox.step(meta, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
     await this.#scheduleAlarm();
+  }
+
+  /** Operator re-queue of a dead-lettered forward (same tenant): see outbox.ts. */
+  async requeueForward(caller: Caller): Promise<Outcome<SessionStatus>> {
+    const meta = this.#meta;
+    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    const refused = this.#outbox.requeue(meta, Date.now(), caller.apiKey);
+    if (refused) return refused;
+    this.#save(meta);
+    await this.#scheduleAlarm();
+    return ok(this.#status(meta));
   }
 
   #ensureSession(caller: Caller, intro: SessionIntro, now: number): SessionMeta {
@@ -270,6 +290,8 @@ export class SessionDO extends DurableObject<Env> {
     let at: number | undefined;
     if (meta.state === "open") at = meta.lastActivityAt + this.#config.idleTimeoutMs;
     else if (meta.state === "closing" && meta.close) at = meta.close.deadline;
+    const due = this.#outbox.dueAt(meta);
+    if (due !== undefined) at = at === undefined ? due : Math.min(at, due);
     if (at === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
   }

@@ -1,0 +1,126 @@
+/**
+ * A real local Worker (wrangler dev on workerd) pointed at a Cekura stand-in, both on 127.0.0.1,
+ * with small backoff values; plus the few HTTP calls the forwarding tests make.
+ */
+import { startCekuraStandIn, type CekuraStandIn } from "../../worker/local/cekura-standin.ts";
+import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+
+export const FORWARD_TEST_VARS = {
+  FORWARD_BACKOFF_BASE_SECONDS: "0.2",
+  FORWARD_BACKOFF_MAX_SECONDS: "1",
+  FORWARD_MAX_ATTEMPTS: "4",
+  FORWARD_TIMEOUT_SECONDS: "3",
+  CLOSE_GRACE_SECONDS: "5",
+} as const;
+
+export interface ForwardHarness {
+  standIn: CekuraStandIn;
+  worker: LocalWorker;
+  vars: Record<string, string>;
+  /** Stops the Worker process and starts it again on the same state (a hard eviction of every DO). */
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startForwardHarness(vars: Record<string, string> = {}): Promise<ForwardHarness> {
+  const standIn = await startCekuraStandIn();
+  const allVars = { ...FORWARD_TEST_VARS, CEKURA_HOST: standIn.url, ...vars };
+  let worker = await startLocalWorker({ vars: allVars });
+  const harness: ForwardHarness = {
+    standIn,
+    worker,
+    vars: allVars,
+    async restartWorker() {
+      await worker.stop();
+      worker = await startLocalWorker({ vars: allVars, persistTo: worker.persistTo });
+      harness.worker = worker;
+    },
+    async stop() {
+      await worker.stop();
+      await standIn.stop();
+    },
+  };
+  return harness;
+}
+
+export const KEY = "forward-test-key-1";
+export const at = (ms: number) => new Date(Date.now() - 60_000 + ms).toISOString();
+
+export interface ForwardStatus {
+  status: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+}
+
+export function api(h: ForwardHarness, key = KEY) {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${h.worker.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  return {
+    call,
+    fragment: (id: string, body: unknown) => call("POST", `/v1/sessions/${id}/fragments`, body),
+    close: (id: string, body: unknown) => call("POST", `/v1/sessions/${id}/close`, body),
+    status: (id: string) => call("GET", `/v1/sessions/${id}`),
+    record: (id: string) => call("GET", `/v1/sessions/${id}/record`),
+    requeue: (id: string) => call("POST", `/v1/sessions/${id}/forward/requeue`),
+    async forward(id: string): Promise<ForwardStatus> {
+      const { json } = await call("GET", `/v1/sessions/${id}`);
+      return json.forward as ForwardStatus;
+    },
+    /** Polls status until forward.status is one of `wanted`. */
+    async waitForward(id: string, wanted: string[], timeoutMs = 30_000): Promise<ForwardStatus> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const forward = await this.forward(id);
+        if (wanted.includes(forward.status)) return forward;
+        if (Date.now() > deadline) throw new Error(`forward of ${id} is still ${JSON.stringify(forward)} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
+
+/** A small observe or track call: two turns, one tool call with its result, a log and metadata. */
+export function sampleFragment(mode: "observe" | "track", extra: Record<string, unknown> = {}) {
+  return {
+    agentId: 42,
+    mode,
+    seq: 0,
+    sentAt: at(5000),
+    callStartedAt: at(0),
+    events: [
+      { kind: "metadata", patch: { plan: "gold", customer_number: "+15550001111" }, time: at(0) },
+      { kind: "transcript", role: "user", text: "What is my balance?", startedAt: at(1000), endedAt: at(2200) },
+      { kind: "tool_call", id: "call_1", name: "get_balance", arguments: '{"account":"A-1"}', time: at(2500) },
+      { kind: "tool_result", id: "call_1", result: '{"balance":12.5}', isError: false, time: at(2700) },
+      { kind: "transcript", role: "assistant", text: "It is 12.50 dollars.", startedAt: at(3000), endedAt: at(4500) },
+      { kind: "log", level: "info", message: "answered", time: at(4600), attributes: { turn: 1 } },
+    ],
+    ...extra,
+  };
+}
+
+export const sessionId = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
+
+/** Sends the sample call and closes it; returns once the Worker has finalized it. */
+export async function runCall(h: ForwardHarness, id: string, mode: "observe" | "track" = "observe", key = KEY) {
+  const client = api(h, key);
+  const sent = await client.fragment(id, sampleFragment(mode));
+  if (sent.status !== 200) throw new Error(`fragment: ${sent.status} ${JSON.stringify(sent.json)}`);
+  const closed = await client.close(id, { lastSeq: 0, reason: "customer-ended-call" });
+  if (closed.json.state !== "finalized") throw new Error(`close: ${closed.status} ${JSON.stringify(closed.json)}`);
+  return client;
+}
+
+export const requestsFor = (standIn: CekuraStandIn, id: string) =>
+  standIn.received.filter((r) => {
+    const body = r.body as { call_id?: string; calls?: { id: string }[] } | null;
+    return body?.call_id === id || body?.calls?.some((c) => c.id === id);
+  });

@@ -1,0 +1,96 @@
+import type { SessionRecord } from "../session/record.ts";
+
+export interface TrackMessage {
+  role: "bot" | "user" | "system" | "function_call" | "function_call_result";
+  content: string;
+  /** Epoch milliseconds. */
+  start_time: number;
+  end_time: number;
+  data: Record<string, unknown>;
+}
+
+/** One call of Cekura's simulation webhook (`calls[]`). */
+export interface TrackCall {
+  id: string;
+  startedAt: string;
+  endedAt: string;
+  trace_id?: string;
+  messages: TrackMessage[];
+  metadata: Record<string, unknown>;
+  endedReason: string;
+  to_phone_number?: string;
+  from_phone_number?: string;
+  run_id?: string;
+}
+
+export interface TrackPayload {
+  agent_id: number;
+  calls: TrackCall[];
+}
+
+const LIFTED = ["to_phone_number", "from_phone_number", "run_id"] as const;
+
+const roleOf = { user: "user", assistant: "bot", system: "system" } as const;
+
+/** Messages in call order with epoch-ms times; tool calls and results as function_call entries. */
+export function trackMessages(record: SessionRecord): TrackMessage[] {
+  const timed: { order: number; message: TrackMessage }[] = [];
+  let order = 0;
+  for (const t of record.transcript) {
+    timed.push({
+      order: order++,
+      message: { role: roleOf[t.role], content: t.text, start_time: Date.parse(t.startedAt), end_time: Date.parse(t.endedAt), data: {} },
+    });
+  }
+  for (const call of record.toolCalls) {
+    if (call.arguments !== null && call.calledAt !== null) {
+      const at = Date.parse(call.calledAt);
+      timed.push({
+        order: order++,
+        message: { role: "function_call", content: call.arguments, start_time: at, end_time: at, data: { id: call.id, name: call.name, arguments: call.arguments } },
+      });
+    }
+    if (call.result !== null && call.resultAt !== null) {
+      const at = Date.parse(call.resultAt);
+      timed.push({
+        order: order++,
+        message: {
+          role: "function_call_result",
+          content: call.result,
+          start_time: at,
+          end_time: at,
+          data: { id: call.id, name: call.name, result: call.result, is_error: call.isError ?? false },
+        },
+      });
+    }
+  }
+  return timed.sort((a, b) => a.message.start_time - b.message.start_time || a.order - b.order).map((t) => t.message);
+}
+
+/** Builds the simulation-webhook payload from a finalized track record. Pure; never carries audio. */
+export function buildTrackPayload(record: SessionRecord): TrackPayload {
+  const metadata: Record<string, unknown> = { ...record.metadata };
+  const lifted: Partial<Record<(typeof LIFTED)[number], string>> = {};
+  for (const key of LIFTED) {
+    const value = metadata[key];
+    if (typeof value === "string") {
+      lifted[key] = value;
+      delete metadata[key];
+    }
+  }
+  return {
+    agent_id: record.agentId,
+    calls: [
+      {
+        id: record.sessionId,
+        startedAt: record.startedAt,
+        endedAt: record.endedAt,
+        ...(record.traceId ? { trace_id: record.traceId } : {}),
+        messages: trackMessages(record),
+        metadata,
+        endedReason: record.endedReason,
+        ...lifted,
+      },
+    ],
+  };
+}
