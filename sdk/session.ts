@@ -36,6 +36,9 @@ import {
 } from "./protocol.ts";
 import { EventQueue, type QueueOptions } from "./queue.ts";
 import type { Transport } from "./transport.ts";
+import { createTracesAddon } from "./otel/addon.ts";
+import { noopTurn } from "./otel/noop.ts";
+import type { SpanAttributes, TurnHandle } from "./otel/types.ts";
 
 export type { SessionStatus } from "./internal/status.ts";
 
@@ -78,15 +81,13 @@ export interface AudioAddon extends SessionAddon {
 }
 
 /** A conversation turn (sdk/otel/ defines the real one). */
-export interface Turn {
-  stt(...args: never[]): unknown;
-  llm(...args: never[]): unknown;
-  tts(...args: never[]): unknown;
-  end(...args: never[]): unknown;
-}
+export type Turn = TurnHandle;
 
 export interface TracesAddon extends SessionAddon {
   startTurn(): Turn;
+  /** Tool calls recorded during a turn become `tool_call` spans. */
+  toolCall?(id: string, name: string, input: unknown): void;
+  toolResult?(id: string, output: unknown, isError: boolean): void;
 }
 
 export interface SessionConfig {
@@ -98,6 +99,8 @@ export interface SessionConfig {
   /** close() waits at most this long for the Worker to finish a `closing` session. */
   closeTimeoutMs: number;
   customMetadata?: Record<string, unknown>;
+  /** Extra attributes on the `conversation` span (Pipecat's additionalSpanAttributes). */
+  additionalSpanAttributes?: SpanAttributes;
 }
 
 export interface TranscriptInput {
@@ -124,7 +127,7 @@ export interface CloseOptions {
 
 type Phase = "open" | "closing" | "close-sent" | "closed" | "aborted";
 
-const NOOP_TURN: Turn = { stt: () => undefined, llm: () => undefined, tts: () => undefined, end: () => undefined };
+const NOOP_TURN: Turn = noopTurn();
 
 export class Session implements ConsoleSink {
   readonly id: string;
@@ -156,6 +159,7 @@ export class Session implements ConsoleSink {
     this.logger = createSessionLogger((level, message, attributes) => this.log(level, message, attributes), config.captureLogs ? "info" : undefined);
     // Audio helper: this.#audio = createAudioAddon(ctx) (sdk/audio/); observe mode only.
     // Traces helper: this.#traces = createTracesAddon(ctx) (sdk/otel/) when ctx.enableOtelTraces.
+    if (ctx.enableOtelTraces) this.#traces = createTracesAddon(ctx, config.additionalSpanAttributes);
     if (config.customMetadata !== undefined) this.setCustomMetadata(config.customMetadata);
     sessionStarted(this);
   }
@@ -188,6 +192,7 @@ export class Session implements ConsoleSink {
     const name = identifier(o.name, "toolCall name");
     const args = jsonText(o.arguments === undefined ? {} : o.arguments, "toolCall arguments");
     this.#queue.push({ kind: "tool_call", id, name, arguments: args, time: new Date().toISOString() }, id.length + name.length + args.length + 90);
+    this.#traces?.toolCall?.(id, name, args);
   }
 
   /** The result of a tool call with the same `id`; `result` is any JSON value. */
@@ -201,6 +206,7 @@ export class Session implements ConsoleSink {
     const event: SessionEvent = { kind: "tool_result", id, result, isError: o.isError === true, time: new Date().toISOString() };
     if (name !== undefined) event.name = name;
     this.#queue.push(event, id.length + (name?.length ?? 0) + result.length + 100);
+    this.#traces?.toolResult?.(id, result, o.isError === true);
   }
 
   /** A log line in the session's record (always recorded; `logger` applies captureLogs). */

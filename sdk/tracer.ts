@@ -47,6 +47,8 @@ export interface ObserveOptions {
   customMetadata?: Record<string, unknown>;
   /** true: hold everything until startAudioUpload(); "audio": hold audio only. */
   deferUpload?: DeferUpload;
+  /** Extra attributes on the session's `conversation` span (OTel; Pipecat's additionalSpanAttributes). */
+  additionalSpanAttributes?: Record<string, string | number | boolean>;
 }
 
 export type TrackOptions = Omit<ObserveOptions, "deferUpload">;
@@ -151,6 +153,7 @@ export class CekuraTracer {
       flushTimeoutMs: o.flushTimeoutMs ?? 30_000,
       closeTimeoutMs: o.closeTimeoutMs ?? 10_000,
       customMetadata: options.customMetadata,
+      additionalSpanAttributes: options.additionalSpanAttributes,
     };
     return new Session(
       {

@@ -7,12 +7,14 @@ import { audioRoutes } from "./routes/audio.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
+import { traceRoutes } from "./routes/traces.ts";
 
 export function createApp() {
   const app = new Hono<AppEnv>();
   app.route("/", healthRoutes);
   app.use("/v1/*", requireTenant);
   app.route("/v1/sessions", sessionRoutes);
+  app.route("/v1/traces", traceRoutes);
   app.route("/v1/sessions", operatorRoutes);
   app.route("/v1/sessions", audioRoutes);
   app.route("/v1/sessions", consentRoutes);

@@ -2,10 +2,11 @@
 import type { LogLevel, Mode } from "../protocol.ts";
 import type { SessionLogger } from "../logger.ts";
 import type { SessionStatus, Turn } from "../session.ts";
+import { noopTurn } from "../otel/noop.ts";
 
 const noop = () => undefined;
 const NOOP_LOGGER: SessionLogger = { debug: noop, info: noop, warn: noop, error: noop };
-const NOOP_TURN: Turn = { stt: noop, llm: noop, tts: noop, end: noop };
+const NOOP_TURN: Turn = noopTurn();
 
 export class DisabledSession {
   readonly logger = NOOP_LOGGER;

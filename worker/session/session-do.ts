@@ -10,6 +10,8 @@ import { abortRecording, abortSession, discardSession, discardsOnClose, grantCon
 import { FragmentStore } from "./fragments.ts";
 import { MetaStore, type SessionMeta } from "./meta.ts";
 import { Outbox } from "./outbox.ts";
+import { SpanStore, type SpanReceipt } from "./spans.ts";
+import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord } from "./record.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 
@@ -43,6 +45,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #outbox: Outbox;
   /** Audio chunks and the WAV's multipart upload live in audio-store.ts. */
   readonly #audio: AudioStore;
+  /** OTel spans: held, forwarded and deleted by spans.ts. */
+  readonly #spans: SpanStore;
   /** Consent/abort logic lives in consent.ts; this is what it may touch. */
   readonly #consentHost: ConsentHost;
 
@@ -54,6 +58,7 @@ export class SessionDO extends DurableObject<Env> {
     this.#meta = this.#metaStore.load();
     this.#outbox = new Outbox(ctx.storage, env, this.#config);
     this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
+    this.#spans = new SpanStore(ctx.storage.sql, env, this.#config.otelEndpoint);
     this.#consentHost = {
       storage: ctx.storage,
       meta: () => this.#meta,
@@ -178,6 +183,7 @@ export class SessionDO extends DurableObject<Env> {
       else await this.#finalizeIfComplete(meta, now);
     }
     await this.#outbox.step(meta, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
+    await this.#spans.step(this.#meta, Date.now());
     await this.#scheduleAlarm();
   }
 
@@ -272,6 +278,7 @@ export class SessionDO extends DurableObject<Env> {
       lastSeq: Math.max(meta.close.lastSeq, meta.maxSeq),
       missing: this.#missing(meta),
       audio,
+      traceId: this.#spans.traceId(),
     });
     await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record));
     meta.state = "finalized";
@@ -290,6 +297,8 @@ export class SessionDO extends DurableObject<Env> {
     let at: number | undefined;
     if (meta.state === "open") at = meta.lastActivityAt + this.#config.idleTimeoutMs;
     else if (meta.state === "closing" && meta.close) at = meta.close.deadline;
+    const spansDue = this.#spans.dueAt(meta);
+    if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
     const due = this.#outbox.dueAt(meta);
     if (due !== undefined) at = at === undefined ? due : Math.min(at, due);
     if (at === undefined) await this.ctx.storage.deleteAlarm();
@@ -299,6 +308,19 @@ export class SessionDO extends DurableObject<Env> {
   #save(meta: SessionMeta): void {
     this.#meta = meta;
     this.#metaStore.save(meta);
+  }
+
+  /** POST /v1/traces: this session's spans (see spans.ts); forwarding runs from the alarm. */
+  async traces(caller: Caller, items: SpanItem[], conversationTraceId: string | undefined): Promise<Outcome<SpanReceipt>> {
+    const receipt = this.#spans.receive(this.#meta, items, conversationTraceId, caller.apiKey, Date.now());
+    await this.#scheduleAlarm();
+    return ok(receipt);
+  }
+
+  /** GET /v1/traces/:id: the spans this Worker holds for the session, as one OTLP request. */
+  async storedSpans(caller: Caller): Promise<Outcome<{ items: ReturnType<SpanStore["all"]>; traceId: string | null }>> {
+    if (this.#meta && this.#meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    return ok({ items: this.#spans.all(), traceId: this.#spans.traceId() });
   }
 
   /** The record's key once finalized (for the record route). */

@@ -1,0 +1,121 @@
+import { reset } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { SessionTracing } from "../../sdk/otel/index.ts";
+import { call, closeSession, fragment, getRecord, KEY, OTHER_KEY, say, sendFragment, uniqueId } from "./helpers.ts";
+
+afterEach(() => reset());
+
+type OtlpSpan = { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: { key: string; value: Record<string, unknown> }[] };
+type Stored = { traceId: string | null; resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+
+const postTraces = (body: unknown, headers: Record<string, string> = {}, key: string = KEY) =>
+  call("POST", "/v1/traces", body, key, { "content-type": "application/json", ...headers });
+
+async function storedSpans(id: string, key: string = KEY): Promise<{ traceId: string | null; spans: OtlpSpan[] }> {
+  const res = await call("GET", `/v1/traces/${id}`, undefined, key);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as Stored;
+  return { traceId: body.traceId, spans: body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)) };
+}
+
+const attr = (span: OtlpSpan, key: string) => {
+  const v = span.attributes?.find((a) => a.key === key)?.value;
+  return v && (v.stringValue ?? v.intValue ?? v.doubleValue ?? v.boolValue);
+};
+
+/** Spans made by the SDK's own tracing, serialized by the official OTLP JSON serializer. */
+async function sdkBatch(sessionId: string): Promise<{ body: Uint8Array; traceId: string }> {
+  const bodies: Uint8Array[] = [];
+  const tracing = new SessionTracing({ sessionId, sink: async (b) => void bodies.push(b) });
+  const turn = tracing.startTurn();
+  turn.stt({ provider: "deepgram", model: "nova-3", language: "en" }).text("hello").end();
+  turn.end();
+  await tracing.close();
+  const spans = bodies.flatMap((b) => (JSON.parse(new TextDecoder().decode(b)) as Stored).resourceSpans);
+  return { body: new TextEncoder().encode(JSON.stringify({ resourceSpans: spans })), traceId: tracing.traceId };
+}
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+}
+
+describe("POST /v1/traces", () => {
+  it("stores the SDK's spans under their session and the record carries the conversation's trace id", async () => {
+    const id = uniqueId();
+    await sendFragment(id, fragment(0, [say("user", "hi", 0)]));
+    const { body, traceId } = await sdkBatch(id);
+    const res = await postTraces(body);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({});
+    const stored = await storedSpans(id);
+    expect(stored.traceId).toBe(traceId);
+    expect(stored.spans.map((s) => s.name).sort()).toEqual(["conversation", "stt", "turn"]);
+    const byName = Object.fromEntries(stored.spans.map((s) => [s.name, s]));
+    expect(byName.turn!.parentSpanId).toBe(byName.conversation!.spanId);
+    expect(byName.stt!.parentSpanId).toBe(byName.turn!.spanId);
+    expect(attr(byName.stt!, "transcript")).toBe("hello");
+    await closeSession(id, { lastSeq: 0 });
+    const record = (await (await getRecord(id)).json()) as { traceId: string };
+    expect(record.traceId).toBe(traceId);
+  });
+
+  it("accepts a gzip body and answers a repeat of the same spans again without storing them twice", async () => {
+    const id = uniqueId();
+    const { body } = await sdkBatch(id);
+    const zipped = await gzip(body);
+    for (let i = 0; i < 2; i++) {
+      const res = await postTraces(zipped, { "content-encoding": "gzip" });
+      expect(res.status).toBe(200);
+    }
+    expect((await storedSpans(id)).spans).toHaveLength(3);
+  });
+
+  it("rejects a decompression bomb with 413 after decompressing no more than the cap", async () => {
+    const bomb = await gzip(new Uint8Array(40 * 1024 * 1024).fill(32));
+    expect(bomb.byteLength).toBeLessThan(4 * 1024 * 1024);
+    const res = await postTraces(bomb, { "content-encoding": "gzip" });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: "payload_too_large", detail: expect.stringContaining("decompressed body") });
+  });
+
+  it("answers 400 to data that is not OTLP, 415 to protobuf, and partial success for bad or unattached spans", async () => {
+    expect((await postTraces("{not json")).status).toBe(400);
+    const notOtlp = await postTraces({ resourceSpans: "nope" });
+    expect(notOtlp.status).toBe(400);
+    expect(await notOtlp.json()).toMatchObject({ error: "invalid_otlp" });
+    const proto = await call("POST", "/v1/traces", new Uint8Array([1, 2]), KEY, { "content-type": "application/x-protobuf" });
+    expect(proto.status).toBe(415);
+
+    const id = uniqueId();
+    const good = { traceId: "a".repeat(32), spanId: "b".repeat(16), name: "turn", startTimeUnixNano: "1", endTimeUnixNano: "2", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
+    const badId = { ...good, spanId: "xyz" };
+    const orphan = { ...good, traceId: "c".repeat(32), spanId: "d".repeat(16), attributes: [] };
+    const res = await postTraces({ resourceSpans: [{ resource: {}, scopeSpans: [{ scope: { name: "t" }, spans: [good, badId, orphan] }] }] });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    expect(answer.partialSuccess.rejectedSpans).toBe("2");
+    expect(answer.partialSuccess.errorMessage).toMatch(/spanId must be 16 hex characters/);
+    expect(answer.partialSuccess.errorMessage).toMatch(/has no session/);
+    expect((await storedSpans(id)).spans.map((s) => s.spanId)).toEqual(["b".repeat(16)]);
+  });
+
+  it("routes spans without conversation.id by the session header, and keeps tenants apart", async () => {
+    const id = uniqueId();
+    const span = { traceId: "e".repeat(32), spanId: "f".repeat(16), name: "llm", startTimeUnixNano: "1", endTimeUnixNano: "2" };
+    const res = await postTraces({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }, { "x-cekura-session-id": id });
+    expect(await res.json()).toEqual({});
+    expect((await storedSpans(id)).spans).toHaveLength(1);
+    expect((await storedSpans(id, OTHER_KEY)).spans).toHaveLength(0);
+  });
+
+  it("refuses spans of an aborted session", async () => {
+    const id = uniqueId();
+    await sendFragment(id, fragment(0, [say("user", "hi", 0)], { deferUpload: true }));
+    expect((await call("POST", `/v1/sessions/${id}/abort`, {})).status).toBe(200);
+    const { body } = await sdkBatch(id);
+    const res = await postTraces(body);
+    const answer = (await res.json()) as { partialSuccess?: { rejectedSpans: string } };
+    expect(answer.partialSuccess?.rejectedSpans).toBe("3");
+    expect((await storedSpans(id)).spans).toHaveLength(0);
+  });
+});

@@ -1,0 +1,144 @@
+import { Hono } from "hono";
+import { describeZodError, sessionIdSchema } from "../../sdk/protocol.ts";
+import type { AppEnv } from "../app-env.ts";
+import { readConfig } from "../config.ts";
+import { ApiError, unwrap } from "../errors.ts";
+import { readBodyBytes } from "../middleware/body.ts";
+import { sessionStub } from "../session/locate.ts";
+import type { Caller } from "../session/session-do.ts";
+import { OTLP_LIMITS, spanSchema, stringAttribute, toTraceRequest, traceRequestSchema, type SpanItem, type TraceRequest } from "../forward/otel-wire.ts";
+
+/** Spans are attached to a session by this attribute (span or resource), else by the header. */
+const CONVERSATION_ID = "conversation.id";
+const SESSION_HEADER = "x-cekura-session-id";
+
+interface Routed {
+  bySession: Map<string, { items: SpanItem[]; conversationTraceId?: string }>;
+  rejected: number;
+  reasons: Set<string>;
+}
+
+/** Validates each span and assigns it to a session: conversation.id > same trace as one that has it > header. */
+export function routeSpans(request: TraceRequest, headerSessionId: string | undefined): Routed {
+  const out: Routed = { bySession: new Map(), rejected: 0, reasons: new Set() };
+  const pending: { item: SpanItem; session?: string; conversationSpan: boolean }[] = [];
+  const traceSession = new Map<string, string>();
+  const encoder = new TextEncoder();
+
+  for (const resourceSpans of request.resourceSpans ?? []) {
+    const resource = JSON.stringify(resourceSpans.resource ?? {});
+    const resourceSession = stringAttribute(resourceSpans.resource?.attributes, CONVERSATION_ID);
+    for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
+      const scope = JSON.stringify(scopeSpans.scope ?? {});
+      for (const raw of scopeSpans.spans ?? []) {
+        const parsed = spanSchema.safeParse(raw);
+        if (!parsed.success) {
+          out.rejected++;
+          out.reasons.add(`invalid span: ${describeZodError(parsed.error)}`);
+          continue;
+        }
+        const span = { ...parsed.data, parentSpanId: parsed.data.parentSpanId ?? "" };
+        const text = JSON.stringify(span);
+        if (encoder.encode(text).byteLength > OTLP_LIMITS.spanBytes) {
+          out.rejected++;
+          out.reasons.add(`a span's JSON exceeds ${OTLP_LIMITS.spanBytes} bytes`);
+          continue;
+        }
+        const own = stringAttribute(span.attributes, CONVERSATION_ID);
+        const session = own ?? resourceSession;
+        if (own) traceSession.set(span.traceId, own);
+        pending.push({
+          item: { traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || null, resource, scope, span: text },
+          session,
+          conversationSpan: own !== undefined,
+        });
+      }
+    }
+  }
+
+  for (const { item, session: explicit, conversationSpan } of pending) {
+    const session = explicit ?? traceSession.get(item.traceId) ?? headerSessionId;
+    if (!session) {
+      out.rejected++;
+      out.reasons.add(`a span has no session: set the "${CONVERSATION_ID}" attribute or the ${SESSION_HEADER} header`);
+      continue;
+    }
+    const valid = sessionIdSchema.safeParse(session);
+    if (!valid.success) {
+      out.rejected++;
+      out.reasons.add(`invalid ${CONVERSATION_ID} "${session.slice(0, 120)}": ${describeZodError(valid.error).replace(/^\(body\): /, "")}`);
+      continue;
+    }
+    let group = out.bySession.get(session);
+    if (!group) out.bySession.set(session, (group = { items: [] }));
+    group.items.push(item);
+    if (conversationSpan && !group.conversationTraceId) group.conversationTraceId = item.traceId;
+  }
+  return out;
+}
+
+function parseRequest(bytes: Uint8Array): TraceRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch (error) {
+    throw new ApiError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
+  }
+  const result = traceRequestSchema.safeParse(parsed);
+  if (!result.success) throw new ApiError(400, "invalid_otlp", `not an OTLP ExportTraceServiceRequest: ${describeZodError(result.error)}`);
+  return result.data;
+}
+
+/** Durable Object errors that mean "busy, try later" (OTLP clients retry 429/502/503/504). */
+function isOverload(error: unknown): boolean {
+  const e = error as { overloaded?: boolean; retryable?: boolean } | undefined;
+  return Boolean(e && typeof e === "object" && (e.overloaded || e.retryable));
+}
+
+/** OTLP/HTTP trace receiver: JSON (gzip or not), partial success, 413/400/415, 503 with Retry-After when shedding. */
+export const traceRoutes = new Hono<AppEnv>()
+  .post("/", async (c) => {
+    const type = (c.req.header("content-type") ?? "").trim().toLowerCase();
+    if (type.startsWith("application/x-protobuf") || type.startsWith("application/protobuf")) {
+      throw new ApiError(415, "unsupported_media_type", "OTLP/HTTP protobuf is not accepted here; send OTLP/HTTP JSON (Content-Type: application/json)");
+    }
+    if (!type.startsWith("application/json")) {
+      throw new ApiError(415, "unsupported_media_type", `Content-Type must be application/json (OTLP/HTTP JSON), got "${type || "(none)"}"`);
+    }
+    const bytes = await readBodyBytes(c.req.raw, { maxBytes: OTLP_LIMITS.bodyBytes, maxDecompressedBytes: OTLP_LIMITS.decompressedBytes });
+    const header = c.req.header(SESSION_HEADER)?.trim() || undefined;
+    const routed = routeSpans(parseRequest(bytes), header);
+
+    const tenant = c.get("tenant");
+    const apiKey = c.get("apiKey");
+    const config = readConfig(c.env);
+    let rejected = routed.rejected;
+    const reasons = routed.reasons;
+    try {
+      const receipts = await Promise.all(
+        [...routed.bySession].map(async ([sessionId, group]) => {
+          const caller: Caller = { tenant, sessionId, apiKey };
+          return unwrap(await sessionStub(c.env, config, tenant, sessionId).traces(caller, group.items, group.conversationTraceId));
+        }),
+      );
+      for (const receipt of receipts) {
+        rejected += receipt.rejected;
+        if (receipt.reason) reasons.add(receipt.reason);
+      }
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      if (isOverload(error)) {
+        throw new ApiError(503, "overloaded", "the session's storage is busy; retry after the Retry-After delay", { "retry-after": "1" });
+      }
+      throw error;
+    }
+    if (rejected === 0) return c.json({});
+    return c.json({ partialSuccess: { rejectedSpans: String(rejected), errorMessage: [...reasons].join("; ").slice(0, 2000) } });
+  })
+  .get("/:id", async (c) => {
+    const parsed = sessionIdSchema.safeParse(c.req.param("id"));
+    if (!parsed.success) throw new ApiError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
+    const caller: Caller = { tenant: c.get("tenant"), sessionId: parsed.data };
+    const { items, traceId } = unwrap(await sessionStub(c.env, readConfig(c.env), caller.tenant, caller.sessionId).storedSpans(caller));
+    return c.json({ traceId, ...toTraceRequest(items) });
+  });
