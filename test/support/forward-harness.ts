@@ -44,7 +44,9 @@ export async function startForwardHarness(vars: Record<string, string> = {}): Pr
 }
 
 export const KEY = "forward-test-key-1";
-export const at = (ms: number) => new Date(Date.now() - 60_000 + ms).toISOString();
+/** Calls in these tests start a minute before the module loaded; `at(ms)` is ms after that start. */
+export const CALL_START = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+export const at = (ms: number) => new Date(CALL_START + ms).toISOString();
 
 export interface ForwardStatus {
   status: string;
