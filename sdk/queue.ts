@@ -124,13 +124,6 @@ export class EventQueue {
     await Promise.all(waiting);
   }
 
-  /** Builds an empty fragment (so the Worker learns the session before a consent call). */
-  forceEmptyFragment(): void {
-    if (this.#dropped) return;
-    this.#buildFragment([]);
-    this.#pump();
-  }
-
   /** Drops everything queued and stops retries (abort()). */
   drop(): void {
     this.#dropped = true;

@@ -8,7 +8,7 @@
  * Addons get a SessionContext (id, mode, transport, report...) and lifecycle hooks
  * (flush, beforeClose -> extra close fields such as lastAudioSeq, afterClose, abort, abortRecording).
  */
-import { ApiError, SdkError, SessionClosedError, TimeoutError, ValidationError } from "./errors.ts";
+import { SdkError, SessionClosedError, TimeoutError, ValidationError } from "./errors.ts";
 import { sessionStarted, sessionEnded, type ConsoleSink } from "./internal/console-capture.ts";
 import type { EnvSource } from "./internal/env.ts";
 import { sleep } from "./internal/sleep.ts";
@@ -297,33 +297,24 @@ export class Session implements ConsoleSink {
   /** Consent: release what deferUpload held (POST /consent). */
   async startAudioUpload(): Promise<SessionStatus> {
     this.#assertNotAborted("startAudioUpload");
-    await this.#ensureKnownToWorker();
-    return this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/consent`, {});
+    return this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/consent`, this.#control());
   }
 
   /** Deletes everything captured, here and in the Worker (POST /abort). The session accepts nothing more. */
-  async abort(): Promise<SessionStatus | undefined> {
+  async abort(): Promise<SessionStatus> {
     this.#assertNotAborted("abort");
     this.#phase = "aborted";
     sessionEnded(this);
     this.#queue.drop();
     for (const addon of this.#addons()) addon.abort?.();
-    if (!this.#queue.attempted && !this.#audioAttempted()) return undefined;
-    try {
-      return await this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/abort`, {});
-    } catch (error) {
-      // The Worker never saw the session (its only fragment was cut off): nothing exists to delete.
-      if (error instanceof ApiError && error.status === 404) return undefined;
-      throw error;
-    }
+    return this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/abort`, this.#control());
   }
 
   /** Drops the audio only, keeping the rest (POST /abort-recording). */
   async abortRecording(): Promise<SessionStatus> {
     this.#assertNotAborted("abortRecording");
     await this.#audio?.abortRecording?.();
-    await this.#ensureKnownToWorker();
-    return this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/abort-recording`, {});
+    return this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/abort-recording`, this.#control());
   }
 
   /** Seq of the last fragment built (-1 before the first). */
@@ -349,8 +340,15 @@ export class Session implements ConsoleSink {
     return list;
   }
 
-  #audioAttempted(): boolean {
-    return this.#audio !== undefined;
+  /** Body of consent/abort calls: introduces the session when it is the Worker's first contact. */
+  #control(): { agentId: number; mode: Mode; callStartedAt: string; deferUpload?: DeferUpload } {
+    const body: { agentId: number; mode: Mode; callStartedAt: string; deferUpload?: DeferUpload } = {
+      agentId: this.#ctx.agentId,
+      mode: this.#ctx.mode,
+      callStartedAt: this.#ctx.callStartedAt,
+    };
+    if (this.#ctx.deferUpload !== undefined) body.deferUpload = this.#ctx.deferUpload;
+    return body;
   }
 
   async #flushAll(): Promise<void> {
@@ -358,14 +356,6 @@ export class Session implements ConsoleSink {
     do {
       await Promise.all([this.#queue.flush(), ...this.#addons().map((a) => a.flush?.())]);
     } while (this.#queue.pendingEvents > 0);
-  }
-
-  /** The Worker learns a session from its first fragment; send an empty one if none was sent yet. */
-  async #ensureKnownToWorker(): Promise<void> {
-    if (this.#queue.lastSeq < 0 && this.#queue.pendingEvents === 0) {
-      this.#queue.forceEmptyFragment();
-    }
-    await this.flush();
   }
 
   async #close(reason: string | undefined): Promise<SessionStatus> {

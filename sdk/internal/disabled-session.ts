@@ -39,8 +39,8 @@ export class DisabledSession {
   async startAudioUpload(): Promise<SessionStatus> {
     return disabledStatus(this.id, this.mode);
   }
-  async abort(): Promise<SessionStatus | undefined> {
-    return undefined;
+  async abort(): Promise<SessionStatus> {
+    return disabledStatus(this.id, this.mode);
   }
   async abortRecording(): Promise<SessionStatus> {
     return disabledStatus(this.id, this.mode);

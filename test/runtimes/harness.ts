@@ -8,8 +8,8 @@ import { allCases, type CaseContext, type CaseResult, type Runtime } from "../sd
 
 export type SuiteBase = Omit<CaseContext, "uid">;
 
-export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Promise<CaseResult[]>): void {
-  describe(`shared SDK suite in ${runtime}`, () => {
+export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Promise<CaseResult[]>, label: string = runtime): void {
+  describe(`shared SDK suite in ${label}`, () => {
     let worker: LocalWorker | undefined;
     let results = new Map<string, CaseResult>();
     let failure: unknown;
