@@ -133,8 +133,8 @@ export const observeSchema = z
 const trackMessage = z.object({
   role: z.enum(["bot", "user", "system", "function_call", "function_call_result"]),
   content: z.string(),
-  start_time: z.number().int().positive("Must be epoch milliseconds."),
-  end_time: z.number().int().positive("Must be epoch milliseconds."),
+  start_time: z.number().int().min(1e12, "Must be epoch milliseconds."),
+  end_time: z.number().int().min(1e12, "Must be epoch milliseconds."),
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
