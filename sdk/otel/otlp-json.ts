@@ -1,5 +1,5 @@
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 
 /**
  * OTLP/HTTP JSON ExportTraceServiceRequest bytes for `spans`, made by the official serializer:

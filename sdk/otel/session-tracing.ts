@@ -1,6 +1,6 @@
 import type { Span, Tracer } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { AlwaysOnSampler, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ATTR, SPAN } from "./attributes.ts";
 import { serializeSpans } from "./otlp-json.ts";
 import { SpanBuffer } from "./span-buffer.ts";
@@ -28,13 +28,13 @@ export interface SessionTracingOptions {
 }
 
 /**
- * The OTel side of one session: its own BasicTracerProvider (never the global one), the
+ * The OTel side of one session: its own TracerProvider (never the global one), the
  * `conversation` span, turns under it, and an explicit flush to the sink. No context manager:
  * every parent is passed by hand, so concurrent sessions in one process never mix.
  */
 export class SessionTracing {
   readonly traceId: string;
-  readonly #provider: BasicTracerProvider;
+  readonly #provider: TracerProvider;
   readonly #tracer: Tracer;
   readonly #buffer: SpanBuffer;
   readonly #conversation: Span;
@@ -54,8 +54,11 @@ export class SessionTracing {
     this.#onError = options.onError ?? (() => {});
     this.#now = options.now ?? Date.now;
     this.#buffer = new SpanBuffer(options.maxBatchSpans ?? 256, () => void this.flush());
-    this.#provider = new BasicTracerProvider({
+    // @opentelemetry/sdk-trace's TracerProvider, configured explicitly: sdk-trace-base's
+    // BasicTracerProvider reads OTEL_* from process.env, which Deno refuses without --allow-env.
+    this.#provider = new TracerProvider({
       resource: resourceFromAttributes({ [ATTR.serviceName]: options.serviceName ?? "cekura-voice-agent" }),
+      sampler: new AlwaysOnSampler(),
       spanProcessors: [this.#buffer],
     });
     this.#tracer = this.#provider.getTracer("cekura-edge-tracer");

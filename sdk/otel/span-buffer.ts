@@ -1,5 +1,5 @@
 import type { Context } from "@opentelemetry/api";
-import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
 
 /**
  * Holds ended spans until `drain()`: batching without timers, so nothing keeps a process

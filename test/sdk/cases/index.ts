@@ -1,8 +1,9 @@
 /** Every case of the shared SDK suite. Add a case file here (one import + one spread). */
 import { cases as lifecycle } from "./lifecycle.cases.ts";
 import { cases as recording } from "./recording.cases.ts";
+import { cases as otel } from "./otel.ts";
 import type { SdkCase } from "./types.ts";
 
-export const allCases: SdkCase[] = [...recording, ...lifecycle];
+export const allCases: SdkCase[] = [...recording, ...lifecycle, ...otel];
 
 export type { CaseContext, CaseResult, Runtime, SdkCase } from "./types.ts";

@@ -1,0 +1,146 @@
+/**
+ * Issue 6 against the real local Worker (wrangler dev on workerd) and the Cekura stand-in, both on
+ * 127.0.0.1: the official OTLP exporter (Node, gzip) is accepted; the SDK's scripted call shows the
+ * same span tree at the Worker and at the stand-in's /v1/traces, linked to the record and to the
+ * forwarded call by trace id; a deferred-then-aborted session's spans never leave the Worker.
+ */
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CekuraTracer } from "../../sdk/index.ts";
+import { checkScriptedTree, scriptedCall, spansOf, workerSpans, type WireSpan } from "../sdk/cases/otel.ts";
+import type { CaseContext } from "../sdk/cases/types.ts";
+import { api, KEY, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+
+let h: ForwardHarness;
+let ctx: CaseContext;
+
+beforeAll(async () => {
+  h = await startForwardHarness({ CEKURA_OTEL_ENDPOINT: "placeholder" });
+  // The stand-in's URL is known only once it listens: restart the Worker pointed at its /v1/traces.
+  h.vars.CEKURA_OTEL_ENDPOINT = `${h.standIn.url}/v1/traces`;
+  await h.restartWorker();
+  ctx = { runtime: "node", ingestUrl: h.worker.url, apiKey: KEY, agentId: 42, uid: crypto.randomUUID().slice(0, 8) };
+}, 120_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+/** A comparable view of a span tree: ids, parents, names and attributes. */
+const tree = (spans: WireSpan[]) =>
+  spans
+    .map((s) => ({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || "", name: s.name, attributes: s.attributes ?? [] }))
+    .sort((a, b) => a.spanId.localeCompare(b.spanId));
+
+const forwardedSpans = (traceId: string) => spansOf(...h.standIn.traces().map((r) => r.body)).filter((s) => s.traceId === traceId);
+
+/** Records what passes through to the Worker (to see the exporter's Content-Encoding). */
+async function recordingProxy(target: string): Promise<{ url: string; encodings: string[]; server: Server }> {
+  const encodings: string[] = [];
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    encodings.push(String(req.headers["content-encoding"] ?? "identity"));
+    const out = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, encodings, server };
+}
+
+describe("OTel traces through the Worker", () => {
+  it("accepts what the official @opentelemetry/exporter-trace-otlp-http sends from Node, gzip included, and forwards it", async () => {
+    const id = sessionId("otel-official");
+    expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
+    const proxy = await recordingProxy(h.worker.url);
+    try {
+      const exporter = new OTLPTraceExporter({
+        url: `${proxy.url}/v1/traces`,
+        // One exporter per call: SimpleSpanProcessor sends each span alone, so the llm span (no conversation.id)
+        // is attached to its session by the header.
+        headers: { authorization: `Bearer ${KEY}`, "x-cekura-session-id": id },
+        // CompressionAlgorithm.GZIP ("gzip"); the enum lives in a transitive package.
+        compression: "gzip" as never,
+      });
+      const provider = new TracerProvider({ resource: resourceFromAttributes({ "service.name": "official-exporter" }), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+      const tracer = provider.getTracer("test");
+      const conversation = tracer.startSpan("conversation", { attributes: { "conversation.id": id, "conversation.type": "voice" } });
+      const turn = tracer.startSpan("turn", { attributes: { "conversation.id": id, "turn.number": 1 } }, trace.setSpan(ROOT_CONTEXT, conversation));
+      const llm = tracer.startSpan("llm", { attributes: { "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 7 } }, trace.setSpan(ROOT_CONTEXT, turn));
+      llm.end();
+      turn.end();
+      conversation.end();
+      await provider.forceFlush();
+      await provider.shutdown();
+    } finally {
+      proxy.server.close();
+    }
+    expect(proxy.encodings.length).toBeGreaterThan(0);
+    expect(proxy.encodings.every((e) => e === "gzip")).toBe(true);
+
+    const atWorker = await workerSpans(ctx, id);
+    expect(atWorker.spans.map((s) => s.name).sort()).toEqual(["conversation", "llm", "turn"]);
+    const traceId = atWorker.spans[0]!.traceId;
+    expect(atWorker.traceId).toBe(traceId);
+    await h.standIn.waitFor(() => forwardedSpans(traceId).length === 3);
+    expect(tree(forwardedSpans(traceId))).toEqual(tree(atWorker.spans));
+    const sent = h.standIn.traces().find((r) => spansOf(r.body).some((s) => s.traceId === traceId))!;
+    expect(sent.apiKey).toBe(KEY);
+    expect(sent.agentIdHeader).toBe("42");
+  });
+
+  it("shows the SDK's scripted call as the same span tree at the Worker and at the stand-in, linked to record and call by trace id", async () => {
+    const cekura = new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, onError: (e) => errors.push(e) });
+    const errors: Error[] = [];
+    const s = cekura.observe({ sessionId: sessionId("otel-sdk"), additionalSpanAttributes: { deployment: "suite" } });
+    await scriptedCall(s);
+    await s.close({ reason: "customer-ended-call" });
+    expect(errors).toEqual([]);
+    const atWorker = await workerSpans(ctx, s.id);
+    const traceId = checkScriptedTree(atWorker.spans, s.id);
+    await h.standIn.waitFor(() => forwardedSpans(traceId).length === atWorker.spans.length);
+    checkScriptedTree(forwardedSpans(traceId), s.id);
+    expect(tree(forwardedSpans(traceId))).toEqual(tree(atWorker.spans));
+    expect((await api(h).record(s.id)).json.traceId).toBe(traceId);
+    await h.standIn.waitFor(() => h.standIn.calls().some((c) => (c.body as { call_id?: string }).call_id === s.id));
+    const call = h.standIn.calls().find((c) => (c.body as { call_id?: string }).call_id === s.id)!;
+    expect((call.body as { trace_id?: string }).trace_id).toBe(traceId);
+  });
+
+  it("never forwards the spans of a deferred session that is aborted, and forwards a deferred one once consent is given", async () => {
+    const cekura = new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, onError: () => {} });
+    const aborted = cekura.observe({ sessionId: sessionId("otel-aborted"), deferUpload: true });
+    const granted = cekura.observe({ sessionId: sessionId("otel-granted"), deferUpload: true });
+    for (const s of [aborted, granted]) {
+      s.transcript({ role: "user", text: "held until consent" });
+      const turn = s.startTurn();
+      turn.stt({ provider: "deepgram", model: "nova-3" }).text("held until consent").end();
+      turn.end();
+      await s.flush();
+    }
+    const abortedHeld = await workerSpans(ctx, aborted.id);
+    expect(abortedHeld.spans.map((s) => s.name).sort()).toEqual(["stt", "turn"]);
+    const grantedHeld = await workerSpans(ctx, granted.id);
+    expect(grantedHeld.spans.length).toBe(2);
+
+    await aborted.abort();
+    expect((await workerSpans(ctx, aborted.id)).spans).toEqual([]);
+
+    // Consent, then close: the granted session's spans (and its conversation span) leave the Worker.
+    await granted.startAudioUpload();
+    await granted.close();
+    const grantedTrace = grantedHeld.spans[0]!.traceId;
+    await h.standIn.waitFor(() => forwardedSpans(grantedTrace).length === 3);
+    expect(forwardedSpans(abortedHeld.spans[0]!.traceId)).toEqual([]);
+    const everyForwarded = spansOf(...h.standIn.traces().map((r) => r.body));
+    const abortedIds = new Set(abortedHeld.spans.map((s) => s.spanId));
+    expect(everyForwarded.filter((s) => abortedIds.has(s.spanId))).toEqual([]);
+  });
+});
