@@ -57,7 +57,7 @@ export type TrackOptions = Omit<ObserveOptions, "deferUpload">;
 export type CekuraSession = Pick<
   Session,
   | "id" | "mode" | "logger" | "transcript" | "toolCall" | "toolResult" | "log" | "setCustomMetadata" | "getCustomMetadata"
-  | "audio" | "startTurn" | "flush" | "close" | "startAudioUpload" | "abort" | "abortRecording"
+  | "audio" | "startTurn" | "flush" | "close" | "startAudioUpload" | "abort" | "abortRecording" | "lastSeq"
 >;
 
 interface Resolved {

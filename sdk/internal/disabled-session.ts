@@ -10,6 +10,8 @@ const NOOP_TURN: Turn = noopTurn();
 
 export class DisabledSession {
   readonly logger = NOOP_LOGGER;
+  /** Nothing is ever sent. */
+  readonly lastSeq = -1;
   readonly #metadata: Record<string, unknown> = {};
 
   constructor(

@@ -59,7 +59,7 @@ export async function startFaultProxy(target: string, policy: FaultPolicy, port 
     const response = await fetch(`${target}${r.path}`, {
       method: r.method,
       headers,
-      body: r.method === "GET" || r.method === "HEAD" ? undefined : r.body,
+      body: r.method === "GET" || r.method === "HEAD" ? undefined : new Uint8Array(r.body),
     });
     const body = Buffer.from(await response.arrayBuffer());
     releaseHeld();
