@@ -19,6 +19,7 @@ export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Prom
       const base: SuiteBase = { runtime, ingestUrl: worker.url, apiKey: `sdk-suite-${runtime}-${crypto.randomUUID()}`, agentId: 4242 };
       try {
         results = new Map((await runAll(base)).map((r) => [r.name, r]));
+        if (process.env.SDK_SUITE_TIMINGS) console.log([...results.values()].map((r) => `${r.ms} ms  ${r.name}`).join("\n"));
       } catch (error) {
         failure = error;
       }
