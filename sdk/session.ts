@@ -37,6 +37,8 @@ import {
 import { EventQueue, type QueueOptions } from "./queue.ts";
 import type { Transport } from "./transport.ts";
 import { createTracesAddon } from "./otel/addon.ts";
+import { createAudioAddon, type AudioOptions } from "./audio/audio-addon.ts";
+import { bytesToSamples } from "./audio/interleave.ts";
 import { noopTurn } from "./otel/noop.ts";
 import type { SpanAttributes, TurnHandle } from "./otel/types.ts";
 
@@ -77,7 +79,8 @@ export interface SessionAddon {
 export type AudioChannel = "user" | "assistant";
 
 export interface AudioAddon extends SessionAddon {
-  push(channel: AudioChannel, pcm: Int16Array, sampleRate: number): void;
+  /** `atMs`: epoch ms at which the first sample plays; default now. */
+  push(channel: AudioChannel, pcm: Int16Array, sampleRate: number, atMs?: number): void;
 }
 
 /** A conversation turn (sdk/otel/ defines the real one). */
@@ -101,6 +104,8 @@ export interface SessionConfig {
   customMetadata?: Record<string, unknown>;
   /** Extra attributes on the `conversation` span (Pipecat's additionalSpanAttributes). */
   additionalSpanAttributes?: SpanAttributes;
+  /** Session audio rate (default 16 kHz), chunk length etc. (sdk/audio/). */
+  audio?: AudioOptions;
 }
 
 export interface TranscriptInput {
@@ -141,6 +146,7 @@ export class Session implements ConsoleSink {
   #phase: Phase = "open";
   #closing: Promise<SessionStatus> | undefined;
   #audio: AudioAddon | undefined;
+  #ignoredAudioSamples = 0;
   #traces: TracesAddon | undefined;
 
   constructor(ctx: SessionContext, config: SessionConfig) {
@@ -157,7 +163,7 @@ export class Session implements ConsoleSink {
       ctx.report,
     );
     this.logger = createSessionLogger((level, message, attributes) => this.log(level, message, attributes), config.captureLogs ? "info" : undefined);
-    // Audio helper: this.#audio = createAudioAddon(ctx) (sdk/audio/); observe mode only.
+    if (ctx.mode === "observe") this.#audio = createAudioAddon(ctx, config.audio);
     // Traces helper: this.#traces = createTracesAddon(ctx) (sdk/otel/) when ctx.enableOtelTraces.
     if (ctx.enableOtelTraces) this.#traces = createTracesAddon(ctx, config.additionalSpanAttributes);
     if (config.customMetadata !== undefined) this.setCustomMetadata(config.customMetadata);
@@ -252,16 +258,33 @@ export class Session implements ConsoleSink {
     return JSON.parse(JSON.stringify(this.#metadata)) as Record<string, unknown>;
   }
 
-  /** Mono PCM for one side of the call; observe mode only (track sessions ignore audio). */
-  audio(channel: AudioChannel, pcm: Int16Array, sampleRate: number): void {
+  /**
+   * Mono s16 PCM (Int16Array, or s16le bytes) for one side of the call, placed on the session clock:
+   * it starts at `at` (Date or epoch ms; default now) and silence fills gaps. Only copies (sdk/audio/).
+   * Track sessions record no audio: there this is a documented no-op, counted in `ignoredAudioSamples`.
+   */
+  audio(channel: AudioChannel, pcm: Int16Array | Uint8Array, sampleRate: number, at?: Date | number): void {
     this.#assertRecording("audio");
     if (channel !== "user" && channel !== "assistant") throw new ValidationError(`audio channel must be "user" or "assistant", got ${describe(channel)}`);
-    if (!(pcm instanceof Int16Array)) throw new ValidationError(`audio pcm must be an Int16Array of mono s16 samples, got ${describe(pcm)}`);
+    if (!(pcm instanceof Int16Array) && !(pcm instanceof Uint8Array && pcm.byteLength % 2 === 0)) {
+      throw new ValidationError(`audio pcm must be an Int16Array of mono s16 samples (or s16le bytes, an even count), got ${describe(pcm)}`);
+    }
     if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192000) {
       throw new ValidationError(`audio sampleRate must be an integer between 8000 and 192000, got ${describe(sampleRate)}`);
     }
-    if (this.mode === "track") return;
-    this.#audio?.push(channel, pcm, sampleRate);
+    const atMs = at === undefined ? undefined : at instanceof Date ? at.getTime() : at;
+    if (atMs !== undefined && !Number.isFinite(atMs)) throw new ValidationError(`audio at must be a Date or epoch ms, got ${describe(at)}`);
+    const samples = pcm instanceof Int16Array ? pcm : bytesToSamples(pcm);
+    if (this.mode === "track") {
+      this.#ignoredAudioSamples += samples.length;
+      return;
+    }
+    this.#audio?.push(channel, samples, sampleRate, atMs);
+  }
+
+  /** Samples passed to audio() on a track session: accepted, counted, never sent. */
+  get ignoredAudioSamples(): number {
+    return this.#ignoredAudioSamples;
   }
 
   /** Starts a conversation turn (OTel spans; a no-op turn when traces are off). */

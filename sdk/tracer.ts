@@ -8,6 +8,7 @@ import { deferUploadSchema, sessionIdSchema, describeZodError, LIMITS, type Defe
 import { DEFAULT_QUEUE, type QueueOptions } from "./queue.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import { Session, type SessionConfig } from "./session.ts";
+import type { AudioOptions } from "./audio/audio-addon.ts";
 import { createTransport, normaliseIngestUrl, type FetchLike, type Transport } from "./transport.ts";
 
 export interface CekuraTracerOptions extends Partial<QueueOptions> {
@@ -37,6 +38,8 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
   flushTimeoutMs?: number;
   /** close() waits this long for a `closing` session to finalize, ms (default 10 000). */
   closeTimeoutMs?: number;
+  /** Call audio: `sampleRate` of the stored stereo WAV (default 16 000), `chunkMs` (default 1000)... */
+  audio?: AudioOptions;
 }
 
 export interface ObserveOptions {
@@ -154,6 +157,7 @@ export class CekuraTracer {
       closeTimeoutMs: o.closeTimeoutMs ?? 10_000,
       customMetadata: options.customMetadata,
       additionalSpanAttributes: options.additionalSpanAttributes,
+      audio: o.audio,
     };
     return new Session(
       {

@@ -5,6 +5,8 @@ import { sessionStubOf } from "./session-stub.ts";
 
 afterEach(() => reset());
 
+const bucket = () => (env as unknown as { RECORDINGS: R2Bucket }).RECORDINGS;
+
 const MiB = 1024 * 1024;
 const intro = { "x-cekura-agent-id": "42", "x-cekura-mode": "observe" };
 
@@ -54,7 +56,7 @@ async function finalRecord(id: string): Promise<RecordJson> {
 
 /** Reads the stored WAV and checks its header by hand; returns the sample bytes. */
 async function storedWav(key: string, sampleRate: number): Promise<Uint8Array> {
-  const object = await env.RECORDINGS.get(key);
+  const object = await bucket().get(key);
   expect(object).not.toBeNull();
   const bytes = new Uint8Array(await object!.arrayBuffer());
   const view = new DataView(bytes.buffer);
@@ -77,7 +79,7 @@ async function audioState(id: string): Promise<{ parts: { partNumber: number; by
   );
 }
 
-describe("audio chunks", () => {
+describe("audio chunks", { timeout: 30_000 }, () => {
   it("stores a short call as one stereo WAV named in the record, byte-exact", async () => {
     const id = uniqueId();
     const chunks = [pcm(64_000, 1), pcm(64_000, 2), pcm(32_000, 3)];
@@ -146,7 +148,7 @@ describe("audio chunks", () => {
     for (const part of parts.slice(0, -1)) expect(part.bytes).toBe(partBytes);
     expect(parts.at(-1)!.bytes).toBeLessThanOrEqual(partBytes);
     expect(parts.reduce((n, p) => n + p.bytes, 0)).toBe(44 + 12 * MiB);
-  });
+  }, 120_000);
 
   it("refuses audio for a track session and stores nothing", async () => {
     const viaHeader = uniqueId();
@@ -163,7 +165,7 @@ describe("audio chunks", () => {
     expect(noHeaders.status).toBe(403);
     await closeSession(track, { lastSeq: 0 });
     expect((await finalRecord(track)).audio).toBeNull();
-    expect((await env.RECORDINGS.list({ prefix: "audio/" })).objects).toEqual([]);
+    expect((await bucket().list({ prefix: "audio/" })).objects).toEqual([]);
   });
 
   it("answers bad chunks with clear 4xx errors", async () => {

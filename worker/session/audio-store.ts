@@ -58,6 +58,8 @@ interface AudioState {
   uploadId?: string;
   parts: (UploadedPart & { bytes: number })[];
   result?: RecordAudio;
+  /** Dropped by destroy()/dropRecording(): close no longer waits for chunks. */
+  dropped?: boolean;
 }
 
 const SCHEMA = [
@@ -95,7 +97,7 @@ export class AudioStore {
 
   /** True when every chunk up to lastAudioSeq has been appended. */
   complete(lastAudioSeq: number): boolean {
-    return this.#state.appendedThrough >= lastAudioSeq;
+    return this.#state.dropped === true || this.#state.appendedThrough >= lastAudioSeq;
   }
 
   get sampleRate(): number | undefined {
@@ -202,7 +204,8 @@ export class AudioStore {
       if (state.uploadId && state.key && !state.result) await this.store.abortMultipart(state.key, state.uploadId);
       if (state.result) await this.store.delete(state.result.key);
       for (const table of ["audio_bytes", "audio_waiting", "audio_chunks", "audio_state"]) this.sql.exec(`DELETE FROM ${table}`);
-      this.#state = this.#empty();
+      this.#state = { ...this.#empty(), dropped: true };
+      this.#save();
     });
   }
 

@@ -1,0 +1,118 @@
+import { QueueOverflowError, SdkError } from "../errors.ts";
+import type { AudioAddon, AudioChannel, SessionContext } from "../session.ts";
+import { ChunkUploader } from "./chunk-uploader.ts";
+import { StereoRecorder, type StereoRecorderOptions } from "./stereo-recorder.ts";
+
+export interface AudioOptions extends StereoRecorderOptions {
+  /** How often queued audio is processed in the background, ms (default 250). */
+  pumpIntervalMs?: number;
+  /** Bytes of chunks that may wait for the network (default 16 MiB, about 4 min at 16 kHz stereo). */
+  maxQueuedBytes?: number;
+}
+
+export interface AudioStats {
+  sampleRate: number;
+  framesEmitted: number;
+  chunksSent: number;
+  bytesSent: number;
+  droppedSamples: number;
+  lastAudioSeq: number;
+  /** Bytes the recorder's buffers reserve plus chunks waiting to be sent. */
+  bufferedBytes: number;
+}
+
+export interface SessionAudio extends AudioAddon {
+  stats(): AudioStats;
+}
+
+/**
+ * session.audio() for observe sessions: the caller's path copies samples into the recorder's ring
+ * buffers and schedules a background pump; the pump aligns, resamples, interleaves and hands
+ * equal-length chunks to the uploader. close() sends lastAudioSeq.
+ */
+export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}): SessionAudio {
+  const recorder = new StereoRecorder(options);
+  const pumpInterval = options.pumpIntervalMs ?? 250;
+  const startedAtMs = Date.parse(ctx.callStartedAt);
+  const intro: Record<string, string> = {
+    "x-cekura-agent-id": String(ctx.agentId),
+    "x-cekura-mode": ctx.mode,
+    "x-cekura-call-started-at": ctx.callStartedAt,
+  };
+  if (ctx.deferUpload !== undefined) intro["x-cekura-defer-upload"] = String(ctx.deferUpload);
+  const uploader = new ChunkUploader({
+    transport: ctx.transport,
+    basePath: ctx.basePath,
+    sampleRate: recorder.sampleRate,
+    introHeaders: intro,
+    maxQueuedBytes: options.maxQueuedBytes,
+    report: ctx.report,
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let finished = false;
+  let reportedDrop = false;
+
+  const now = () => performance.now() - ctx.startedAtPerf;
+
+  const pump = () => {
+    timer = undefined;
+    if (finished || uploader.stopped) return;
+    // Backpressure: while the network is behind, audio stays in the (bounded) ring buffers.
+    const room = uploader.full ? 0 : Number.POSITIVE_INFINITY;
+    for (const chunk of recorder.pump(now(), room)) uploader.enqueue(chunk);
+    if (recorder.pendingInput > 0 || uploader.full) schedule();
+  };
+  const schedule = () => {
+    timer ??= setTimeout(pump, pumpInterval);
+  };
+
+  return {
+    push(channel: AudioChannel, pcm: Int16Array, sampleRate: number, atMs?: number) {
+      if (finished || uploader.stopped) return;
+      const at = atMs === undefined ? now() : atMs - startedAtMs;
+      if (!recorder.push(channel, pcm, sampleRate, Math.max(0, at)) && !reportedDrop) {
+        reportedDrop = true;
+        ctx.report(new QueueOverflowError("audio input buffer is full (the network is behind); audio is being dropped", { logs: 0, other: 0 }));
+      }
+      schedule();
+    },
+    async flush() {
+      if (!finished) pump();
+      await uploader.drain();
+    },
+    async beforeClose() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (!finished && !uploader.stopped) {
+        finished = true;
+        for (const chunk of recorder.finish()) uploader.enqueue(chunk);
+      }
+      finished = true;
+      await uploader.drain();
+      return { lastAudioSeq: uploader.lastSeq };
+    },
+    abort() {
+      finished = true;
+      if (timer) clearTimeout(timer);
+      recorder.clear();
+      uploader.stop(new SdkError("aborted", "the session was aborted"));
+    },
+    abortRecording() {
+      finished = true;
+      if (timer) clearTimeout(timer);
+      recorder.clear();
+      uploader.stop(new SdkError("recording_aborted", "the recording was aborted"));
+    },
+    stats() {
+      return {
+        sampleRate: recorder.sampleRate,
+        framesEmitted: recorder.framesEmitted,
+        chunksSent: uploader.sentChunks,
+        bytesSent: uploader.sentBytes,
+        droppedSamples: recorder.droppedSamples,
+        lastAudioSeq: uploader.lastSeq,
+        bufferedBytes: recorder.bufferBytes + uploader.queuedBytes,
+      };
+    },
+  };
+}
