@@ -2,22 +2,50 @@
  * Consent enforced by the Worker (issue 10), case by case.
  *
  * Every negative case ends in `expectNothingLeft(id)`, which looks from the outside, after the fact:
- *   - Cekura: no outbound request of the Worker (any host) mentions the session;
+ *   - Cekura: no outbound request of the Worker (any host) mentions the session or its text (the Durable
+ *     Objects run in this isolate, so the recording fetch below sees their requests; CEKURA_HOST is empty in
+ *     this project, so the same cases are also run with real forwarding to the Cekura stand-in in
+ *     test/consent/sdk-consent.test.ts);
  *   - R2: no object whose key contains the session id (records/, audio, staging: any layout);
  *   - the session's Durable Object: every table but the one meta row is empty, no key-value entry, no
  *     alarm, and no captured text survives anywhere in its storage; the meta row is a tombstone;
- *   - the session answers status (aborted / discarded) and refuses every later write with 409.
+ *   - the session answers status (aborted / discarded) and refuses every later write with 409
+ *     (fragments, audio, consent; late OTLP spans are rejected and not stored).
  * Between steps the Durable Objects are evicted (`abortAllDurableObjects`), so nothing relies on memory.
  */
-import { abortAllDurableObjects, reset, runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { dumpDo, inspectDo, r2KeysFor, stubOf } from "../consent/support/worker-inspect.ts";
+import { audioUpload, r2Bytes, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, stubOf } from "../consent/support/worker-inspect.ts";
 import { call, closeSession, fragment, getRecord, getStatus, KEY, say, sendFragment, uniqueId } from "./helpers.ts";
 
 const consent = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/consent`, body);
 const abort = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/abort`, body);
 const abortRecording = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/abort-recording`, body);
 const evict = () => abortAllDurableObjects();
+
+/** One OTLP/HTTP JSON span of the session (conversation.id routes it), with `secret` in an attribute. */
+function postSpan(id: string, secret: string) {
+  const hex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n / 2))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const start = BigInt(Date.now()) * 1_000_000n;
+  const span = {
+    traceId: hex(32),
+    spanId: hex(16),
+    name: "llm",
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: String(start + 1_000_000n),
+    attributes: [
+      { key: "conversation.id", value: { stringValue: id } },
+      { key: "llm.prompt", value: { stringValue: secret } },
+    ],
+  };
+  return call("POST", "/v1/traces", { resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+}
+
+const RATE = 16_000;
+/** `seconds` of stereo s16le at 16 kHz, every byte set to `fill` (so it can be recognised). */
+const pcm = (seconds: number, fill = 7) => new Uint8Array(Math.round(seconds * RATE) * 4).fill(fill);
+const putAudio = (id: string, seq: number, bytes: Uint8Array) =>
+  call("PUT", `/v1/sessions/${id}/audio/${seq}`, bytes, KEY, { "content-type": "application/octet-stream", "x-audio-sample-rate": String(RATE) });
 
 /** Outbound requests the Worker (and its Durable Objects, same isolate) made during the test. */
 let outbound: { url: string; body: string }[] = [];
@@ -27,6 +55,8 @@ beforeEach(() => {
   globalThis.fetch = async function recordingFetch(input: RequestInfo | URL, init?: RequestInit) {
     const request = new Request(input, init);
     outbound.push({ url: request.url, body: request.body ? await request.clone().text() : "" });
+    // The recorder's own sanity check below uses a reserved host: answered here, never sent.
+    if (new URL(request.url).hostname.endsWith(".invalid")) return new Response(null, { status: 204 });
     return realFetch(request);
   } as typeof fetch;
 });
@@ -57,12 +87,14 @@ async function expectStatus(res: Response, status: number, error?: string) {
   return body;
 }
 
-async function expectNothingLeft(id: string, state: "aborted" | "discarded", secrets: string[]) {
+async function expectNothingLeft(id: string, state: "aborted" | "discarded", secrets: string[], upload?: { key: string; uploadId: string }) {
   // Cekura (or any host): nothing about this session left the Worker.
   expect(outbound.filter((r) => r.url.includes(id) || r.body.includes(id))).toEqual([]);
   expect(outbound.filter((r) => secrets.some((s) => r.body.includes(s)))).toEqual([]);
   // R2: no object for the session under any key.
   expect(await r2KeysFor(id)).toEqual([]);
+  // R2: the multipart upload that held uploaded audio parts was aborted (a part can no longer be added).
+  if (upload) expect(await multipartStillOpen(upload.key, upload.uploadId)).toBe(false);
   // Durable Object: only the tombstone.
   const stored = await inspectDo(id, KEY);
   for (const [table, rows] of Object.entries(stored.tables)) expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
@@ -78,10 +110,20 @@ async function expectNothingLeft(id: string, state: "aborted" | "discarded", sec
   expect(status.forward.status).toBe("none");
   await expectStatus(await sendFragment(id, fragment(99, [say("user", "late", 0)])), 409, `session_${state}`);
   await expectStatus(await consent(id), 409, `session_${state}`);
+  await expectStatus(await putAudio(id, 999, pcm(0.1)), 409, `session_${state}`);
+  expect((await postSpan(id, "late-span")).status).toBe(200); // OTLP partial success: the span is rejected
+  expect((await inspectDo(id, KEY)).tables.otel_spans).toBe(0);
   expect(await r2KeysFor(id)).toEqual([]);
 }
 
-describe("deferUpload: true holds everything in the Durable Object", () => {
+describe("deferUpload: true holds everything in the Durable Object", { timeout: 30_000 }, () => {
+  it("(the outbound recorder sees requests made by the Durable Objects)", async () => {
+    const id = uniqueId("recorder");
+    await sendFragment(id, fragment(0));
+    await runInDurableObject(await stubOf(id, KEY), () => fetch(`http://recorder.invalid/${id}`));
+    expect(outbound.map((r) => r.url)).toEqual([`http://recorder.invalid/${id}`]);
+  });
+
   it("accepts fragments while deferred but writes nothing to R2 and forwards nothing", async () => {
     const id = uniqueId("held");
     const secret = `SECRET-${crypto.randomUUID()}`;
@@ -96,7 +138,7 @@ describe("deferUpload: true holds everything in the Durable Object", () => {
   });
 });
 
-describe("abort destroys everything and leaves a tombstone", () => {
+describe("abort destroys everything and leaves a tombstone", { timeout: 30_000 }, () => {
   it("abort before any data: an unknown session becomes a tombstone that refuses later fragments", async () => {
     const id = uniqueId("abort-first");
     const res = await abort(id);
@@ -113,6 +155,9 @@ describe("abort destroys everything and leaves a tombstone", () => {
     await evict();
     await sendFragment(id, secretFragment(2, secret)); // out of order: seq 1 is missing
     await evict();
+    expect((await postSpan(id, secret)).status).toBe(200);
+    await evict();
+    expect((await inspectDo(id, KEY)).tables.otel_spans).toBe(1); // the span is held too
     expect(await dumpDo(id, KEY)).toContain(secret); // held, so the check below can fail
     await expectStatus(await abort(id), 200);
     await evict();
@@ -156,7 +201,7 @@ describe("abort destroys everything and leaves a tombstone", () => {
   });
 });
 
-describe("a session that ends without consent is discarded", () => {
+describe("a session that ends without consent is discarded", { timeout: 30_000 }, () => {
   it("close while deferred: discarded at once, nothing finalized, stored or forwarded", async () => {
     const id = uniqueId("close-deferred");
     const secret = `SECRET-${crypto.randomUUID()}`;
@@ -198,7 +243,7 @@ describe("a session that ends without consent is discarded", () => {
   });
 });
 
-describe("consent releases what was held", () => {
+describe("consent releases what was held", { timeout: 30_000 }, () => {
   it("consent late in the call releases everything captured since its start, in order", async () => {
     const id = uniqueId("late-consent");
     for (let seq = 0; seq < 3; seq++) {
@@ -260,7 +305,7 @@ describe("consent releases what was held", () => {
   });
 });
 
-describe("deferUpload: \"audio\" and abortRecording keep everything but audio", () => {
+describe("deferUpload: \"audio\" and abortRecording keep everything but audio", { timeout: 30_000 }, () => {
   it("deferUpload \"audio\" closed without consent: the rest is finalized, the record says audio was dropped", async () => {
     const id = uniqueId("audio-only");
     await sendFragment(id, secretFragment(0, "kept", "audio"));
@@ -288,7 +333,7 @@ describe("deferUpload: \"audio\" and abortRecording keep everything but audio", 
   });
 });
 
-describe("consent routes validate their input", () => {
+describe("consent routes validate their input", { timeout: 30_000 }, () => {
   it("accepts no body, rejects a bad one with 400 {error, detail}", async () => {
     const id = uniqueId("bad-body");
     expect((await call("POST", `/v1/sessions/${id}/abort`)).status).toBe(200);
@@ -301,3 +346,120 @@ describe("consent routes validate their input", () => {
 
 
 
+
+// Multi-MiB audio on a shared 2-core machine: a generous per-test limit (not a speed claim).
+describe("audio: held while deferred, destroyed on abort, released on consent", { timeout: 60_000 }, () => {
+  it("abort while deferred with audio held in the Durable Object: every audio byte is deleted", async () => {
+    const id = uniqueId("abort-audio-held");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    await sendFragment(id, secretFragment(0, secret));
+    expect((await putAudio(id, 0, pcm(1))).status).toBe(200);
+    await evict();
+    expect((await putAudio(id, 2, pcm(1))).status).toBe(200); // behind a gap: held separately
+    await evict();
+    const held = await inspectDo(id, KEY);
+    expect(held.tables.audio_bytes).toBeGreaterThan(0); // the check below can fail
+    expect(await audioUpload(id, KEY)).toBeUndefined(); // deferred: no upload was even started
+    expect(await r2KeysFor(id)).toEqual([]);
+    await expectStatus(await abort(id), 200);
+    await evict();
+    await expectNothingLeft(id, "aborted", [secret]);
+  });
+
+  it("abort mid-audio-part after consent: uploaded parts are aborted, held bytes deleted", async () => {
+    const id = uniqueId("abort-audio-part");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    await sendFragment(id, secretFragment(0, secret));
+    await consent(id);
+    await evict();
+    // 3 x 4 MiB: part 2 (5 MiB) is uploaded to R2's multipart upload; the rest waits in the DO.
+    for (let seq = 0; seq < 3; seq++) {
+      expect((await putAudio(id, seq, pcm(65.536, seq + 1))).status).toBe(200);
+      await evict();
+    }
+    const upload = await audioUpload(id, KEY);
+    expect(upload).toBeDefined();
+    expect(await multipartStillOpen(upload!.key, upload!.uploadId)).toBe(true); // the check below can fail
+    expect((await inspectDo(id, KEY)).tables.audio_bytes).toBeGreaterThan(0);
+    await expectStatus(await abort(id), 200);
+    await evict();
+    await expectNothingLeft(id, "aborted", [secret], upload);
+  });
+
+  it("close while deferred with audio held: discarded, no audio object, no upload", async () => {
+    const id = uniqueId("close-audio");
+    await sendFragment(id, secretFragment(0, "x"));
+    await putAudio(id, 0, pcm(2));
+    await evict();
+    expect(await (await closeSession(id, { lastSeq: 0, lastAudioSeq: 0 })).json()).toMatchObject({ state: "discarded" });
+    await evict();
+    await expectNothingLeft(id, "discarded", ["x-never-sent"]);
+  });
+
+  it("consent late in the call releases the audio held since the start, aligned with the transcript", async () => {
+    const id = uniqueId("late-audio");
+    // 3 s of call: transcript at 0-0.5 s and 2-2.5 s, one audio chunk per second (as the SDK sends).
+    await sendFragment(id, fragment(0, [say("user", "hello", 0)], { deferUpload: true, callStartedAt: at(0) }));
+    for (let seq = 0; seq < 3; seq++) {
+      await putAudio(id, seq, pcm(1, seq + 1));
+      await evict();
+    }
+    expect(await r2KeysFor(id)).toEqual([]);
+    await consent(id);
+    await evict();
+    await sendFragment(id, fragment(1, [say("assistant", "hi there", 2000)]));
+    const closed = await closeSession(id, { lastSeq: 1, lastAudioSeq: 2 });
+    expect(await closed.json()).toMatchObject({ state: "finalized" });
+    const record = (await (await getRecord(id)).json()) as {
+      startedAt: string;
+      transcript: { text: string; startedAt: string }[];
+      audio: { key: string; durationSeconds: number; bytes: number } | null;
+      consent: { grantedAt: string | null; audioDropped: unknown };
+    };
+    expect(record.transcript.map((t) => t.text)).toEqual(["hello", "hi there"]);
+    expect(record.audio).toMatchObject({ durationSeconds: 3, bytes: 44 + 3 * RATE * 4 });
+    expect(record.consent.grantedAt).not.toBeNull();
+    // The WAV holds every byte captured before consent, in order: second 1 is filled with 1s, etc.
+    const wav = (await r2Bytes(record.audio!.key))!;
+    for (let second = 0; second < 3; second++) expect(wav[44 + second * RATE * 4 + 100]).toBe(second + 1);
+    // Transcript times fall inside the audio: both count from the call start.
+    const last = record.transcript.at(-1)!;
+    expect((Date.parse(last.startedAt) - Date.parse(record.startedAt)) / 1000).toBeLessThan(record.audio!.durationSeconds);
+  });
+
+  it("abortRecording after parts were uploaded: the upload is aborted, the rest is finalized", async () => {
+    const id = uniqueId("abort-rec-upload");
+    await sendFragment(id, secretFragment(0, "kept", false));
+    for (let seq = 0; seq < 3; seq++) await putAudio(id, seq, pcm(65.536, 9));
+    const upload = await audioUpload(id, KEY);
+    expect(upload).toBeDefined();
+    await evict();
+    expect((await abortRecording(id)).status).toBe(200);
+    await evict();
+    expect(await multipartStillOpen(upload!.key, upload!.uploadId)).toBe(false);
+    expect((await inspectDo(id, KEY)).tables.audio_bytes).toBe(0);
+    await expectStatus(await putAudio(id, 3, pcm(1)), 409, "recording_aborted");
+    expect(await (await closeSession(id, { lastSeq: 0 })).json()).toMatchObject({ state: "finalized" });
+    const record = (await (await getRecord(id)).json()) as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
+    expect(record.transcript).toHaveLength(1);
+    expect(record.audio).toBeNull();
+    expect(record.consent.audioDropped).toBe("abort-recording");
+    expect((await r2KeysFor(id)).filter((k) => !k.startsWith("records/"))).toEqual([]);
+  });
+
+  it("deferUpload \"audio\" closed without consent: transcript finalized, audio bytes gone", async () => {
+    const id = uniqueId("audio-deferred-drop");
+    await sendFragment(id, secretFragment(0, "kept", "audio"));
+    await putAudio(id, 0, pcm(1));
+    await evict();
+    expect(await (await closeSession(id, { lastSeq: 0, lastAudioSeq: 0 })).json()).toMatchObject({ state: "finalized" });
+    await evict();
+    const record = (await (await getRecord(id)).json()) as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
+    expect(record.transcript).toHaveLength(1);
+    expect(record.audio).toBeNull();
+    expect(record.consent.audioDropped).toBe("no-consent");
+    expect((await r2KeysFor(id)).filter((k) => !k.startsWith("records/"))).toEqual([]);
+    const stored = await inspectDo(id, KEY);
+    expect([stored.tables.audio_bytes, stored.tables.audio_waiting, stored.tables.audio_chunks]).toEqual([0, 0, 0]);
+  });
+});

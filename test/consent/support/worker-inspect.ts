@@ -85,3 +85,19 @@ export async function multipartStillOpen(key: string, uploadId: string): Promise
     return false;
   }
 }
+
+/** The audio store's multipart upload (key, uploadId) as persisted in the DO, if one was started. */
+export async function audioUpload(sessionId: string, key: string): Promise<{ key: string; uploadId: string } | undefined> {
+  const stub = await stubOf(sessionId, key);
+  return runInDurableObject(stub, (_instance, state) => {
+    const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM audio_state WHERE id = 1").toArray()[0];
+    const audio = row ? (JSON.parse(row.json) as { key?: string; uploadId?: string }) : {};
+    return audio.key && audio.uploadId ? { key: audio.key, uploadId: audio.uploadId } : undefined;
+  });
+}
+
+/** An R2 object's bytes, or null. */
+export async function r2Bytes(key: string): Promise<Uint8Array | null> {
+  const object = await env.RECORDINGS.get(key);
+  return object ? new Uint8Array(await object.arrayBuffer()) : null;
+}

@@ -1,0 +1,137 @@
+/**
+ * Consent end to end through the SDK (Node): the real local Worker (wrangler dev on workerd) forwards to
+ * the Cekura stand-in on 127.0.0.1. Aborted and discarded calls reach the stand-in with zero requests;
+ * a call whose consent comes late is delivered whole. Storage-level proofs (R2, Durable Object rows)
+ * are in test/worker/consent.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CekuraTracer } from "../../sdk/index.ts";
+import { api, KEY, requestsFor, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+
+let h: ForwardHarness;
+beforeAll(async () => {
+  h = await startForwardHarness();
+});
+afterAll(() => h?.stop());
+
+/** The SDK, pointed at the current Worker: a restart (hard eviction) moves it to a new port. */
+function tracer() {
+  const followWorker = (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const current = new URL(h.worker.url);
+    url.host = current.host;
+    return input instanceof Request ? fetch(new Request(url, input)) : fetch(url, init);
+  };
+  return new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, enableOtelTraces: false, fetch: followWorker, onError: () => {} });
+}
+
+/** A few seconds of a call: two turns, a tool call, a log and metadata, each carrying `secret`. */
+function speak(session: ReturnType<CekuraTracer["observe"]>, secret: string, offsetMs = 0) {
+  const t0 = Date.now() - 60_000 + offsetMs;
+  session.setCustomMetadata({ note: secret });
+  session.transcript({ role: "user", text: `my account is ${secret}`, startedAt: t0, endedAt: t0 + 800 });
+  session.toolCall({ id: `t-${offsetMs}`, name: "lookup", arguments: { secret } });
+  session.toolResult({ id: `t-${offsetMs}`, result: { ok: true } });
+  session.log("info", `looked up ${secret}`);
+  session.transcript({ role: "assistant", text: `found ${secret}`, startedAt: t0 + 1000, endedAt: t0 + 1800 });
+}
+
+/** Nothing about the session reached Cekura: no request names it or carries any of its text. */
+function expectNothingForwarded(id: string, secret: string) {
+  expect(requestsFor(h.standIn, id)).toEqual([]);
+  expect(h.standIn.received.filter((r) => JSON.stringify(r.body ?? "").includes(secret) || JSON.stringify(r.body ?? "").includes(id))).toEqual([]);
+}
+
+/** A plain call after the case, delivered: the outbox ran, so an unwanted forward would have shown up too. */
+async function deliverControlCall() {
+  const id = sessionId("control");
+  const s = tracer().observe({ sessionId: id });
+  speak(s, "control");
+  await s.close();
+  expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+}
+
+describe("consent through the SDK against the Cekura stand-in", () => {
+  it("observe({deferUpload: true}) then abort(): the call never reaches Cekura, the Worker refuses it afterwards", async () => {
+    const id = sessionId("sdk-abort");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    const s = tracer().observe({ sessionId: id, deferUpload: true });
+    speak(s, secret);
+    await s.flush();
+    expect((await api(h).status(id)).json).toMatchObject({ state: "open", consent: "deferred" });
+    await h.restartWorker(); // every Durable Object evicted; state on disk only
+    const status = await s.abort();
+    expect(status).toMatchObject({ state: "aborted", consent: "aborted" });
+    expect((await api(h).status(id)).json).toMatchObject({ state: "aborted", consent: "aborted", counts: { fragments: 1 } });
+    expect((await api(h).fragment(id, { agentId: 42, mode: "observe", seq: 7, sentAt: new Date().toISOString(), events: [] })).json).toMatchObject({ error: "session_aborted" });
+    expect((await api(h).call("POST", `/v1/sessions/${id}/consent`, {})).status).toBe(409);
+    await deliverControlCall();
+    expectNothingForwarded(id, secret);
+  });
+
+  it("a deferred call closed without consent is discarded: nothing reaches Cekura", async () => {
+    const id = sessionId("sdk-discard");
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    const s = tracer().observe({ sessionId: id, deferUpload: true });
+    speak(s, secret);
+    await s.flush();
+    await h.restartWorker();
+    speak(s, secret, 2000);
+    const closed = await s.close({ reason: "customer-ended-call" });
+    expect(closed).toMatchObject({ state: "discarded", consent: "deferred" });
+    await h.restartWorker();
+    expect((await api(h).record(id)).status).toBe(409);
+    await deliverControlCall();
+    expectNothingForwarded(id, secret);
+  });
+
+  it("startAudioUpload() late in the call releases everything captured since its start", async () => {
+    const id = sessionId("sdk-late-consent");
+    const s = tracer().observe({ sessionId: id, deferUpload: true });
+    speak(s, "before-consent-1");
+    await s.flush();
+    speak(s, "before-consent-2", 2000);
+    await s.flush();
+    expect(requestsFor(h.standIn, id)).toEqual([]);
+    const granted = await s.startAudioUpload();
+    expect(granted).toMatchObject({ state: "open", consent: "granted" });
+    speak(s, "after-consent", 4000);
+    expect(await s.close()).toMatchObject({ state: "finalized" });
+    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
+    const body = call!.body as { transcript_json: { role: string; content?: string }[] };
+    expect(body.transcript_json.filter((e) => e.role === "user").map((e) => e.content)).toEqual([
+      "my account is before-consent-1",
+      "my account is before-consent-2",
+      "my account is after-consent",
+    ]);
+    const record = (await api(h).record(id)).json as { consent: { grantedAt: string | null; deferUpload: unknown } };
+    expect(record.consent.deferUpload).toBe(true);
+    expect(record.consent.grantedAt).not.toBeNull();
+  });
+
+  it("deferUpload \"audio\" without consent: the rest is finalized, the record says audio was dropped", async () => {
+    const id = sessionId("sdk-audio-only");
+    const s = tracer().observe({ sessionId: id, deferUpload: "audio" });
+    speak(s, "kept");
+    expect(await s.close()).toMatchObject({ state: "finalized" });
+    const record = (await api(h).record(id)).json as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
+    expect(record.transcript).toHaveLength(2);
+    expect(record.audio).toBeNull();
+    expect(record.consent.audioDropped).toBe("no-consent");
+    // Delivery of such a call (consent still "deferred") is the outbox's decision: see the report of issue 10.
+  });
+
+  it("abortRecording() keeps the rest of the call and delivers it without audio", async () => {
+    const id = sessionId("sdk-abort-recording");
+    const s = tracer().observe({ sessionId: id });
+    speak(s, "kept");
+    expect(await s.abortRecording()).toMatchObject({ state: "open" });
+    expect(await s.close()).toMatchObject({ state: "finalized" });
+    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    const record = (await api(h).record(id)).json as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
+    expect(record.transcript).toHaveLength(2);
+    expect(record.audio).toBeNull();
+    expect(record.consent.audioDropped).toBe("abort-recording");
+  });
+});
