@@ -22,8 +22,9 @@ export interface Env {
   FORWARD_MAX_ATTEMPTS?: string;
   FORWARD_TIMEOUT_SECONDS?: string;
   FORWARD_TRACK_WINDOW_SECONDS?: string;
-  /** "multipart" (default): the WAV goes as the `voice_recording` file part. */
+  /** "multipart" (default): the WAV goes as the `voice_recording` file part; "url": a signed S3 URL (S3 storage only). */
   FORWARD_AUDIO_AS?: string;
+  FORWARD_AUDIO_URL_TTL_SECONDS?: string;
   /** Audio multipart part size in bytes (default and minimum 5 MiB). */
   AUDIO_PART_BYTES?: string;
   /** Audio goes to this S3-compatible bucket instead of RECORDINGS when all five are set. */
