@@ -1,4 +1,5 @@
 import type { Env } from "../env.ts";
+import { readS3Settings } from "../storage/object-store.ts";
 
 /** How the outbox forwards finalized records to Cekura. Parsed from the Worker's variables. */
 export interface ForwardConfig {
@@ -13,8 +14,10 @@ export interface ForwardConfig {
   trackWindowMs: number;
   /** A configured key for every forward; otherwise the tenant's own key (kept by the session's DO). */
   apiKeyOverride: string | undefined;
-  /** How the recording reaches Cekura: a multipart `voice_recording` file part (default). */
-  audioAs: "multipart";
+  /** How the recording reaches Cekura: a multipart `voice_recording` file part (default), or a signed URL (S3 only). */
+  audioAs: "multipart" | "url";
+  /** Lifetime of a signed `voice_recording_url`. */
+  audioUrlTtlSeconds: number;
 }
 
 export const FORWARD_DEFAULTS = {
@@ -23,6 +26,7 @@ export const FORWARD_DEFAULTS = {
   maxAttempts: 12,
   timeoutSeconds: 30,
   trackWindowSeconds: 300,
+  audioUrlTtlSeconds: 86_400,
 } as const;
 
 function positive(value: string | undefined, fallback: number, name: string, scale: number): number {
@@ -35,8 +39,9 @@ function positive(value: string | undefined, fallback: number, name: string, sca
 /** Reads FORWARD_* and CEKURA_API_KEY; a bad value fails loudly rather than retrying forever. */
 export function readForwardConfig(env: Env): ForwardConfig {
   const audioAs = (env.FORWARD_AUDIO_AS ?? "").trim() || "multipart";
-  if (audioAs !== "multipart") {
-    throw new Error(`FORWARD_AUDIO_AS must be "multipart" (signed URLs are not implemented yet), got "${audioAs}"`);
+  if (audioAs !== "multipart" && audioAs !== "url") throw new Error(`FORWARD_AUDIO_AS must be "multipart" or "url", got "${audioAs}"`);
+  if (audioAs === "url" && !readS3Settings(env)) {
+    throw new Error("FORWARD_AUDIO_AS=url needs the recordings in S3 (S3_* variables): an R2 binding cannot sign a URL");
   }
   const maxAttempts = positive(env.FORWARD_MAX_ATTEMPTS, FORWARD_DEFAULTS.maxAttempts, "FORWARD_MAX_ATTEMPTS", 1);
   return {
@@ -47,5 +52,6 @@ export function readForwardConfig(env: Env): ForwardConfig {
     trackWindowMs: positive(env.FORWARD_TRACK_WINDOW_SECONDS, FORWARD_DEFAULTS.trackWindowSeconds, "FORWARD_TRACK_WINDOW_SECONDS", 1000),
     apiKeyOverride: env.CEKURA_API_KEY?.trim() || undefined,
     audioAs,
+    audioUrlTtlSeconds: positive(env.FORWARD_AUDIO_URL_TTL_SECONDS, FORWARD_DEFAULTS.audioUrlTtlSeconds, "FORWARD_AUDIO_URL_TTL_SECONDS", 1),
   };
 }

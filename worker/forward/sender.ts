@@ -1,4 +1,5 @@
 import type { SessionRecord } from "../session/record.ts";
+import type { AudioSource } from "./audio-source.ts";
 import { parseRetryAfter } from "./backoff.ts";
 import { streamedMultipart } from "./multipart.ts";
 import { buildObservePayload, observeFormFields } from "./observe-payload.ts";
@@ -14,7 +15,11 @@ export interface SendOptions {
   simulationPath: string;
   /** Sent only as X-CEKURA-API-KEY, never in the URL or an error text. */
   apiKey: string;
-  bucket: R2Bucket;
+  /** Where the record's WAV is read from. */
+  audio: AudioSource;
+  /** "multipart": stream the WAV as the `voice_recording` part; "url": send a signed `voice_recording_url`. */
+  audioAs?: "multipart" | "url";
+  audioUrlTtlSeconds?: number;
   timeoutMs: number;
   fetch?: typeof fetch;
 }
@@ -71,7 +76,13 @@ async function buildRequest(options: SendOptions): Promise<{ request: Request } 
     headers.set("content-type", "application/json");
     return { request: new Request(url, { method: "POST", headers, body: JSON.stringify(payload) }) };
   }
-  const object = await options.bucket.get(record.audio.key);
+  if (options.audioAs === "url") {
+    if (!options.audio.signedUrl) return { unsendable: `FORWARD_AUDIO_AS=url needs S3 storage: ${options.audio.kind} cannot sign a URL` };
+    const voiceRecordingUrl = await options.audio.signedUrl(record.audio.key, options.audioUrlTtlSeconds ?? 86_400);
+    headers.set("content-type", "application/json");
+    return { request: new Request(url, { method: "POST", headers, body: JSON.stringify({ ...payload, voice_recording_url: voiceRecordingUrl }) }) };
+  }
+  const object = await options.audio.open(record.audio.key);
   if (!object) return { unsendable: `the recording ${record.audio.key} is not in storage; the call was not sent without it` };
   const multipart = streamedMultipart(observeFormFields(payload), {
     field: "voice_recording",

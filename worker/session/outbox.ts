@@ -1,6 +1,7 @@
 import type { WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { fail, type Outcome } from "../errors.ts";
+import { audioSource, type AudioSource } from "../forward/audio-source.ts";
 import { readForwardConfig, type ForwardConfig } from "../forward/forward-config.ts";
 import { decide, type AttemptResult, type Decision } from "../forward/policy.ts";
 import { sendRecord } from "../forward/sender.ts";
@@ -41,6 +42,7 @@ export class Outbox {
   readonly #env: Env;
   readonly #config: WorkerConfig;
   readonly #forward: ForwardConfig;
+  readonly #audio: AudioSource;
   #row: OutboxRow;
   #running = false;
 
@@ -50,6 +52,7 @@ export class Outbox {
     this.#env = env;
     this.#config = config;
     this.#forward = readForwardConfig(env);
+    this.#audio = audioSource(env);
     this.#sql.exec(OUTBOX_SQL);
     this.#row = this.#sql.exec<OutboxRow>("SELECT api_key, sent_attempts, in_flight_at FROM forward_outbox WHERE id = 1").toArray()[0] ?? {
       api_key: null,
@@ -130,7 +133,9 @@ export class Outbox {
       host,
       simulationPath: this.#config.simulationPath,
       apiKey,
-      bucket: this.#env.RECORDINGS,
+      audio: this.#audio,
+      audioAs: this.#forward.audioAs,
+      audioUrlTtlSeconds: this.#forward.audioUrlTtlSeconds,
       timeoutMs: this.#forward.timeoutMs,
     });
     const decision: Decision = decide(result, {

@@ -1,0 +1,70 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import S3rver from "s3rver";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../worker/local/ports.ts";
+import { api, KEY, requestsFor, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import { expectedWav, putAudio, sha256, stereoPcm } from "../support/wav-fixture.ts";
+
+// Recordings in an S3-compatible bucket (s3rver on 127.0.0.1) instead of R2: the outbox reads them from there.
+const SAMPLE_RATE = 8000;
+let s3: S3rver;
+let s3Vars: Record<string, string>;
+beforeAll(async () => {
+  const port = await freePort();
+  s3 = new S3rver({ port, address: "127.0.0.1", silent: true, directory: mkdtempSync(join(tmpdir(), "s3rver-")), configureBuckets: [{ name: "recordings", configs: [] }] });
+  await s3.run();
+  s3Vars = {
+    S3_ENDPOINT: `http://127.0.0.1:${port}`,
+    S3_REGION: "us-east-1",
+    S3_BUCKET: "recordings",
+    S3_ACCESS_KEY_ID: "S3RVER",
+    S3_SECRET_ACCESS_KEY: "S3RVER",
+  };
+});
+afterAll(() => s3?.close());
+
+async function recordCallWithAudio(h: ForwardHarness, id: string, chunks: Uint8Array[]) {
+  const client = api(h);
+  expect((await client.fragment(id, sampleFragment("observe"))).status).toBe(200);
+  await putAudio(h.worker.url, KEY, id, SAMPLE_RATE, chunks);
+  expect((await client.close(id, { lastSeq: 0, lastAudioSeq: chunks.length - 1, reason: "customer-ended-call" })).json.state).toBe("finalized");
+  expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+  const [request] = requestsFor(h.standIn, id);
+  return request!;
+}
+
+describe("forwarding recordings kept in S3", () => {
+  it("streams the WAV from S3 as the voice_recording part (default)", async () => {
+    const h = await startForwardHarness(s3Vars);
+    try {
+      const id = sessionId("s3-multipart");
+      const chunks = [stereoPcm(3000), stereoPcm(1000, 3000)];
+      const request = await recordCallWithAudio(h, id, chunks);
+      expect(request.files.map((f) => f.field)).toEqual(["voice_recording"]);
+      expect(request.files[0]!.sha256).toBe(sha256(expectedWav(SAMPLE_RATE, chunks)));
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("sends a signed voice_recording_url instead with FORWARD_AUDIO_AS=url, and the URL serves the WAV", async () => {
+    const h = await startForwardHarness({ ...s3Vars, FORWARD_AUDIO_AS: "url", FORWARD_AUDIO_URL_TTL_SECONDS: "600" });
+    try {
+      const id = sessionId("s3-url");
+      const chunks = [stereoPcm(2000)];
+      const request = await recordCallWithAudio(h, id, chunks);
+      expect(request.contentType).toBe("application/json");
+      expect(request.files).toEqual([]);
+      const url = (request.body as { voice_recording_url: string }).voice_recording_url;
+      expect(url).toMatch(/X-Amz-Signature=/);
+      expect(url).toMatch(/X-Amz-Expires=600/);
+      const fetched = await fetch(url);
+      expect(fetched.status).toBe(200);
+      expect(sha256(new Uint8Array(await fetched.arrayBuffer()))).toBe(sha256(expectedWav(SAMPLE_RATE, chunks)));
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -1,0 +1,50 @@
+/** Audio fixtures for forwarding tests, written out here (independent of worker/audio). */
+import { createHash } from "node:crypto";
+
+/** Interleaved stereo s16le: a ramp on the left (user), a different one negated on the right (assistant). */
+export function stereoPcm(frames: number, offset = 0): Uint8Array {
+  const pcm = new Int16Array(frames * 2);
+  for (let i = 0; i < frames; i++) {
+    pcm[2 * i] = ((i + offset) * 37) % 32000;
+    pcm[2 * i + 1] = -(((i + offset) * 53) % 32000);
+  }
+  return new Uint8Array(pcm.buffer);
+}
+
+/** The canonical 44-byte header of a 16-bit stereo PCM WAV holding `dataBytes` bytes. */
+export function wavHeader(sampleRate: number, dataBytes: number): Uint8Array {
+  const b = Buffer.alloc(44);
+  b.write("RIFF", 0, "ascii");
+  b.writeUInt32LE(36 + dataBytes, 4);
+  b.write("WAVE", 8, "ascii");
+  b.write("fmt ", 12, "ascii");
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(2, 22);
+  b.writeUInt32LE(sampleRate, 24);
+  b.writeUInt32LE(sampleRate * 4, 28);
+  b.writeUInt16LE(4, 32);
+  b.writeUInt16LE(16, 34);
+  b.write("data", 36, "ascii");
+  b.writeUInt32LE(dataBytes, 40);
+  return new Uint8Array(b);
+}
+
+export function expectedWav(sampleRate: number, chunks: Uint8Array[]): Uint8Array {
+  const pcm = Buffer.concat(chunks);
+  return new Uint8Array(Buffer.concat([wavHeader(sampleRate, pcm.byteLength), pcm]));
+}
+
+export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/** PUTs audio chunks 0..n-1 to the Worker. */
+export async function putAudio(workerUrl: string, key: string, id: string, sampleRate: number, chunks: Uint8Array[]): Promise<void> {
+  for (const [seq, chunk] of chunks.entries()) {
+    const res = await fetch(`${workerUrl}/v1/sessions/${id}/audio/${seq}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/octet-stream", "x-audio-sample-rate": String(sampleRate) },
+      body: chunk,
+    });
+    if (res.status !== 200) throw new Error(`audio chunk ${seq}: ${res.status} ${await res.text()}`);
+  }
+}
