@@ -5,6 +5,7 @@ import { requireTenant } from "./middleware/auth.ts";
 import { consentRoutes } from "./routes/consent.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { inspectRoutes } from "./routes/inspect.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { traceRoutes } from "./routes/traces.ts";
@@ -12,6 +13,7 @@ import { traceRoutes } from "./routes/traces.ts";
 export function createApp() {
   const app = new Hono<AppEnv>();
   app.route("/", healthRoutes);
+  app.route("/inspect", inspectRoutes);
   app.use("/v1/*", requireTenant);
   app.route("/v1/sessions", sessionRoutes);
   app.route("/v1/traces", traceRoutes);

@@ -1,4 +1,5 @@
 import { createApp } from "./app.ts";
 
 export { SessionDO } from "./session/session-do.ts";
+export { TenantIndexDO } from "./inspect/tenant-index-do.ts";
 export default createApp();

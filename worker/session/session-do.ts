@@ -13,6 +13,7 @@ import { Outbox } from "./outbox.ts";
 import { SpanStore, type SpanReceipt } from "./spans.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord } from "./record.ts";
+import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 
 /** Who is asking: set by the Worker from the authenticated request. */
@@ -219,6 +220,7 @@ export class SessionDO extends DurableObject<Env> {
       forward: { status: "none", attempts: 0 },
     };
     this.#save(meta);
+    this.ctx.waitUntil(registerInTenantIndex(this.env, meta.tenant, meta.sessionId, now));
     return meta;
   }
 

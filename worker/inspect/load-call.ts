@@ -1,0 +1,63 @@
+/** Everything the call page shows, read through the session's DO (same tenant) and the record in R2. */
+import { readConfig } from "../config.ts";
+import type { Env } from "../env.ts";
+import type { SessionRecord } from "../session/record.ts";
+import { sessionStub } from "../session/locate.ts";
+import type { SessionStatus } from "../session/status.ts";
+import { audioBytes } from "./audio-response.ts";
+import type { CallView } from "./call-page.ts";
+import { buildWaterfall } from "./waterfall.ts";
+import { computeWaveform } from "./waveform.ts";
+
+/** Waveform resolution: min/max pairs per channel. */
+const WAVE_BUCKETS = 1200;
+
+export function stubOf(env: Env, tenant: string, sessionId: string) {
+  return sessionStub(env, readConfig(env), tenant, sessionId);
+}
+
+/** The session's status, or undefined when the tenant has no such session. */
+export async function loadStatus(env: Env, tenant: string, sessionId: string): Promise<SessionStatus | undefined> {
+  const outcome = await stubOf(env, tenant, sessionId).status({ tenant, sessionId });
+  return outcome.ok ? (outcome.value as SessionStatus) : undefined;
+}
+
+export async function loadRecord(env: Env, tenant: string, sessionId: string): Promise<SessionRecord | null> {
+  const location = await stubOf(env, tenant, sessionId).recordLocation({ tenant, sessionId });
+  if (!location.ok) return null;
+  const object = await env.RECORDINGS.get(location.value.key);
+  return object ? ((await object.json()) as SessionRecord) : null;
+}
+
+async function loadSpanTexts(env: Env, tenant: string, sessionId: string): Promise<string[]> {
+  const stub = stubOf(env, tenant, sessionId) as unknown as {
+    storedSpans?: (caller: { tenant: string; sessionId: string }) => Promise<{ ok: boolean; value?: { items: { span: string }[] } }>;
+  };
+  try {
+    const outcome = await stub.storedSpans?.({ tenant, sessionId });
+    return outcome?.ok && outcome.value ? outcome.value.items.map((i) => i.span) : [];
+  } catch {
+    return [];
+  }
+}
+
+export async function loadCall(env: Env, tenant: string, sessionId: string): Promise<CallView | undefined> {
+  const status = await loadStatus(env, tenant, sessionId);
+  if (!status) return undefined;
+  const [record, spanTexts] = await Promise.all([
+    status.state === "finalized" ? loadRecord(env, tenant, sessionId) : Promise.resolve(null),
+    loadSpanTexts(env, tenant, sessionId),
+  ]);
+  let waveform: CallView["waveform"];
+  if (record?.audio) {
+    const bytes = await audioBytes(env, record.audio.key);
+    if (bytes) waveform = computeWaveform(bytes, WAVE_BUCKETS);
+  }
+  return {
+    status,
+    record,
+    spans: buildWaterfall(spanTexts),
+    waveform,
+    audioUrl: record?.audio ? `/inspect/${encodeURIComponent(sessionId)}/audio.wav` : undefined,
+  };
+}

@@ -1,0 +1,42 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env.ts";
+
+export interface IndexedSession {
+  sessionId: string;
+  /** When the Worker first heard of the session (epoch ms). */
+  createdAt: number;
+}
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS sessions (
+  session_id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+)`;
+const BY_TIME = `CREATE INDEX IF NOT EXISTS sessions_by_time ON sessions (created_at DESC)`;
+
+/**
+ * One per tenant (named by the tenant hash on its own TENANT_INDEX namespace): the ids of that
+ * tenant's sessions, newest first, so the inspector can list them. Holds ids and times, no content.
+ */
+export class TenantIndexDO extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(SCHEMA);
+    this.#sql.exec(BY_TIME);
+  }
+
+  /** Idempotent: the first registration of an id keeps its time. */
+  register(sessionId: string, createdAt: number): void {
+    this.#sql.exec("INSERT INTO sessions (session_id, created_at) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING", sessionId, createdAt);
+  }
+
+  /** The newest `limit` sessions. */
+  list(limit: number): IndexedSession[] {
+    return this.#sql
+      .exec<{ session_id: string; created_at: number }>("SELECT session_id, created_at FROM sessions ORDER BY created_at DESC LIMIT ?", limit)
+      .toArray()
+      .map((row) => ({ sessionId: row.session_id, createdAt: row.created_at }));
+  }
+}

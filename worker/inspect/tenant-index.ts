@@ -1,0 +1,40 @@
+import type { Env } from "../env.ts";
+import type { IndexedSession } from "./tenant-index-do.ts";
+
+/** The tenant's index DO, or undefined where the binding is absent (e.g. a test Worker without it). */
+function indexOf(env: Env, tenant: string) {
+  const namespace = env.TENANT_INDEX;
+  if (!namespace) return undefined;
+  return namespace.get(namespace.idFromName(tenant));
+}
+
+/** Called by the session DO when a session is first seen; never throws (the list is a convenience). */
+export async function registerInTenantIndex(env: Env, tenant: string, sessionId: string, createdAt: number): Promise<void> {
+  try {
+    await indexOf(env, tenant)?.register(sessionId, createdAt);
+  } catch (error) {
+    console.error("tenant index: register failed", error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Recent sessions of a tenant: the index (live and finalized) merged with the finalized records under
+ * records/<tenant>/ (which also covers sessions recorded before the index existed). Newest first.
+ */
+export async function recentSessions(env: Env, tenant: string, limit: number): Promise<IndexedSession[]> {
+  const byId = new Map<string, IndexedSession>();
+  const indexed = (await indexOf(env, tenant)?.list(limit)) ?? [];
+  for (const s of indexed) byId.set(s.sessionId, s);
+  const prefix = `records/${tenant}/`;
+  let cursor: string | undefined;
+  for (let page = 0; page < 5; page++) {
+    const listing = await env.RECORDINGS.list({ prefix, cursor, limit: 1000 });
+    for (const object of listing.objects) {
+      const sessionId = object.key.slice(prefix.length).replace(/\.json$/, "");
+      if (!byId.has(sessionId)) byId.set(sessionId, { sessionId, createdAt: object.uploaded.getTime() });
+    }
+    if (!listing.truncated) break;
+    cursor = listing.cursor;
+  }
+  return [...byId.values()].sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+}
