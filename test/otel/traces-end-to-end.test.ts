@@ -143,4 +143,38 @@ describe("OTel traces through the Worker", () => {
     const abortedIds = new Set(abortedHeld.spans.map((s) => s.spanId));
     expect(everyForwarded.filter((s) => abortedIds.has(s.spanId))).toEqual([]);
   });
+
+  it("retries span forwarding after a 503 with Retry-After and delivers each span once", async () => {
+    h.standIn.plan({ endpoint: "traces", status: 503, retryAfter: 1 });
+    const cekura = new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, onError: () => {} });
+    const s = cekura.observe({ sessionId: sessionId("otel-retry") });
+    const turn = s.startTurn();
+    turn.llm({ provider: "openai", model: "gpt-4o" }).text("hello").end();
+    turn.end();
+    s.transcript({ role: "assistant", text: "hello" });
+    await s.close();
+    const atWorker = await workerSpans(ctx, s.id);
+    const traceId = atWorker.spans[0]!.traceId;
+    await h.standIn.waitFor(() => forwardedSpans(traceId).length >= 3);
+    const refused = h.standIn.received.filter((r) => r.endpoint === "traces" && r.answer?.status === 503);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(tree(forwardedSpans(traceId))).toEqual(tree(atWorker.spans));
+  });
+
+  it("holds spans that arrive before the session's first fragment and forwards them once the session exists", async () => {
+    const id = sessionId("otel-early");
+    const traceId = crypto.randomUUID().replaceAll("-", "");
+    const span = { traceId, spanId: "1234567890abcdef", name: "conversation", kind: 1, startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521844000000", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
+    const res = await fetch(`${h.worker.url}/v1/traces`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: "early" }, spans: [span] }] }] }),
+    });
+    expect(await res.json()).toEqual({});
+    expect((await workerSpans(ctx, id)).spans).toHaveLength(1);
+    expect(forwardedSpans(traceId)).toEqual([]);
+    expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
+    await h.standIn.waitFor(() => forwardedSpans(traceId).length === 1);
+    expect(forwardedSpans(traceId)[0]!.spanId).toBe("1234567890abcdef");
+  });
 });
