@@ -1,0 +1,47 @@
+/** Shared by the adapter tests: the real local Worker, a tracer for it, and readers of what it holds. */
+import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { CekuraTracer } from "../../sdk/index.ts";
+import { spansOf, attr, type WireSpan } from "../sdk/cases/otel.ts";
+import type { WireRecord } from "../sdk/cases/worker-client.ts";
+
+export { attr, type WireSpan, type WireRecord };
+export const API_KEY = "adapter-test-key";
+
+export interface Harness {
+  worker: LocalWorker;
+  errors: unknown[];
+  tracer(): CekuraTracer;
+  record(sessionId: string): Promise<WireRecord & { audio: { key?: string; sampleRate?: number; [k: string]: unknown } | null; traceId: string | null }>;
+  spans(sessionId: string): Promise<WireSpan[]>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const worker = await startLocalWorker();
+  const errors: unknown[] = [];
+  const get = async (path: string) => {
+    const response = await fetch(`${worker.url}${path}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const body: unknown = await response.json();
+    if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+  return {
+    worker,
+    errors,
+    tracer: () => new CekuraTracer({ apiKey: API_KEY, agentId: 7, ingestUrl: worker.url, onError: (e) => errors.push(e) }),
+    record: async (id) => (await get(`/v1/sessions/${encodeURIComponent(id)}/record`)) as Awaited<ReturnType<Harness["record"]>>,
+    spans: async (id) => spansOf(await get(`/v1/traces/${encodeURIComponent(id)}`)),
+    stop: () => worker.stop(),
+  };
+}
+
+/** One second of a sine tone as mono s16le PCM. */
+export function tone(sampleRate: number, hz: number, seconds = 1): Int16Array {
+  const pcm = new Int16Array(Math.round(sampleRate * seconds));
+  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / sampleRate));
+  return pcm;
+}
+
+export { UTC_MS } from "../sdk/cases/assert.ts";
+
+export const uid = (name: string) => `${name}-${crypto.randomUUID()}`;
