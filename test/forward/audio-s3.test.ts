@@ -36,7 +36,7 @@ async function recordCallWithAudio(h: ForwardHarness, id: string, chunks: Uint8A
 }
 
 describe("forwarding recordings kept in S3", () => {
-  it("streams the WAV from S3 as the voice_recording part (default)", async () => {
+  it("streams the WAV from S3 as the voice_recording part (default)", { timeout: 120_000 }, async () => {
     const h = await startForwardHarness(s3Vars);
     try {
       const id = sessionId("s3-multipart");
@@ -49,7 +49,7 @@ describe("forwarding recordings kept in S3", () => {
     }
   });
 
-  it("sends a signed voice_recording_url instead with FORWARD_AUDIO_AS=url, and the URL serves the WAV", async () => {
+  it("sends a signed voice_recording_url instead with FORWARD_AUDIO_AS=url, and the URL serves the WAV", { timeout: 120_000 }, async () => {
     const h = await startForwardHarness({ ...s3Vars, FORWARD_AUDIO_AS: "url", FORWARD_AUDIO_URL_TTL_SECONDS: "600" });
     try {
       const id = sessionId("s3-url");

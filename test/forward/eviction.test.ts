@@ -12,7 +12,7 @@ afterAll(() => h?.stop());
 const storedCalls = (id: string) => h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
 
 describe("the outbox across evictions", () => {
-  it("delivers exactly once when the Worker restarts between attempts", async () => {
+  it("delivers exactly once when the Worker restarts between attempts", { timeout: 120_000 }, async () => {
     const id = sessionId("evict-between");
     h.standIn.plan({ endpoint: "observe", status: 429, retryAfter: 8 });
     const client = await runCall(h, id);
@@ -28,7 +28,7 @@ describe("the outbox across evictions", () => {
     expect(storedCalls(id)).toHaveLength(1);
   });
 
-  it("delivers exactly once when the Worker dies while Cekura is storing the call", async () => {
+  it("delivers exactly once when the Worker dies while Cekura is storing the call", { timeout: 120_000 }, async () => {
     const id = sessionId("evict-inflight");
     // Cekura stores the call, then never answers; the Worker is killed while it waits.
     h.standIn.plan({ endpoint: "observe", afterStore: true, hang: true });

@@ -77,7 +77,7 @@ export function api(h: ForwardHarness, key = KEY) {
       return json.forward as ForwardStatus;
     },
     /** Polls status until forward.status is one of `wanted`. */
-    async waitForward(id: string, wanted: string[], timeoutMs = 30_000): Promise<ForwardStatus> {
+    async waitForward(id: string, wanted: string[], timeoutMs = 45_000): Promise<ForwardStatus> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const forward = await this.forward(id);
