@@ -313,7 +313,12 @@ export class Session implements ConsoleSink {
     }
     this.#phase = "closing";
     sessionEnded(this);
-    this.#closing = this.#close(reason);
+    this.#closing = this.#close(reason).catch((error: unknown) => {
+      // Not closed after all (Worker unreachable, flush timed out...): a later close() tries again.
+      this.#closing = undefined;
+      if (this.#phase === "close-sent") this.#phase = "closing";
+      throw error;
+    });
     return this.#closing;
   }
 

@@ -3,7 +3,7 @@
  * delays, duplicates and reorders requests, answers 400/429 itself, or is not there at all.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, CekuraTracer, ConnectionError, type SdkError } from "../../sdk/index.ts";
+import { ApiError, CekuraTracer, ConnectionError, SessionClosedError, TimeoutError, type SdkError } from "../../sdk/index.ts";
 import { fragmentSchema } from "../../sdk/protocol.ts";
 import { freePort } from "../../worker/local/ports.ts";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
@@ -178,6 +178,24 @@ describe("SDK delivery under faults", () => {
       ...[...Array(10).keys()].map((i) => `still down ${i + 40}`),
     ]);
     expect(r.fragments.missing).toEqual([]);
+  });
+
+  it("close() while the Worker is unreachable rejects with TimeoutError; a later close() delivers everything", async () => {
+    const port = await freePort();
+    const { cekura, errors } = tracer(`http://127.0.0.1:${port}`, {
+      retry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 2 },
+      redeliveryPauseMs: 50,
+      flushTimeoutMs: 500,
+    });
+    const s = cekura.observe({ sessionId: `close-retry-${crypto.randomUUID()}` });
+    s.transcript({ role: "user", text: "said before the outage" });
+    await expect(s.close()).rejects.toBeInstanceOf(TimeoutError);
+    expect(() => s.transcript({ role: "user", text: "x" })).toThrow(SessionClosedError);
+    expect(errors.some((e) => e instanceof ConnectionError)).toBe(true);
+    proxy = await startFaultProxy(worker.url, () => ({ kind: "forward" }), port);
+    const status = await s.close();
+    expect(status.state).toBe("finalized");
+    expect((await record(s.id)).transcript.map((t) => t.text)).toEqual(["said before the outage"]);
   });
 
   it("a full queue reports the overflow and evicts logs before transcript, tool and metadata events", async () => {
