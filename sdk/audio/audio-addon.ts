@@ -8,6 +8,8 @@ export interface AudioOptions extends StereoRecorderOptions {
   pumpIntervalMs?: number;
   /** Bytes of chunks that may wait for the network (default 16 MiB, about 4 min at 16 kHz stereo). */
   maxQueuedBytes?: number;
+  /** The session clock in ms since observe() (default performance.now() based); for simulations. */
+  clock?: () => number;
 }
 
 export interface AudioStats {
@@ -52,7 +54,7 @@ export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}
   let finished = false;
   let reportedDrop = false;
 
-  const now = () => performance.now() - ctx.startedAtPerf;
+  const now = options.clock ?? (() => performance.now() - ctx.startedAtPerf);
 
   const pump = () => {
     timer = undefined;
