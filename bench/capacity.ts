@@ -1,0 +1,173 @@
+/**
+ * Worker capacity on local workerd: N concurrent sessions, each sending a realistic call (fragments
+ * as the SDK cuts them + one 1 s stereo audio chunk per second of call) at real-time pace and faster,
+ * against the real Worker and against a bare Hono echo Worker (bench/echo-worker) in the same run.
+ * Load comes from this Node process (global fetch), only to 127.0.0.1, bounded in count and time.
+ *
+ * Standalone: `npx tsx bench/capacity.ts [levels=50,200] [seconds=10]`.
+ */
+import { rmSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { startLocalWorker } from "../worker/local/local-worker.ts";
+import { eventsOfSecond, fragmentBody, SAMPLE_RATE, stereoPcm } from "./lib/call-model.ts";
+import { startEchoWorker } from "./lib/echo-worker.ts";
+import { median, p99 } from "./lib/stats.ts";
+
+export interface LevelResult {
+  target: "worker" | "echo";
+  sessions: number;
+  /** 1 = real time; 5 = five seconds of call sent per second. */
+  pace: number;
+  durationS: number;
+  requests: number;
+  acks: number;
+  errors: number;
+  errorSamples: string[];
+  acksPerSecond: number;
+  /** Requests the schedule holds per second (what keeping up means); acksPerSecond below it = falling behind. */
+  offeredPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  fragments: number;
+  audioChunks: number;
+}
+
+export interface CapacityOptions {
+  levels: number[];
+  paces: { pace: number; seconds: number }[];
+  audio: boolean;
+  log?: (line: string) => void;
+}
+
+const API_KEY = "bench-capacity-key";
+const AUDIO = stereoPcm(1);
+const REQUEST_TIMEOUT_MS = 10_000;
+
+async function timed(url: string, init: RequestInit, latencies: number[], errors: string[]): Promise<boolean> {
+  const t0 = performance.now();
+  try {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const text = await response.text();
+    if (!response.ok) {
+      if (errors.length < 5) errors.push(`${response.status} ${text.slice(0, 160)}`);
+      return false;
+    }
+    latencies.push(performance.now() - t0);
+    return true;
+  } catch (error) {
+    if (errors.length < 5) errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    return false;
+  }
+}
+
+export async function runLevel(baseUrl: string, target: LevelResult["target"], sessions: number, pace: number, seconds: number, audio: boolean): Promise<LevelResult> {
+  const latencies: number[] = [];
+  const errorSamples: string[] = [];
+  let requests = 0;
+  let errors = 0;
+  let fragments = 0;
+  let audioChunks = 0;
+  // Requests the schedule holds for the whole level (what a session that keeps up sends).
+  let scheduled = 0;
+  const interval = 1000 / pace;
+  const runId = crypto.randomUUID().slice(0, 8);
+  const start = performance.now() + 200;
+  const deadline = start + seconds * 1000;
+  const headers = { authorization: `Bearer ${API_KEY}` };
+
+  async function session(n: number): Promise<void> {
+    const id = `cap-${runId}-${target}-${sessions}-${pace}-${n}`;
+    const base = `${baseUrl}/v1/sessions/${id}`;
+    const callStart = Date.now();
+    const callStartedAt = new Date(callStart).toISOString();
+    const offset = Math.random() * interval;
+    let seq = 0;
+    for (let k = 0; start + offset + k * interval < deadline; k++) scheduled += (eventsOfSecond(k, 0).length > 0 ? 1 : 0) + (audio ? 1 : 0);
+    for (let second = 0; ; second++) {
+      const due = start + offset + second * interval;
+      // Bounded in time: a session that fell behind stops at the deadline (its missed slots count as offered).
+      if (due >= deadline || performance.now() >= deadline) return;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const work: Promise<boolean>[] = [];
+      const events = eventsOfSecond(second, callStart);
+      if (events.length > 0) {
+        fragments++;
+        work.push(timed(`${base}/fragments`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: fragmentBody(seq++, events, callStartedAt) }, latencies, errorSamples));
+      }
+      if (audio) {
+        audioChunks++;
+        work.push(
+          timed(`${base}/audio/${second}`, {
+            method: "PUT",
+            headers: {
+              ...headers,
+              "content-type": "application/octet-stream",
+              "x-audio-sample-rate": String(SAMPLE_RATE),
+              "x-audio-channels": "2",
+              "x-cekura-agent-id": "42",
+              "x-cekura-mode": "observe",
+              "x-cekura-call-started-at": callStartedAt,
+            },
+            body: AUDIO,
+          }, latencies, errorSamples),
+        );
+      }
+      requests += work.length;
+      const results = await Promise.all(work);
+      errors += results.filter((ok) => !ok).length;
+    }
+  }
+
+  await Promise.all(Array.from({ length: sessions }, (_, n) => session(n)));
+  const elapsed = (performance.now() - start) / 1000;
+  return {
+    target,
+    sessions,
+    pace,
+    durationS: Math.round(elapsed * 10) / 10,
+    requests,
+    acks: latencies.length,
+    errors,
+    errorSamples,
+    acksPerSecond: latencies.length / elapsed,
+    offeredPerSecond: scheduled / seconds,
+    p50Ms: median(latencies),
+    p99Ms: p99(latencies),
+    fragments,
+    audioChunks,
+  };
+}
+
+export async function runCapacity(options: CapacityOptions): Promise<LevelResult[]> {
+  const log = options.log ?? (() => {});
+  const worker = await startLocalWorker();
+  const echo = await startEchoWorker();
+  const results: LevelResult[] = [];
+  try {
+    // Warm both (first request compiles the isolate).
+    await fetch(`${worker.url}/healthz`);
+    await fetch(`${echo.url}/healthz`);
+    for (const sessions of options.levels) {
+      for (const { pace, seconds } of options.paces) {
+        for (const [target, url] of [["worker", worker.url], ["echo", echo.url]] as const) {
+          const r = await runLevel(url, target, sessions, pace, seconds, options.audio);
+          results.push(r);
+          log(`  capacity ${target} ${sessions} sessions x${pace}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    }
+  } finally {
+    await Promise.all([worker.stop(), echo.stop()]);
+    rmSync(worker.persistTo, { recursive: true, force: true });
+  }
+  return results;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const levels = (process.argv[2] ?? "50,200").split(",").map(Number);
+  const seconds = Number(process.argv[3] ?? 10);
+  const results = await runCapacity({ levels, paces: [{ pace: 1, seconds }, { pace: 5, seconds: Math.max(2, seconds / 2) }], audio: true, log: console.log });
+  console.log(JSON.stringify(results, null, 2));
+}

@@ -1,0 +1,262 @@
+/**
+ * `npm run bench`: every benchmark of issue 8 in one run (target: under 10 minutes on 2 cores),
+ * each figure beside its baseline measured in the same run. Prints a table and writes
+ * bench/results/latest.json.
+ *
+ * Knobs (env): BENCH_LEVELS=50,200,400,600  BENCH_LEVEL_SECONDS=8 (real-time pace; 5x pace runs half
+ * as long)  BENCH_FINAL_CALLS=1  BENCH_FINAL_MINUTES=10  BENCH_HOT_RUNS=3  BENCH_RUNTIMES=node,deno,bun
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "../worker/local/local-worker.ts";
+import { runCapacity, type LevelResult } from "./capacity.ts";
+import { runFinalization, type FinalizationSummary } from "./finalization.ts";
+import { STEREO_PCM_BYTES_PER_SECOND } from "./lib/call-model.ts";
+import { ratio, round } from "./lib/stats.ts";
+import { renderTable, type Row } from "./lib/table.ts";
+import { runWire, type WireResult } from "./wire.ts";
+
+const env = process.env;
+const LEVELS = (env.BENCH_LEVELS ?? "50,200,400,600").split(",").map(Number);
+const LEVEL_SECONDS = Number(env.BENCH_LEVEL_SECONDS ?? 8);
+const FINAL_CALLS = Number(env.BENCH_FINAL_CALLS ?? 1);
+const FINAL_MINUTES = Number(env.BENCH_FINAL_MINUTES ?? 10);
+const RUNTIMES = (env.BENCH_RUNTIMES ?? "node,deno,bun").split(",");
+const CHILD_ENV = { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+
+const t0 = performance.now();
+const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
+const log = (line: string) => console.log(line);
+const bin = (name: string) => join(REPO_ROOT, "node_modules/.bin", name);
+
+/** Runs a child process and returns the JSON of its `BENCH_JSON` line. */
+function runJson<T>(command: string, args: string[], timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: CHILD_ENV, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      const line = out.split("\n").find((l) => l.startsWith("BENCH_JSON "));
+      if (line) resolve(JSON.parse(line.slice("BENCH_JSON ".length)) as T);
+      else reject(new Error(`${command} ${args.join(" ")} exited ${code} without a result:\n${(out + err).slice(-2000)}`));
+    });
+  });
+}
+
+interface HotKind {
+  medianUs: number;
+  p99Us: number;
+  allInUs: number;
+  baselineMedianUs: number;
+  baselineP99Us: number;
+}
+interface HotResult {
+  runtime: string;
+  version: string;
+  runs: number;
+  callsPerRun: number;
+  audioRequestsSeen: number;
+  kinds: Record<"transcript" | "toolCall" | "log" | "audioFrame", HotKind>;
+  otelSpan: { medianUs: number; p99Us: number } | null;
+}
+interface MemoryResult {
+  sessions: number;
+  eventsPerMinute: number;
+  bytesPerIdleSession: number;
+  bytesPerSessionWithMinuteQueued: number;
+  baselineBytesPerMinuteOfEvents: number;
+}
+
+const rows: Row[] = [];
+const raw: Record<string, unknown> = {};
+const failures: string[] = [];
+const load: Record<string, number[]> = { start: loadavg() };
+
+async function section<T>(name: string, work: () => Promise<T>): Promise<T | undefined> {
+  log(`[${elapsed()}] ${name} (load average ${loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+  try {
+    const result = await work();
+    raw[name] = result;
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    failures.push(`${name}: ${message.slice(0, 500)}`);
+    log(`  FAILED: ${message.slice(0, 500)}`);
+    return undefined;
+  }
+}
+
+// 1. SDK hot path, per runtime.
+const hot: HotResult[] = [];
+for (const runtime of RUNTIMES) {
+  const command = runtime === "node" ? bin("tsx") : bin(runtime);
+  const args = runtime === "deno" ? ["run", "-A", "bench/hot-path.ts"] : ["bench/hot-path.ts"];
+  const r = await section(`hot path ${runtime}`, () => runJson<HotResult>(command, args, 150_000));
+  if (r) hot.push(r);
+}
+for (const h of hot) {
+  for (const kind of ["transcript", "toolCall", "log", "audioFrame"] as const) {
+    const k = h.kinds[kind];
+    const label = kind === "audioFrame" ? "audio 20 ms frame" : kind;
+    const eventTarget = kind !== "audioFrame";
+    rows.push({
+      section: `hot path ${h.runtime}`,
+      figure: `${label} median`,
+      value: k.medianUs,
+      unit: "us",
+      baseline: { label: "array push", value: k.baselineMedianUs },
+      ratio: ratio(k.medianUs, k.baselineMedianUs),
+      ...(eventTarget ? { target: "<= 1 us", met: k.medianUs <= 1 } : {}),
+      ...(eventTarget && k.medianUs > 1 ? { note: `missed by ${round(k.medianUs - 1)} us (${round(k.medianUs)}x the target)` } : {}),
+    });
+    rows.push({
+      section: `hot path ${h.runtime}`,
+      figure: `${label} p99`,
+      value: k.p99Us,
+      unit: "us",
+      baseline: { label: "array push", value: k.baselineP99Us },
+      ratio: ratio(k.p99Us, k.baselineP99Us),
+      note: "p99 of 10-call batches; includes GC pauses",
+    });
+    rows.push({
+      section: `hot path ${h.runtime}`,
+      figure: `${label} all-in CPU`,
+      value: k.allInUs,
+      unit: "us",
+      baseline: { label: "array push", value: k.baselineMedianUs },
+      ratio: ratio(k.allInUs, k.baselineMedianUs),
+      note: "process CPU incl. background serialise/gzip/send, per call",
+    });
+  }
+  // Audio: 50 frames per channel per second = 100 calls per second of call.
+  const audioCore = (h.kinds.audioFrame.allInUs * 100) / 1e6 * 100;
+  const pushCore = (h.kinds.audioFrame.baselineMedianUs * 100) / 1e6 * 100;
+  rows.push({
+    section: `hot path ${h.runtime}`,
+    figure: "audio CPU per call (2 x 50 frames/s)",
+    value: audioCore,
+    unit: "% of a core",
+    baseline: { label: "array push", value: pushCore },
+    ratio: ratio(audioCore, pushCore),
+    target: "<= 0.5%",
+    met: audioCore <= 0.5,
+    note: h.audioRequestsSeen > 0 ? `incl. resample/interleave/upload (${h.audioRequestsSeen} audio PUTs seen)` : "NO audio sent: audio addon not active in this build",
+    ...(audioCore > 0.5 ? { note: `missed by ${round(audioCore - 0.5)} points` } : {}),
+  });
+  if (h.otelSpan) {
+    rows.push({
+      section: `hot path ${h.runtime}`,
+      figure: "transcript vs an OTel SDK span",
+      value: h.kinds.transcript.medianUs,
+      unit: "us",
+      baseline: { label: "OTel span start+end", value: h.otelSpan.medianUs },
+      ratio: ratio(h.kinds.transcript.medianUs, h.otelSpan.medianUs),
+      note: `OTel span p99 ${round(h.otelSpan.p99Us)} us (sdk-trace-base, SimpleSpanProcessor, in-memory exporter)`,
+    });
+  }
+}
+
+// 2. Wire.
+const wire = await section("wire", async () => ({ gzip: await runWire(120, true), plain: await runWire(120, false) }));
+if (wire) {
+  const w: WireResult = wire.gzip;
+  rows.push({ section: "wire", figure: "SDK bytes/s of call (events + audio)", value: w.sdkBytesPerSecond, unit: "B/s", baseline: { label: "raw stereo PCM", value: STEREO_PCM_BYTES_PER_SECOND }, ratio: ratio(w.sdkBytesPerSecond, STEREO_PCM_BYTES_PER_SECOND), note: w.audioSent ? `${w.audioRequests} audio PUTs in ${w.callSeconds} s, bodies only` : "no audio sent (addon inactive)" });
+  rows.push({ section: "wire", figure: "event bytes/s, gzip on", value: w.eventBodyBytesPerSecond, unit: "B/s", baseline: { label: "events JSON", value: w.eventsJsonBytesPerSecond }, ratio: ratio(w.eventBodyBytesPerSecond, w.eventsJsonBytesPerSecond), note: `${w.fragmentRequests} fragments in ${w.callSeconds} s (gzip only when >= 1 KiB and >= 10% smaller)` });
+  rows.push({ section: "wire", figure: "event bytes/s, gzip off", value: wire.plain.eventBodyBytesPerSecond, unit: "B/s", baseline: { label: "events JSON", value: wire.plain.eventsJsonBytesPerSecond }, ratio: ratio(wire.plain.eventBodyBytesPerSecond, wire.plain.eventsJsonBytesPerSecond) });
+}
+
+// 3. Memory (Node, --expose-gc).
+const memory = await section("memory", () => runJson<MemoryResult>(process.execPath, ["--expose-gc", "--import", "tsx", "bench/memory.ts"], 120_000));
+if (memory) {
+  rows.push({ section: "memory", figure: "SDK heap per active session (idle, delivered)", value: memory.bytesPerIdleSession, unit: "B", baseline: { label: "1 min of events in an array", value: memory.baselineBytesPerMinuteOfEvents }, ratio: ratio(memory.bytesPerIdleSession, memory.baselineBytesPerMinuteOfEvents), note: `${memory.sessions} sessions, Node heapUsed after gc` });
+  rows.push({ section: "memory", figure: "SDK heap per session, 1 min queued", value: memory.bytesPerSessionWithMinuteQueued, unit: "B", baseline: { label: "1 min of events in an array", value: memory.baselineBytesPerMinuteOfEvents }, ratio: ratio(memory.bytesPerSessionWithMinuteQueued, memory.baselineBytesPerMinuteOfEvents), note: `${memory.eventsPerMinute} events/min` });
+}
+
+// 4. Worker capacity vs the bare echo Worker.
+const capacity = await section("worker capacity", () =>
+  runCapacity({ levels: LEVELS, paces: [{ pace: 1, seconds: LEVEL_SECONDS }, { pace: 5, seconds: Math.max(2, LEVEL_SECONDS / 2) }], audio: true, log }),
+);
+if (capacity) {
+  const find = (t: LevelResult["target"], s: number, p: number) => capacity.find((r) => r.target === t && r.sessions === s && r.pace === p);
+  let bestRealTime = 0;
+  for (const s of LEVELS) {
+    for (const p of [1, 5]) {
+      const w = find("worker", s, p);
+      const e = find("echo", s, p);
+      if (!w || !e) continue;
+      const r = ratio(w.acksPerSecond, e.acksPerSecond);
+      rows.push({
+        section: "capacity",
+        figure: `${s} sessions x${p} pace: acks/s`,
+        value: w.acksPerSecond,
+        unit: "/s",
+        baseline: { label: "echo Worker", value: e.acksPerSecond },
+        ratio: r,
+        target: ">= 0.8x",
+        met: r >= 0.8,
+        note: `offered ${round(w.offeredPerSecond)}/s; errors ${w.errors} (echo ${e.errors})${w.errorSamples[0] ? `: ${w.errorSamples[0].slice(0, 80)}` : ""}${r < 0.8 ? `; missed by ${round(0.8 - r)}x` : ""}`,
+      });
+      const realTimeTarget = p === 1;
+      rows.push({
+        section: "capacity",
+        figure: `${s} sessions x${p} pace: ack p50 / p99`,
+        value: w.p99Ms,
+        unit: "ms p99",
+        baseline: { label: "echo p99", value: e.p99Ms },
+        ratio: ratio(w.p99Ms, e.p99Ms),
+        ...(realTimeTarget ? { target: "p99 < 100 ms", met: w.p99Ms < 100 } : {}),
+        note: `p50 ${round(w.p50Ms)} ms (echo ${round(e.p50Ms)} ms)${realTimeTarget && w.p99Ms >= 100 ? `; missed by ${round(w.p99Ms - 100)} ms` : ""}`,
+      });
+      const keptUp = w.errors === 0 && w.acksPerSecond >= 0.95 * w.offeredPerSecond && w.p99Ms < 100;
+      if (p === 1 && keptUp) bestRealTime = Math.max(bestRealTime, s);
+    }
+  }
+  rows.push({
+    section: "capacity",
+    figure: "real-time calls held (p99 < 100 ms, no errors, acks >= 95% offered)",
+    value: bestRealTime,
+    unit: "calls",
+    target: ">= 400",
+    met: bestRealTime >= 400,
+    note: bestRealTime >= 400 ? `levels tried: ${LEVELS.join(", ")}` : `missed by ${400 - bestRealTime} calls (of the levels tried: ${LEVELS.join(", ")})`,
+  });
+}
+
+// 5. Finalization of a long call + DO storage per minute.
+const final = await section("finalization", () => runFinalization(FINAL_CALLS, FINAL_MINUTES, log));
+if (final) {
+  const f: FinalizationSummary = final;
+  const callMs = FINAL_MINUTES * 60_000;
+  rows.push({ section: "finalization", figure: `${FINAL_MINUTES}-min call: close -> finalized`, value: f.closeToFinalizedMs, unit: "ms", baseline: { label: "call length ms", value: callMs }, ratio: ratio(f.closeToFinalizedMs, callMs), note: `close answered in ${round(f.closeAnsweredMs)} ms; ${FINAL_CALLS} call(s), median` });
+  rows.push({ section: "finalization", figure: `${FINAL_MINUTES}-min call: close -> delivered at stand-in`, value: f.closeToDeliveredMs, unit: "ms", baseline: { label: "call length ms", value: callMs }, ratio: ratio(f.closeToDeliveredMs, callMs), note: f.runs.every((r) => r.deliveredWithAudio) ? "stand-in got the WAV as voice_recording" : "WAV not seen at the stand-in" });
+  rows.push({ section: "storage", figure: "DO SQLite per minute of call (open)", value: f.doBytesPerMinuteOpen, unit: "B/min", baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute }, ratio: ratio(f.doBytesPerMinuteOpen, f.audioBytesPerMinute), note: "audio waits in DO rows until a 5 MiB part is full" });
+  rows.push({ section: "storage", figure: "DO SQLite per minute of call (after delivery)", value: f.doBytesPerMinuteAfter, unit: "B/min", baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute }, ratio: ratio(f.doBytesPerMinuteAfter, f.audioBytesPerMinute), note: "file size on disk (SQLite does not shrink files on delete)" });
+  rows.push({ section: "storage", figure: "R2 per minute of call (WAV + record)", value: f.r2BytesPerMinute, unit: "B/min", baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute }, ratio: ratio(f.r2BytesPerMinute, f.audioBytesPerMinute) });
+}
+
+load.end = loadavg();
+const result = {
+  startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
+  durationSeconds: Math.round((performance.now() - t0) / 1000),
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", loadAverage: load, node: process.version },
+  settings: { levels: LEVELS, levelSeconds: LEVEL_SECONDS, finalCalls: FINAL_CALLS, finalMinutes: FINAL_MINUTES, runtimes: RUNTIMES },
+  rows,
+  failures,
+  raw,
+};
+const dir = join(REPO_ROOT, "bench/results");
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+
+log("");
+log(`Benchmarks, ${result.machine.cores} cores (${result.machine.cpu}), Node ${process.version}, load average at start ${load.start!.map((l) => l.toFixed(1)).join(" ")}, at end ${load.end.map((l) => l.toFixed(1)).join(" ")}`);
+log(renderTable(rows));
+if (failures.length) log(`\nFailed sections:\n${failures.map((f) => `- ${f}`).join("\n")}`);
+log(`\n${rows.filter((r) => r.met === false).length} target(s) missed; total ${result.durationSeconds} s; JSON: bench/results/latest.json`);
+process.exit(failures.length ? 1 : 0);
