@@ -5,7 +5,8 @@
  * import { observeRealtimeSession } from "cekura-edge-tracer/sdk/openai-realtime";
  * observeRealtimeSession(cekura, session);          // before session.connect(...)
  * ```
- * - history items (history_added / history_updated) -> transcript turns, from first seen to completed
+ * - history items (history_added / history_updated) -> transcript turns: user turns from the server VAD's
+ *   speech_started to speech_stopped, others (and user turns without VAD) from first seen to completed
  * - agent_tool_start / agent_tool_end (and MCP calls) -> tool calls paired with their results
  * - `audio` events -> assistant channel; audio given to session.sendAudio() -> user channel
  * - each response (turn_started .. turn_done) -> an OTel turn with an `llm` span: TTFB to first
@@ -41,6 +42,8 @@ export function observeRealtimeSession(cekura: CekuraTracer, session: AnySession
   let turnStartedAt = 0;
   let firstOutput = false;
 
+  /** Wall-clock times of the server VAD's speech_started / speech_stopped, by user item id. */
+  const speech = new Map<string, { start?: number; end?: number }>();
   const consider = (item: RealtimeItem, final: boolean) => {
     if (item.type !== "message" || item.role === "system") return;
     let state = items.get(item.itemId);
@@ -49,7 +52,9 @@ export function observeRealtimeSession(cekura: CekuraTracer, session: AnySession
     const text = messageText(item);
     if (!text || (!final && item.status !== "completed")) return;
     state.recorded = true;
-    rec.transcript(item.role, text, state.firstSeen, Math.max(state.firstSeen, Date.now()));
+    const vad = speech.get(item.itemId);
+    const startedAt = vad?.start ?? state.firstSeen;
+    rec.transcript(item.role, text, startedAt, Math.max(startedAt, vad?.end ?? Date.now()));
   };
   /** Closes once; items that never reached "completed" (cut off by the end) are still transcript. */
   const end = (reason?: string) => {
@@ -91,6 +96,12 @@ export function observeRealtimeSession(cekura: CekuraTracer, session: AnySession
   });
 
   listen(rec, session.transport as unknown as EventSource, {
+    "*": (_r, event: { type?: string; item_id?: unknown }) => {
+      if (typeof event.item_id !== "string") return;
+      const times = speech.get(event.item_id) ?? {};
+      if (event.type === "input_audio_buffer.speech_started") speech.set(event.item_id, { ...times, start: Date.now() });
+      else if (event.type === "input_audio_buffer.speech_stopped") speech.set(event.item_id, { ...times, end: Date.now() });
+    },
     turn_started: (r) => {
       r.endTurn();
       turnStartedAt = performance.now();

@@ -98,7 +98,13 @@ describe("observeRealtimeSession (@openai/agents-realtime)", () => {
     session.sendAudio(userPcm.buffer as ArrayBuffer);
     expect(transport.userAudio).toHaveLength(1); // the app's audio still reaches the model
 
-    // Turn 1: the user asks; the model calls a tool.
+    // Turn 1: the user asks (server VAD marks the speech); the model calls a tool.
+    const beforeSpeech = new Date().toISOString();
+    transport.raw({ type: "input_audio_buffer.speech_started", item_id: "item_u1", audio_start_ms: 0 });
+    await new Promise((r) => setTimeout(r, 30));
+    transport.raw({ type: "input_audio_buffer.speech_stopped", item_id: "item_u1", audio_end_ms: 30 });
+    const afterSpeech = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 30));
     transport.item({ itemId: "item_u1", type: "message", role: "user", status: "in_progress", content: [{ type: "input_audio", transcript: null }] });
     transport.raw({ type: "conversation.item.input_audio_transcription.completed", item_id: "item_u1", transcript: "What's the weather in Paris?" });
     transport.responseStarted("resp_1");
@@ -134,6 +140,10 @@ describe("observeRealtimeSession (@openai/agents-realtime)", () => {
       expect(t.startedAt).toMatch(UTC_MS);
       expect(t.endedAt >= t.startedAt).toBe(true);
     }
+    // The user's turn spans the VAD's speech, not the later transcription.
+    const user = record.transcript[0]!;
+    expect(user.startedAt >= beforeSpeech && user.endedAt <= afterSpeech).toBe(true);
+    expect(user.endedAt > user.startedAt).toBe(true);
     expect(record.toolCalls).toHaveLength(1);
     expect(record.toolCalls[0]).toMatchObject({ id: "call_1", name: "get_weather", isError: false });
     expect(JSON.parse(record.toolCalls[0]!.arguments!)).toEqual({ city: "Paris" });

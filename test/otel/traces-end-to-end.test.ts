@@ -63,9 +63,9 @@ describe("OTel traces through the Worker", () => {
     try {
       const exporter = new OTLPTraceExporter({
         url: `${proxy.url}/v1/traces`,
-        // One exporter per call: SimpleSpanProcessor sends each span alone, so the llm span (no conversation.id)
-        // is attached to its session by the header.
-        headers: { authorization: `Bearer ${KEY}`, "x-cekura-session-id": id },
+        // No session header: SimpleSpanProcessor sends each span alone, the llm span (no conversation.id) first;
+        // the Worker parks it until the turn span names the session.
+        headers: { authorization: `Bearer ${KEY}` },
         // CompressionAlgorithm.GZIP ("gzip"); the enum lives in a transitive package.
         compression: "gzip" as never,
       });

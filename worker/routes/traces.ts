@@ -5,6 +5,7 @@ import { readConfig } from "../config.ts";
 import { ApiError, unwrap } from "../errors.ts";
 import { readBodyBytes } from "../middleware/body.ts";
 import { sessionStub } from "../session/locate.ts";
+import { PARKED_PER_TRACE } from "../session/spans.ts";
 import type { Caller } from "../session/session-do.ts";
 import { OTLP_LIMITS, spanSchema, stringAttribute, toTraceRequest, traceRequestSchema, type SpanItem, type TraceRequest } from "../forward/otel-wire.ts";
 
@@ -14,15 +15,22 @@ const SESSION_HEADER = "x-cekura-session-id";
 
 interface Routed {
   bySession: Map<string, { items: SpanItem[]; conversationTraceId?: string }>;
+  /** Traces whose session this request names (by conversation.id). */
+  traceSession: Map<string, string>;
+  /** Spans with no session here, by trace: routed or parked by the trace's own DO. */
+  orphans: Map<string, SpanItem[]>;
   rejected: number;
   reasons: Set<string>;
 }
 
+/** A trace's own Durable Object (see TraceLink in session/spans.ts); `#` is never in a session id. */
+export const traceObjectName = (traceId: string) => `#trace#${traceId}`;
+
 /** Validates each span and assigns it to a session: conversation.id > same trace as one that has it > header. */
 export function routeSpans(request: TraceRequest, headerSessionId: string | undefined): Routed {
-  const out: Routed = { bySession: new Map(), rejected: 0, reasons: new Set() };
+  const out: Routed = { bySession: new Map(), traceSession: new Map(), orphans: new Map(), rejected: 0, reasons: new Set() };
   const pending: { item: SpanItem; session?: string; conversationSpan: boolean }[] = [];
-  const traceSession = new Map<string, string>();
+  const traceSession = out.traceSession;
   const encoder = new TextEncoder();
 
   for (const resourceSpans of request.resourceSpans ?? []) {
@@ -46,7 +54,7 @@ export function routeSpans(request: TraceRequest, headerSessionId: string | unde
         }
         const own = stringAttribute(span.attributes, CONVERSATION_ID);
         const session = own ?? resourceSession;
-        if (own) traceSession.set(span.traceId, own);
+        if (own && sessionIdSchema.safeParse(own).success && !traceSession.has(span.traceId)) traceSession.set(span.traceId, own);
         pending.push({
           item: { traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || null, resource, scope, span: text },
           session,
@@ -59,8 +67,9 @@ export function routeSpans(request: TraceRequest, headerSessionId: string | unde
   for (const { item, session: explicit, conversationSpan } of pending) {
     const session = explicit ?? traceSession.get(item.traceId) ?? headerSessionId;
     if (!session) {
-      out.rejected++;
-      out.reasons.add(`a span has no session: set the "${CONVERSATION_ID}" attribute or the ${SESSION_HEADER} header`);
+      const list = out.orphans.get(item.traceId);
+      if (list) list.push(item);
+      else out.orphans.set(item.traceId, [item]);
       continue;
     }
     const valid = sessionIdSchema.safeParse(session);
@@ -114,7 +123,26 @@ export const traceRoutes = new Hono<AppEnv>()
     const config = readConfig(c.env);
     let rejected = routed.rejected;
     const reasons = routed.reasons;
+    const traceStub = (traceId: string) => sessionStub(c.env, config, tenant, traceObjectName(traceId));
+    const addTo = (sessionId: string, items: SpanItem[]) => {
+      let group = routed.bySession.get(sessionId);
+      if (!group) routed.bySession.set(sessionId, (group = { items: [] }));
+      group.items.push(...items);
+    };
     try {
+      // Spans of a trace whose session is not known yet wait in the trace's DO; naming the session releases them.
+      const [links, orphans] = await Promise.all([
+        Promise.all([...routed.traceSession].map(([traceId, sessionId]) => traceStub(traceId).linkTrace(sessionId))),
+        Promise.all([...routed.orphans].map(async ([traceId, items]) => ({ items, answer: await traceStub(traceId).orphanSpans(items) }))),
+      ]);
+      for (const link of links) if (link.parked.length > 0) addTo(link.sessionId, link.parked);
+      for (const { items, answer } of orphans) {
+        if ("sessionId" in answer) addTo(answer.sessionId, items);
+        else if (answer.rejected > 0) {
+          rejected += answer.rejected;
+          reasons.add(`spans with no session yet: set the "${CONVERSATION_ID}" attribute or the ${SESSION_HEADER} header; a trace parks at most ${PARKED_PER_TRACE} until its session is named`);
+        }
+      }
       const receipts = await Promise.all(
         [...routed.bySession].map(async ([sessionId, group]) => {
           const caller: Caller = { tenant, sessionId, apiKey };

@@ -10,7 +10,7 @@ import { abortRecording, abortSession, discardSession, discardsOnClose, grantCon
 import { FragmentStore } from "./fragments.ts";
 import { MetaStore, type SessionMeta } from "./meta.ts";
 import { Outbox } from "./outbox.ts";
-import { SpanStore, type SpanReceipt } from "./spans.ts";
+import { SpanStore, TraceLink, type SpanReceipt } from "./spans.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
@@ -323,6 +323,16 @@ export class SessionDO extends DurableObject<Env> {
   async storedSpans(caller: Caller): Promise<Outcome<{ items: ReturnType<SpanStore["all"]>; traceId: string | null }>> {
     if (this.#meta && this.#meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
     return ok({ items: this.#spans.all(), traceId: this.#spans.traceId() });
+  }
+
+  /** Only on a trace's own DO (`#trace#<traceId>`, see TraceLink): links the trace to its session. */
+  async linkTrace(sessionId: string): Promise<{ sessionId: string; parked: SpanItem[] }> {
+    return new TraceLink(this.ctx.storage.sql).link(sessionId);
+  }
+
+  /** Only on a trace's own DO: spans without a session are routed by the link, or parked until it exists. */
+  async orphanSpans(items: SpanItem[]): Promise<{ sessionId: string } | { parked: number; rejected: number }> {
+    return new TraceLink(this.ctx.storage.sql).orphans(items, Date.now());
   }
 
   /** The record's key once finalized (for the record route). */

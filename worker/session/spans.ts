@@ -241,3 +241,60 @@ export class SpanStore {
     this.#sql.exec("DELETE FROM otel_state");
   }
 }
+
+const LINK_SQL = `CREATE TABLE IF NOT EXISTS otel_trace_link (id INTEGER PRIMARY KEY CHECK (id = 1), session_id TEXT NOT NULL)`;
+const PARKED_SQL = `CREATE TABLE IF NOT EXISTS otel_parked (
+  span_id TEXT PRIMARY KEY,
+  item TEXT NOT NULL,
+  parked_at INTEGER NOT NULL
+)`;
+
+/** Spans one trace may park while its session is unknown. */
+export const PARKED_PER_TRACE = 2000;
+
+/**
+ * The Durable Object of one tenant's trace (named `#trace#<traceId>`, never a valid session id):
+ * which session the trace belongs to, and spans that arrived before anything said so. An exporter
+ * that sends children before their parents (span-at-a-time or batch processors) then still lands
+ * every span in its session. Used only by the /v1/traces route.
+ */
+export class TraceLink {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(LINK_SQL);
+    sql.exec(PARKED_SQL);
+  }
+
+  #session(): string | undefined {
+    return this.sql.exec<{ session_id: string }>("SELECT session_id FROM otel_trace_link WHERE id = 1").toArray()[0]?.session_id;
+  }
+
+  /** Records the trace's session (first one wins) and hands back the spans parked until now. */
+  link(sessionId: string): { sessionId: string; parked: SpanItem[] } {
+    const known = this.#session();
+    if (!known) this.sql.exec("INSERT INTO otel_trace_link (id, session_id) VALUES (1, ?)", sessionId);
+    const parked = this.sql
+      .exec<{ item: string }>("SELECT item FROM otel_parked ORDER BY parked_at, rowid")
+      .toArray()
+      .map((r) => JSON.parse(r.item) as SpanItem);
+    this.sql.exec("DELETE FROM otel_parked");
+    return { sessionId: known ?? sessionId, parked };
+  }
+
+  /** Spans with no session of their own: their session when the trace is linked, else parked (up to a cap). */
+  orphans(items: SpanItem[], now: number): { sessionId: string } | { parked: number; rejected: number } {
+    const known = this.#session();
+    if (known) return { sessionId: known };
+    const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_parked").one().n;
+    let parked = 0;
+    let rejected = 0;
+    for (const item of items) {
+      if (count + parked >= PARKED_PER_TRACE) {
+        rejected++;
+        continue;
+      }
+      this.sql.exec("INSERT OR IGNORE INTO otel_parked (span_id, item, parked_at) VALUES (?, ?, ?)", item.spanId, JSON.stringify(item), now);
+      parked++;
+    }
+    return { parked, rejected };
+  }
+}
