@@ -21,6 +21,7 @@ let worker: LocalWorker;
 let browser: Browser;
 let demo: DemoCallResult;
 let hostileId: string;
+let liveId: string;
 
 beforeAll(async () => {
   worker = await startLocalWorker();
@@ -34,6 +35,12 @@ beforeAll(async () => {
   s.log("info", HOSTILE, { html: HOSTILE });
   hostileId = s.id;
   await s.close();
+
+  // A live call (flushed, not closed): listed from the tenant index before any record exists.
+  const live = tracer.observe();
+  live.transcript({ role: "user", text: "still talking" });
+  await live.flush();
+  liveId = live.id;
 
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
@@ -67,7 +74,8 @@ describe("inspector", { timeout: 150_000 }, () => {
     expect(await page.content()).not.toContain(KEY);
 
     const rows = page.locator("tr.session-row");
-    expect(await rows.count()).toBe(2);
+    expect(await rows.count()).toBe(3);
+    expect(await page.locator(`tr.session-row[data-session="${liveId}"]`).textContent()).toContain("open");
     const demoRow = page.locator(`tr.session-row[data-session="${demo.sessionId}"]`);
     expect(await demoRow.textContent()).toContain("finalized");
     expect(await demoRow.textContent()).toContain("observe");
