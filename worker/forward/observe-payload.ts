@@ -1,7 +1,8 @@
 import type { SessionRecord } from "../session/record.ts";
 
-/** Cap on `metadata.session_logs` (entries, newest dropped first is wrong for debugging: keep the first N). */
+/** Caps on `metadata.session_logs`: the first entries are kept (the start of a call explains the rest). */
 export const SESSION_LOGS_CAP = 200;
+export const SESSION_LOGS_MAX_BYTES = 256 * 1024;
 
 /** Keys of custom metadata that Cekura takes as top-level fields of the call. */
 const PASS_THROUGH = ["customer_number", "dynamic_variables", "redact_fields"] as const;
@@ -61,6 +62,18 @@ export function pipecatTranscript(record: SessionRecord): PipecatEntry[] {
   return timed.sort((a, b) => a.at - b.at || a.order - b.order).map((t) => t.entry);
 }
 
+function cappedLogs(logs: SessionRecord["logs"]): SessionRecord["logs"] {
+  const kept: SessionRecord["logs"] = [];
+  let bytes = 0;
+  for (const log of logs) {
+    if (kept.length >= SESSION_LOGS_CAP) break;
+    bytes += new TextEncoder().encode(JSON.stringify(log)).byteLength;
+    if (bytes > SESSION_LOGS_MAX_BYTES) break;
+    kept.push(log);
+  }
+  return kept;
+}
+
 /** Builds the observe payload from a finalized record. Pure. */
 export function buildObservePayload(record: SessionRecord): ObservePayload {
   const custom: Record<string, unknown> = { ...record.metadata };
@@ -73,8 +86,9 @@ export function buildObservePayload(record: SessionRecord): ObservePayload {
   }
   const metadata: Record<string, unknown> = { ...custom };
   if (record.logs.length > 0) {
-    metadata.session_logs = record.logs.slice(0, SESSION_LOGS_CAP);
-    if (record.logs.length > SESSION_LOGS_CAP) metadata.session_logs_dropped = record.logs.length - SESSION_LOGS_CAP;
+    const kept = cappedLogs(record.logs);
+    metadata.session_logs = kept;
+    if (record.logs.length > kept.length) metadata.session_logs_dropped = record.logs.length - kept.length;
   }
   const system = record.transcript.filter((t) => t.role === "system");
   if (system.length > 0) metadata.system_messages = system.map((t) => ({ content: t.text, timestamp: t.startedAt }));

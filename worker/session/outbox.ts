@@ -81,8 +81,12 @@ export class Outbox {
     try {
       await this.#attempt(meta, now, hooks);
     } catch (error) {
-      // Unexpected (storage): leave the attempt counted and its retry time armed.
-      console.error("forward attempt failed unexpectedly", meta.sessionId, error instanceof Error ? error.message : String(error));
+      // Unexpected (storage): try again after the backoff ceiling rather than at once, and say why.
+      const message = error instanceof Error ? error.message : String(error);
+      console.error("forward attempt failed unexpectedly", meta.sessionId, message);
+      const ceiling = Math.min(this.#forward.maxMs, this.#forward.baseMs * 2 ** Math.max(0, meta.forward.attempts - 1));
+      meta.forward = { ...meta.forward, nextAttemptAt: Date.now() + ceiling, lastError: `internal error before sending: ${message}` };
+      hooks.save(meta);
     } finally {
       this.#running = false;
     }
