@@ -20,6 +20,7 @@ import {
   identifier,
   jsonText,
   plainObject,
+  utcNow,
   utcTime,
 } from "./internal/validate.ts";
 import { createSessionLogger, type SessionLogger } from "./logger.ts";
@@ -183,7 +184,7 @@ export class Session implements ConsoleSink {
       throw new ValidationError(`transcript role must be "user", "assistant" or "system", got ${describe(o.role)}`);
     }
     const text = boundedText(o.text, "transcript text");
-    const now = new Date().toISOString();
+    const now = utcNow();
     const startedAt = utcTime(o.startedAt, "transcript startedAt", now);
     const endedAt = utcTime(o.endedAt, "transcript endedAt", o.startedAt === undefined ? now : startedAt);
     if (endedAt < startedAt) throw new ValidationError(`transcript endedAt (${endedAt}) is before startedAt (${startedAt})`);
@@ -197,7 +198,7 @@ export class Session implements ConsoleSink {
     const id = identifier(o.id, "toolCall id");
     const name = identifier(o.name, "toolCall name");
     const args = jsonText(o.arguments === undefined ? {} : o.arguments, "toolCall arguments");
-    this.#queue.push({ kind: "tool_call", id, name, arguments: args, time: new Date().toISOString() }, id.length + name.length + args.length + 90);
+    this.#queue.push({ kind: "tool_call", id, name, arguments: args, time: utcNow() }, id.length + name.length + args.length + 90);
     this.#traces?.toolCall?.(id, name, args);
   }
 
@@ -209,7 +210,7 @@ export class Session implements ConsoleSink {
     const name = o.name === undefined ? undefined : identifier(o.name, "toolResult name");
     const result = jsonText(o.result === undefined ? null : o.result, "toolResult result");
     if (o.isError !== undefined && typeof o.isError !== "boolean") throw new ValidationError(`toolResult isError must be a boolean, got ${describe(o.isError)}`);
-    const event: SessionEvent = { kind: "tool_result", id, result, isError: o.isError === true, time: new Date().toISOString() };
+    const event: SessionEvent = { kind: "tool_result", id, result, isError: o.isError === true, time: utcNow() };
     if (name !== undefined) event.name = name;
     this.#queue.push(event, id.length + (name?.length ?? 0) + result.length + 100);
     this.#traces?.toolResult?.(id, result, o.isError === true);
@@ -222,7 +223,7 @@ export class Session implements ConsoleSink {
       throw new ValidationError(`log level must be one of ${logLevelSchema.options.join(", ")}, got ${describe(level)}`);
     }
     const text = boundedText(message, "log message");
-    const event: SessionEvent = { kind: "log", level, message: text, time: new Date().toISOString() };
+    const event: SessionEvent = { kind: "log", level, message: text, time: utcNow() };
     let bytes = text.length + 70;
     if (attributes !== undefined) {
       const attrs = boundedJsonObject(attributes, "log attributes", LIMITS.logAttributesBytes);
@@ -250,7 +251,7 @@ export class Session implements ConsoleSink {
     }
     for (const key of Object.keys(this.#metadata)) delete this.#metadata[key];
     Object.assign(this.#metadata, merged);
-    this.#queue.push({ kind: "metadata", patch: value, time: new Date().toISOString() }, bytes + 60);
+    this.#queue.push({ kind: "metadata", patch: value, time: utcNow() }, bytes + 60);
   }
 
   /** A copy of the merged custom metadata. */

@@ -73,3 +73,15 @@ export function describe(value: unknown): string {
   if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
   return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
 }
+
+let lastMs = -1;
+let lastIso = "";
+/** Now as a UTC ISO string; formatted once per millisecond (formatting dominates a recording call). */
+export function utcNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
