@@ -12,6 +12,8 @@
  * - metrics_collected: stt_metrics / llm_metrics / tts_metrics / realtime_model_metrics -> stt / llm /
  *   tts spans of the current turn with provider, model, TTFB (ttftMs / ttfbMs) and tokens
  * - user_input_transcribed (final) -> `transcript` on the turn's stt span
+ * - audio frames the agent speaks (session.output.audio.captureFrame, tapped once RoomIO sets it) ->
+ *   assistant channel; the user's audio is a room track LiveKit does not surface as session events
  * - error -> log line; close -> the Cekura session is closed (reason from the CloseEvent)
  * Types are imported from the package (type-only): no runtime import of LiveKit.
  */
@@ -19,11 +21,35 @@ import type { metrics as lkmetrics, voice } from "@livekit/agents";
 import type { CekuraTracer } from "../index.ts";
 import { listen, parseJsonText, Recorder, type AdapterOptions, type EventSource, type Observed } from "./event-stream.ts";
 
-export type LiveKitAdapterOptions = AdapterOptions;
+export interface LiveKitAdapterOptions extends AdapterOptions {
+  /** Record the agent's speech from `session.output.audio` (default true; the user's side is not tapped). */
+  captureAudio?: boolean;
+}
+
+type AudioOutput = NonNullable<voice.AgentSession["output"]["audio"]>;
+type AudioFrameLike = { data: Int16Array; sampleRate: number; channels: number; samplesPerChannel: number };
 
 export function observeLiveKitSession(cekura: CekuraTracer, session: voice.AgentSession, options: LiveKitAdapterOptions = {}): Observed {
-  const rec = new Recorder(cekura, options);
+  const { captureAudio = true, ...base } = options;
+  const rec = new Recorder(cekura, base);
   let assistantSpoke = false;
+
+  /** Taps the session's audio output (set by RoomIO at start) once it exists: agent speech -> assistant channel. */
+  const tapped = new WeakSet<AudioOutput>();
+  const tapOutput = () => {
+    const out = captureAudio ? session.output.audio : null;
+    if (!out || tapped.has(out)) return;
+    tapped.add(out);
+    const original = out.captureFrame;
+    out.captureFrame = function observedCaptureFrame(this: AudioOutput, frame: Parameters<AudioOutput["captureFrame"]>[0]) {
+      rec.audio("assistant", monoOf(frame), frame.sampleRate);
+      return original.call(this, frame);
+    };
+    rec.onDetach(() => {
+      if (out.captureFrame !== original) delete (out as Partial<AudioOutput>).captureFrame;
+    });
+  };
+  tapOutput();
   let finalTranscript: string | undefined;
 
   /** A new user input after the assistant answered starts the next turn. */
@@ -35,6 +61,7 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
   };
 
   listen(rec, session as unknown as EventSource, {
+    agent_state_changed: () => tapOutput(),
     user_input_transcribed: (_r, event: voice.UserInputTranscribedEvent) => {
       if (!event.isFinal) return;
       userActivity();
@@ -118,6 +145,14 @@ function recordMetrics(r: Recorder, m: lkmetrics.AgentMetrics, takeTranscript: (
     default:
       return; // vad / eou / interruption metrics: not spans
   }
+}
+
+/** The first channel of an interleaved frame. */
+function monoOf(frame: AudioFrameLike): Int16Array {
+  if (frame.channels <= 1) return frame.data.subarray(0, frame.samplesPerChannel);
+  const mono = new Int16Array(frame.samplesPerChannel);
+  for (let i = 0; i < mono.length; i++) mono[i] = frame.data[i * frame.channels]!;
+  return mono;
 }
 
 /** LiveKit's metrics report times in seconds since the epoch. */

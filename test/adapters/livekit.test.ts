@@ -6,8 +6,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializeLogger, llm, voice, type metrics } from "@livekit/agents";
+import { AudioFrame } from "@livekit/rtc-node";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
-import { attr, startHarness, uid, UTC_MS, type Harness } from "./support.ts";
+import { attr, startHarness, tone, uid, UTC_MS, type Harness } from "./support.ts";
+
+/** An audio sink as RoomIO installs one (the real AudioOutput base class does the playout bookkeeping). */
+class SpeakerOutput extends voice.AudioOutput {
+  readonly frames: AudioFrame[] = [];
+  override async captureFrame(frame: AudioFrame): Promise<void> {
+    await super.captureFrame(frame);
+    this.frames.push(frame);
+  }
+  clearBuffer(): void {
+    this.frames.length = 0;
+  }
+}
 
 initializeLogger({ pretty: false, level: "warn" });
 
@@ -54,6 +67,13 @@ describe("observeLiveKitSession (@livekit/agents)", () => {
     }));
     session.emit(E.MetricsCollected, voice.createMetricsCollectedEvent({ metrics: llmMetrics(160, 9, 280) }));
     session.emit(E.MetricsCollected, voice.createMetricsCollectedEvent({ metrics: ttsMetrics(26) }));
+    // The agent speaks through the session's audio output (installed at start, as RoomIO does).
+    const speaker = new SpeakerOutput(24_000);
+    session.output.audio = speaker;
+    session.emit(E.AgentStateChanged, voice.createAgentStateChangedEvent("thinking", "speaking"));
+    const speech = tone(24_000, 330, 0.6);
+    for (let i = 0; i < speech.length; i += 2400) await speaker.captureFrame(new AudioFrame(speech.slice(i, i + 2400), 24_000, 1, 2400));
+    expect(speaker.frames).toHaveLength(6); // the app's output still gets every frame
     session.emit(E.ConversationItemAdded, voice.createConversationItemAddedEvent(new llm.ChatMessage({
       role: "assistant", content: "It is 18 degrees in Paris.", metrics: { startedSpeakingAt: t0 + 2.6, stoppedSpeakingAt: t0 + 4.7 },
     })));
@@ -102,6 +122,9 @@ describe("observeLiveKitSession (@livekit/agents)", () => {
     expect([attr(tts!, "gen_ai.provider.name"), attr(tts!, "metrics.ttfb"), attr(tts!, "metrics.character_count")]).toEqual(["cartesia", 0.095, 26]);
     expect(under(1, "llm").map((s) => attr(s, "gen_ai.usage.input_tokens"))).toEqual([200]);
     expect(spans.filter((s) => s.name === "tool_call").map((s) => attr(s, "function.name")).sort()).toEqual(["book_table", "get_weather"]);
+
+    expect(record.audio).not.toBeNull();
+    expect(record.audio!.durationSeconds).toBeGreaterThanOrEqual(0.5);
 
     // Events after close record nothing and throw nothing.
     session.emit(E.ConversationItemAdded, voice.createConversationItemAddedEvent(new llm.ChatMessage({ role: "user", content: "late" })));
