@@ -22,13 +22,16 @@ function tracer() {
     url.host = current.host;
     return input instanceof Request ? fetch(new Request(url, input)) : fetch(url, init);
   };
-  return new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, enableOtelTraces: false, fetch: followWorker, onError: () => {} });
+  return new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, enableOtelTraces: false, fetch: followWorker, onError: () => {},
+    // Requests that hit the Worker while it restarts are retried soon after it is back.
+    retry: { maxAttempts: 30, maxDelayMs: 1000 }, requestTimeoutMs: 5000 });
 }
 
-/** A few seconds of a call: two turns, a tool call, a log and metadata, each carrying `secret`. */
+/** A few seconds of a call: two turns with audio, a tool call, a log and metadata, each carrying `secret`. */
 function speak(session: ReturnType<CekuraTracer["observe"]>, secret: string, offsetMs = 0) {
   const t0 = Date.now() - 60_000 + offsetMs;
   session.setCustomMetadata({ note: secret });
+  session.audio("user", new Int16Array(16_000).fill(1234), 16_000);
   session.transcript({ role: "user", text: `my account is ${secret}`, startedAt: t0, endedAt: t0 + 800 });
   session.toolCall({ id: `t-${offsetMs}`, name: "lookup", arguments: { secret } });
   session.toolResult({ id: `t-${offsetMs}`, result: { ok: true } });
@@ -79,7 +82,6 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     speak(s, secret, 2000);
     const closed = await s.close({ reason: "customer-ended-call" });
     expect(closed).toMatchObject({ state: "discarded", consent: "deferred" });
-    await h.restartWorker();
     expect((await api(h).record(id)).status).toBe(409);
     await deliverControlCall();
     expectNothingForwarded(id, secret);
@@ -110,6 +112,35 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect(record.consent.grantedAt).not.toBeNull();
   });
 
+  it("startAudioUpload() releases the audio held since the start, aligned with the transcript", async () => {
+    const id = sessionId("sdk-consent-audio");
+    const s = tracer().observe({ sessionId: id, deferUpload: true });
+    const start = Date.now();
+    const tone = new Int16Array(16_000).fill(8000); // 1 s at 16 kHz
+    // The user speaks during second 0-1, the assistant during second 1-2 (left / right channel).
+    s.audio("user", tone, 16_000, start);
+    s.transcript({ role: "user", text: "hello", startedAt: start, endedAt: start + 1000 });
+    s.audio("assistant", tone, 16_000, start + 1000);
+    s.transcript({ role: "assistant", text: "hi, how can I help?", startedAt: start + 1000, endedAt: start + 2000 });
+    await s.flush();
+    expect(requestsFor(h.standIn, id)).toEqual([]);
+    expect(await s.startAudioUpload()).toMatchObject({ consent: "granted" });
+    expect(await s.close()).toMatchObject({ state: "finalized" });
+    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
+    const body = call!.body as { transcript_json: { role: string; start_time?: number; end_time?: number }[] };
+    const speech = body.transcript_json.filter((e) => e.role === "user" || e.role === "assistant");
+    expect(speech.map((e) => e.role)).toEqual(["user", "assistant"]);
+    const [userAt, assistantAt] = speech.map((e) => e.start_time!); // seconds from the call start
+    const wav = call!.files.find((f) => f.field === "voice_recording")!.bytes;
+    const view = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
+    const rate = view.getUint32(24, true);
+    const sample = (seconds: number, channel: 0 | 1) => view.getInt16(44 + (Math.floor(seconds * rate) * 2 + channel) * 2, true);
+    // Half a second into each utterance (transcript time): the speaker's channel carries the tone, the other is silent.
+    expect([sample(userAt! + 0.5, 0), sample(userAt! + 0.5, 1)]).toEqual([8000, 0]);
+    expect([sample(assistantAt! + 0.5, 0), sample(assistantAt! + 0.5, 1)]).toEqual([0, 8000]);
+  });
+
   it("deferUpload \"audio\" without consent: the rest is finalized, the record says audio was dropped", async () => {
     const id = sessionId("sdk-audio-only");
     const s = tracer().observe({ sessionId: id, deferUpload: "audio" });
@@ -133,5 +164,7 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect(record.transcript).toHaveLength(2);
     expect(record.audio).toBeNull();
     expect(record.consent.audioDropped).toBe("abort-recording");
+    const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
+    expect(call!.files).toEqual([]);
   });
 });
