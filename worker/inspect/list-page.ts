@@ -7,9 +7,12 @@ export interface ListRow {
   createdAt: number;
   /** undefined when the session's DO had nothing to say (e.g. it was never created). */
   status?: SessionStatus;
+  /** The call's duration from its record, once finalized. */
+  recordDurationSeconds?: number;
 }
 
-function durationSeconds(s: SessionStatus): number {
+/** Until the record exists: from first contact to close (or the last activity). */
+function liveDurationSeconds(s: SessionStatus): number {
   const end = Date.parse(s.closeRequestedAt ?? s.lastActivityAt);
   return Math.max(0, (end - Date.parse(s.createdAt)) / 1000);
 }
@@ -22,8 +25,8 @@ export function renderListPage(rows: ListRow[]): string {
           const href = `/inspect/${encodeURIComponent(row.sessionId)}`;
           return `<tr class="session-row" data-session="${esc(row.sessionId)}"><td><a href="${esc(href)}"><code>${esc(row.sessionId)}</code></a></td>
 <td>${esc(new Date(row.createdAt).toISOString())}</td><td>${pill(s?.state)}</td><td>${esc(s?.mode ?? "-")}</td><td>${pill(s?.consent)}</td>
-<td>${pill(s?.forward.status)}${s?.forward.attempts ? ` <span class="muted">(${esc(s.forward.attempts)} attempts)</span>` : ""}</td>
-<td>${s ? `${num(durationSeconds(s), 1)} s` : "-"}</td><td>${s ? esc(s.counts.events) : "-"}</td></tr>`;
+<td>${pill(s?.forward.status)}${s?.forward.attempts ? ` <span class="muted">(${esc(s.forward.attempts)} attempt${s.forward.attempts === 1 ? "" : "s"})</span>` : ""}</td>
+<td>${row.recordDurationSeconds !== undefined ? `${num(row.recordDurationSeconds, 1)} s` : s ? `${num(liveDurationSeconds(s), 1)} s` : "-"}</td><td>${s ? esc(s.counts.events) : "-"}</td></tr>`;
         })
         .join("\n")
     : `<tr><td colspan="8" class="muted">No sessions yet for this key. Record one with the SDK (or run <code>npm start</code>).</td></tr>`;

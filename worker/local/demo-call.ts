@@ -72,6 +72,9 @@ export async function runDemoCall(options: DemoCallOptions): Promise<DemoCallRes
     agentId: options.agentId ?? 42,
     ingestUrl: options.ingestUrl,
     enableOtelTraces: true,
+    // Many concurrent replays push ~5 MB of audio each faster than real time: give delivery room.
+    flushTimeoutMs: 300_000,
+    closeTimeoutMs: 60_000,
     onError: (error) => log(`  sdk error: ${error.message}`),
   });
   const session = tracer.observe({

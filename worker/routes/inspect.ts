@@ -44,7 +44,12 @@ export const inspectRoutes = new Hono<AppEnv>()
     if (!access.ok) return denied(access);
     const sessions = await recentSessions(c.env, access.tenant, LIST_LIMIT);
     const rows: ListRow[] = await Promise.all(
-      sessions.map(async (s) => ({ ...s, status: await loadStatus(c.env, access.tenant, s.sessionId).catch(() => undefined) })),
+      sessions.map(async (s): Promise<ListRow> => {
+        const status = await loadStatus(c.env, access.tenant, s.sessionId).catch(() => undefined);
+        if (status?.state !== "finalized") return { ...s, status };
+        const record = await loadRecord(c.env, access.tenant, s.sessionId).catch(() => null);
+        return { ...s, status, ...(record ? { recordDurationSeconds: record.durationSeconds } : {}) };
+      }),
     );
     return html(renderListPage(rows));
   })
