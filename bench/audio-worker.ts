@@ -42,6 +42,8 @@ async function call(url: string, seconds: number) {
   const id = `mem-${seconds}-${crypto.randomUUID()}`;
   const chunk = new Uint8Array(RATE * 4).map((_, i) => (i * 7) & 0xff);
   let peak = 0;
+  /** RSS at every minute of call: flat = bounded by the call's length. */
+  const perMinute: number[] = [];
   const t = performance.now();
   for (let seq = 0; seq < seconds; seq++) {
     const res = await fetch(`${url}/v1/sessions/${id}/audio/${seq}`, {
@@ -52,6 +54,7 @@ async function call(url: string, seconds: number) {
     if (!res.ok) throw new Error(`chunk ${seq}: ${res.status} ${await res.text()}`);
     await res.body?.cancel();
     if (seq % 10 === 0) peak = Math.max(peak, workerdRss());
+    if (seq % 60 === 59) perMinute.push(workerdRss());
   }
   const close = await fetch(`${url}/v1/sessions/${id}/close`, {
     method: "POST",
@@ -60,7 +63,7 @@ async function call(url: string, seconds: number) {
   });
   const state = ((await close.json()) as { state: string }).state;
   peak = Math.max(peak, workerdRss());
-  return { seconds, state, peakRss: peak, ingestSecondsPerSecond: seconds / ((performance.now() - t) / 1000) };
+  return { seconds, state, peakRss: peak, rssPerMinuteMiB: perMinute.map((n) => Math.round(n / 1048576)), ingestSecondsPerSecond: seconds / ((performance.now() - t) / 1000) };
 }
 
 const worker = await startLocalWorker();
@@ -83,6 +86,7 @@ try {
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
   console.log(`workerd RSS: idle ${mb(idle)} MiB; peak ${mb(short.peakRss)} MiB during a 1-min call; peak ${mb(long.peakRss)} MiB during a 10-min call (${mb(result.tenMinuteWavBytes)} MiB WAV)`);
   console.log(`second 10-min call: peak ${mb(again.peakRss)} MiB`);
+  console.log(`RSS at each minute (MiB): first 10-min call ${long.rssPerMinuteMiB.join(" ")}; second ${again.rssPerMinuteMiB.join(" ")}`);
   console.log(`ingest: ${long.ingestSecondsPerSecond.toFixed(1)} s of call per second; final states ${short.state}/${long.state}`);
   console.log(`BENCH_JSON ${JSON.stringify(result)}`);
 } finally {
