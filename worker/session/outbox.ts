@@ -61,9 +61,9 @@ export class Outbox {
     };
   }
 
-  /** Keeps the caller's key for forwarding (unless CEKURA_API_KEY is configured). */
+  /** Keeps the caller's key for forwarding (only when forwarding is configured and CEKURA_API_KEY is not). */
   rememberKey(apiKey: string | undefined): void {
-    if (!apiKey || this.#forward.apiKeyOverride || apiKey === this.#row.api_key) return;
+    if (!apiKey || !this.#config.cekuraHost || this.#forward.apiKeyOverride || apiKey === this.#row.api_key) return;
     this.#write({ ...this.#row, api_key: apiKey });
   }
 
@@ -105,6 +105,8 @@ export class Outbox {
   async #attempt(meta: SessionMeta, now: number, hooks: OutboxHooks): Promise<void> {
     const finish = (forward: Partial<SessionMeta["forward"]> & { status: SessionMeta["forward"]["status"] }) => {
       meta.forward = { attempts: meta.forward.attempts, ...forward };
+      // The key is kept only while a forward may still use it (a dead letter can be re-queued).
+      if ((forward.status === "skipped" || forward.status === "delivered") && this.#row.api_key !== null) this.#write({ ...this.#row, api_key: null });
       hooks.save(meta);
     };
     if (meta.consent !== "granted") return finish({ status: "skipped", lastError: `consent is ${meta.consent}; nothing is forwarded` });
