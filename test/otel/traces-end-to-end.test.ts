@@ -12,7 +12,7 @@ import { SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
-import { checkScriptedTree, scriptedCall, spansOf, workerSpans, type WireSpan } from "../sdk/cases/otel.ts";
+import { checkScriptedTree, comparableTree, scriptedCall, spansOf, workerSpans } from "../sdk/cases/otel.ts";
 import type { CaseContext } from "../sdk/cases/types.ts";
 import { api, KEY, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
 
@@ -31,11 +31,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** A comparable view of a span tree: ids, parents, names and attributes. */
-const tree = (spans: WireSpan[]) =>
-  spans
-    .map((s) => ({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || "", name: s.name, attributes: s.attributes ?? [] }))
-    .sort((a, b) => a.spanId.localeCompare(b.spanId));
+const tree = comparableTree;
 
 const forwardedSpans = (traceId: string) => spansOf(...h.standIn.traces().map((r) => r.body)).filter((s) => s.traceId === traceId);
 

@@ -3,6 +3,7 @@
  * suite in that runtime once (beforeAll), then reports each case's result as its own test.
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { startCekuraStandIn, type CekuraStandIn } from "../../worker/local/cekura-standin.ts";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { allCases, type CaseContext, type CaseResult, type Runtime } from "../sdk/cases/index.ts";
 
@@ -11,12 +12,15 @@ export type SuiteBase = Omit<CaseContext, "uid">;
 export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Promise<CaseResult[]>, label: string = runtime): void {
   describe(`shared SDK suite in ${label}`, () => {
     let worker: LocalWorker | undefined;
+    let standIn: CekuraStandIn | undefined;
     let results = new Map<string, CaseResult>();
     let failure: unknown;
 
     beforeAll(async () => {
-      worker = await startLocalWorker();
-      const base: SuiteBase = { runtime, ingestUrl: worker.url, apiKey: `sdk-suite-${runtime}-${crypto.randomUUID()}`, agentId: 4242 };
+      // The Worker forwards spans to a Cekura stand-in (records are not forwarded: CEKURA_HOST stays empty).
+      standIn = await startCekuraStandIn();
+      worker = await startLocalWorker({ vars: { CEKURA_OTEL_ENDPOINT: `${standIn.url}/v1/traces` } });
+      const base: SuiteBase = { runtime, ingestUrl: worker.url, apiKey: `sdk-suite-${runtime}-${crypto.randomUUID()}`, agentId: 4242, standInUrl: standIn.url };
       try {
         results = new Map((await runAll(base)).map((r) => [r.name, r]));
         if (process.env.SDK_SUITE_TIMINGS) console.log([...results.values()].map((r) => `${r.ms} ms  ${r.name}`).join("\n"));
@@ -27,6 +31,7 @@ export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Prom
 
     afterAll(async () => {
       await worker?.stop();
+      await standIn?.stop();
     });
 
     for (const c of allCases) {

@@ -118,6 +118,24 @@ export async function workerSpans(ctx: CaseContext, sessionId: string): Promise<
   return { traceId: body.traceId, spans: spansOf(body) };
 }
 
+/** Spans of `traceId` the Cekura stand-in received, once `count` have arrived (polls its HTTP API). */
+export async function standInSpans(standInUrl: string, traceId: string, count: number): Promise<WireSpan[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const response = await fetch(`${standInUrl}/__standin/requests`);
+    const { requests } = (await response.json()) as { requests: { endpoint: string; stored: boolean; body: unknown }[] };
+    const spans = spansOf(...requests.filter((r) => r.endpoint === "traces" && r.stored).map((r) => r.body)).filter((s) => s.traceId === traceId);
+    if (spans.length >= count || Date.now() > deadline) return spans;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A comparable view of a span tree: ids, parents, names and attributes. */
+export const comparableTree = (spans: WireSpan[]) =>
+  spans
+    .map((s) => ({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || "", name: s.name, attributes: s.attributes ?? [] }))
+    .sort((a, b) => a.spanId.localeCompare(b.spanId));
+
 export const cases: SdkCase[] = [
   {
     name: "otel: a 3-turn call with an interruption and a tool call reaches the Worker as Pipecat's span tree, linked to the record",
@@ -132,6 +150,10 @@ export const cases: SdkCase[] = [
       const traceId = checkScriptedTree(received.spans, s.id);
       equal(received.traceId, traceId, "the Worker linked the session to the conversation's trace");
       equal((await getRecord(ctx, s.id)).traceId, traceId, "the record carries the trace id");
+      if (ctx.standInUrl) {
+        const forwarded = await standInSpans(ctx.standInUrl, traceId, received.spans.length);
+        equal(comparableTree(forwarded), comparableTree(received.spans), "the stand-in OTel endpoint received the same span tree");
+      }
     },
   },
   {

@@ -14,6 +14,8 @@ export interface CaseContext {
   agentId: number;
   /** Unique per case run; prefix session ids with it. */
   uid: string;
+  /** The Cekura stand-in the Worker forwards spans to (`GET /__standin/requests` lists what it received). */
+  standInUrl?: string;
 }
 
 export interface SdkCase {
