@@ -105,8 +105,9 @@ async function expectNothingLeft(id: string, state: "aborted" | "discarded", sec
   for (const secret of secrets) expect(everything).not.toContain(secret);
   // Status still answers, and every write is refused.
   await evict();
-  const status = (await (await getStatus(id)).json()) as { state: string; consent: string; forward: { status: string } };
+  const status = (await (await getStatus(id)).json()) as { state: string; consent: string; destroyedAt: string | null; forward: { status: string } };
   expect(status.state).toBe(state);
+  expect(status.destroyedAt).not.toBeNull();
   expect(status.forward.status).toBe("none");
   await expectStatus(await sendFragment(id, fragment(99, [say("user", "late", 0)])), 409, `session_${state}`);
   await expectStatus(await consent(id), 409, `session_${state}`);
@@ -321,7 +322,7 @@ describe("deferUpload: \"audio\" and abortRecording keep everything but audio", 
   it("abortRecording drops the audio only; the session goes on and says so in its record", async () => {
     const id = uniqueId("abort-recording");
     await sendFragment(id, secretFragment(0, "kept", false));
-    expect((await abortRecording(id)).status).toBe(200);
+    expect(await (await abortRecording(id)).json()).toMatchObject({ state: "open", audioDropped: "abort-recording", destroyedAt: null });
     await evict();
     expect((await abortRecording(id)).status).toBe(200); // idempotent
     expect((await sendFragment(id, secretFragment(1, "kept", false))).status).toBe(200);

@@ -13,6 +13,10 @@ export interface SessionStatus {
   closeRequestedAt: string | null;
   finalizedAt: string | null;
   endedReason: string | null;
+  /** When abort or a close without consent destroyed everything captured (aborted / discarded). */
+  destroyedAt: string | null;
+  /** Why audio was dropped while the rest was kept ("abort-recording" | "no-consent"), else null. */
+  audioDropped: "abort-recording" | "no-consent" | null;
   counts: { fragments: number; events: number; ackedThrough: number; missing: number[] };
   forward: {
     status: SessionMeta["forward"]["status"];
@@ -38,6 +42,8 @@ export function toStatus(meta: SessionMeta, missing: number[]): SessionStatus {
     closeRequestedAt: iso(meta.close?.requestedAt),
     finalizedAt: iso(meta.finalizedAt),
     endedReason: meta.endedReason ?? null,
+    destroyedAt: iso(meta.destroyedAt),
+    audioDropped: meta.audioDropped?.reason ?? null,
     counts: { fragments: meta.fragmentCount, events: meta.eventCount, ackedThrough: meta.ackedThrough, missing },
     forward: {
       status: meta.forward.status,
