@@ -25,7 +25,7 @@ function summary(view: CallView): string {
     ["Mode", esc(s.mode)],
     ["State", pill(s.state)],
     ["Consent", `${pill(s.consent)}${s.deferUpload !== false ? ` <span class="muted">deferUpload ${esc(s.deferUpload)}</span>` : ""}`],
-    ["Forward", `${pill(s.forward.status)}${s.forward.attempts ? ` <span class="muted">${esc(s.forward.attempts)} attempts</span>` : ""}${s.forward.lastError ? ` <span class="muted">${esc(s.forward.lastError)}</span>` : ""}`],
+    ["Forward", `${pill(s.forward.status)}${s.forward.attempts ? ` <span class="muted">${esc(s.forward.attempts)} attempt${s.forward.attempts === 1 ? "" : "s"}</span>` : ""}${s.forward.lastError ? ` <span class="muted">${esc(s.forward.lastError)}</span>` : ""}`],
   ];
   if (r) {
     rows.push(["Started (UTC)", esc(r.startedAt)], ["Ended (UTC)", esc(r.endedAt)], ["Duration", `${num(r.durationSeconds, 1)} s`], ["Ended because", esc(r.endedReason)]);
@@ -99,7 +99,7 @@ function logTable(r: SessionRecord): string {
 /** Playhead over the timeline while the recording plays; a transcript row seeks the player. */
 const SCRIPT = `(function(){var a=document.getElementById("player"),tl=document.getElementById("timeline"),ph=document.getElementById("playhead");
 if(!a||!tl||!ph)return;var s=+tl.dataset.axisStart,e=+tl.dataset.axisEnd,as=+tl.dataset.audioStart;
-function draw(){var f=Math.min(1,Math.max(0,(as+a.currentTime*1000-s)/(e-s)));ph.style.display="block";ph.style.left="calc(110px + (100% - 110px) * "+f+")";}
+function draw(){var f=Math.min(1,Math.max(0,(as+a.currentTime*1000-s)/(e-s)));ph.style.display="block";ph.style.left="calc(130px + (100% - 130px) * "+f+")";}
 a.addEventListener("timeupdate",draw);a.addEventListener("seeked",draw);
 document.querySelectorAll("tr.transcript-row").forEach(function(r){r.addEventListener("click",function(){a.currentTime=+r.dataset.offset;a.play().catch(function(){});});});})();`;
 

@@ -36,7 +36,7 @@ code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{margin:0;
 .pill.ok{background:#dcfae6;color:#067647}.pill.bad{background:#fee4e2;color:#b42318}.pill.warn{background:#fef0c7;color:#b54708}
 .role-user{color:var(--user);font-weight:600}.role-assistant{color:var(--assistant);font-weight:600}.role-system{color:var(--system);font-weight:600}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
-.lanes{position:relative}.lane{display:grid;grid-template-columns:110px 1fr;align-items:center;min-height:22px}
+.lanes{position:relative}.lane{display:grid;grid-template-columns:130px 1fr;align-items:center;min-height:22px}
 .lane .label{font-size:12px;color:var(--muted);white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding-right:6px}
 .track{position:relative;height:20px;border-left:1px solid var(--line)}
 .seg{position:absolute;top:3px;height:14px;border-radius:3px;opacity:.85;min-width:2px}

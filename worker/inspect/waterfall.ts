@@ -102,11 +102,11 @@ export function renderWaterfall(spans: WaterfallSpan[], axis: TimeAxis): string 
     const ttfbPct = span.ttfbSeconds === undefined ? undefined : durationMs > 0 ? Math.min(100, ((span.ttfbSeconds * 1000) / durationMs) * 100) : 100;
     const cls = KNOWN.has(span.name) ? span.name : "other";
     const text = `${label(span)} ${num(durationMs / 1000, 2)} s${span.ttfbSeconds !== undefined ? ` · TTFB ${num(span.ttfbSeconds, 3)} s` : ""}`;
-    // The label follows the bar, or sits inside it (light text) when the bar reaches the right edge.
-    const inside = left + width > 75;
-    const labelLeft = inside ? left + 0.5 : left + width + 0.5;
+    // The label follows the bar; near the right edge it goes before the bar, or inside a long bar (light text).
+    const place = left + width <= 75 ? "after" : left >= 25 ? "before" : "inside";
+    const labelStyle = place === "after" ? `left:${num(left + width + 0.5)}%` : place === "before" ? `right:${num(100 - left + 0.5)}%` : `left:${num(left + 0.5)}%`;
     return `<div class="lane span-row" data-span="${esc(span.name)}"><div class="label" style="padding-left:${span.depth * 10}px" title="${esc(label(span))}">${esc(label(span))}</div>
-<div class="track"><div class="bar ${cls}" data-kind="${esc(cls)}" style="left:${num(left)}%;width:${num(width)}%" title="${esc(text)}">${ttfbPct !== undefined ? `<div class="ttfb" style="width:${num(ttfbPct)}%"></div>` : ""}</div><span class="barlabel${inside ? " inside" : ""}" style="left:${num(labelLeft)}%">${esc(text)}</span></div></div>`;
+<div class="track"><div class="bar ${cls}" data-kind="${esc(cls)}" style="left:${num(left)}%;width:${num(width)}%" title="${esc(text)}">${ttfbPct !== undefined ? `<div class="ttfb" style="width:${num(ttfbPct)}%"></div>` : ""}</div><span class="barlabel${place === "inside" ? " inside" : ""}" style="${labelStyle}">${esc(text)}</span></div></div>`;
   });
   return `<div class="lanes waterfall">${rows.join("\n")}</div>`;
 }
