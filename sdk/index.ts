@@ -12,6 +12,7 @@ export type {
   Turn,
 } from "./session.ts";
 export type { SessionLogger } from "./logger.ts";
+export type { AudioOptions, AudioStats } from "./audio/audio-addon.ts";
 export type { LlmOptions, ServiceSpanHandle, SttOptions, ToolCallHandle, TtsOptions, TurnEndOptions, Usage } from "./otel/types.ts";
 export { createTransport } from "./transport.ts";
 export type { FetchLike, SendOptions, SendResult, Transport, TransportOptions } from "./transport.ts";

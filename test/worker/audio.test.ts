@@ -1,7 +1,7 @@
-import { abortAllDurableObjects, env, reset, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { call, closeSession, fragment, getRecord, KEY, sendFragment, uniqueId } from "./helpers.ts";
-import { sessionStubOf } from "./session-stub.ts";
+import { editStoredMeta, sessionStubOf } from "./session-stub.ts";
 
 afterEach(() => reset());
 
@@ -150,6 +150,33 @@ describe("audio chunks", { timeout: 30_000 }, () => {
     expect(parts.reduce((n, p) => n + p.bytes, 0)).toBe(44 + 12 * MiB);
   }, 120_000);
 
+  it("finishes after a crash between completing the upload and recording it (eviction-safe finalize)", async () => {
+    const id = uniqueId();
+    const chunks = [0, 1, 2, 3].map((i) => pcm(3 * MiB, i + 20));
+    for (const [seq, bytes] of chunks.entries()) expect((await putAudio(id, seq, bytes)).status).toBe(200);
+    await closeSession(id, { lastSeq: -1, lastAudioSeq: 3 });
+    const { audio } = await finalRecord(id);
+    // Rewind to the moment after CompleteMultipartUpload: the object is whole, the DO has not noted it.
+    await runInDurableObject(await sessionStubOf(id), async (_i, state) => {
+      const row = JSON.parse(state.storage.sql.exec<{ json: string }>("SELECT json FROM audio_state WHERE id = 1").one().json);
+      delete row.result;
+      row.completing = true;
+      state.storage.sql.exec("UPDATE audio_state SET json = ? WHERE id = 1", JSON.stringify(row));
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    await editStoredMeta(id, (meta) => {
+      meta.state = "closing";
+      meta.close.deadline = 0;
+    });
+    await abortAllDurableObjects();
+    expect(await runDurableObjectAlarm(await sessionStubOf(id))).toBe(true);
+    const status = (await (await call("GET", `/v1/sessions/${id}`)).json()) as { state: string };
+    expect(status.state).toBe("finalized");
+    const state = await audioState(id);
+    expect((state as unknown as { result: unknown }).result).toEqual(audio);
+    expect(firstDifference(await storedWav(audio!.key, 16000), concat(chunks))).toBe(-1);
+  }, 120_000);
+
   it("refuses audio for a track session and stores nothing", async () => {
     const viaHeader = uniqueId();
     const res = await putAudio(viaHeader, 0, pcm(400, 1), { "x-cekura-mode": "track" });
@@ -165,7 +192,8 @@ describe("audio chunks", { timeout: 30_000 }, () => {
     expect(noHeaders.status).toBe(403);
     await closeSession(track, { lastSeq: 0 });
     expect((await finalRecord(track)).audio).toBeNull();
-    expect((await bucket().list({ prefix: "audio/" })).objects).toEqual([]);
+    const keys = (await bucket().list({ prefix: "audio/" })).objects.map((o) => o.key);
+    expect(keys.filter((k) => k.endsWith(`/${viaHeader}.wav`) || k.endsWith(`/${track}.wav`))).toEqual([]);
   });
 
   it("answers bad chunks with clear 4xx errors", async () => {

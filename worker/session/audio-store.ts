@@ -58,6 +58,8 @@ interface AudioState {
   uploadId?: string;
   parts: (UploadedPart & { bytes: number })[];
   result?: RecordAudio;
+  /** Set just before CompleteMultipartUpload: after a crash there, the object may already be whole. */
+  completing?: boolean;
   /** Dropped by destroy()/dropRecording(): close no longer waits for chunks. */
   dropped?: boolean;
 }
@@ -164,6 +166,9 @@ export class AudioStore {
       await this.#uploadFullParts();
 
       const key = state.key ?? audioKey(...this.#keyParts());
+      if (state.completing && (await this.store.size(key)) === WAV_HEADER_BYTES + state.pcmBytes) {
+        return this.#finished(key, state.sampleRate);
+      }
       const head = this.#read(0, Math.min(this.#headBytes(), state.pcmBytes));
       const header = wavHeader({ sampleRate: state.sampleRate, channels: 2, bitsPerSample: 16 }, state.pcmBytes);
       const tail = this.#read(state.uploadedThrough, state.pcmBytes);
@@ -179,22 +184,29 @@ export class AudioStore {
           parts.push({ partNumber, etag: await this.store.uploadPart(key, state.uploadId, partNumber, tail), bytes: tail.byteLength });
         }
         state.parts = parts.sort((a, b) => a.partNumber - b.partNumber);
+        state.completing = true;
         this.#save();
         await this.store.completeMultipart(key, state.uploadId, state.parts.map(({ partNumber, etag }) => ({ partNumber, etag })));
       }
-      state.key = key;
-      state.result = {
-        key,
-        sampleRate: state.sampleRate,
-        channels: 2,
-        durationSeconds: Math.round((state.pcmBytes / FRAME_BYTES / state.sampleRate) * 1000) / 1000,
-        bytes: WAV_HEADER_BYTES + state.pcmBytes,
-      };
-      this.#save();
-      this.sql.exec("DELETE FROM audio_bytes");
-      this.sql.exec("DELETE FROM audio_waiting");
-      return state.result;
+      return this.#finished(key, state.sampleRate);
     });
+  }
+
+  #finished(key: string, sampleRate: number): RecordAudio {
+    const state = this.#state;
+    state.key = key;
+    state.completing = false;
+    state.result = {
+      key,
+      sampleRate,
+      channels: 2,
+      durationSeconds: Math.round((state.pcmBytes / FRAME_BYTES / sampleRate) * 1000) / 1000,
+      bytes: WAV_HEADER_BYTES + state.pcmBytes,
+    };
+    this.#save();
+    this.sql.exec("DELETE FROM audio_bytes");
+    this.sql.exec("DELETE FROM audio_waiting");
+    return state.result;
   }
 
   /** Deletes every held byte and row, aborts the multipart upload and deletes any written object. */

@@ -17,6 +17,8 @@ export interface ObjectStore {
   /** The object's bytes, or null when it does not exist. */
   get(key: string): Promise<Uint8Array | null>;
   delete(key: string): Promise<void>;
+  /** Size of the object in bytes, or null when it does not exist. */
+  size(key: string): Promise<number | null>;
   createMultipart(key: string): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string>;
   completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;

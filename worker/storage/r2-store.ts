@@ -11,6 +11,9 @@ export function createR2Store(bucket: R2Bucket): ObjectStore {
       const object = await bucket.get(key);
       return object ? new Uint8Array(await object.arrayBuffer()) : null;
     },
+    async size(key) {
+      return (await bucket.head(key))?.size ?? null;
+    },
     async delete(key) {
       await bucket.delete(key);
     },

@@ -46,6 +46,11 @@ export function createS3Store(settings: S3Settings): ObjectStore {
       }
       return new Uint8Array(await response.arrayBuffer());
     },
+    async size(key) {
+      const response = await send("HeadObject", url(key), { method: "HEAD" }, [404]);
+      await response.body?.cancel();
+      return response.status === 404 ? null : Number(response.headers.get("content-length"));
+    },
     async delete(key) {
       (await send("DeleteObject", url(key), { method: "DELETE" }, [404])).body?.cancel();
     },
