@@ -189,6 +189,23 @@ describe("abort destroys everything and leaves a tombstone", { timeout: 30_000 }
     await expectNothingLeft(id, "aborted", [secret]);
   });
 
+  it("abort racing a close: whichever wins, an accepted abort leaves nothing in R2", async () => {
+    for (let round = 0; round < 6; round++) {
+      const id = uniqueId(`race-${round}`);
+      await sendFragment(id, secretFragment(0, "race", false));
+      const [closed, aborted] = await Promise.all([closeSession(id, { lastSeq: 0 }), abort(id)]);
+      if (aborted.status === 200) {
+        expect(await aborted.json()).toMatchObject({ state: "aborted" });
+        expect(await r2KeysFor(id)).toEqual([]);
+        expect(await (await getStatus(id)).json()).toMatchObject({ state: "aborted" });
+      } else {
+        await expectStatus(aborted, 409, "session_finalized");
+        expect(await closed.json()).toMatchObject({ state: "finalized" });
+        expect((await getRecord(id)).status).toBe(200);
+      }
+    }
+  });
+
   it("abort is idempotent; consent after abort is 409 with a detail that says why", async () => {
     const id = uniqueId("abort-twice");
     await sendFragment(id, secretFragment(0, "x"));

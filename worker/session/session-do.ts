@@ -283,6 +283,8 @@ export class SessionDO extends DurableObject<Env> {
       traceId: this.#spans.traceId(),
     });
     await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record));
+    // An abort that arrived while the record was being written wins: it is never kept (consent.ts).
+    if (meta.state !== "closing") return void (await this.env.RECORDINGS.delete(key));
     meta.state = "finalized";
     meta.finalizedAt = now;
     meta.endedReason = meta.close.reason;
