@@ -91,7 +91,8 @@ export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}
       }
       finished = true;
       await uploader.drain();
-      return { lastAudioSeq: uploader.lastSeq };
+      // Stopped (abortRecording, or a refusal): nothing more will come, so close must not wait for it.
+      return { lastAudioSeq: uploader.stopped ? -1 : uploader.lastSeq };
     },
     abort() {
       finished = true;
