@@ -139,7 +139,8 @@ export class SpanStore {
     }
     const state = this.#state();
     const next: StateRow = { ...state, trace_id: state.trace_id ?? conversationTraceId ?? null };
-    if (apiKey && !this.#forward.apiKeyOverride) next.api_key = apiKey;
+    // The tenant's key is kept only while spans may still be forwarded with it (see step()).
+    if (apiKey && this.#endpoint && !this.#forward.apiKeyOverride) next.api_key = apiKey;
     if (state.next_attempt_at === null || state.attempts === 0) next.next_attempt_at = now;
     this.#writeState(next);
     return rejected > 0
@@ -173,7 +174,10 @@ export class SpanStore {
   /** When the DO's alarm should next forward spans, if anything may and must be sent. */
   dueAt(meta: SessionMeta | undefined): number | undefined {
     if (!this.#mayForward(meta) || this.#pending() === 0) return undefined;
-    return this.#state().next_attempt_at ?? 0;
+    const state = this.#state();
+    // Without a key nothing can be sent: wait for a request that brings one (no alarm loop).
+    if (!this.#forward.apiKeyOverride && !state.api_key) return undefined;
+    return state.next_attempt_at ?? 0;
   }
 
   /** Forwards held spans when due (from the DO's alarm). Never throws; failures are retried with backoff. */
@@ -191,8 +195,12 @@ export class SpanStore {
             FORWARD_BATCH,
           )
           .toArray();
-        if (rows.length === 0) return;
-        if (!apiKey) return this.#writeState({ ...state, last_error: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known", next_attempt_at: null });
+        if (rows.length === 0) {
+          // Nothing left to send for a finalized session: forget the key (late spans bring it again).
+          if (meta.state === "finalized" && state.api_key) this.#writeState({ ...state, api_key: null });
+          return;
+        }
+        if (!apiKey) return this.#writeState({ ...state, last_error: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known" });
         const attempt = state.attempts + 1;
         const result = await sendSpans({ endpoint: this.#endpoint, apiKey, agentId: meta.agentId, items: rows, timeoutMs: this.#forward.timeoutMs });
         // The session may have been aborted while the request was out: the rows are gone then.
