@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CekuraTracer, type SdkError } from "../../sdk/index.ts";
 import type { Session } from "../../sdk/session.ts";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
@@ -12,9 +12,15 @@ const API_KEY = `audio-e2e-${crypto.randomUUID()}`;
 beforeAll(async () => {
   worker = await startLocalWorker();
 });
+beforeEach(() => {
+  callMs = 0;
+});
 afterAll(async () => {
   await worker?.stop();
 });
+
+/** The call's clock (ms since observe()): the test plays 200 s of call faster than real time. */
+let callMs = 0;
 
 function tracer(sampleRate = 16000) {
   return new CekuraTracer({
@@ -24,7 +30,7 @@ function tracer(sampleRate = 16000) {
     enableOtelTraces: false,
     captureLogs: false,
     onError: (e) => errors.push(e),
-    audio: { sampleRate },
+    audio: { sampleRate, clock: () => callMs },
   });
 }
 
@@ -40,6 +46,7 @@ const tone = (rate: number, ms: number, freq: number) =>
 describe("audio recorded through the SDK into the local Worker", () => {
   it("stores a 200-second two-channel call as one WAV with every marker on its channel within 20 ms", async () => {
     const id = `call-${crypto.randomUUID()}`;
+    callMs = 0;
     const session = tracer(16000).observe({ sessionId: id }) as unknown as Session;
     const t0 = Date.parse(session.context.callStartedAt);
     const userMarkers = [2.0, 37.31, 88.88, 123.45, 177.7, 199.5];
@@ -60,6 +67,7 @@ describe("audio recorded through the SDK into the local Worker", () => {
     let nextUtterance = 0;
     for (let f = 0; f < user.length / frame; f++) {
       const tMs = f * 20;
+      callMs = tMs;
       session.audio("user", user.subarray(f * frame, (f + 1) * frame), userRate, t0 + tMs);
       const start = assistantStarts[nextUtterance];
       if (start !== undefined && tMs >= start * 1000) {
