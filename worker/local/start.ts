@@ -33,8 +33,19 @@ async function stop(code = 0): Promise<never> {
   }
   process.exit(code);
 }
-process.once("SIGINT", () => void stop(0));
-process.once("SIGTERM", () => void stop(0));
+// Ctrl-C reaches this process twice (from the terminal's process group and relayed by tsx): the first
+// one stops everything; a repeat within 2 s is that echo; a later one (a second Ctrl-C) forces the exit.
+let firstSignalAt = 0;
+function onSignal(): void {
+  if (!stopping) {
+    firstSignalAt = Date.now();
+    void stop(0);
+  } else if (Date.now() - firstSignalAt > 2000) {
+    process.exit(130);
+  }
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
 
 try {
   standIn = await startCekuraStandIn({ host: "127.0.0.1" });
