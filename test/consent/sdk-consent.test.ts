@@ -150,7 +150,11 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect(record.transcript).toHaveLength(2);
     expect(record.audio).toBeNull();
     expect(record.consent.audioDropped).toBe("no-consent");
-    // Delivery of such a call (consent still "deferred") is the outbox's decision: see the report of issue 10.
+    // Only the audio was held: the rest of the call is delivered, without a recording.
+    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
+    expect(call!.files).toEqual([]);
+    expect((call!.body as { metadata: Record<string, unknown> }).metadata.audio_dropped).toBe("no-consent");
   });
 
   it("abortRecording() keeps the rest of the call and delivers it without audio", async () => {

@@ -51,6 +51,14 @@ describe("observe and track payload builders (pure)", () => {
     expect(observeSchema.safeParse(p).success).toBe(true);
   });
 
+  it("tells Cekura when audio consent was granted, or why the recording was dropped", () => {
+    const granted = buildObservePayload(record({ consent: { deferUpload: true, grantedAt: t(5000), audioDropped: null } }));
+    expect(granted.metadata).toMatchObject({ audio_consent_granted: true, audio_consent_granted_at: t(5000) });
+    const dropped = buildObservePayload(record({ consent: { deferUpload: "audio", grantedAt: null, audioDropped: "no-consent" } }));
+    expect(dropped.metadata.audio_consent_granted).toBeUndefined();
+    expect(dropped.metadata.audio_dropped).toBe("no-consent");
+  });
+
   it("writes only what happened: a call without a result, a result without a call, seconds from the start", () => {
     expect(buildObservePayload(record()).transcript_json).toEqual([
       { role: "user", content: "hi", start_time: 1.25, end_time: 1.9, timestamp: t(1250) },

@@ -93,6 +93,11 @@ export function buildObservePayload(record: SessionRecord): ObservePayload {
   const system = record.transcript.filter((t) => t.role === "system");
   if (system.length > 0) metadata.system_messages = system.map((t) => ({ content: t.text, timestamp: t.startedAt }));
   if (record.fragments.missing.length > 0) metadata.missing_fragments = record.fragments.missing;
+  if (record.consent.grantedAt) {
+    metadata.audio_consent_granted = true;
+    metadata.audio_consent_granted_at = record.consent.grantedAt;
+  }
+  if (record.consent.audioDropped) metadata.audio_dropped = record.consent.audioDropped;
 
   return {
     call_id: record.sessionId,

@@ -109,7 +109,9 @@ export class Outbox {
       if ((forward.status === "skipped" || forward.status === "delivered") && this.#row.api_key !== null) this.#write({ ...this.#row, api_key: null });
       hooks.save(meta);
     };
-    if (meta.consent !== "granted") return finish({ status: "skipped", lastError: `consent is ${meta.consent}; nothing is forwarded` });
+    // deferUpload "audio" holds only the audio: without consent the audio was dropped and the rest is sent.
+    const mayForward = meta.consent === "granted" || (meta.deferUpload === "audio" && meta.consent === "deferred");
+    if (!mayForward) return finish({ status: "skipped", lastError: `consent is ${meta.consent}; nothing is forwarded` });
     const host = this.#config.cekuraHost;
     if (!host) return finish({ status: "skipped", lastError: "CEKURA_HOST is not configured" });
     const apiKey = this.#forward.apiKeyOverride ?? this.#row.api_key;
