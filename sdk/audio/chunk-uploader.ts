@@ -12,6 +12,8 @@ export interface ChunkUploaderOptions {
   /** Chunks may wait up to this many bytes; the recorder holds back beyond it (default 16 MiB). */
   maxQueuedBytes?: number;
   report: (error: SdkError) => void;
+  /** First pause before a chunk whose retries were exhausted is tried again (doubles, max 30 s; default 1000). */
+  retryPauseMs?: number;
 }
 
 /**
@@ -106,7 +108,7 @@ export class ChunkUploader {
         }
         // Retries were exhausted: wait and try the same chunk again, never skipping a seq.
         failures++;
-        await sleep(Math.min(30_000, 1000 * 2 ** Math.min(failures, 5)), this.#abort.signal);
+        await sleep(Math.min(30_000, (this.#opts.retryPauseMs ?? 1000) * 2 ** Math.min(failures - 1, 5)), this.#abort.signal);
       }
     }
   }
