@@ -44,12 +44,12 @@ export class SessionDO extends DurableObject<Env> {
   #meta: SessionMeta | undefined;
   /** Forwarding to Cekura lives in outbox.ts. */
   readonly #outbox: Outbox;
+  /** Consent/abort logic lives in consent.ts; this is what it may touch. */
+  readonly #consentHost: ConsentHost;
   /** Audio chunks and the WAV's multipart upload live in audio-store.ts. */
   readonly #audio: AudioStore;
   /** OTel spans: held, forwarded and deleted by spans.ts. */
   readonly #spans: SpanStore;
-  /** Consent/abort logic lives in consent.ts; this is what it may touch. */
-  readonly #consentHost: ConsentHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -70,21 +70,6 @@ export class SessionDO extends DurableObject<Env> {
     };
   }
 
-  /** POST /consent (startAudioUpload): see consent.ts. */
-  async consent(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    return grantConsent(this.#consentHost, caller, request, Date.now());
-  }
-
-  /** POST /abort: destroys everything captured, keeps a tombstone. */
-  async abort(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    return abortSession(this.#consentHost, caller, request, Date.now());
-  }
-
-  /** POST /abort-recording: drops the audio only. */
-  async abortRecording(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    return abortRecording(this.#consentHost, caller, request, Date.now());
-  }
-
   /** PUT /audio/:chunkSeq: see audio-store.ts. Headers may introduce the session (first contact). */
   async audio(caller: Caller, intro: AudioIntro | undefined, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
     const now = Date.now();
@@ -101,6 +86,24 @@ export class SessionDO extends DurableObject<Env> {
     if (meta.state === "closing") await this.#finalizeIfComplete(meta, now);
     await this.#scheduleAlarm();
     return ack;
+  }
+
+  /** POST /consent (startAudioUpload): see consent.ts. */
+  async consent(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
+    const outcome = await grantConsent(this.#consentHost, caller, request, Date.now());
+    // Spans held while deferred may leave now, not at the next upload.
+    if (outcome.ok) await this.#scheduleAlarm();
+    return outcome;
+  }
+
+  /** POST /abort: destroys everything captured, keeps a tombstone. */
+  async abort(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
+    return abortSession(this.#consentHost, caller, request, Date.now());
+  }
+
+  /** POST /abort-recording: drops the audio only. */
+  async abortRecording(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
+    return abortRecording(this.#consentHost, caller, request, Date.now());
   }
 
   async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
