@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError } from "./errors.ts";
 import { requireTenant } from "./middleware/auth.ts";
-import { consentRoutes } from "./routes/consent.ts";
 import { audioRoutes } from "./routes/audio.ts";
+import { consentRoutes } from "./routes/consent.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { inspectRoutes } from "./routes/inspect.ts";
 import { operatorRoutes } from "./routes/operator.ts";
@@ -18,8 +18,8 @@ export function createApp() {
   app.route("/v1/sessions", sessionRoutes);
   app.route("/v1/traces", traceRoutes);
   app.route("/v1/sessions", operatorRoutes);
-  app.route("/v1/sessions", audioRoutes);
   app.route("/v1/sessions", consentRoutes);
+  app.route("/v1/sessions", audioRoutes);
 
   app.notFound((c) => c.json({ error: "not_found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
