@@ -3,19 +3,20 @@
  * as the SDK cuts them + one 1 s stereo audio chunk per second of call) at real-time pace and faster,
  * against the real Worker and against a bare Hono echo Worker (bench/echo-worker) in the same run.
  * Load comes from this Node process (global fetch), only to 127.0.0.1, bounded in count and time.
+ * Both Workers run under `wrangler dev --local` from a bundle snapshot (no reloads mid-run).
  *
  * Standalone: `npx tsx bench/capacity.ts [levels=50,200] [seconds=10]`.
  */
 import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { startLocalWorker } from "../worker/local/local-worker.ts";
 import { eventsOfSecond, fragmentBody, SAMPLE_RATE, stereoPcm } from "./lib/call-model.ts";
-import { startEchoWorker } from "./lib/echo-worker.ts";
+import { snapshotWorker, startEchoWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
 import { median, p99 } from "./lib/stats.ts";
 
 export interface LevelResult {
   target: "worker" | "echo";
   sessions: number;
+  audio: boolean;
   /** 1 = real time; 5 = five seconds of call sent per second. */
   pace: number;
   durationS: number;
@@ -37,6 +38,12 @@ export interface CapacityOptions {
   paces: { pace: number; seconds: number }[];
   audio: boolean;
   log?: (line: string) => void;
+  /** Levels also run with fragments only (no audio), real-time pace: shows what audio storage costs. */
+  fragmentsOnlyLevels?: number[];
+  /** performance.now() after which no further level starts (the run's time budget). */
+  deadline?: number;
+  /** A snapshotted wrangler.toml (lib/wrangler-dev.ts); made here when absent. */
+  workerConfig?: string;
 }
 
 const API_KEY = "bench-capacity-key";
@@ -124,6 +131,7 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
   return {
     target,
     sessions,
+    audio,
     pace,
     durationS: Math.round(elapsed * 10) / 10,
     requests,
@@ -141,21 +149,34 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
 
 export async function runCapacity(options: CapacityOptions): Promise<LevelResult[]> {
   const log = options.log ?? (() => {});
-  const worker = await startLocalWorker();
+  const worker = await startWranglerDev(options.workerConfig ?? (await snapshotWorker()));
   const echo = await startEchoWorker();
   const results: LevelResult[] = [];
   try {
     // Warm both (first request compiles the isolate).
     await fetch(`${worker.url}/healthz`);
     await fetch(`${echo.url}/healthz`);
+    const overBudget = () => options.deadline !== undefined && performance.now() > options.deadline;
     for (const sessions of options.levels) {
       for (const { pace, seconds } of options.paces) {
+        if (overBudget()) {
+          log(`  capacity ${sessions} sessions x${pace}: skipped (time budget)`);
+          continue;
+        }
         for (const [target, url] of [["worker", worker.url], ["echo", echo.url]] as const) {
           const r = await runLevel(url, target, sessions, pace, seconds, options.audio);
           results.push(r);
-          log(`  capacity ${target} ${sessions} sessions x${pace}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
+          log(`  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
           await new Promise((r) => setTimeout(r, 1000));
         }
+      }
+    }
+    for (const sessions of overBudget() ? [] : options.fragmentsOnlyLevels ?? []) {
+      for (const [target, url] of [["worker", worker.url], ["echo", echo.url]] as const) {
+        const r = await runLevel(url, target, sessions, 1, options.paces[0]?.seconds ?? 8, false);
+        results.push(r);
+        log(`  capacity ${target} ${sessions} sessions x1, fragments only: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
+        await new Promise((r) => setTimeout(r, 1000));
       }
     }
   } finally {

@@ -10,7 +10,7 @@
 import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { startCekuraStandIn } from "../worker/local/cekura-standin.ts";
-import { startLocalWorker } from "../worker/local/local-worker.ts";
+import { snapshotWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
 import { eventsOfSecond, fragmentBody, SAMPLE_RATE, STEREO_PCM_BYTES_PER_SECOND, stereoPcm } from "./lib/call-model.ts";
 import { persistSizes } from "./lib/persist-size.ts";
 import { median } from "./lib/stats.ts";
@@ -56,15 +56,32 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
   }));
 }
 
+/** fetch with a 60 s limit, tried twice (every route is idempotent: a repeat is acknowledged again). */
+async function send(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
+      if (response.status < 500 || attempt >= 2) return response;
+      await response.body?.cancel();
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
 async function must(response: Response, what: string): Promise<unknown> {
   const text = await response.text();
   if (!response.ok) throw new Error(`${what}: ${response.status} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : undefined;
 }
 
-export async function runFinalization(calls = 3, minutes = 10, log: (l: string) => void = () => {}): Promise<FinalizationSummary> {
+export async function runFinalization(calls = 3, minutes = 10, log: (l: string) => void = () => {}, workerConfig?: string, deadline = Number.POSITIVE_INFINITY): Promise<FinalizationSummary> {
+  const budget = (what: string) => {
+    if (performance.now() > deadline) throw new Error(`time budget exhausted during ${what} (the Worker took too long under this machine's load)`);
+  };
+  const config = workerConfig ?? (await snapshotWorker());
   const standIn = await startCekuraStandIn();
-  const worker = await startLocalWorker({ vars: { CEKURA_HOST: standIn.url, CLOSE_GRACE_SECONDS: "5" } });
+  const worker = await startWranglerDev(config, { vars: { CEKURA_HOST: standIn.url, CLOSE_GRACE_SECONDS: "5" } });
   const headers = { authorization: `Bearer ${API_KEY}` };
   const runs: FinalizationRun[] = [];
   const chunk = stereoPcm(1);
@@ -86,10 +103,13 @@ export async function runFinalization(calls = 3, minutes = 10, log: (l: string) 
       const before = persistSizes(worker.persistTo);
       const t0 = performance.now();
       await pool(bodies.map((b, i) => [b, i] as const), CONCURRENCY, async ([body]) => {
-        await must(await fetch(`${base}/fragments`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body }), "fragment");
+        budget("fragment ingest");
+        await must(await send(`${base}/fragments`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body }), "fragment");
       });
       await pool(Array.from({ length: seconds }, (_, i) => i), CONCURRENCY, async (seq) => {
-        await must(await fetch(`${base}/audio/${seq}`, {
+        budget("audio ingest");
+        if (seq % 120 === 0) log(`    audio chunk ${seq}/${seconds} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+        await must(await send(`${base}/audio/${seq}`, {
           method: "PUT",
           headers: {
             ...headers,
@@ -107,7 +127,7 @@ export async function runFinalization(calls = 3, minutes = 10, log: (l: string) 
       const open = persistSizes(worker.persistTo);
 
       const closeAt = performance.now();
-      const closed = (await must(await fetch(`${base}/close`, {
+      const closed = (await must(await send(`${base}/close`, {
         method: "POST",
         headers: { ...headers, "content-type": "application/json" },
         body: JSON.stringify({ lastSeq: bodies.length - 1, lastAudioSeq: seconds - 1, reason: "customer-ended-call", agentId: 42, mode: "observe", callStartedAt }),
@@ -115,9 +135,10 @@ export async function runFinalization(calls = 3, minutes = 10, log: (l: string) 
       const closeAnsweredMs = performance.now() - closeAt;
       let finalizedMs = closed.state === "finalized" ? closeAnsweredMs : Number.NaN;
       let deliveredMs = Number.NaN;
-      const deadline = closeAt + 120_000;
-      while (performance.now() < deadline) {
-        const status = (await must(await fetch(base, { headers }), "status")) as { state: string; forward: { status: string; lastError: string | null } };
+      const closeDeadline = closeAt + 180_000;
+      while (performance.now() < closeDeadline) {
+        budget("finalization");
+        const status = (await must(await send(base, { headers }), "status")) as { state: string; forward: { status: string; lastError: string | null } };
         const now = performance.now() - closeAt;
         if (Number.isNaN(finalizedMs) && status.state === "finalized") finalizedMs = now;
         if (status.forward.status === "delivered") {

@@ -4,7 +4,7 @@
  * bench/results/latest.json.
  *
  * Knobs (env): BENCH_LEVELS=50,200,400,600  BENCH_LEVEL_SECONDS=8 (real-time pace; 5x pace runs half
- * as long)  BENCH_FINAL_CALLS=1  BENCH_FINAL_MINUTES=10  BENCH_HOT_RUNS=3  BENCH_RUNTIMES=node,deno,bun
+ * as long)  BENCH_CAPACITY_UNTIL=330 (no capacity level starts later)  BENCH_BUDGET_SECONDS=570 (finalization gives up after)  BENCH_FINAL_CALLS=3  BENCH_FINAL_MINUTES=10  BENCH_HOT_RUNS=3  BENCH_RUNTIMES=node,deno,bun
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -16,12 +16,15 @@ import { runFinalization, type FinalizationSummary } from "./finalization.ts";
 import { STEREO_PCM_BYTES_PER_SECOND } from "./lib/call-model.ts";
 import { ratio, round } from "./lib/stats.ts";
 import { renderTable, type Row } from "./lib/table.ts";
+import { snapshotWorker } from "./lib/wrangler-dev.ts";
 import { runWire, type WireResult } from "./wire.ts";
 
 const env = process.env;
 const LEVELS = (env.BENCH_LEVELS ?? "50,200,400,600").split(",").map(Number);
 const LEVEL_SECONDS = Number(env.BENCH_LEVEL_SECONDS ?? 8);
-const FINAL_CALLS = Number(env.BENCH_FINAL_CALLS ?? 1);
+const CAPACITY_UNTIL_MS = Number(env.BENCH_CAPACITY_UNTIL ?? 330) * 1000;
+const BUDGET_MS = Number(env.BENCH_BUDGET_SECONDS ?? 570) * 1000;
+const FINAL_CALLS = Number(env.BENCH_FINAL_CALLS ?? 3);
 const FINAL_MINUTES = Number(env.BENCH_FINAL_MINUTES ?? 10);
 const RUNTIMES = (env.BENCH_RUNTIMES ?? "node,deno,bun").split(",");
 const CHILD_ENV = { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
@@ -178,12 +181,28 @@ if (memory) {
   rows.push({ section: "memory", figure: "SDK heap per session, 1 min queued", value: memory.bytesPerSessionWithMinuteQueued, unit: "B", baseline: { label: "1 min of events in an array", value: memory.baselineBytesPerMinuteOfEvents }, ratio: ratio(memory.bytesPerSessionWithMinuteQueued, memory.baselineBytesPerMinuteOfEvents), note: `${memory.eventsPerMinute} events/min` });
 }
 
-// 4. Worker capacity vs the bare echo Worker.
+// 4. The Worker bundled once: edits to worker/ by others mid-run do not reload it.
+const workerConfig = await section("bundle worker", () => snapshotWorker());
+
+// 5. Worker capacity vs the bare echo Worker; no level starts after BENCH_CAPACITY_UNTIL seconds.
 const capacity = await section("worker capacity", () =>
-  runCapacity({ levels: LEVELS, paces: [{ pace: 1, seconds: LEVEL_SECONDS }, { pace: 5, seconds: Math.max(2, LEVEL_SECONDS / 2) }], audio: true, log }),
+  runCapacity({ levels: LEVELS, paces: [{ pace: 1, seconds: LEVEL_SECONDS }, { pace: 5, seconds: Math.max(2, LEVEL_SECONDS / 2) }], audio: true, log, workerConfig, deadline: t0 + CAPACITY_UNTIL_MS, fragmentsOnlyLevels: [LEVELS[0] ?? 50] }),
 );
 if (capacity) {
-  const find = (t: LevelResult["target"], s: number, p: number) => capacity.find((r) => r.target === t && r.sessions === s && r.pace === p);
+  const find = (t: LevelResult["target"], s: number, p: number) => capacity.find((r) => r.target === t && r.sessions === s && r.pace === p && r.audio);
+  for (const w of capacity.filter((r) => r.target === "worker" && !r.audio)) {
+    const e = capacity.find((r) => r.target === "echo" && !r.audio && r.sessions === w.sessions);
+    if (!e) continue;
+    rows.push({
+      section: "capacity",
+      figure: `${w.sessions} sessions x1, fragments only: acks/s`,
+      value: w.acksPerSecond,
+      unit: "/s",
+      baseline: { label: "echo Worker", value: e.acksPerSecond },
+      ratio: ratio(w.acksPerSecond, e.acksPerSecond),
+      note: `no audio; offered ${round(w.offeredPerSecond)}/s; p50 ${round(w.p50Ms)} / p99 ${round(w.p99Ms)} ms (echo ${round(e.p50Ms)} / ${round(e.p99Ms)}); errors ${w.errors}`,
+    });
+  }
   let bestRealTime = 0;
   for (const s of LEVELS) {
     for (const p of [1, 5]) {
@@ -228,8 +247,8 @@ if (capacity) {
   });
 }
 
-// 5. Finalization of a long call + DO storage per minute.
-const final = await section("finalization", () => runFinalization(FINAL_CALLS, FINAL_MINUTES, log));
+// 6. Finalization of a long call + DO storage per minute; abandoned past BENCH_BUDGET_SECONDS.
+const final = await section("finalization", () => runFinalization(FINAL_CALLS, FINAL_MINUTES, log, workerConfig, t0 + BUDGET_MS));
 if (final) {
   const f: FinalizationSummary = final;
   const callMs = FINAL_MINUTES * 60_000;
