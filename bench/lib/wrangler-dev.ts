@@ -13,6 +13,8 @@ import { REPO_ROOT } from "../../worker/local/local-worker.ts";
 export interface DevWorker {
   url: string;
   persistTo: string;
+  /** The last 500 000 characters wrangler printed (for diagnosing errors under load). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -52,13 +54,13 @@ export async function startWranglerDev(configPath: string, options: { vars?: Rec
     "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo,
     "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level", process.env.BENCH_WRANGLER_LOG ?? "warn",
   ];
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env: ENV, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout?.on("data", (d) => (output = (output + d).slice(-20_000)));
-  child.stderr?.on("data", (d) => (output = (output + d).slice(-20_000)));
+  child.stdout?.on("data", (d) => (output = (output + d).slice(-500_000)));
+  child.stderr?.on("data", (d) => (output = (output + d).slice(-500_000)));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -72,7 +74,7 @@ export async function startWranglerDev(configPath: string, options: { vars?: Rec
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, persistTo, stop };
+      if ((await fetch(`${url}/healthz`)).ok) return { url, persistTo, stop, output: () => output };
     } catch {
       // not listening yet
     }
