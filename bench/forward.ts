@@ -46,7 +46,7 @@ async function call(id: string, pcm?: Uint8Array): Promise<number> {
       const res = await fetch(`${worker.url}/v1/sessions/${id}/audio/${seq}`, {
         method: "PUT",
         headers: { ...auth, "content-type": "application/octet-stream", "x-audio-sample-rate": String(RATE) },
-        body: pcm.subarray(off, Math.min(off + chunk, pcm.byteLength)),
+        body: pcm.subarray(off, Math.min(off + chunk, pcm.byteLength)) as Uint8Array<ArrayBuffer>,
       });
       if (!res.ok) throw new Error(`audio ${seq}: ${res.status} ${await res.text()}`);
       lastAudioSeq = seq;
@@ -87,7 +87,7 @@ try {
   form.set("agent", "1");
   form.set("transcript_type", "pipecat");
   form.set("transcript_json", "[]");
-  form.set("voice_recording", new Blob([wav], { type: "audio/wav" }), "a.wav");
+  form.set("voice_recording", new Blob([wav as Uint8Array<ArrayBuffer>], { type: "audio/wav" }), "a.wav");
   await (await fetch(`${standIn.url}/observability/v1/observe/`, { method: "POST", headers: { "x-cekura-api-key": KEY }, body: form })).text();
   const directAudioMs = performance.now() - t;
 

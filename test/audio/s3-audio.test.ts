@@ -24,7 +24,7 @@ const auth = { authorization: `Bearer ${KEY}` };
 const put = (id: string, seq: number, body: Uint8Array) =>
   fetch(`${worker.url}/v1/sessions/${id}/audio/${seq}`, {
     method: "PUT",
-    body,
+    body: body as Uint8Array<ArrayBuffer>,
     headers: { ...auth, "content-type": "application/octet-stream", "x-audio-sample-rate": "48000", "x-cekura-agent-id": "42", "x-cekura-mode": "observe" },
   });
 const post = (id: string, action: string, body: unknown) =>

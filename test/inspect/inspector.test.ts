@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The inspector in a real browser (Debian's chromium via playwright-core) against the real local Worker:
  * a demo call recorded through the SDK shows its transcript, tool calls, recording and trace;

@@ -43,7 +43,7 @@ export async function putAudio(workerUrl: string, key: string, id: string, sampl
     const res = await fetch(`${workerUrl}/v1/sessions/${id}/audio/${seq}`, {
       method: "PUT",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/octet-stream", "x-audio-sample-rate": String(sampleRate) },
-      body: chunk,
+      body: chunk as Uint8Array<ArrayBuffer>,
     });
     if (res.status !== 200) throw new Error(`audio chunk ${seq}: ${res.status} ${await res.text()}`);
   }

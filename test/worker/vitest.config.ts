@@ -14,5 +14,7 @@ export default defineConfig({
   test: {
     name: "worker",
     include: ["**/*.test.ts"],
+    // Generous: on a loaded 2-core machine a multi-MiB audio test can take several seconds.
+    testTimeout: 30_000,
   },
 });

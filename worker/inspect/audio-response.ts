@@ -47,7 +47,7 @@ export async function audioResponse(env: Env, key: string, rangeHeader: string |
   if (!bytes) return new Response("recording not found", { status: 404 });
   const range = parseRange(rangeHeader, bytes.byteLength);
   if (range === "invalid") return new Response(null, { status: 416, headers: { ...BASE_HEADERS, "content-range": `bytes */${bytes.byteLength}` } });
-  if (!range) return new Response(bytes, { headers: { ...BASE_HEADERS, "content-length": String(bytes.byteLength) } });
+  if (!range) return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { ...BASE_HEADERS, "content-length": String(bytes.byteLength) } });
   return new Response(bytes.slice(range.start, range.end + 1), {
     status: 206,
     headers: { ...BASE_HEADERS, "content-length": String(range.end - range.start + 1), "content-range": `bytes ${range.start}-${range.end}/${bytes.byteLength}` },

@@ -266,7 +266,7 @@ export async function startCekuraStandIn(options: CekuraStandInOptions = {}): Pr
       entry.body = entry.contentType.includes("json") ? maybeJson(raw.toString("utf8")) : { protobufBytes: raw.byteLength };
     } else if (entry.contentType.startsWith("multipart/form-data")) {
       try {
-        const form = await new Request("http://standin/", { method: "POST", headers: { "content-type": entry.contentType }, body: raw }).formData();
+        const form = await new Request("http://standin/", { method: "POST", headers: { "content-type": entry.contentType }, body: new Uint8Array(raw) }).formData();
         body = {};
         for (const [name, value] of form.entries()) {
           if (typeof value === "string") body[name] = maybeJson(value);

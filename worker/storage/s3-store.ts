@@ -36,7 +36,7 @@ export function createS3Store(settings: S3Settings): ObjectStore {
   return {
     kind: "s3",
     async put(key, body) {
-      (await send("PutObject", url(key), { method: "PUT", body, headers: { "content-type": "audio/wav" } })).body?.cancel();
+      (await send("PutObject", url(key), { method: "PUT", body: body as Uint8Array<ArrayBuffer>, headers: { "content-type": "audio/wav" } })).body?.cancel();
     },
     async get(key) {
       const response = await send("GetObject", url(key), { method: "GET" }, [404]);
@@ -62,7 +62,7 @@ export function createS3Store(settings: S3Settings): ObjectStore {
     },
     async uploadPart(key, uploadId, partNumber, body) {
       const query = `?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
-      const response = await send("UploadPart", url(key, query), { method: "PUT", body });
+      const response = await send("UploadPart", url(key, query), { method: "PUT", body: body as Uint8Array<ArrayBuffer> });
       await response.body?.cancel();
       const etag = response.headers.get("etag");
       if (!etag) throw new Error("S3 UploadPart answered without an ETag");
