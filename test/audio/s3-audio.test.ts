@@ -2,7 +2,8 @@ import { AwsClient } from "aws4fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { noise } from "./signal.ts";
-import { listR2Keys, parseWavStrict } from "./stored-object.ts";
+import { listStoredKeys } from "../support/r2-read.ts";
+import { parseWavStrict } from "./wav-check.ts";
 import { startLocalS3, type LocalS3 } from "./s3-server.ts";
 
 // Audio in an S3-compatible bucket (s3rver from npm on 127.0.0.1) instead of R2.
@@ -53,7 +54,7 @@ describe("audio stored in S3", { timeout: 120_000 }, () => {
     const expected = Buffer.concat(chunks);
     expect(Buffer.from(wav.data).equals(expected)).toBe(true);
     expect(await s3.openUploads()).toEqual([]);
-    expect(await listR2Keys(worker.persistTo, "audio/")).toEqual([]);
+    expect(await listStoredKeys(worker.persistTo, "audio/")).toEqual([]);
   });
 
   it("aborts the in-progress multipart upload when the session is aborted: nothing is left in S3", async () => {

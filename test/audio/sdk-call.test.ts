@@ -3,7 +3,8 @@ import { CekuraTracer, type SdkError } from "../../sdk/index.ts";
 import type { Session } from "../../sdk/session.ts";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { deinterleave, noise, onset } from "./signal.ts";
-import { listR2Keys, parseWavStrict, readR2Object } from "./stored-object.ts";
+import { listStoredKeys, readStoredObject } from "../support/r2-read.ts";
+import { parseWavStrict } from "./wav-check.ts";
 
 let worker: LocalWorker;
 const errors: SdkError[] = [];
@@ -83,7 +84,7 @@ describe("audio recorded through the SDK into the local Worker", () => {
 
     const { audio } = await record(id);
     expect(audio).toMatchObject({ sampleRate: 16000, channels: 2, durationSeconds: 200, bytes: 44 + 200 * 16000 * 4 });
-    const wav = parseWavStrict((await readR2Object(worker.persistTo, audio!.key))!);
+    const wav = parseWavStrict((await readStoredObject(worker.persistTo, audio!.key))!);
     expect(wav).toMatchObject({ sampleRate: 16000, channels: 2 });
     expect(wav.data.byteLength).toBe(200 * 16000 * 4);
     const { left, right } = deinterleave(wav.data);
@@ -114,7 +115,7 @@ describe("audio recorded through the SDK into the local Worker", () => {
     }
     expect((await session.close()).state).toBe("finalized");
     const { audio } = await record(id);
-    const wav = parseWavStrict((await readR2Object(worker.persistTo, audio!.key))!);
+    const wav = parseWavStrict((await readStoredObject(worker.persistTo, audio!.key))!);
     const { left, right } = deinterleave(wav.data);
     expect(left.length).toBe(userPcm.length);
     expect(Buffer.from(left.buffer).equals(Buffer.from(userPcm.buffer))).toBe(true);
@@ -130,6 +131,6 @@ describe("audio recorded through the SDK into the local Worker", () => {
     expect(session.ignoredAudioSamples).toBe(1600 + 320);
     expect((await session.close()).state).toBe("finalized");
     expect((await record(id)).audio).toBeNull();
-    expect((await listR2Keys(worker.persistTo, "audio/")).filter((k) => k.endsWith(`/${id}.wav`))).toEqual([]);
+    expect((await listStoredKeys(worker.persistTo, "audio/")).filter((k) => k.endsWith(`/${id}.wav`))).toEqual([]);
   });
 });

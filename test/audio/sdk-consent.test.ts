@@ -3,7 +3,8 @@ import { CekuraTracer, type SdkError } from "../../sdk/index.ts";
 import type { Session } from "../../sdk/session.ts";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { deinterleave, noise } from "./signal.ts";
-import { listR2Keys, parseWavStrict, readR2Object } from "./stored-object.ts";
+import { listStoredKeys, readStoredObject } from "../support/r2-read.ts";
+import { parseWavStrict } from "./wav-check.ts";
 
 let worker: LocalWorker;
 const errors: SdkError[] = [];
@@ -38,12 +39,12 @@ describe("SDK audio with consent", { timeout: 120_000 }, () => {
     const session = tracer().observe({ sessionId: id, deferUpload: "audio" }) as unknown as Session;
     const pcm = speak(session, 5, 1);
     await session.flush();
-    expect((await listR2Keys(worker.persistTo, "audio/")).filter((k) => k.includes(id))).toEqual([]);
+    expect((await listStoredKeys(worker.persistTo, "audio/")).filter((k) => k.includes(id))).toEqual([]);
     await session.startAudioUpload();
     expect((await session.close()).state).toBe("finalized");
     const audio = await audioOf(id);
     expect(audio?.durationSeconds).toBe(5);
-    const { left } = deinterleave(parseWavStrict((await readR2Object(worker.persistTo, audio!.key))!).data);
+    const { left } = deinterleave(parseWavStrict((await readStoredObject(worker.persistTo, audio!.key))!).data);
     expect(Buffer.from(left.buffer).equals(Buffer.from(pcm.buffer))).toBe(true);
   });
 
@@ -57,7 +58,7 @@ describe("SDK audio with consent", { timeout: 120_000 }, () => {
     const status = await session.close();
     expect(status.state).toBe("finalized");
     expect(await audioOf(id)).toBeNull();
-    expect((await listR2Keys(worker.persistTo, "audio/")).filter((k) => k.includes(id))).toEqual([]);
+    expect((await listStoredKeys(worker.persistTo, "audio/")).filter((k) => k.includes(id))).toEqual([]);
     expect(errors.filter((e) => e.code !== "recording_aborted")).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { REPO_ROOT } from "../../worker/local/local-worker.ts";
 
 // Every tsconfig in the repo type-checks strictly (the Worker with workers types, the SDK with web types only,
 // the Node-side tests, tools and benches with Node types, the adapters with their frameworks' types).
-const CONFIGS = ["tsconfig.json", "sdk/tsconfig.json", "test/tsconfig.json", "test/adapters/tsconfig.json"];
+const CONFIGS = ["tsconfig.json", "sdk/tsconfig.json", "test/tsconfig.json", "test/adapters/tsconfig.json", "bench/tsconfig.json"];
 
 describe("type-check", () => {
   for (const config of CONFIGS) {
