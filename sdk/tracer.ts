@@ -60,7 +60,7 @@ export type TrackOptions = Omit<ObserveOptions, "deferUpload">;
 export type CekuraSession = Pick<
   Session,
   | "id" | "mode" | "logger" | "transcript" | "toolCall" | "toolResult" | "log" | "setCustomMetadata" | "getCustomMetadata"
-  | "audio" | "startTurn" | "flush" | "close" | "startAudioUpload" | "abort" | "abortRecording" | "lastSeq"
+  | "audio" | "startTurn" | "flush" | "close" | "startAudioUpload" | "abort" | "abortRecording" | "lastSeq" | "ignoredAudioSamples"
 >;
 
 interface Resolved {

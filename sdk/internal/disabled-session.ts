@@ -12,6 +12,7 @@ export class DisabledSession {
   readonly logger = NOOP_LOGGER;
   /** Nothing is ever sent. */
   readonly lastSeq = -1;
+  readonly ignoredAudioSamples = 0;
   readonly #metadata: Record<string, unknown> = {};
 
   constructor(

@@ -2,8 +2,9 @@
 import { cases as lifecycle } from "./lifecycle.cases.ts";
 import { cases as recording } from "./recording.cases.ts";
 import { cases as otel } from "./otel.ts";
+import { cases as audio } from "./audio.cases.ts";
 import type { SdkCase } from "./types.ts";
 
-export const allCases: SdkCase[] = [...recording, ...lifecycle, ...otel];
+export const allCases: SdkCase[] = [...recording, ...lifecycle, ...otel, ...audio];
 
 export type { CaseContext, CaseResult, Runtime, SdkCase } from "./types.ts";
