@@ -17,7 +17,7 @@
  * Only structural types are used here: no runtime import of `ai`.
  */
 import type { CekuraTracer, ServiceSpanHandle } from "../index.ts";
-import { Recorder, type AdapterOptions, type Observed } from "./event-stream.ts";
+import { describeError as describe, Recorder, type AdapterOptions, type Observed } from "./event-stream.ts";
 
 export interface AiSdkOptions extends AdapterOptions {
   /** Record the call's user input as a user transcript turn (default true). */
@@ -236,13 +236,4 @@ function userInputOf(args: AiCallArgs): string | undefined {
     }
   }
   return undefined;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  try {
-    return JSON.stringify(error).slice(0, 500);
-  } catch {
-    return String(error);
-  }
 }

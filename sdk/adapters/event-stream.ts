@@ -246,3 +246,13 @@ function toInt16(data: AudioData): Int16Array {
   if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, even / 2);
   return new Int16Array(bytes.slice(0, even).buffer);
 }
+
+/** A framework error (anything thrown or emitted) as one bounded line of text. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return JSON.stringify(error).slice(0, 500);
+  } catch {
+    return String(error);
+  }
+}

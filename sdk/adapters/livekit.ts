@@ -19,7 +19,7 @@
  */
 import type { metrics as lkmetrics, voice } from "@livekit/agents";
 import type { CekuraTracer } from "../index.ts";
-import { listen, parseJsonText, Recorder, type AdapterOptions, type EventSource, type Observed } from "./event-stream.ts";
+import { describeError as describe, listen, parseJsonText, Recorder, type AdapterOptions, type EventSource, type Observed } from "./event-stream.ts";
 
 export interface LiveKitAdapterOptions extends AdapterOptions {
   /** Record the agent's speech from `session.output.audio` (default true; the user's side is not tapped). */
@@ -163,14 +163,5 @@ function secondsToMs(value: number | undefined): number | undefined {
 function closeReason(reason: unknown): string | undefined {
   const text = String(reason ?? "").toLowerCase().replace(/[^a-z0-9-_.]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 100);
   return text || undefined;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  try {
-    return JSON.stringify(error).slice(0, 500);
-  } catch {
-    return String(error);
-  }
 }
 

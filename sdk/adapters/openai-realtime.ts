@@ -15,7 +15,7 @@
  */
 import type { RealtimeItem, RealtimeSession, TransportLayerResponseCompleted } from "@openai/agents-realtime";
 import type { CekuraTracer, ServiceSpanHandle } from "../index.ts";
-import { listen, Recorder, type AdapterOptions, type EventSource, type Observed } from "./event-stream.ts";
+import { describeError as describe, listen, Recorder, type AdapterOptions, type EventSource, type Observed } from "./event-stream.ts";
 
 export interface RealtimeAdapterOptions extends AdapterOptions {
   /** PCM sample rate of both directions (default 24000, the Realtime API's `audio/pcm`). */
@@ -180,13 +180,4 @@ function outputText(output: unknown): string {
     })
     .filter(Boolean)
     .join(" ");
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  try {
-    return JSON.stringify(error).slice(0, 500);
-  } catch {
-    return String(error);
-  }
 }
