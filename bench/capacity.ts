@@ -9,7 +9,7 @@
  */
 import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { eventsOfSecond, fragmentBody, SAMPLE_RATE, stereoPcm } from "./lib/call-model.ts";
+import { audioChunkHeaders, eventsOfSecond, fragmentBody, stereoPcm } from "./lib/call-model.ts";
 import { snapshotWorker, startEchoWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
 import { median, p99 } from "./lib/stats.ts";
 
@@ -107,15 +107,7 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
         work.push(
           timed(`${base}/audio/${second}`, {
             method: "PUT",
-            headers: {
-              ...headers,
-              "content-type": "application/octet-stream",
-              "x-audio-sample-rate": String(SAMPLE_RATE),
-              "x-audio-channels": "2",
-              "x-cekura-agent-id": "42",
-              "x-cekura-mode": "observe",
-              "x-cekura-call-started-at": callStartedAt,
-            },
+            headers: { ...headers, ...audioChunkHeaders(callStartedAt) },
             body: AUDIO,
           }, latencies, errorSamples),
         );

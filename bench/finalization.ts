@@ -11,7 +11,7 @@ import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { startCekuraStandIn } from "../worker/local/cekura-standin.ts";
 import { snapshotWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
-import { eventsOfSecond, fragmentBody, SAMPLE_RATE, STEREO_PCM_BYTES_PER_SECOND, stereoPcm } from "./lib/call-model.ts";
+import { audioChunkHeaders, eventsOfSecond, fragmentBody, STEREO_PCM_BYTES_PER_SECOND, stereoPcm } from "./lib/call-model.ts";
 import { persistSizes } from "./lib/persist-size.ts";
 import { median } from "./lib/stats.ts";
 
@@ -111,15 +111,7 @@ export async function runFinalization(calls = 3, minutes = 10, log: (l: string) 
         if (seq % 120 === 0) log(`    audio chunk ${seq}/${seconds} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
         await must(await send(`${base}/audio/${seq}`, {
           method: "PUT",
-          headers: {
-            ...headers,
-            "content-type": "application/octet-stream",
-            "x-audio-sample-rate": String(SAMPLE_RATE),
-            "x-audio-channels": "2",
-            "x-cekura-agent-id": "42",
-            "x-cekura-mode": "observe",
-            "x-cekura-call-started-at": callStartedAt,
-          },
+          headers: { ...headers, ...audioChunkHeaders(callStartedAt) },
           body: chunk,
         }), `audio ${seq}`);
       });

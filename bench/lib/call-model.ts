@@ -64,3 +64,15 @@ export function monoFrame(): Int16Array {
 export function fragmentBody(seq: number, events: SessionEvent[], callStartedAt: string, agentId = 42): string {
   return JSON.stringify({ agentId, mode: "observe", seq, sentAt: new Date().toISOString(), callStartedAt, events });
 }
+
+/** Headers of one `PUT /v1/sessions/:id/audio/:seq` chunk that may also introduce the session. */
+export function audioChunkHeaders(callStartedAt: string): Record<string, string> {
+  return {
+    "content-type": "application/octet-stream",
+    "x-audio-sample-rate": String(SAMPLE_RATE),
+    "x-audio-channels": "2",
+    "x-cekura-agent-id": "42",
+    "x-cekura-mode": "observe",
+    "x-cekura-call-started-at": callStartedAt,
+  };
+}

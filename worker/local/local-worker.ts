@@ -14,12 +14,20 @@ export interface LocalWorkerOptions {
   port?: number;
   /** Print wrangler's output (for the local start command). */
   inheritOutput?: boolean;
+  /** Another wrangler config (the benches run a pre-bundled snapshot); default the repo's wrangler.toml. */
+  configPath?: string;
+  /** wrangler's --log-level (default "warn", or "info" with inheritOutput). */
+  logLevel?: string;
+  /** How long to wait for /healthz (default 60 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface LocalWorker {
   url: string;
   port: number;
   persistTo: string;
+  /** The last 500 000 characters wrangler printed (empty with inheritOutput). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -31,13 +39,14 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   const args = [
     join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"),
     "dev",
+    ...(options.configPath ? ["--config", options.configPath] : []),
     "--local",
     "--ip", "127.0.0.1",
     "--port", String(port),
     "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo,
     "--show-interactive-dev-session=false",
-    "--log-level", options.inheritOutput ? "info" : "warn",
+    "--log-level", options.logLevel ?? (options.inheritOutput ? "info" : "warn"),
   ];
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
 
@@ -47,11 +56,12 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     stdio: options.inheritOutput ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
+  child.stdout?.on("data", (d) => (output = (output + d).slice(-500_000)));
+  child.stderr?.on("data", (d) => (output = (output + d).slice(-500_000)));
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output}`);
     try {
@@ -62,11 +72,11 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     }
     if (Date.now() > deadline) {
       await stopChild(child);
-      throw new Error(`wrangler dev did not answer /healthz within 60 s:\n${output}`);
+      throw new Error(`wrangler dev did not answer /healthz within ${readyTimeoutMs / 1000} s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, port, persistTo, stop: () => stopChild(child) };
+  return { url, port, persistTo, output: () => output, stop: () => stopChild(child) };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

@@ -1,6 +1,6 @@
 import type { SessionControl } from "../../sdk/protocol.ts";
 import { fail, ok, type Outcome } from "../errors.ts";
-import type { SessionMeta } from "./meta.ts";
+import { newSessionMeta, type SessionMeta } from "./meta.ts";
 import type { Caller } from "./session-do.ts";
 import type { SessionStatus } from "./status.ts";
 
@@ -153,23 +153,19 @@ async function dropAudio(host: ConsentHost, meta: SessionMeta, now: number, reas
 }
 
 function tombstoneFor(caller: Caller, request: SessionControl, now: number): SessionMeta {
-  return {
-    sessionId: caller.sessionId,
-    tenant: caller.tenant,
-    agentId: request.agentId ?? 0,
-    mode: request.mode ?? "observe",
-    deferUpload: request.deferUpload ?? false,
-    state: "aborted",
-    consent: "aborted",
-    endedReason: "aborted",
-    createdAt: now,
-    lastActivityAt: now,
-    ackedThrough: -1,
-    maxSeq: -1,
-    fragmentCount: 0,
-    eventCount: 0,
-    forward: { status: "none", attempts: 0 },
-  };
+  return newSessionMeta(
+    {
+      sessionId: caller.sessionId,
+      tenant: caller.tenant,
+      agentId: request.agentId ?? 0,
+      mode: request.mode ?? "observe",
+      deferUpload: request.deferUpload ?? false,
+      state: "aborted",
+      consent: "aborted",
+      endedReason: "aborted",
+    },
+    now,
+  );
 }
 
 /**

@@ -33,6 +33,23 @@ export interface SessionMeta {
   forward: { status: ForwardStatus; attempts: number; nextAttemptAt?: number; lastError?: string; deliveredAt?: number };
 }
 
+/** A session's meta as first seen: no fragments, nothing forwarded. Callers set what differs. */
+export function newSessionMeta(
+  init: Pick<SessionMeta, "sessionId" | "tenant" | "agentId" | "mode" | "deferUpload" | "state" | "consent"> & Partial<SessionMeta>,
+  now: number,
+): SessionMeta {
+  return {
+    createdAt: now,
+    lastActivityAt: now,
+    ackedThrough: -1,
+    maxSeq: -1,
+    fragmentCount: 0,
+    eventCount: 0,
+    forward: { status: "none", attempts: 0 },
+    ...init,
+  };
+}
+
 const META_SQL = `CREATE TABLE IF NOT EXISTS session_meta (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`;
 
 export class MetaStore {

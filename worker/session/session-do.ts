@@ -8,7 +8,7 @@ import { audioObjectStore } from "../storage/object-store.ts";
 import { AudioStore, readPartBytes, refuseIntroMismatch, type AudioAck, type AudioChunk, type AudioIntro } from "./audio-store.ts";
 import { abortRecording, abortSession, discardSession, discardsOnClose, grantConsent, prepareFinalize, type ConsentHost } from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
-import { MetaStore, type SessionMeta } from "./meta.ts";
+import { MetaStore, newSessionMeta, type SessionMeta } from "./meta.ts";
 import { Outbox } from "./outbox.ts";
 import { SpanStore, TraceLink, type SpanReceipt } from "./spans.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
@@ -205,23 +205,19 @@ export class SessionDO extends DurableObject<Env> {
   #ensureSession(caller: Caller, intro: SessionIntro, now: number): SessionMeta {
     if (this.#meta) return this.#meta;
     const deferUpload = intro.mode === "observe" ? (intro.deferUpload ?? false) : false;
-    const meta: SessionMeta = {
-      sessionId: caller.sessionId,
-      tenant: caller.tenant,
-      agentId: intro.agentId,
-      mode: intro.mode,
-      deferUpload,
-      state: "open",
-      consent: deferUpload === false ? "granted" : "deferred",
-      createdAt: now,
-      callStartedAt: intro.callStartedAt ? Date.parse(intro.callStartedAt) : undefined,
-      lastActivityAt: now,
-      ackedThrough: -1,
-      maxSeq: -1,
-      fragmentCount: 0,
-      eventCount: 0,
-      forward: { status: "none", attempts: 0 },
-    };
+    const meta = newSessionMeta(
+      {
+        sessionId: caller.sessionId,
+        tenant: caller.tenant,
+        agentId: intro.agentId,
+        mode: intro.mode,
+        deferUpload,
+        state: "open",
+        consent: deferUpload === false ? "granted" : "deferred",
+        callStartedAt: intro.callStartedAt ? Date.parse(intro.callStartedAt) : undefined,
+      },
+      now,
+    );
     this.#save(meta);
     this.ctx.waitUntil(registerInTenantIndex(this.env, meta.tenant, meta.sessionId, now));
     return meta;
