@@ -1,5 +1,5 @@
 /** `session.logger`: leveled logging into the session's record (captureLogs: INFO and above). */
-import type { LogLevel } from "./protocol.ts";
+import type { LogLevel } from "./wire/types.ts";
 
 export interface SessionLogger {
   debug(message: string, attributes?: Record<string, unknown>): void;

@@ -4,34 +4,25 @@
  */
 import { z } from "zod";
 
-export const PROTOCOL_VERSION = 1;
+import {
+  CLOSE_REASON_MAX_LENGTH,
+  CLOSE_REASON_PATTERN,
+  CLOSE_REASON_RULE,
+  LIMITS,
+  LOG_LEVELS,
+  MODES,
+  SESSION_ID_PATTERN,
+  SESSION_ID_RULES,
+} from "./wire/limits.ts";
+import type * as Wire from "./wire/types.ts";
 
-/** Explicit limits. The Worker answers 413 (size) or 400 (shape) when one is exceeded. */
-export const LIMITS = {
-  /** Cekura's call_id is at most 100 characters. */
-  sessionIdMaxLength: 100,
-  /** A fragment body as sent (possibly gzip-compressed). */
-  fragmentBodyBytes: 1024 * 1024,
-  /** A fragment body after decompression: a gzip bomb stops here. */
-  fragmentDecompressedBytes: 4 * 1024 * 1024,
-  eventsPerFragment: 1000,
-  /** Characters of one transcript text, log message, or tool argument/result JSON. */
-  textLength: 64 * 1024,
-  /** Bytes of JSON of one metadata patch, and of the merged custom metadata of a session. */
-  metadataBytes: 64 * 1024,
-  /** Bytes of JSON of a log event's attributes. */
-  logAttributesBytes: 8 * 1024,
-  /** A control body (close, consent...). */
-  controlBodyBytes: 8 * 1024,
-  /** One audio chunk (raw PCM). */
-  audioChunkBytes: 4 * 1024 * 1024,
-} as const;
+export { LIMITS, PROTOCOL_VERSION } from "./wire/limits.ts";
 
 export const sessionIdSchema = z
   .string()
-  .min(1, "session id must not be empty")
-  .max(LIMITS.sessionIdMaxLength, `session id must be at most ${LIMITS.sessionIdMaxLength} characters`)
-  .regex(/^[A-Za-z0-9._:@+=-]+$/, "session id may contain only letters, digits and . _ : @ + = -");
+  .min(1, SESSION_ID_RULES.empty)
+  .max(LIMITS.sessionIdMaxLength, SESSION_ID_RULES.tooLong)
+  .regex(SESSION_ID_PATTERN, SESSION_ID_RULES.characters);
 
 /** UTC ISO-8601 with milliseconds, e.g. 2026-11-25T13:53:15.123Z */
 export const utcTimestamp = z
@@ -47,8 +38,8 @@ const boundedJsonObject = (maxBytes: number, what: string) =>
 
 const text = z.string().max(LIMITS.textLength, `must be at most ${LIMITS.textLength} characters`);
 
-export const modeSchema = z.enum(["observe", "track"]);
-export type Mode = z.infer<typeof modeSchema>;
+export const modeSchema = z.enum(MODES);
+export type Mode = Wire.Mode;
 
 export const transcriptEventSchema = z.object({
   kind: z.literal("transcript"),
@@ -77,8 +68,8 @@ export const toolResultEventSchema = z.object({
   time: utcTimestamp,
 });
 
-export const logLevelSchema = z.enum(["debug", "info", "warn", "error"]);
-export type LogLevel = z.infer<typeof logLevelSchema>;
+export const logLevelSchema = z.enum(LOG_LEVELS);
+export type LogLevel = Wire.LogLevel;
 
 export const logEventSchema = z.object({
   kind: z.literal("log"),
@@ -113,21 +104,19 @@ export const eventSchema = z.discriminatedUnion("kind", [
   metadataEventSchema,
   turnEventSchema,
 ]);
-export type SessionEvent = z.infer<typeof eventSchema>;
-export type EventKind = SessionEvent["kind"];
-export type TranscriptEvent = z.infer<typeof transcriptEventSchema>;
-export type ToolCallEvent = z.infer<typeof toolCallEventSchema>;
-export type ToolResultEvent = z.infer<typeof toolResultEventSchema>;
-export type LogEvent = z.infer<typeof logEventSchema>;
-export type MetadataEvent = z.infer<typeof metadataEventSchema>;
-export type TurnEvent = z.infer<typeof turnEventSchema>;
+export type {
+  EventKind,
+  LogEvent,
+  MetadataEvent,
+  SessionEvent,
+  ToolCallEvent,
+  ToolResultEvent,
+  TranscriptEvent,
+  TurnEvent,
+} from "./wire/types.ts";
 
-/**
- * `true` holds everything until consent (the seed SDK's meaning); `"audio"` holds audio only
- * (later Cekura SDKs); `false` (default) holds nothing.
- */
 export const deferUploadSchema = z.union([z.boolean(), z.literal("audio")]);
-export type DeferUpload = z.infer<typeof deferUploadSchema>;
+export type DeferUpload = Wire.DeferUpload;
 
 export const fragmentSchema = z.object({
   agentId: z.number().int().positive(),
@@ -157,8 +146,8 @@ export type FragmentAck = z.infer<typeof fragmentAckSchema>;
 export const closeReasonSchema = z
   .string()
   .min(1)
-  .max(100)
-  .regex(/^[a-z0-9][a-z0-9-_.]*$/, "reason must be lower-case, e.g. customer-ended-call");
+  .max(CLOSE_REASON_MAX_LENGTH)
+  .regex(CLOSE_REASON_PATTERN, CLOSE_REASON_RULE);
 
 export const closeRequestSchema = z.object({
   /** Seq of the last fragment sent; -1 when none was sent. */
@@ -171,7 +160,7 @@ export const closeRequestSchema = z.object({
   deferUpload: deferUploadSchema.optional(),
   callStartedAt: utcTimestamp.optional(),
 });
-export type CloseRequest = z.infer<typeof closeRequestSchema>;
+export type CloseRequest = Wire.CloseRequest;
 
 /**
  * Body of POST /consent, /abort and /abort-recording (all fields optional; an empty body is fine).
@@ -186,11 +175,11 @@ export const sessionControlSchema = z.object({
 export type SessionControl = z.infer<typeof sessionControlSchema>;
 
 export const sessionStateSchema = z.enum(["open", "closing", "finalized", "aborted", "discarded"]);
-export type SessionState = z.infer<typeof sessionStateSchema>;
+export type SessionState = Wire.SessionState;
 export const consentStateSchema = z.enum(["granted", "deferred", "aborted"]);
-export type ConsentState = z.infer<typeof consentStateSchema>;
+export type ConsentState = Wire.ConsentState;
 export const forwardStatusSchema = z.enum(["none", "pending", "delivered", "dead_letter", "skipped"]);
-export type ForwardStatus = z.infer<typeof forwardStatusSchema>;
+export type ForwardStatus = Wire.ForwardStatus;
 
 /** Wire error body of every 4xx/5xx the Worker answers. */
 export const errorBodySchema = z.object({ error: z.string(), detail: z.string() });
@@ -208,3 +197,17 @@ export function describeZodError(error: z.ZodError): string {
 export function toUtc(time: Date | number): string {
   return new Date(time).toISOString();
 }
+
+/** Compile-time proof that the schemas and the hand-written wire types (sdk/wire/types.ts) agree. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const wireTypesMatch: [
+  Same<z.infer<typeof modeSchema>, Wire.Mode>,
+  Same<z.infer<typeof logLevelSchema>, Wire.LogLevel>,
+  Same<z.infer<typeof deferUploadSchema>, Wire.DeferUpload>,
+  Same<z.infer<typeof eventSchema>, Wire.SessionEvent>,
+  Same<z.infer<typeof closeRequestSchema>, Wire.CloseRequest>,
+  Same<z.infer<typeof sessionStateSchema>, Wire.SessionState>,
+  Same<z.infer<typeof consentStateSchema>, Wire.ConsentState>,
+  Same<z.infer<typeof forwardStatusSchema>, Wire.ForwardStatus>,
+] = [true, true, true, true, true, true, true, true];
+void wireTypesMatch;

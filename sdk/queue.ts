@@ -8,7 +8,8 @@ import { ApiError, QueueOverflowError, SdkError } from "./errors.ts";
 import { gzip } from "./internal/gzip.ts";
 import { sleep } from "./internal/sleep.ts";
 import { textEncoder } from "./internal/validate.ts";
-import { LIMITS, type DeferUpload, type Mode, type SessionEvent } from "./protocol.ts";
+import { LIMITS } from "./wire/limits.ts";
+import type { DeferUpload, Mode, SessionEvent } from "./wire/types.ts";
 import type { Transport } from "./transport.ts";
 
 export interface QueueOptions {

@@ -24,17 +24,8 @@ import {
   utcTime,
 } from "./internal/validate.ts";
 import { createSessionLogger, type SessionLogger } from "./logger.ts";
-import {
-  closeReasonSchema,
-  describeZodError,
-  LIMITS,
-  logLevelSchema,
-  type CloseRequest,
-  type DeferUpload,
-  type LogLevel,
-  type Mode,
-  type SessionEvent,
-} from "./protocol.ts";
+import { closeReasonProblem, LIMITS, LOG_LEVELS } from "./wire/limits.ts";
+import type { CloseRequest, DeferUpload, LogLevel, Mode, SessionEvent } from "./wire/types.ts";
 import { EventQueue, type QueueOptions } from "./queue.ts";
 import type { Transport } from "./transport.ts";
 import { createTracesAddon } from "./otel/addon.ts";
@@ -219,8 +210,8 @@ export class Session implements ConsoleSink {
   /** A log line in the session's record (always recorded; `logger` applies captureLogs). */
   log(level: LogLevel, message: string, attributes?: Record<string, unknown>): void {
     this.#assertRecording("log");
-    if (!logLevelSchema.options.includes(level)) {
-      throw new ValidationError(`log level must be one of ${logLevelSchema.options.join(", ")}, got ${describe(level)}`);
+    if (!LOG_LEVELS.includes(level)) {
+      throw new ValidationError(`log level must be one of ${LOG_LEVELS.join(", ")}, got ${describe(level)}`);
     }
     const text = boundedText(message, "log message");
     const event: SessionEvent = { kind: "log", level, message: text, time: utcNow() };
@@ -308,9 +299,9 @@ export class Session implements ConsoleSink {
     if (this.#closing) return this.#closing;
     let reason: string | undefined;
     if (options.reason !== undefined) {
-      const parsed = closeReasonSchema.safeParse(options.reason);
-      if (!parsed.success) return Promise.reject(new ValidationError(`close reason: ${describeZodError(parsed.error).replace(/^\(body\): /, "")}`));
-      reason = parsed.data;
+      const problem = closeReasonProblem(options.reason);
+      if (problem !== undefined) return Promise.reject(new ValidationError(`close reason: ${problem}`));
+      reason = options.reason;
     }
     this.#phase = "closing";
     sessionEnded(this);

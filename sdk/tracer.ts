@@ -4,7 +4,8 @@
 import { ConfigError, SdkError } from "./errors.ts";
 import { DisabledSession } from "./internal/disabled-session.ts";
 import { envFlag, readEnv, type EnvSource } from "./internal/env.ts";
-import { deferUploadSchema, sessionIdSchema, describeZodError, LIMITS, type DeferUpload, type Mode } from "./protocol.ts";
+import { LIMITS, sessionIdProblem } from "./wire/limits.ts";
+import type { DeferUpload, Mode } from "./wire/types.ts";
 import { DEFAULT_QUEUE, type QueueOptions } from "./queue.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import { Session, type SessionConfig } from "./session.ts";
@@ -141,9 +142,9 @@ export class CekuraTracer {
     if (!this.enabled || !this.#transport || !this.#resolved) return new DisabledSession(id, mode);
     let deferUpload: DeferUpload | undefined;
     if (options.deferUpload !== undefined) {
-      const parsed = deferUploadSchema.safeParse(options.deferUpload);
-      if (!parsed.success) throw new ConfigError(`deferUpload must be true, false or "audio", got ${String(options.deferUpload)}`);
-      deferUpload = parsed.data;
+      const value: unknown = options.deferUpload;
+      if (value !== true && value !== false && value !== "audio") throw new ConfigError(`deferUpload must be true, false or "audio", got ${String(value)}`);
+      deferUpload = value;
     }
     if (options.customMetadata !== undefined && (typeof options.customMetadata !== "object" || options.customMetadata === null || Array.isArray(options.customMetadata))) {
       throw new ConfigError("customMetadata must be an object");
@@ -235,7 +236,7 @@ function sessionIdFrom(options: ObserveOptions): string {
     source = args.sessionId !== undefined ? "runnerArgs.sessionId" : "runnerArgs.session_id";
   }
   if (candidate === undefined) return crypto.randomUUID();
-  const parsed = sessionIdSchema.safeParse(candidate);
-  if (!parsed.success) throw new ConfigError(`${source}: ${describeZodError(parsed.error).replace(/^\(body\): /, "")}`);
-  return parsed.data;
+  const problem = sessionIdProblem(candidate);
+  if (problem !== undefined) throw new ConfigError(`${source}: ${problem}`);
+  return candidate as string;
 }

@@ -3,7 +3,7 @@
  * session is active in the process (with two or more, a line cannot be attributed, so nothing is
  * captured). The originals are restored as soon as that is no longer the case.
  */
-import type { LogLevel } from "../protocol.ts";
+import type { LogLevel } from "../wire/types.ts";
 
 export interface ConsoleSink {
   readonly captureConsole: boolean;

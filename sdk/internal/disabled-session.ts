@@ -1,5 +1,5 @@
 /** The session of a disabled tracer: every call is a cheap no-op (no validation, no queue, no timers). */
-import type { LogLevel, Mode } from "../protocol.ts";
+import type { LogLevel, Mode } from "../wire/types.ts";
 import type { SessionLogger } from "../logger.ts";
 import type { SessionStatus, Turn } from "../session.ts";
 import { noopTurn } from "../otel/noop.ts";

@@ -1,8 +1,8 @@
 /**
- * Fast synchronous checks for recording calls, mirroring sdk/protocol.ts limits (the Worker checks
+ * Fast synchronous checks for recording calls, mirroring the wire limits (the Worker checks
  * the same rules with zod). Hand-written because they run on the caller's path.
  */
-import { LIMITS } from "../protocol.ts";
+import { LIMITS } from "../wire/limits.ts";
 import { ValidationError } from "../errors.ts";
 
 export const textEncoder = new TextEncoder();
