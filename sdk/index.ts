@@ -1,22 +1,24 @@
-/** The SDK's public surface (package entry `./sdk`). */
+/** The SDK's public surface: the tracer, the session interface, the errors and the types. */
 export { CekuraTracer } from "./tracer.ts";
-export type { CekuraTracerOptions, CekuraSession, ObserveOptions, TrackOptions } from "./tracer.ts";
-export { Session } from "./session.ts";
+export type { CekuraTracerOptions, ObserveOptions, TrackOptions } from "./tracer.ts";
 export type {
   AudioChannel,
+  CekuraSession,
   CloseOptions,
-  SessionStatus,
+  SessionStats,
   ToolCallInput,
   ToolResultInput,
   TranscriptInput,
   Turn,
-} from "./session.ts";
+} from "./cekura-session.ts";
+export { DEFAULTS } from "./defaults.ts";
+export type { SessionStatus } from "./internal/status.ts";
 export type { SessionLogger } from "./logger.ts";
 export type { AudioOptions, AudioStats } from "./audio/audio-addon.ts";
 export type { LlmOptions, ServiceSpanHandle, SttOptions, ToolCallHandle, TtsOptions, TurnEndOptions, Usage } from "./otel/types.ts";
-export { createTransport } from "./transport.ts";
-export type { FetchLike, SendOptions, SendResult, Transport, TransportOptions } from "./transport.ts";
+export type { FetchLike } from "./transport.ts";
 export type { RetryOptions } from "./retry.ts";
+export type { DeferUpload, LogLevel, Mode } from "./wire/types.ts";
 export {
   ApiError,
   ConfigError,

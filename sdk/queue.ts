@@ -54,6 +54,7 @@ interface Pending {
 
 interface Built {
   seq: number;
+  events: number;
   raw: Uint8Array;
   body?: { bytes: Uint8Array; gzip: boolean };
   started: boolean;
@@ -76,6 +77,8 @@ export class EventQueue {
   #stop = new AbortController();
   #overflow: { logs: number; other: number } | undefined;
   #attempted = false;
+  /** Fragments and events the Worker acknowledged; events dropped (overflow, 4xx refusal, abort). */
+  readonly counts = { fragments: 0, events: 0, dropped: 0 };
 
   constructor(
     readonly options: QueueOptions,
@@ -129,6 +132,7 @@ export class EventQueue {
   drop(): void {
     this.#dropped = true;
     this.#clearTimer();
+    this.counts.dropped += this.#pending.length + this.#unsent.reduce((n, f) => n + f.events, 0);
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#stop.abort();
@@ -144,6 +148,7 @@ export class EventQueue {
 
   #makeRoom(event: SessionEvent, bytes: number): boolean {
     const counts = (this.#overflow ??= { logs: 0, other: 0 });
+    const before = kinds(counts);
     let fits = false;
     if (event.kind !== "log") {
       // Evict queued logs, oldest first, until the new event fits.
@@ -164,6 +169,7 @@ export class EventQueue {
       if (event.kind === "log") counts.logs++;
       else counts.other++;
     }
+    this.counts.dropped += kinds(counts) - before;
     // Report once per overflow episode; the counts keep growing until the queue drains.
     if (counts.logs + counts.other > 0 && !this.#overflowReported) {
       this.#overflowReported = true;
@@ -234,7 +240,7 @@ export class EventQueue {
     }
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
-    const fragment: Built = { seq: this.#nextSeq++, raw, started: false, settled, settle };
+    const fragment: Built = { seq: this.#nextSeq++, events: items.length, raw, started: false, settled, settle };
     this.#unsent.push(fragment);
     this.#unsentBytes += raw.byteLength;
   }
@@ -298,13 +304,18 @@ export class EventQueue {
           idempotencyKey: `${this.path}#${fragment.seq}`,
           signal: this.#stop.signal,
         });
+        this.counts.fragments++;
+        this.counts.events += fragment.events;
         return;
       } catch (error) {
         if (this.#dropped) return;
         const sdkError = error instanceof SdkError ? error : new SdkError("unexpected", String(error), { cause: error });
         this.report(sdkError);
         // A 4xx is final (the Worker said what was wrong); anything else is tried again later.
-        if (sdkError instanceof ApiError && sdkError.status < 500 && sdkError.status !== 408 && sdkError.status !== 429) return;
+        if (sdkError instanceof ApiError && sdkError.status < 500 && sdkError.status !== 408 && sdkError.status !== 429) {
+          this.counts.dropped += fragment.events;
+          return;
+        }
         await sleep(this.options.redeliveryPauseMs, this.#stop.signal);
       }
     }
@@ -322,3 +333,5 @@ export class EventQueue {
     return { bytes: raw, gzip: false };
   }
 }
+
+const kinds = (counts: { logs: number; other: number }): number => counts.logs + counts.other;

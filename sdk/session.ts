@@ -28,13 +28,24 @@ import { closeReasonProblem, LIMITS, LOG_LEVELS } from "./wire/limits.ts";
 import type { CloseRequest, DeferUpload, LogLevel, Mode, SessionEvent } from "./wire/types.ts";
 import { EventQueue, type QueueOptions } from "./queue.ts";
 import type { Transport } from "./transport.ts";
-import { createTracesAddon } from "./otel/addon.ts";
+import { createTracesAddon } from "./otel/lazy.ts";
 import { createAudioAddon, type AudioOptions } from "./audio/audio-addon.ts";
 import { bytesToSamples } from "./audio/interleave.ts";
 import { noopTurn } from "./otel/noop.ts";
-import type { SpanAttributes, TurnHandle } from "./otel/types.ts";
+import type { SpanAttributes } from "./otel/types.ts";
+import type {
+  AudioChannel,
+  CekuraSession,
+  CloseOptions,
+  SessionStats,
+  ToolCallInput,
+  ToolResultInput,
+  TranscriptInput,
+  Turn,
+} from "./cekura-session.ts";
 
 export type { SessionStatus } from "./internal/status.ts";
+export type { AudioChannel, CloseOptions, SessionStats, ToolCallInput, ToolResultInput, TranscriptInput, Turn } from "./cekura-session.ts";
 
 /** What an addon (audio, traces) knows about its session. */
 export interface SessionContext {
@@ -68,15 +79,12 @@ export interface SessionAddon {
   abortRecording?(): Promise<void> | void;
 }
 
-export type AudioChannel = "user" | "assistant";
-
 export interface AudioAddon extends SessionAddon {
   /** `atMs`: epoch ms at which the first sample plays; default now. */
   push(channel: AudioChannel, pcm: Int16Array, sampleRate: number, atMs?: number): void;
+  /** Acknowledged chunks and bytes, and samples dropped while the network was behind. */
+  counts?(): { chunks: number; bytes: number; droppedSamples: number };
 }
-
-/** A conversation turn (sdk/otel/ defines the real one). */
-export type Turn = TurnHandle;
 
 export interface TracesAddon extends SessionAddon {
   startTurn(): Turn;
@@ -91,7 +99,7 @@ export interface SessionConfig {
   captureConsole: boolean;
   /** flush() rejects with TimeoutError after this long (delivery keeps going). */
   flushTimeoutMs: number;
-  /** close() waits at most this long for the Worker to finish a `closing` session. */
+  /** close() resolves or rejects within this long, whatever the network does. */
   closeTimeoutMs: number;
   customMetadata?: Record<string, unknown>;
   /** Extra attributes on the `conversation` span (Pipecat's additionalSpanAttributes). */
@@ -100,33 +108,11 @@ export interface SessionConfig {
   audio?: AudioOptions;
 }
 
-export interface TranscriptInput {
-  role: "user" | "assistant" | "system";
-  text: string;
-  startedAt?: Date | number;
-  endedAt?: Date | number;
-}
-export interface ToolCallInput {
-  id: string;
-  name: string;
-  arguments?: unknown;
-}
-export interface ToolResultInput {
-  id: string;
-  name?: string;
-  result: unknown;
-  isError?: boolean;
-}
-export interface CloseOptions {
-  /** Lower-case reason, e.g. "customer-ended-call" (default "agent-ended-call"). */
-  reason?: string;
-}
-
 type Phase = "open" | "closing" | "close-sent" | "closed" | "aborted";
 
 const NOOP_TURN: Turn = noopTurn();
 
-export class Session implements ConsoleSink {
+export class Session implements CekuraSession, ConsoleSink {
   readonly id: string;
   readonly mode: Mode;
   readonly logger: SessionLogger;
@@ -137,6 +123,11 @@ export class Session implements ConsoleSink {
   readonly #metadata: Record<string, unknown> = {};
   #phase: Phase = "open";
   #closing: Promise<SessionStatus> | undefined;
+  /** Cancels a close() in progress (its timeout, or abort() before the close request went out). */
+  #closeStop: AbortController | undefined;
+  /** Set for good once a close request was handed to fetch: from then on abort() is refused. */
+  #closeSent = false;
+  readonly #recorded = { transcripts: 0, toolCalls: 0, toolResults: 0, logs: 0, metadataPatches: 0, user: 0, assistant: 0 };
   #audio: AudioAddon | undefined;
   #ignoredAudioSamples = 0;
   #traces: TracesAddon | undefined;
@@ -180,6 +171,7 @@ export class Session implements ConsoleSink {
     const endedAt = utcTime(o.endedAt, "transcript endedAt", o.startedAt === undefined ? now : startedAt);
     if (endedAt < startedAt) throw new ValidationError(`transcript endedAt (${endedAt}) is before startedAt (${startedAt})`);
     this.#queue.push({ kind: "transcript", role: o.role, text, startedAt, endedAt }, text.length + 110);
+    this.#recorded.transcripts++;
   }
 
   /** A tool call; `arguments` is any JSON value (sent as a JSON string). */
@@ -190,6 +182,7 @@ export class Session implements ConsoleSink {
     const name = identifier(o.name, "toolCall name");
     const args = jsonText(o.arguments === undefined ? {} : o.arguments, "toolCall arguments");
     this.#queue.push({ kind: "tool_call", id, name, arguments: args, time: utcNow() }, id.length + name.length + args.length + 90);
+    this.#recorded.toolCalls++;
     this.#traces?.toolCall?.(id, name, args);
   }
 
@@ -204,6 +197,7 @@ export class Session implements ConsoleSink {
     const event: SessionEvent = { kind: "tool_result", id, result, isError: o.isError === true, time: utcNow() };
     if (name !== undefined) event.name = name;
     this.#queue.push(event, id.length + (name?.length ?? 0) + result.length + 100);
+    this.#recorded.toolResults++;
     this.#traces?.toolResult?.(id, result, o.isError === true);
   }
 
@@ -222,6 +216,7 @@ export class Session implements ConsoleSink {
       bytes += attrs.bytes;
     }
     this.#queue.push(event, bytes);
+    this.#recorded.logs++;
   }
 
   /** Shallow-merges `patch` into the custom metadata (a null value deletes a key). */
@@ -243,6 +238,7 @@ export class Session implements ConsoleSink {
     for (const key of Object.keys(this.#metadata)) delete this.#metadata[key];
     Object.assign(this.#metadata, merged);
     this.#queue.push({ kind: "metadata", patch: value, time: utcNow() }, bytes + 60);
+    this.#recorded.metadataPatches++;
   }
 
   /** A copy of the merged custom metadata. */
@@ -271,12 +267,33 @@ export class Session implements ConsoleSink {
       this.#ignoredAudioSamples += samples.length;
       return;
     }
+    this.#recorded[channel] += samples.length;
     this.#audio?.push(channel, samples, sampleRate, atMs);
   }
 
   /** Samples passed to audio() on a track session: accepted, counted, never sent. */
   get ignoredAudioSamples(): number {
     return this.#ignoredAudioSamples;
+  }
+
+  /** Counts of what was recorded, sent and dropped so far. */
+  stats(): SessionStats {
+    const r = this.#recorded;
+    const q = this.#queue.counts;
+    const audio = this.#audio?.counts?.() ?? { chunks: 0, bytes: 0, droppedSamples: 0 };
+    return {
+      recorded: {
+        transcripts: r.transcripts,
+        toolCalls: r.toolCalls,
+        toolResults: r.toolResults,
+        logs: r.logs,
+        metadataPatches: r.metadataPatches,
+        audioSamples: { user: r.user, assistant: r.assistant },
+      },
+      sent: { fragments: q.fragments, events: q.events, audioChunks: audio.chunks, audioBytes: audio.bytes },
+      dropped: { events: q.dropped, audioSamples: audio.droppedSamples, ignoredAudioSamples: this.#ignoredAudioSamples },
+      queuedBytes: this.#queue.queuedBytes,
+    };
   }
 
   /** Starts a conversation turn (OTel spans; a no-op turn when traces are off). */
@@ -291,8 +308,9 @@ export class Session implements ConsoleSink {
   }
 
   /**
-   * Flushes, sends close with the last seq and resolves with the Worker's final status.
-   * Recording calls throw from here on. Calling it twice returns the same promise.
+   * Flushes, sends close with the last seq and resolves with the Worker's final status, within
+   * closeTimeoutMs whatever the network does. Recording calls throw from here on. Calling it twice
+   * returns the same promise.
    */
   close(options: CloseOptions = {}): Promise<SessionStatus> {
     if (this.#phase === "aborted") return Promise.reject(new SessionClosedError(`session "${this.id}" was aborted; there is nothing to close`));
@@ -303,14 +321,26 @@ export class Session implements ConsoleSink {
       if (problem !== undefined) return Promise.reject(new ValidationError(`close reason: ${problem}`));
       reason = options.reason;
     }
+    if (this.#phase === "open") this.#warnCaptureGaps();
     this.#phase = "closing";
     sessionEnded(this);
-    this.#closing = this.#close(reason).catch((error: unknown) => {
-      // Not closed after all (Worker unreachable, flush timed out...): a later close() tries again.
-      this.#closing = undefined;
-      if (this.#phase === "close-sent") this.#phase = "closing";
-      throw error;
-    });
+    const ms = this.#config.closeTimeoutMs;
+    const stop = new AbortController();
+    this.#closeStop = stop;
+    const timer = setTimeout(() => stop.abort(new TimeoutError(`close() did not finish within ${ms} ms (closeTimeoutMs); delivery continues in the background and a later close() tries again`)), ms);
+    this.#closing = untilStopped(this.#close(reason, Date.now() + ms, stop.signal), stop.signal)
+      .finally(() => {
+        clearTimeout(timer);
+        if (this.#closeStop === stop) this.#closeStop = undefined;
+      })
+      .catch((error: unknown) => {
+        // Not closed after all (Worker unreachable, timed out...): a later close() tries again.
+        if (this.#phase !== "aborted") {
+          this.#closing = undefined;
+          this.#phase = "closing";
+        }
+        throw error;
+      });
     return this.#closing;
   }
 
@@ -320,10 +350,18 @@ export class Session implements ConsoleSink {
     return this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/consent`, this.#control());
   }
 
-  /** Deletes everything captured, here and in the Worker (POST /abort). The session accepts nothing more. */
+  /**
+   * Deletes everything captured, here and in the Worker (POST /abort). The session accepts nothing
+   * more. It wins over a close() whose request has not gone out (that close() rejects); once close
+   * was sent, abort() rejects and sends nothing: exactly one of the two requests is ever made.
+   */
   async abort(): Promise<SessionStatus> {
     this.#assertNotAborted("abort");
+    if (this.#closeSent) {
+      throw new SessionClosedError(`session "${this.id}" was already closed (the close request was sent); abort() can no longer delete it`);
+    }
     this.#phase = "aborted";
+    this.#closeStop?.abort(new SessionClosedError(`session "${this.id}" was aborted before its close request was sent; nothing was closed`));
     sessionEnded(this);
     this.#queue.drop();
     for (const addon of this.#addons()) addon.abort?.();
@@ -378,12 +416,14 @@ export class Session implements ConsoleSink {
     } while (this.#queue.pendingEvents > 0);
   }
 
-  async #close(reason: string | undefined): Promise<SessionStatus> {
+  async #close(reason: string | undefined, deadline: number, signal: AbortSignal): Promise<SessionStatus> {
     try {
-      await this.flush();
+      await untilStopped(this.#flushAll(), signal);
       const extra: Partial<CloseRequest> = {};
-      for (const addon of this.#addons()) Object.assign(extra, (await addon.beforeClose?.()) ?? {});
-      await this.#flushAll();
+      for (const addon of this.#addons()) Object.assign(extra, (await untilStopped(Promise.resolve(addon.beforeClose?.()), signal)) ?? {});
+      await untilStopped(this.#flushAll(), signal);
+      // abort() or the timeout may have come while this was waiting: then close is never sent.
+      if (signal.aborted) throw signal.reason;
       const request: CloseRequest = {
         lastSeq: this.#queue.lastSeq,
         reason: reason ?? "agent-ended-call",
@@ -394,9 +434,10 @@ export class Session implements ConsoleSink {
         ...extra,
       };
       this.#phase = "close-sent";
-      let status = await this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/close`, request);
+      this.#closeSent = true;
+      let status = await this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/close`, request, { signal });
       this.#phase = "closed";
-      status = await this.#awaitFinal(status);
+      status = await this.#awaitFinal(status, deadline, signal);
       for (const addon of this.#addons()) await addon.afterClose?.(status);
       return status;
     } finally {
@@ -405,16 +446,29 @@ export class Session implements ConsoleSink {
   }
 
   /** A `closing` session is waiting for missing seqs: poll its status until it settles or time runs out. */
-  async #awaitFinal(first: SessionStatus): Promise<SessionStatus> {
+  async #awaitFinal(first: SessionStatus, deadline: number, signal: AbortSignal): Promise<SessionStatus> {
     let status = first;
-    const deadline = Date.now() + this.#config.closeTimeoutMs;
     let wait = 100;
-    while (status.state === "closing" && Date.now() < deadline) {
-      await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
+    // Leave room for the last poll to answer before close()'s own deadline.
+    while (status.state === "closing" && Date.now() + wait < deadline && !signal.aborted) {
+      await sleep(wait, signal);
       wait = Math.min(wait * 2, 1000);
-      status = (await this.#ctx.transport.send<SessionStatus>({ method: "GET", path: this.#ctx.basePath })).body;
+      if (signal.aborted) break;
+      status = (await this.#ctx.transport.send<SessionStatus>({ method: "GET", path: this.#ctx.basePath, signal })).body;
     }
     return status;
+  }
+
+  /** Capture gaps the Python SDK calls "missing aggregators": said once, at close, through onError. */
+  #warnCaptureGaps(): void {
+    const r = this.#recorded;
+    if (r.transcripts === 0) {
+      this.#ctx.report(new SdkError("capture_gap", `session "${this.id}" recorded no transcript at all: is the transcript source wired to session.transcript() (or an adapter)?`));
+    }
+    if (this.mode === "observe" && (r.user > 0) !== (r.assistant > 0)) {
+      const [has, missing] = r.user > 0 ? ["user", "assistant"] : ["assistant", "user"];
+      this.#ctx.report(new SdkError("capture_gap", `session "${this.id}" recorded audio on the ${has} channel only: no ${missing} audio reached session.audio()`));
+    }
   }
 
   #assertRecording(call: string): void {
@@ -438,4 +492,23 @@ export class Session implements ConsoleSink {
       clearTimeout(timer);
     }
   }
+}
+
+/** `work`, or the signal's reason as soon as it aborts (the work itself is left to finish or fail). */
+function untilStopped<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stopped = () => reject(signal.reason);
+    signal.addEventListener("abort", stopped, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", stopped);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", stopped);
+        reject(signal.aborted ? signal.reason : error);
+      },
+    );
+  });
 }

@@ -1,6 +1,8 @@
 /**
  * `new CekuraTracer({...})`: validated once at construction; `observe()` / `track()` start sessions.
  */
+import type { CekuraSession } from "./cekura-session.ts";
+import { DEFAULTS } from "./defaults.ts";
 import { ConfigError, SdkError } from "./errors.ts";
 import { DisabledSession } from "./internal/disabled-session.ts";
 import { envFlag, readEnv, type EnvSource } from "./internal/env.ts";
@@ -10,6 +12,7 @@ import { DEFAULT_QUEUE, type QueueOptions } from "./queue.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import { Session, type SessionConfig } from "./session.ts";
 import type { AudioOptions } from "./audio/audio-addon.ts";
+import { loadTraces } from "./otel/lazy.ts";
 import { createTransport, normaliseIngestUrl, type FetchLike, type Transport } from "./transport.ts";
 
 export interface CekuraTracerOptions extends Partial<QueueOptions> {
@@ -25,7 +28,7 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
   captureLogs?: boolean;
   /** Record console.* while exactly one session is active in the process (default false). */
   captureConsole?: boolean;
-  /** Per-session OTel spans (sdk/otel/); default true. */
+  /** Per-session OTel spans; default true. OpenTelemetry is loaded only when this is on. */
   enableOtelTraces?: boolean;
   /** Where CEKURA_* settings are read (a Worker's `env`); default Deno.env / process.env. */
   env?: EnvSource;
@@ -33,11 +36,14 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
   /** Background errors (delivery, overflow). Default: console.warn. Never throws into your code. */
   onError?: (error: SdkError) => void;
   retry?: Partial<RetryOptions>;
-  /** Per-attempt request timeout, ms (default 15 000). */
+  /** Per-attempt request timeout, ms (default DEFAULTS.requestTimeoutMs, 15 000). */
   requestTimeoutMs?: number;
-  /** flush() rejects after this long, ms (default 30 000); delivery continues. */
+  /** flush() rejects after this long, ms (default DEFAULTS.flushTimeoutMs, 30 000); delivery continues. */
   flushTimeoutMs?: number;
-  /** close() waits this long for a `closing` session to finalize, ms (default 10 000). */
+  /**
+   * close() resolves or rejects within this long whatever the network does (flush, audio tail,
+   * close request, waiting for finalization), ms (default DEFAULTS.closeTimeoutMs, 30 000).
+   */
   closeTimeoutMs?: number;
   /** Call audio: `sampleRate` of the stored stereo WAV (default 16 000), `chunkMs` (default 1000)... */
   audio?: AudioOptions;
@@ -57,12 +63,7 @@ export interface ObserveOptions {
 
 export type TrackOptions = Omit<ObserveOptions, "deferUpload">;
 
-/** The public session type (a live session, or a no-op one when tracing is disabled). */
-export type CekuraSession = Pick<
-  Session,
-  | "id" | "mode" | "logger" | "transcript" | "toolCall" | "toolResult" | "log" | "setCustomMetadata" | "getCustomMetadata"
-  | "audio" | "startTurn" | "flush" | "close" | "startAudioUpload" | "abort" | "abortRecording" | "lastSeq" | "ignoredAudioSamples"
->;
+export type { CekuraSession } from "./cekura-session.ts";
 
 interface Resolved {
   apiKey: string;
@@ -116,6 +117,8 @@ export class CekuraTracer {
       retry: options.retry,
       requestTimeoutMs: options.requestTimeoutMs,
     });
+    // Load OTel now, while nothing waits for it; sessions started before it lands catch up.
+    if (options.enableOtelTraces !== false) void loadTraces().catch(() => undefined);
   }
 
   /** Production calls (audio allowed, consent via deferUpload). */
@@ -129,11 +132,6 @@ export class CekuraTracer {
       throw new ConfigError("track() takes no deferUpload: track sessions send no audio and need no consent");
     }
     return this.#start("track", options);
-  }
-
-  /** The shared transport (for addons); undefined when disabled. */
-  get transport(): Transport | undefined {
-    return this.#transport;
   }
 
   #start(mode: Mode, options: ObserveOptions): CekuraSession {
@@ -154,8 +152,8 @@ export class CekuraTracer {
       queue: this.#queue,
       captureLogs: o.captureLogs ?? true,
       captureConsole: o.captureConsole ?? false,
-      flushTimeoutMs: o.flushTimeoutMs ?? 30_000,
-      closeTimeoutMs: o.closeTimeoutMs ?? 10_000,
+      flushTimeoutMs: o.flushTimeoutMs ?? DEFAULTS.flushTimeoutMs,
+      closeTimeoutMs: o.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
       customMetadata: options.customMetadata,
       additionalSpanAttributes: options.additionalSpanAttributes,
       audio: o.audio,

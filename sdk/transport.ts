@@ -3,6 +3,7 @@
  * exponential backoff + full jitter, Retry-After, and errors as classes. Shared by the fragment
  * flusher, consent calls, audio chunks (sdk/audio/) and OTLP traces (sdk/otel/).
  */
+import { DEFAULTS } from "./defaults.ts";
 import { ApiError, ConfigError, ConnectionError, SdkError, TimeoutError } from "./errors.ts";
 import { sleep } from "./internal/sleep.ts";
 import { isRetryableStatus, nextDelay, resolveRetryOptions, type RetryOptions } from "./retry.ts";
@@ -68,7 +69,7 @@ export function normaliseIngestUrl(value: unknown): string {
 export function createTransport(options: TransportOptions): Transport {
   const ingestUrl = normaliseIngestUrl(options.ingestUrl);
   const policy = resolveRetryOptions(options.retry);
-  const timeoutMs = options.requestTimeoutMs ?? 15_000;
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
   const injected = options.fetch;
   const auth = `Bearer ${options.apiKey}`;
 

@@ -1,5 +1,6 @@
 import { QueueOverflowError, SdkError } from "../errors.ts";
 import type { AudioAddon, AudioChannel, SessionContext } from "../session.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { ChunkUploader } from "./chunk-uploader.ts";
 import { StereoRecorder, type StereoRecorderOptions } from "./stereo-recorder.ts";
 
@@ -34,7 +35,7 @@ export interface SessionAudio extends AudioAddon {
  */
 export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}): SessionAudio {
   const recorder = new StereoRecorder(options);
-  const pumpInterval = options.pumpIntervalMs ?? 250;
+  const pumpInterval = options.pumpIntervalMs ?? DEFAULTS.audioPumpIntervalMs;
   const startedAtMs = Date.parse(ctx.callStartedAt);
   const intro: Record<string, string> = {
     "x-cekura-agent-id": String(ctx.agentId),
@@ -105,6 +106,9 @@ export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}
       if (timer) clearTimeout(timer);
       recorder.clear();
       uploader.stop(new SdkError("recording_aborted", "the recording was aborted"));
+    },
+    counts() {
+      return { chunks: uploader.sentChunks, bytes: uploader.sentBytes, droppedSamples: recorder.droppedSamples };
     },
     stats() {
       return {

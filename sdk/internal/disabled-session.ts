@@ -1,14 +1,15 @@
 /** The session of a disabled tracer: every call is a cheap no-op (no validation, no queue, no timers). */
 import type { LogLevel, Mode } from "../wire/types.ts";
 import type { SessionLogger } from "../logger.ts";
-import type { SessionStatus, Turn } from "../session.ts";
+import type { CekuraSession, SessionStats, Turn } from "../cekura-session.ts";
+import type { SessionStatus } from "./status.ts";
 import { noopTurn } from "../otel/noop.ts";
 
 const noop = () => undefined;
 const NOOP_LOGGER: SessionLogger = { debug: noop, info: noop, warn: noop, error: noop };
 const NOOP_TURN: Turn = noopTurn();
 
-export class DisabledSession {
+export class DisabledSession implements CekuraSession {
   readonly logger = NOOP_LOGGER;
   /** Nothing is ever sent. */
   readonly lastSeq = -1;
@@ -27,6 +28,14 @@ export class DisabledSession {
   audio(_channel: unknown, _pcm: unknown, _sampleRate: unknown): void {}
   startTurn(): Turn {
     return NOOP_TURN;
+  }
+  stats(): SessionStats {
+    return {
+      recorded: { transcripts: 0, toolCalls: 0, toolResults: 0, logs: 0, metadataPatches: 0, audioSamples: { user: 0, assistant: 0 } },
+      sent: { fragments: 0, events: 0, audioChunks: 0, audioBytes: 0 },
+      dropped: { events: 0, audioSamples: 0, ignoredAudioSamples: 0 },
+      queuedBytes: 0,
+    };
   }
   setCustomMetadata(patch: Record<string, unknown>): void {
     if (typeof patch === "object" && patch !== null) Object.assign(this.#metadata, patch);
