@@ -1,0 +1,110 @@
+/**
+ * The packed SDK, installed from its tarball into fresh projects, makes a real call against the local
+ * Worker from plain node, Deno (node_modules and the JSR layout), Bun, and a wrangler-built Worker on
+ * workerd; each also imports the four adapters from their subpaths.
+ */
+import { cpSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { BIN, freshProject, jsrFiles, packSdk, parseCall, recordOf, sh, SDK_DIR, type CallOutcome } from "./support.ts";
+
+const ADAPTERS = { "event-stream": "function", "openai-realtime": "function", livekit: "function", "ai-sdk": "function" };
+
+describe("the SDK installed from its packed tarball", () => {
+  let worker: LocalWorker;
+  let project: string;
+  let tarball: string;
+  const apiKey = `install-${crypto.randomUUID()}`;
+
+  beforeAll(async () => {
+    tarball = await packSdk();
+    worker = await startLocalWorker();
+    project = freshProject(tarball, "runtimes");
+  }, 600_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+  });
+
+  const settings = (runtime: string) => ({ ingestUrl: worker.url, apiKey, sessionId: `install-${runtime}-${crypto.randomUUID()}`, runtime });
+
+  async function expectCall(outcome: CallOutcome, call: ReturnType<typeof settings>): Promise<void> {
+    expect(outcome.state).toBe("finalized");
+    expect(outcome.adapters).toEqual(ADAPTERS);
+    expect(outcome.warnings).toEqual([]);
+    expect(outcome.stats.recorded.transcripts).toBe(2);
+    expect(outcome.stats.sent.events).toBeGreaterThanOrEqual(3);
+    expect(outcome.stats.dropped.events).toBe(0);
+    const record = await recordOf(call.ingestUrl, call.apiKey, call.sessionId);
+    expect(record.transcript.map((t) => t.text)).toEqual([`hello from ${call.runtime}`, `hi, ${call.runtime}`]);
+    expect(record.metadata).toEqual({ runtime: call.runtime });
+  }
+
+  it("holds only the built package, and installs none of the Worker's dependencies", () => {
+    const files = sh("tar", ["-tzf", tarball], project).trim().split("\n");
+    expect(files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json")).toEqual([]);
+    expect(files).toContain("package/dist/index.js");
+    expect(files).toContain("package/dist/index.d.ts");
+    const installed = join(project, "node_modules");
+    for (const name of ["hono", "zod", "aws4fetch", "wrangler", "miniflare"]) expect(readdirSync(installed)).not.toContain(name);
+    const pkg = JSON.parse(readFileSync(join(installed, "cekura-edge-tracer/package.json"), "utf8")) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(["@opentelemetry/api", "@opentelemetry/otlp-transformer", "@opentelemetry/resources", "@opentelemetry/sdk-trace"]);
+    const top = readdirSync(join(installed, "cekura-edge-tracer")).sort();
+    expect(top).toEqual(["dist", "package.json"]);
+  });
+
+  it("runs a call from plain node, with no TypeScript loader", async () => {
+    const call = settings("node");
+    await expectCall(parseCall(sh(process.execPath, ["call.mjs", JSON.stringify(call)], project)), call);
+  });
+
+  it("runs a call from Deno, resolving the package through node_modules", async () => {
+    const call = settings("deno");
+    await expectCall(parseCall(sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], project)), call);
+  });
+
+  it("runs a call from Deno, importing the TypeScript sources as JSR publishes them", async () => {
+    const app = join(project, "jsr-app");
+    const vendored = join(app, "vendor/cekura-edge-tracer");
+    for (const file of jsrFiles()) {
+      mkdirSync(dirname(join(vendored, file)), { recursive: true });
+      cpSync(join(SDK_DIR, file), join(vendored, file));
+    }
+    const jsr = JSON.parse(readFileSync(join(vendored, "jsr.json"), "utf8")) as { exports: Record<string, string> };
+    const imports = Object.fromEntries(Object.entries(jsr.exports).map(([subpath, target]) => [`cekura-edge-tracer${subpath.slice(1)}`, `./vendor/cekura-edge-tracer/${target.slice(2)}`]));
+    // As JSR serves the package: its bare imports become npm: specifiers of its package.json
+    // dependencies, here taken from the project's node_modules (offline).
+    const deps = (JSON.parse(readFileSync(join(vendored, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies;
+    for (const [name, range] of Object.entries(deps)) imports[name] = `npm:${name}@${range}`;
+    writeFileSync(join(app, "deno.json"), JSON.stringify({ imports, nodeModulesDir: "manual" }, null, 2));
+    symlinkSync(join(project, "node_modules"), join(app, "node_modules"));
+    cpSync(join(project, "call.mjs"), join(app, "call.mjs"));
+    const call = settings("deno-jsr");
+    await expectCall(parseCall(sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], app)), call);
+  });
+
+  it("runs a call from Bun", async () => {
+    const call = settings("bun");
+    await expectCall(parseCall(sh(BIN("bun"), ["call.mjs", JSON.stringify(call)], project)), call);
+  });
+
+  it("runs a call from a Worker project bundled by wrangler, on workerd", async () => {
+    const app = join(project, "worker-app");
+    mkdirSync(app, { recursive: true });
+    cpSync(join(project, "worker.mjs"), join(app, "worker.mjs"));
+    writeFileSync(join(app, "wrangler.toml"), 'name = "install-test"\nmain = "worker.mjs"\ncompatibility_date = "2026-04-20"\n');
+    sh(BIN("wrangler"), ["deploy", "--dry-run", "--outdir", "out"], app);
+    const mf = new Miniflare({ modules: true, modulesRoot: join(app, "out"), scriptPath: join(app, "out/worker.js"), compatibilityDate: "2026-04-20" });
+    try {
+      const call = settings("workerd");
+      const response = await mf.dispatchFetch("http://consumer.local/", { method: "POST", body: JSON.stringify(call) });
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      await expectCall(JSON.parse(text) as CallOutcome, call);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
