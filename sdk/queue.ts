@@ -193,8 +193,9 @@ export class EventQueue {
   #schedule(ms: number): void {
     if (ms === 0) {
       if (this.#soon) return;
-      this.#soon = true;
+      // Clear first: #clearTimer() also resets #soon, and a full batch must not re-arm a timer per event.
       this.#clearTimer();
+      this.#soon = true;
     } else if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
