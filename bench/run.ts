@@ -16,6 +16,7 @@ import { runFinalization, type FinalizationSummary } from "./finalization.ts";
 import { STEREO_PCM_BYTES_PER_SECOND } from "./lib/call-model.ts";
 import { ratio, round } from "./lib/stats.ts";
 import { renderTable, type Row } from "./lib/table.ts";
+import { runSdkSize, sdkSizeRows } from "./sdk-size.ts";
 import { snapshotWorker } from "./lib/wrangler-dev.ts";
 import { runWire, type WireResult } from "./wire.ts";
 
@@ -164,6 +165,10 @@ for (const h of hot) {
     });
   }
 }
+
+// 1b. The SDK package: Worker bundle sizes against their budgets, import time per runtime.
+const sdkSize = await section("sdk package", () => runSdkSize(RUNTIMES));
+if (sdkSize) rows.push(...sdkSizeRows(sdkSize));
 
 // 2. Wire.
 const wire = await section("wire", async () => ({ gzip: await runWire(120, true), plain: await runWire(120, false) }));

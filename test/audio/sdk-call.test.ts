@@ -80,7 +80,8 @@ describe("audio recorded through the SDK into the local Worker", () => {
     }
     const status = await session.close();
     expect(status.state).toBe("finalized");
-    expect(errors).toEqual([]);
+    // An audio-only call: close() warns that no transcript was recorded, and nothing else goes wrong.
+    expect(errors.map((e) => e.code)).toEqual(["capture_gap"]);
 
     const { audio } = await record(id);
     expect(audio).toMatchObject({ sampleRate: 16000, channels: 2, durationSeconds: 200, bytes: 44 + 200 * 16000 * 4 });
