@@ -6,9 +6,10 @@ export const DEFAULTS = {
   flushTimeoutMs: 30_000,
   /**
    * close() resolves or rejects within this long, whatever the network does: flushing events and
-   * the audio tail, sending close, and waiting for a `closing` session to finalize.
+   * the audio tail, sending close, and waiting for a `closing` session to finalize. Below the 30 s
+   * a Worker's ctx.waitUntil() may run after the response.
    */
-  closeTimeoutMs: 30_000,
+  closeTimeoutMs: 20_000,
   /** How often queued audio is processed in the background. */
   audioPumpIntervalMs: 250,
 } as const;

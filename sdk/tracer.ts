@@ -42,7 +42,7 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
   flushTimeoutMs?: number;
   /**
    * close() resolves or rejects within this long whatever the network does (flush, audio tail,
-   * close request, waiting for finalization), ms (default DEFAULTS.closeTimeoutMs, 30 000).
+   * close request, waiting for finalization), ms (default DEFAULTS.closeTimeoutMs, 20 000).
    */
   closeTimeoutMs?: number;
   /** Call audio: `sampleRate` of the stored stereo WAV (default 16 000), `chunkMs` (default 1000)... */

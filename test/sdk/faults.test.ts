@@ -185,7 +185,7 @@ describe("SDK delivery under faults", () => {
     const { cekura, errors } = tracer(`http://127.0.0.1:${port}`, {
       retry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 2 },
       redeliveryPauseMs: 50,
-      flushTimeoutMs: 500,
+      closeTimeoutMs: 500,
     });
     const s = cekura.observe({ sessionId: `close-retry-${crypto.randomUUID()}` });
     s.transcript({ role: "user", text: "said before the outage" });
