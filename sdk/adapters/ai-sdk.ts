@@ -3,7 +3,7 @@
  * streamText. One observer per conversation; wrap the functions once:
  *
  * ```ts
- * import { observeAiSdk } from "cekura-edge-tracer/sdk/ai-sdk";
+ * import { observeAiSdk } from "cekura-edge-tracer/ai-sdk";
  * const cekuraAi = observeAiSdk(cekura, { sessionId });
  * const generateText = cekuraAi.wrap(ai.generateText);   // or cekuraAi.wrap(ai.streamText)
  * ...

@@ -2,7 +2,7 @@
  * LiveKit Agents for Node (`@livekit/agents` >= 1.9): one line records a voice.AgentSession.
  *
  * ```ts
- * import { observeLiveKitSession } from "cekura-edge-tracer/sdk/livekit";
+ * import { observeLiveKitSession } from "cekura-edge-tracer/livekit";
  * observeLiveKitSession(cekura, session, { sessionId: ctx.room.name });   // before session.start(...)
  * ```
  * - conversation_item_added (user / assistant ChatMessage) -> transcript turns, timed by the message's

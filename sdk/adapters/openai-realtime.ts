@@ -2,7 +2,7 @@
  * OpenAI Agents SDK realtime (`@openai/agents-realtime`): one line records a RealtimeSession.
  *
  * ```ts
- * import { observeRealtimeSession } from "cekura-edge-tracer/sdk/openai-realtime";
+ * import { observeRealtimeSession } from "cekura-edge-tracer/openai-realtime";
  * observeRealtimeSession(cekura, session);          // before session.connect(...)
  * ```
  * - history items (history_added / history_updated) -> transcript turns: user turns from the server VAD's
