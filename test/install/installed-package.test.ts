@@ -60,6 +60,18 @@ describe("the SDK installed from its packed tarball", () => {
     await expectCall(parseCall(sh(process.execPath, ["call.mjs", JSON.stringify(call)], project)), call);
   });
 
+  it("never loads OpenTelemetry in a call with enableOtelTraces: false, and does with traces on", async () => {
+    const off = settings("node-traces-off");
+    const outcome = JSON.parse(sh(process.execPath, ["traces-off.mjs", JSON.stringify(off)], project).split("@@CALL ")[1]!) as { state: string; otelModules: number };
+    expect(outcome).toEqual({ state: "finalized", otelModules: 0 });
+    // The same check sees OTel when it is loaded: a tracer with traces on imports it at construction.
+    const on = sh(process.execPath, ["--input-type=module", "-e", `import { createRequire } from "node:module"; import { CekuraTracer } from "cekura-edge-tracer";
+new CekuraTracer({ apiKey: "k", agentId: 1, ingestUrl: "http://127.0.0.1:9" });
+await new Promise((r) => setTimeout(r, 1000));
+console.log("OTEL " + Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes("@opentelemetry")).length);`], project);
+    expect(Number(/OTEL (\d+)/.exec(on)?.[1])).toBeGreaterThan(0);
+  });
+
   it("runs a call from Deno, resolving the package through node_modules", async () => {
     const call = settings("deno");
     await expectCall(parseCall(sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], project)), call);
