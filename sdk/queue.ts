@@ -4,6 +4,7 @@
  * A fragment's body is fixed when it is built, so every retry repeats it byte for byte
  * (the Worker's idempotent seq makes repeats harmless).
  */
+import { DEFAULTS } from "./defaults.ts";
 import { ApiError, QueueOverflowError, SdkError } from "./errors.ts";
 import { gzip } from "./internal/gzip.ts";
 import { sleep } from "./internal/sleep.ts";
@@ -32,11 +33,11 @@ export interface QueueOptions {
 export const DEFAULT_QUEUE: QueueOptions = {
   maxBatchEvents: 200,
   maxBatchBytes: 256 * 1024,
-  flushIntervalMs: 1000,
+  flushIntervalMs: DEFAULTS.flushIntervalMs,
   maxQueueBytes: 8 * 1024 * 1024,
   compression: true,
   maxConcurrentRequests: 2,
-  redeliveryPauseMs: 2000,
+  redeliveryPauseMs: DEFAULTS.redeliveryPauseMs,
 };
 
 /** Fields every fragment of a session carries besides seq/sentAt/events. */

@@ -1,4 +1,5 @@
 /** Retry policy: pure functions, no I/O, so they are easy to test. */
+import { DEFAULTS } from "./defaults.ts";
 
 export interface RetryOptions {
   /** Attempts per request, including the first (>= 1). */
@@ -11,12 +12,7 @@ export interface RetryOptions {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = {
-  maxAttempts: 8,
-  baseDelayMs: 100,
-  maxDelayMs: 5_000,
-  maxRetryAfterMs: 30_000,
-};
+export const DEFAULT_RETRY: RetryOptions = { ...DEFAULTS.retry };
 
 /** Validates a partial policy; messages name the option path. Returns the full policy. */
 export function resolveRetryOptions(partial: Partial<RetryOptions> | undefined, path = "retry"): RetryOptions {

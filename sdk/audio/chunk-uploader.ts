@@ -1,3 +1,4 @@
+import { DEFAULTS } from "../defaults.ts";
 import { ApiError, SdkError } from "../errors.ts";
 import { sleep } from "../internal/sleep.ts";
 import type { Transport } from "../transport.ts";
@@ -108,7 +109,7 @@ export class ChunkUploader {
         }
         // Retries were exhausted: wait and try the same chunk again, never skipping a seq.
         failures++;
-        await sleep(Math.min(30_000, (this.#opts.retryPauseMs ?? 1000) * 2 ** Math.min(failures - 1, 5)), this.#abort.signal);
+        await sleep(Math.min(DEFAULTS.audioRetryMaxPauseMs, (this.#opts.retryPauseMs ?? DEFAULTS.audioRetryPauseMs) * 2 ** Math.min(failures - 1, 5)), this.#abort.signal);
       }
     }
   }
