@@ -55,6 +55,10 @@ describe("the SDK installed from its packed tarball", () => {
     expect(top).toEqual(["dist", "package.json"]);
   });
 
+  it("type-checks a TypeScript user under NodeNext resolution, with the public types only", () => {
+    sh(BIN("tsc"), ["-p", "tsconfig.consumer.json"], project);
+  });
+
   it("runs a call from plain node, with no TypeScript loader", async () => {
     const call = settings("node");
     await expectCall(parseCall(sh(process.execPath, ["call.mjs", JSON.stringify(call)], project)), call);
