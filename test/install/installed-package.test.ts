@@ -44,7 +44,7 @@ describe("the SDK installed from its packed tarball", () => {
 
   it("holds only the built package, and installs none of the Worker's dependencies", () => {
     const files = sh("tar", ["-tzf", tarball], project).trim().split("\n");
-    expect(files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json")).toEqual([]);
+    expect(files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json" && f !== "package/README.md")).toEqual([]);
     expect(files).toContain("package/dist/index.js");
     expect(files).toContain("package/dist/index.d.ts");
     const installed = join(project, "node_modules");
@@ -52,7 +52,7 @@ describe("the SDK installed from its packed tarball", () => {
     const pkg = JSON.parse(readFileSync(join(installed, "cekura-edge-tracer/package.json"), "utf8")) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies).sort()).toEqual(["@opentelemetry/api", "@opentelemetry/otlp-transformer", "@opentelemetry/resources", "@opentelemetry/sdk-trace"]);
     const top = readdirSync(join(installed, "cekura-edge-tracer")).sort();
-    expect(top).toEqual(["dist", "package.json"]);
+    expect(top).toEqual(["README.md", "dist", "package.json"]);
   });
 
   it("type-checks a TypeScript user under NodeNext resolution, with the public types only", () => {
