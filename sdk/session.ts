@@ -127,6 +127,8 @@ export class Session implements CekuraSession, ConsoleSink {
   #closeStop: AbortController | undefined;
   /** Set for good once a close request was handed to fetch: from then on abort() is refused. */
   #closeSent = false;
+  /** abortRecording() was called: the audio is gone on purpose, so a one-sided recording is no gap. */
+  #recordingAborted = false;
   readonly #recorded = { transcripts: 0, toolCalls: 0, toolResults: 0, logs: 0, metadataPatches: 0, user: 0, assistant: 0 };
   #audio: AudioAddon | undefined;
   #ignoredAudioSamples = 0;
@@ -371,6 +373,7 @@ export class Session implements CekuraSession, ConsoleSink {
   /** Drops the audio only, keeping the rest (POST /abort-recording). */
   async abortRecording(): Promise<SessionStatus> {
     this.#assertNotAborted("abortRecording");
+    this.#recordingAborted = true;
     await this.#audio?.abortRecording?.();
     return this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/abort-recording`, this.#control());
   }
@@ -465,7 +468,7 @@ export class Session implements CekuraSession, ConsoleSink {
     if (r.transcripts === 0) {
       this.#ctx.report(new SdkError("capture_gap", `session "${this.id}" recorded no transcript at all: is the transcript source wired to session.transcript() (or an adapter)?`));
     }
-    if (this.mode === "observe" && (r.user > 0) !== (r.assistant > 0)) {
+    if (this.mode === "observe" && !this.#recordingAborted && (r.user > 0) !== (r.assistant > 0)) {
       const [has, missing] = r.user > 0 ? ["user", "assistant"] : ["assistant", "user"];
       this.#ctx.report(new SdkError("capture_gap", `session "${this.id}" recorded audio on the ${has} channel only: no ${missing} audio reached session.audio()`));
     }

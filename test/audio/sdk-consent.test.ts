@@ -59,6 +59,7 @@ describe("SDK audio with consent", { timeout: 120_000 }, () => {
     expect(status.state).toBe("finalized");
     expect(await audioOf(id)).toBeNull();
     expect((await listStoredKeys(worker.persistTo, "audio/")).filter((k) => k.includes(id))).toEqual([]);
-    expect(errors.filter((e) => e.code !== "recording_aborted")).toEqual([]);
+    // capture_gap: these calls speak on the user channel only, which close() points out.
+    expect(errors.filter((e) => e.code !== "recording_aborted" && e.code !== "capture_gap")).toEqual([]);
   });
 });
