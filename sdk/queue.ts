@@ -10,6 +10,7 @@ import { sleep } from "./internal/sleep.ts";
 import { textEncoder } from "./internal/validate.ts";
 import { LIMITS, type DeferUpload, type Mode, type SessionEvent } from "./protocol.ts";
 import type { Transport } from "./transport.ts";
+import type { SdkFacts } from "./internal/runtime-facts.ts";
 
 export interface QueueOptions {
   /** Events per fragment (default 200, at most LIMITS.eventsPerFragment). */
@@ -44,6 +45,8 @@ export interface FragmentHeader {
   mode: Mode;
   deferUpload?: DeferUpload;
   callStartedAt?: string;
+  /** The SDK's name, version and runtime; the Worker reads it when it first sees the session. */
+  sdk?: SdkFacts;
 }
 
 interface Pending {
@@ -239,7 +242,7 @@ export class EventQueue {
   }
 
   #encode(seq: number, items: Pending[]): Uint8Array {
-    const { agentId, mode, deferUpload, callStartedAt } = this.header;
+    const { agentId, mode, deferUpload, callStartedAt, sdk } = this.header;
     const body = {
       agentId,
       mode,
@@ -247,6 +250,7 @@ export class EventQueue {
       sentAt: new Date().toISOString(),
       ...(deferUpload !== undefined ? { deferUpload } : {}),
       ...(callStartedAt !== undefined ? { callStartedAt } : {}),
+      ...(sdk !== undefined ? { sdk } : {}),
       events: items.map((p) => p.event),
     };
     return textEncoder.encode(JSON.stringify(body));

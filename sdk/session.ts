@@ -24,6 +24,8 @@ import {
   utcTime,
 } from "./internal/validate.ts";
 import { createSessionLogger, type SessionLogger } from "./logger.ts";
+import { metadataPatchProblem } from "./metadata-fields.ts";
+import { sdkFacts } from "./internal/runtime-facts.ts";
 import {
   closeReasonSchema,
   describeZodError,
@@ -158,7 +160,7 @@ export class Session implements ConsoleSink {
     this.captureConsole = config.captureConsole;
     this.#queue = new EventQueue(
       config.queue,
-      { agentId: ctx.agentId, mode: ctx.mode, deferUpload: ctx.deferUpload, callStartedAt: ctx.callStartedAt },
+      { agentId: ctx.agentId, mode: ctx.mode, deferUpload: ctx.deferUpload, callStartedAt: ctx.callStartedAt, sdk: sdkFacts() },
       `${ctx.basePath}/fragments`,
       ctx.transport,
       ctx.report,
@@ -240,6 +242,8 @@ export class Session implements ConsoleSink {
       throw new SessionClosedError(`session "${this.id}" was closed and its record is immutable; setCustomMetadata must come before close() is acknowledged`);
     }
     const { value, bytes } = boundedJsonObject(patch, "custom metadata", LIMITS.metadataBytes);
+    const problem = metadataPatchProblem(this.mode, value);
+    if (problem) throw new ValidationError(`custom metadata ${problem.field} ${problem.problem}`, problem.field);
     const merged = { ...this.#metadata };
     for (const [k, v] of Object.entries(value)) {
       if (v === null) delete merged[k];
