@@ -20,10 +20,7 @@ let h: ForwardHarness;
 let ctx: CaseContext;
 
 beforeAll(async () => {
-  h = await startForwardHarness({ CEKURA_OTEL_ENDPOINT: "placeholder" });
-  // The stand-in's URL is known only once it listens: restart the Worker pointed at its /v1/traces.
-  h.vars.CEKURA_OTEL_ENDPOINT = `${h.standIn.url}/v1/traces`;
-  await h.restartWorker();
+  h = await startForwardHarness();
   ctx = { runtime: "node", ingestUrl: h.worker.url, apiKey: KEY, agentId: 42, uid: crypto.randomUUID().slice(0, 8) };
 }, 120_000);
 
