@@ -16,7 +16,7 @@ protobuf.configure();
 interface Message {
   decode(reader: Uint8Array): object;
   toObject(message: object, options: protobuf.IConversionOptions): Record<string, unknown>;
-  encode(message: object): { finish(): Uint8Array };
+  encode(message: object, writer: protobuf.Writer): protobuf.Writer;
 }
 interface TraceServiceV1 {
   ExportTraceServiceRequest: Message;
@@ -69,7 +69,8 @@ export function decodeTraceRequest(bytes: Uint8Array): Json {
 /** The answer to a protobuf export: empty on full success, else its partialSuccess. */
 export function encodeTraceResponse(partial?: { rejectedSpans: number; errorMessage: string }): Uint8Array {
   const body = partial ? { partialSuccess: { rejectedSpans: Long.fromNumber(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {};
-  return traceService.ExportTraceServiceResponse.encode(body).finish();
+  // The plain Uint8Array writer: protobufjs' Buffer writer miswrites strings with workerd's Buffer.
+  return traceService.ExportTraceServiceResponse.encode(body, new protobuf.Writer()).finish();
 }
 
 /** Content types of OTLP/HTTP binary protobuf (the specification's default encoding). */
