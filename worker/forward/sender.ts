@@ -1,6 +1,6 @@
 import type { SessionRecord } from "../session/record.ts";
 import type { AudioSource } from "./audio-source.ts";
-import { parseRetryAfter } from "./backoff.ts";
+import { parseRetryAfter } from "../../sdk/retry.ts";
 import { streamedMultipart } from "./multipart.ts";
 import { buildObservePayload, observeFormFields } from "./observe-payload.ts";
 import { classifyResponse, type AttemptResult } from "./policy.ts";
