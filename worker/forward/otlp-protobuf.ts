@@ -53,13 +53,14 @@ export class ProtobufDecodeError extends Error {
 
 /** An ExportTraceServiceRequest in protobuf -> the same request in OTLP/JSON form. */
 export function decodeTraceRequest(bytes: Uint8Array): Json {
-  let message: object;
+  let request: Json;
   try {
-    message = traceService.ExportTraceServiceRequest.decode(bytes);
+    const message = traceService.ExportTraceServiceRequest.decode(bytes);
+    // Inside the try too: a message nested deep enough to decode can still overflow the stack here.
+    request = traceService.ExportTraceServiceRequest.toObject(message, AS_OTLP_JSON);
   } catch (error) {
     throw new ProtobufDecodeError(error instanceof Error ? error.message : String(error));
   }
-  const request = traceService.ExportTraceServiceRequest.toObject(message, AS_OTLP_JSON);
   for (const resourceSpans of list(request.resourceSpans)) {
     for (const scopeSpans of list(resourceSpans.scopeSpans)) for (const span of list(scopeSpans.spans)) idsToHex(span);
   }
