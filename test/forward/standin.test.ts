@@ -58,6 +58,10 @@ describe("the local Cekura stand-in", () => {
     expect((await post("/v1/traces", spans, { "x-cekura-agent-id": "7" })).status).toBe(401);
     expect((await post("/v1/traces", spans, { "x-cekura-api-key": "k", "x-cekura-agent-id": "7" })).status).toBe(200);
     expect(standIn.traces().at(-1)?.body).toEqual(spans);
+    const badSpan = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: "XYZ", spanId: "1".repeat(16), name: "llm", startTimeUnixNano: "1", endTimeUnixNano: "2" }] }] }] };
+    const refused = await post("/v1/traces", badSpan, { "x-cekura-api-key": "k", "x-cekura-agent-id": "7" });
+    expect(refused.status).toBe(400);
+    expect(Object.keys((await refused.json()) as object)).toEqual(["resourceSpans.0.scopeSpans.0.spans.0.traceId"]);
   });
 
   it("reads OTLP protobuf traces, gzip or not, into the JSON form and refuses bytes that are not OTLP", async () => {

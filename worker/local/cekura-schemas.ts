@@ -112,6 +112,37 @@ export const trackSchema = z.object({
     .min(1, "At least one call is required."),
 });
 
+const hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `Must be ${length} lower-case hex characters.`);
+const nanos = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]);
+
+/** An OTLP/JSON ExportTraceServiceRequest as a collector takes it: hex ids, int64 nanoseconds, named spans. */
+export const traceRequestSchema = z.object({
+  resourceSpans: z.array(
+    z.object({
+      resource: z.object({ attributes: z.array(z.object({ key: z.string() }).passthrough()).optional() }).passthrough().optional(),
+      scopeSpans: z.array(
+        z
+          .object({
+            scope: z.object({ name: z.string().optional() }).passthrough().optional(),
+            spans: z.array(
+              z
+                .object({
+                  traceId: hex(32),
+                  spanId: hex(16),
+                  parentSpanId: z.union([z.literal(""), hex(16)]).optional(),
+                  name: z.string().min(1),
+                  startTimeUnixNano: nanos,
+                  endTimeUnixNano: nanos,
+                })
+                .passthrough(),
+            ),
+          })
+          .passthrough(),
+      ),
+    }).passthrough(),
+  ),
+});
+
 /** A fault as the control API takes it (`POST /__standin/faults`). */
 export const faultListSchema = z.array(
   z.object({

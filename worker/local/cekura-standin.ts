@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { decodeTraceRequest, isProtobufType } from "../forward/otlp-protobuf.ts";
-import { faultListSchema, fieldErrors, observeSchema, trackSchema } from "./cekura-schemas.ts";
+import { faultListSchema, fieldErrors, observeSchema, trackSchema, traceRequestSchema } from "./cekura-schemas.ts";
 
 export { fieldErrors, observeSchema, trackSchema } from "./cekura-schemas.ts";
 
@@ -243,6 +243,8 @@ function refuse(state: StandInState, req: IncomingMessage, entry: ReceivedReques
 function acceptTraces(entry: ReceivedRequest, parseError: string | undefined): Answer {
   if (!entry.agentIdHeader) return { status: 400, body: { "x-cekura-agent-id": ["This header is required."] } };
   if (parseError) return { status: 400, body: { non_field_errors: [parseError] } };
+  const parsed = traceRequestSchema.safeParse(entry.body);
+  if (!parsed.success) return { status: 400, body: fieldErrors(parsed.error) };
   entry.stored = true;
   return { status: 200, body: { partialSuccess: {} } };
 }
