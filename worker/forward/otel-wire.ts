@@ -11,8 +11,8 @@ export const OTLP_LIMITS = {
   bodyBytes: 4 * 1024 * 1024,
   /** Body after decompression: a gzip bomb stops here (413). */
   decompressedBytes: 16 * 1024 * 1024,
-  /** The same for protobuf, which holds about twice the spans per byte (so decodes into twice the objects). */
-  decompressedProtobufBytes: 8 * 1024 * 1024,
+  /** The same for protobuf, which holds about three times the spans per byte: about as many spans as 16 MiB of JSON. */
+  decompressedProtobufBytes: 6 * 1024 * 1024,
   /** One span's JSON (a DO SQLite row holds it). */
   spanBytes: 256 * 1024,
   /** Spans one session may hold; later ones are rejected (partial success). */
