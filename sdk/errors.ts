@@ -23,7 +23,11 @@ export class ConfigError extends SdkError {
 
 /** Bad input to a recording call (transcript, toolCall, log...). Thrown synchronously. */
 export class ValidationError extends SdkError {
-  constructor(message: string) {
+  /** `field`: the input at fault when one is named (e.g. the metadata key "customer_number"). */
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super("invalid_input", message);
     this.name = "ValidationError";
   }

@@ -3,6 +3,7 @@
  * so both sides agree on shapes and limits by construction.
  */
 import { z } from "zod";
+import { metadataPatchProblem } from "./metadata-fields.ts";
 
 import {
   CLOSE_REASON_MAX_LENGTH,
@@ -118,6 +119,15 @@ export type {
 export const deferUploadSchema = z.union([z.boolean(), z.literal("audio")]);
 export type DeferUpload = Wire.DeferUpload;
 
+/** The SDK's name, version and runtime (sdk/internal/runtime-facts.ts); read when the session is first seen. */
+export const sdkInfoSchema = z.object({
+  name: z.string().min(1).max(100),
+  version: z.string().max(50),
+  runtime: z.string().max(50),
+  runtimeVersion: z.string().max(100).optional(),
+});
+export type SdkInfo = z.infer<typeof sdkInfoSchema>;
+
 export const fragmentSchema = z.object({
   agentId: z.number().int().positive(),
   mode: modeSchema,
@@ -128,9 +138,17 @@ export const fragmentSchema = z.object({
   deferUpload: deferUploadSchema.optional(),
   /** When the call started (the SDK's observe()/track() time); read when the session is first seen. */
   callStartedAt: utcTimestamp.optional(),
+  sdk: sdkInfoSchema.optional(),
   events: z
     .array(eventSchema)
     .max(LIMITS.eventsPerFragment, `at most ${LIMITS.eventsPerFragment} events per fragment`),
+}).superRefine((fragment, ctx) => {
+  // Metadata that Cekura would reject at forward time is refused here, while the agent can still hear of it.
+  fragment.events.forEach((event, i) => {
+    if (event.kind !== "metadata") return;
+    const found = metadataPatchProblem(fragment.mode, event.patch);
+    if (found) ctx.addIssue({ code: "custom", path: ["events", i, "patch", found.field], message: found.problem });
+  });
 });
 export type Fragment = z.infer<typeof fragmentSchema>;
 

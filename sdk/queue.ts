@@ -12,6 +12,7 @@ import { textEncoder } from "./internal/validate.ts";
 import { LIMITS } from "./wire/limits.ts";
 import type { DeferUpload, Mode, SessionEvent } from "./wire/types.ts";
 import type { Transport } from "./transport.ts";
+import type { SdkFacts } from "./internal/runtime-facts.ts";
 
 export interface QueueOptions {
   /** Events per fragment (default 200, at most LIMITS.eventsPerFragment). */
@@ -46,6 +47,8 @@ export interface FragmentHeader {
   mode: Mode;
   deferUpload?: DeferUpload;
   callStartedAt?: string;
+  /** The SDK's name, version and runtime; the Worker reads it when it first sees the session. */
+  sdk?: SdkFacts;
 }
 
 interface Pending {
@@ -248,7 +251,7 @@ export class EventQueue {
   }
 
   #encode(seq: number, items: Pending[]): Uint8Array {
-    const { agentId, mode, deferUpload, callStartedAt } = this.header;
+    const { agentId, mode, deferUpload, callStartedAt, sdk } = this.header;
     const body = {
       agentId,
       mode,
@@ -256,6 +259,7 @@ export class EventQueue {
       sentAt: new Date().toISOString(),
       ...(deferUpload !== undefined ? { deferUpload } : {}),
       ...(callStartedAt !== undefined ? { callStartedAt } : {}),
+      ...(sdk !== undefined ? { sdk } : {}),
       events: items.map((p) => p.event),
     };
     return textEncoder.encode(JSON.stringify(body));

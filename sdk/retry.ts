@@ -36,7 +36,7 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Full jitter: random() * min(max, base * 2^(attempt-1)); attempt counts from 1. */
-export function backoffDelay(attempt: number, policy: RetryOptions, random: () => number = Math.random): number {
+export function backoffDelay(attempt: number, policy: Pick<RetryOptions, "baseDelayMs" | "maxDelayMs">, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }

@@ -26,6 +26,8 @@ import {
 import { createSessionLogger, type SessionLogger } from "./logger.ts";
 import { closeReasonProblem, LIMITS, LOG_LEVELS } from "./wire/limits.ts";
 import type { CloseRequest, DeferUpload, LogLevel, Mode, SessionEvent } from "./wire/types.ts";
+import { metadataPatchProblem } from "./metadata-fields.ts";
+import { sdkFacts } from "./internal/runtime-facts.ts";
 import { EventQueue, type QueueOptions } from "./queue.ts";
 import type { Transport } from "./transport.ts";
 import { createTracesAddon } from "./otel/lazy.ts";
@@ -142,7 +144,7 @@ export class Session implements CekuraSession, ConsoleSink {
     this.captureConsole = config.captureConsole;
     this.#queue = new EventQueue(
       config.queue,
-      { agentId: ctx.agentId, mode: ctx.mode, deferUpload: ctx.deferUpload, callStartedAt: ctx.callStartedAt },
+      { agentId: ctx.agentId, mode: ctx.mode, deferUpload: ctx.deferUpload, callStartedAt: ctx.callStartedAt, sdk: sdkFacts() },
       `${ctx.basePath}/fragments`,
       ctx.transport,
       ctx.report,
@@ -228,6 +230,8 @@ export class Session implements CekuraSession, ConsoleSink {
       throw new SessionClosedError(`session "${this.id}" was closed and its record is immutable; setCustomMetadata must come before close() is acknowledged`);
     }
     const { value, bytes } = boundedJsonObject(patch, "custom metadata", LIMITS.metadataBytes);
+    const problem = metadataPatchProblem(this.mode, value);
+    if (problem) throw new ValidationError(`custom metadata ${problem.field} ${problem.problem}`, problem.field);
     const merged = { ...this.#metadata };
     for (const [k, v] of Object.entries(value)) {
       if (v === null) delete merged[k];

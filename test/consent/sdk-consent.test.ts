@@ -154,7 +154,7 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
     const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
     expect(call!.files).toEqual([]);
-    expect((call!.body as { metadata: Record<string, unknown> }).metadata.audio_dropped).toBe("no-consent");
+    expect((call!.body as { metadata: { cekura_tracer: Record<string, unknown> } }).metadata.cekura_tracer.audio_dropped).toBe("no-consent");
   });
 
   it("abortRecording() keeps the rest of the call and delivers it without audio", async () => {

@@ -1,23 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, parseRetryAfter } from "../../worker/forward/backoff.ts";
 import { classifyResponse, decide, type PolicyInput } from "../../worker/forward/policy.ts";
 
 const base: PolicyInput = { attempt: 1, maxAttempts: 5, sentBefore: false, now: 1_000_000, baseMs: 1000, maxMs: 60_000, random: () => 0.5 };
 
 describe("backoff and retry policy (pure)", () => {
-  it("uses full jitter under an exponential ceiling capped at the maximum", () => {
-    const opts = { baseMs: 1000, maxMs: 10_000 };
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, opts, () => 0.999999))).toEqual([999, 1999, 3999, 7999, 9999, 9999]);
-    expect(backoffDelay(3, opts, () => 0)).toBe(0);
-  });
-
-  it("reads Retry-After as seconds or as an HTTP date, and ignores garbage", () => {
-    const now = Date.parse("2026-11-25T12:00:00Z");
-    expect(parseRetryAfter("7", now)).toBe(7000);
-    expect(parseRetryAfter("1.5", now)).toBe(1500);
-    expect(parseRetryAfter("Wed, 25 Nov 2026 12:00:30 GMT", now)).toBe(30_000);
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
+  it("waits with full jitter under an exponential ceiling capped at the maximum (the SDK's backoff rule)", () => {
+    const retryAt = (attempt: number, random: number) => {
+      const decision = decide({ kind: "retryable", status: 503, error: "busy" }, { ...base, attempt, maxAttempts: 10, maxMs: 10_000, random: () => random });
+      return decision.status === "pending" ? decision.nextAttemptAt - base.now : undefined;
+    };
+    expect([1, 2, 3, 4, 5, 6].map((n) => retryAt(n, 0.999999))).toEqual([999, 1999, 3999, 7999, 9999, 9999]);
+    expect(retryAt(3, 0)).toBe(0);
   });
 
   it("classifies answers: 2xx delivered, 409 duplicate, 408/429/5xx retry, other 4xx final", () => {

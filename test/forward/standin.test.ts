@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gzipSync } from "node:zlib";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { startCekuraStandIn, type CekuraStandIn } from "../../worker/local/cekura-standin.ts";
 
 let standIn: CekuraStandIn;
@@ -55,6 +58,27 @@ describe("the local Cekura stand-in", () => {
     expect((await post("/v1/traces", spans, { "x-cekura-agent-id": "7" })).status).toBe(401);
     expect((await post("/v1/traces", spans, { "x-cekura-api-key": "k", "x-cekura-agent-id": "7" })).status).toBe(200);
     expect(standIn.traces().at(-1)?.body).toEqual(spans);
+    const badSpan = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: "XYZ", spanId: "1".repeat(16), name: "llm", startTimeUnixNano: "1", endTimeUnixNano: "2" }] }] }] };
+    const refused = await post("/v1/traces", badSpan, { "x-cekura-api-key": "k", "x-cekura-agent-id": "7" });
+    expect(refused.status).toBe(400);
+    expect(Object.keys((await refused.json()) as object)).toEqual(["resourceSpans.0.scopeSpans.0.spans.0.traceId"]);
+  });
+
+  it("reads OTLP protobuf traces, gzip or not, into the JSON form and refuses bytes that are not OTLP", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    provider.getTracer("standin").startSpan("llm", { attributes: { "gen_ai.request.model": "gpt-4o" } }).end();
+    const [span] = exporter.getFinishedSpans();
+    const bytes = ProtobufTraceSerializer.serializeRequest([span!])!;
+    const headers = { "content-type": "application/x-protobuf", "x-cekura-api-key": "k", "x-cekura-agent-id": "7" };
+    for (const [body, extra] of [[bytes, {}], [gzipSync(bytes), { "content-encoding": "gzip" }]] as const) {
+      const res = await fetch(`${standIn.url}/v1/traces`, { method: "POST", headers: { ...headers, ...extra }, body: new Uint8Array(body) });
+      expect(res.status).toBe(200);
+      const stored = standIn.traces().at(-1)?.body as { resourceSpans: { scopeSpans: { spans: { traceId: string; spanId: string; name: string }[] }[] }[] };
+      expect(stored.resourceSpans[0]!.scopeSpans[0]!.spans[0]).toMatchObject({ traceId: span!.spanContext().traceId, spanId: span!.spanContext().spanId, name: "llm" });
+    }
+    const garbage = await fetch(`${standIn.url}/v1/traces`, { method: "POST", headers, body: new Uint8Array([0x0a, 0xff, 0xff]) });
+    expect(garbage.status).toBe(400);
   });
 
   it("injects faults: 5xx for N calls, 429 with Retry-After, slow answers, hangs", async () => {

@@ -4,8 +4,6 @@
  * same span tree at the Worker and at the stand-in's /v1/traces, linked to the record and to the
  * forwarded call by trace id; a deferred-then-aborted session's spans never leave the Worker.
  */
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
@@ -14,16 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
 import { checkScriptedTree, comparableTree, scriptedCall, spansOf, workerSpans } from "../sdk/cases/otel.ts";
 import type { CaseContext } from "../sdk/cases/types.ts";
+import { recordingProxy } from "./recording-proxy.ts";
 import { api, KEY, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
 
 let h: ForwardHarness;
 let ctx: CaseContext;
 
 beforeAll(async () => {
-  h = await startForwardHarness({ CEKURA_OTEL_ENDPOINT: "placeholder" });
-  // The stand-in's URL is known only once it listens: restart the Worker pointed at its /v1/traces.
-  h.vars.CEKURA_OTEL_ENDPOINT = `${h.standIn.url}/v1/traces`;
-  await h.restartWorker();
+  h = await startForwardHarness();
   ctx = { runtime: "node", ingestUrl: h.worker.url, apiKey: KEY, agentId: 42, uid: crypto.randomUUID().slice(0, 8) };
 }, 120_000);
 
@@ -34,22 +30,6 @@ afterAll(async () => {
 const tree = comparableTree;
 
 const forwardedSpans = (traceId: string) => spansOf(...h.standIn.traces().map((r) => r.body)).filter((s) => s.traceId === traceId);
-
-/** Records what passes through to the Worker (to see the exporter's Content-Encoding). */
-async function recordingProxy(target: string): Promise<{ url: string; encodings: string[]; server: Server }> {
-  const encodings: string[] = [];
-  const upstream = new URL(target);
-  const server = createServer((req, res) => {
-    encodings.push(String(req.headers["content-encoding"] ?? "identity"));
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, encodings, server };
-}
 
 describe("OTel traces through the Worker", () => {
   it("accepts what the official @opentelemetry/exporter-trace-otlp-http sends from Node, gzip included, and forwards it", async () => {
@@ -78,8 +58,8 @@ describe("OTel traces through the Worker", () => {
     } finally {
       proxy.server.close();
     }
-    expect(proxy.encodings.length).toBeGreaterThan(0);
-    expect(proxy.encodings.every((e) => e === "gzip")).toBe(true);
+    expect(proxy.seen.length).toBeGreaterThan(0);
+    expect(proxy.seen.every((r) => r.contentEncoding === "gzip")).toBe(true);
 
     const atWorker = await workerSpans(ctx, id);
     expect(atWorker.spans.map((s) => s.name).sort()).toEqual(["conversation", "llm", "turn"]);

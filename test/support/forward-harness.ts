@@ -1,5 +1,5 @@
 /**
- * A real local Worker (wrangler dev on workerd) pointed at a Cekura stand-in, both on 127.0.0.1,
+ * A real local Worker (wrangler dev on workerd) pointed at a Cekura stand-in (records and spans), both on 127.0.0.1,
  * with small backoff values; plus the few HTTP calls the forwarding tests make.
  */
 import { startCekuraStandIn, type CekuraStandIn } from "../../worker/local/cekura-standin.ts";
@@ -24,7 +24,7 @@ export interface ForwardHarness {
 
 export async function startForwardHarness(vars: Record<string, string> = {}): Promise<ForwardHarness> {
   const standIn = await startCekuraStandIn();
-  const allVars = { ...FORWARD_TEST_VARS, CEKURA_HOST: standIn.url, ...vars };
+  const allVars = { ...FORWARD_TEST_VARS, CEKURA_HOST: standIn.url, CEKURA_OTEL_ENDPOINT: `${standIn.url}/v1/traces`, ...vars };
   let worker = await startLocalWorker({ vars: allVars });
   const harness: ForwardHarness = {
     standIn,

@@ -1,16 +1,12 @@
 import type { SessionRecord } from "../session/record.ts";
+import { payloadMetadata, splitMetadata, traceIdField, type PayloadOptions } from "./tracer-metadata.ts";
 
-/** Caps on `metadata.session_logs`: the first entries are kept (the start of a call explains the rest). */
-export const SESSION_LOGS_CAP = 200;
-export const SESSION_LOGS_MAX_BYTES = 256 * 1024;
-
-/** Keys of custom metadata that Cekura takes as top-level fields of the call. */
-const PASS_THROUGH = ["customer_number", "dynamic_variables", "redact_fields"] as const;
+export { SESSION_LOGS_CAP, SESSION_LOGS_MAX_BYTES } from "./tracer-metadata.ts";
 
 export type PipecatEntry =
   | { role: "user" | "assistant"; content: string; start_time: number; end_time: number; timestamp: string }
   | { role: "tool_call"; data: { id: string; name: string; arguments: string }; timestamp: string }
-  | { role: "tool_call_result"; data: { id: string; name: string; result: string }; timestamp: string };
+  | { role: "tool_call_result"; data: { id: string; name: string; result: string; is_error: boolean }; timestamp: string };
 
 /** The observe call as Cekura's `POST /observability/v1/observe/` takes it (JSON form). */
 export interface ObservePayload {
@@ -23,9 +19,9 @@ export interface ObservePayload {
   timestamp: string;
   call_ended_reason: string;
   metadata: Record<string, unknown>;
-  customer_number?: unknown;
-  dynamic_variables?: unknown;
-  redact_fields?: unknown;
+  customer_number?: string;
+  dynamic_variables?: Record<string, unknown>;
+  redact_fields?: string[];
 }
 
 const seconds = (fromMs: number, isoTime: string) => Math.round(Date.parse(isoTime) - fromMs) / 1000;
@@ -55,61 +51,31 @@ export function pipecatTranscript(record: SessionRecord): PipecatEntry[] {
       timed.push({
         at: Date.parse(call.resultAt),
         order: order++,
-        entry: { role: "tool_call_result", data: { id: call.id, name: call.name, result: call.result }, timestamp: call.resultAt },
+        entry: {
+          role: "tool_call_result",
+          data: { id: call.id, name: call.name, result: call.result, is_error: call.isError ?? false },
+          timestamp: call.resultAt,
+        },
       });
     }
   }
   return timed.sort((a, b) => a.at - b.at || a.order - b.order).map((t) => t.entry);
 }
 
-function cappedLogs(logs: SessionRecord["logs"]): SessionRecord["logs"] {
-  const kept: SessionRecord["logs"] = [];
-  let bytes = 0;
-  for (const log of logs) {
-    if (kept.length >= SESSION_LOGS_CAP) break;
-    bytes += new TextEncoder().encode(JSON.stringify(log)).byteLength;
-    if (bytes > SESSION_LOGS_MAX_BYTES) break;
-    kept.push(log);
-  }
-  return kept;
-}
-
 /** Builds the observe payload from a finalized record. Pure. */
-export function buildObservePayload(record: SessionRecord): ObservePayload {
-  const custom: Record<string, unknown> = { ...record.metadata };
-  const lifted: Partial<Record<(typeof PASS_THROUGH)[number], unknown>> = {};
-  for (const key of PASS_THROUGH) {
-    if (key in custom) {
-      lifted[key] = custom[key];
-      delete custom[key];
-    }
-  }
-  const metadata: Record<string, unknown> = { ...custom };
-  if (record.logs.length > 0) {
-    const kept = cappedLogs(record.logs);
-    metadata.session_logs = kept;
-    if (record.logs.length > kept.length) metadata.session_logs_dropped = record.logs.length - kept.length;
-  }
-  const system = record.transcript.filter((t) => t.role === "system");
-  if (system.length > 0) metadata.system_messages = system.map((t) => ({ content: t.text, timestamp: t.startedAt }));
-  if (record.fragments.missing.length > 0) metadata.missing_fragments = record.fragments.missing;
-  if (record.consent.grantedAt) {
-    metadata.audio_consent_granted = true;
-    metadata.audio_consent_granted_at = record.consent.grantedAt;
-  }
-  if (record.consent.audioDropped) metadata.audio_dropped = record.consent.audioDropped;
-
+export function buildObservePayload(record: SessionRecord, options: PayloadOptions): ObservePayload {
+  const { custom, lifted } = splitMetadata(record);
   return {
     call_id: record.sessionId,
     agent: record.agentId,
-    ...(record.traceId ? { trace_id: record.traceId } : {}),
+    ...traceIdField(record, options),
     transcript_type: "pipecat",
     transcript_json: pipecatTranscript(record),
     main_agent_channel_index: 1,
     timestamp: record.startedAt,
     call_ended_reason: record.endedReason,
-    metadata,
-    ...lifted,
+    metadata: payloadMetadata(record, custom),
+    ...(lifted as Pick<ObservePayload, "customer_number" | "dynamic_variables" | "redact_fields">),
   };
 }
 

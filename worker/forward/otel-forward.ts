@@ -1,4 +1,4 @@
-import { parseRetryAfter } from "./backoff.ts";
+import { parseRetryAfter } from "../../sdk/retry.ts";
 import { classifyResponse, type AttemptResult } from "./policy.ts";
 import { toTraceRequest, type SpanItem } from "./otel-wire.ts";
 

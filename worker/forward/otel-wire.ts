@@ -1,5 +1,6 @@
 /**
- * OTLP/HTTP JSON trace requests (ExportTraceServiceRequest) as the Worker reads and writes them.
+ * OTLP/HTTP trace requests (ExportTraceServiceRequest) in their JSON form, as the Worker reads and writes them
+ * (protobuf requests are decoded into this form first: otlp-protobuf.ts).
  * The request's frame is validated strictly (400 when it is not OTLP); each span is validated on
  * its own, so one bad span is a partial success, not a failed request.
  */
@@ -10,6 +11,8 @@ export const OTLP_LIMITS = {
   bodyBytes: 4 * 1024 * 1024,
   /** Body after decompression: a gzip bomb stops here (413). */
   decompressedBytes: 16 * 1024 * 1024,
+  /** The same for protobuf, which holds about three times the spans per byte: about as many spans as 16 MiB of JSON. */
+  decompressedProtobufBytes: 6 * 1024 * 1024,
   /** One span's JSON (a DO SQLite row holds it). */
   spanBytes: 256 * 1024,
   /** Spans one session may hold; later ones are rejected (partial success). */

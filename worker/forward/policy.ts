@@ -1,4 +1,4 @@
-import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { backoffDelay } from "../../sdk/retry.ts";
 
 /** What one attempt to reach Cekura came back with (no secrets in any field). */
 export type AttemptResult =
@@ -8,6 +8,12 @@ export type AttemptResult =
   | { kind: "rejected"; status: number; body: string }
   /** Nothing was sent: the record cannot be forwarded as it is (e.g. its recording is gone). */
   | { kind: "unsendable"; error: string };
+
+/** Backoff before attempt n+1: random() * min(maxMs, baseMs * 2^(n-1)), the SDK's own rule (sdk/retry.ts). */
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+}
 
 export interface PolicyInput extends BackoffOptions {
   /** This attempt's number, 1-based (already counted before the request went out). */
@@ -64,7 +70,7 @@ export function decide(result: AttemptResult, input: PolicyInput): Decision {
       if (input.attempt >= input.maxAttempts) {
         return { status: "dead_letter", lastError: `gave up after ${input.attempt} attempts; last: ${result.error}` };
       }
-      const jitter = backoffDelay(input.attempt, input, input.random);
+      const jitter = backoffDelay(input.attempt, { baseDelayMs: input.baseMs, maxDelayMs: input.maxMs }, input.random);
       const next = input.now + Math.max(jitter, result.retryAfterMs ?? 0);
       if (input.deadline !== undefined && next > input.deadline) {
         return {

@@ -1,6 +1,6 @@
 import type { SessionRecord } from "../session/record.ts";
 import type { AudioSource } from "./audio-source.ts";
-import { parseRetryAfter } from "./backoff.ts";
+import { parseRetryAfter } from "../../sdk/retry.ts";
 import { streamedMultipart } from "./multipart.ts";
 import { buildObservePayload, observeFormFields } from "./observe-payload.ts";
 import { classifyResponse, type AttemptResult } from "./policy.ts";
@@ -21,6 +21,8 @@ export interface SendOptions {
   audioAs?: "multipart" | "url";
   audioUrlTtlSeconds?: number;
   timeoutMs: number;
+  /** CEKURA_OTEL_ENDPOINT is set: the session's spans reach Cekura, so the payload may name their trace. */
+  spansForwarded: boolean;
   fetch?: typeof fetch;
 }
 
@@ -67,11 +69,11 @@ async function buildRequest(options: SendOptions): Promise<{ request: Request } 
   if (record.mode === "track") {
     headers.set("content-type", "application/json");
     const url = `${options.host}${options.simulationPath}`;
-    return { request: new Request(url, { method: "POST", headers, body: JSON.stringify(buildTrackPayload(record)) }) };
+    return { request: new Request(url, { method: "POST", headers, body: JSON.stringify(buildTrackPayload(record, options)) }) };
   }
 
   const url = `${options.host}${OBSERVE_PATH}`;
-  const payload = buildObservePayload(record);
+  const payload = buildObservePayload(record, options);
   if (!record.audio) {
     headers.set("content-type", "application/json");
     return { request: new Request(url, { method: "POST", headers, body: JSON.stringify(payload) }) };

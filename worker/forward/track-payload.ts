@@ -1,4 +1,5 @@
 import type { SessionRecord } from "../session/record.ts";
+import { payloadMetadata, splitMetadata, traceIdField, type PayloadOptions } from "./tracer-metadata.ts";
 
 export interface TrackMessage {
   role: "bot" | "user" | "system" | "function_call" | "function_call_result";
@@ -27,8 +28,6 @@ export interface TrackPayload {
   agent_id: number;
   calls: TrackCall[];
 }
-
-const LIFTED = ["to_phone_number", "from_phone_number", "run_id"] as const;
 
 const roleOf = { user: "user", assistant: "bot", system: "system" } as const;
 
@@ -68,16 +67,8 @@ export function trackMessages(record: SessionRecord): TrackMessage[] {
 }
 
 /** Builds the simulation-webhook payload from a finalized track record. Pure; never carries audio. */
-export function buildTrackPayload(record: SessionRecord): TrackPayload {
-  const metadata: Record<string, unknown> = { ...record.metadata };
-  const lifted: Partial<Record<(typeof LIFTED)[number], string>> = {};
-  for (const key of LIFTED) {
-    const value = metadata[key];
-    if (typeof value === "string") {
-      lifted[key] = value;
-      delete metadata[key];
-    }
-  }
+export function buildTrackPayload(record: SessionRecord, options: PayloadOptions): TrackPayload {
+  const { custom, lifted } = splitMetadata(record);
   return {
     agent_id: record.agentId,
     calls: [
@@ -85,11 +76,11 @@ export function buildTrackPayload(record: SessionRecord): TrackPayload {
         id: record.sessionId,
         startedAt: record.startedAt,
         endedAt: record.endedAt,
-        ...(record.traceId ? { trace_id: record.traceId } : {}),
+        ...traceIdField(record, options),
         messages: trackMessages(record),
-        metadata,
+        metadata: payloadMetadata(record, custom),
         endedReason: record.endedReason,
-        ...lifted,
+        ...(lifted as Pick<TrackCall, "to_phone_number" | "from_phone_number" | "run_id">),
       },
     ],
   };

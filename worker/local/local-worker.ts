@@ -6,8 +6,14 @@ import { freePort } from "./ports.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
+/**
+ * wrangler.toml forwards to Cekura's own hosts (what `wrangler deploy` should do). A local Worker
+ * forwards only where its caller says (the stand-in), and otherwise nowhere: nothing leaves the machine.
+ */
+export const LOCAL_CEKURA_VARS = { CEKURA_HOST: "", CEKURA_OTEL_ENDPOINT: "" } as const;
+
 export interface LocalWorkerOptions {
-  /** Extra [vars] for the Worker (override wrangler.toml). */
+  /** Extra [vars] for the Worker (override wrangler.toml and LOCAL_CEKURA_VARS). */
   vars?: Record<string, string>;
   /** Folder for Durable Object + R2 state; a new temporary folder by default. */
   persistTo?: string;
@@ -48,7 +54,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     "--show-interactive-dev-session=false",
     "--log-level", options.logLevel ?? (options.inheritOutput ? "info" : "warn"),
   ];
-  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
+  for (const [key, value] of Object.entries({ ...LOCAL_CEKURA_VARS, ...options.vars })) args.push("--var", `${key}:${value}`);
 
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,

@@ -7,6 +7,7 @@ import { readBodyBytes } from "../middleware/body.ts";
 import { sessionStub } from "../session/locate.ts";
 import { PARKED_PER_TRACE } from "../session/spans.ts";
 import type { Caller } from "../session/session-do.ts";
+import { decodeTraceRequest, encodeTraceResponse, isProtobufType } from "../forward/otlp-protobuf.ts";
 import { OTLP_LIMITS, spanSchema, stringAttribute, toTraceRequest, traceRequestSchema, type SpanItem, type TraceRequest } from "../forward/otel-wire.ts";
 
 /** Spans are attached to a session by this attribute (span or resource), else by the header. */
@@ -86,16 +87,45 @@ export function routeSpans(request: TraceRequest, headerSessionId: string | unde
   return out;
 }
 
-function parseRequest(bytes: Uint8Array): TraceRequest {
+type Encoding = "json" | "protobuf";
+
+/** OTLP/HTTP's two encodings; anything else is 415. */
+function encodingOf(contentType: string | undefined): Encoding {
+  const type = (contentType ?? "").trim().toLowerCase();
+  if (isProtobufType(type)) return "protobuf";
+  if (type.startsWith("application/json")) return "json";
+  throw new ApiError(
+    415,
+    "unsupported_media_type",
+    `Content-Type must be application/x-protobuf or application/json (OTLP/HTTP), got "${type || "(none)"}"`,
+  );
+}
+
+function parseRequest(bytes: Uint8Array, encoding: Encoding): TraceRequest {
   let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
-  } catch (error) {
-    throw new ApiError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
+  if (encoding === "protobuf") {
+    try {
+      parsed = decodeTraceRequest(bytes);
+    } catch (error) {
+      throw new ApiError(400, "invalid_protobuf", `the body is not an OTLP ExportTraceServiceRequest in protobuf: ${(error as Error).message}`);
+    }
+  } else {
+    try {
+      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    } catch (error) {
+      throw new ApiError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
+    }
   }
   const result = traceRequestSchema.safeParse(parsed);
   if (!result.success) throw new ApiError(400, "invalid_otlp", `not an OTLP ExportTraceServiceRequest: ${describeZodError(result.error)}`);
   return result.data;
+}
+
+/** ExportTraceServiceResponse in the request's encoding: empty on full success, else partialSuccess. */
+function exportResponse(encoding: Encoding, rejected: number, reasons: Set<string>): Response {
+  const partial = rejected === 0 ? undefined : { rejectedSpans: rejected, errorMessage: [...reasons].join("; ").slice(0, 2000) };
+  if (encoding === "protobuf") return new Response(encodeTraceResponse(partial), { headers: { "content-type": "application/x-protobuf" } });
+  return Response.json(partial ? { partialSuccess: { ...partial, rejectedSpans: String(partial.rejectedSpans) } } : {});
 }
 
 /** Durable Object errors that mean "busy, try later" (OTLP clients retry 429/502/503/504). */
@@ -104,19 +134,16 @@ function isOverload(error: unknown): boolean {
   return Boolean(e && typeof e === "object" && (e.overloaded || e.retryable));
 }
 
-/** OTLP/HTTP trace receiver: JSON (gzip or not), partial success, 413/400/415, 503 with Retry-After when shedding. */
+/** OTLP/HTTP trace receiver: protobuf or JSON (gzip or not), partial success, 413/400/415, 503 with Retry-After when shedding. */
 export const traceRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
-    const type = (c.req.header("content-type") ?? "").trim().toLowerCase();
-    if (type.startsWith("application/x-protobuf") || type.startsWith("application/protobuf")) {
-      throw new ApiError(415, "unsupported_media_type", "OTLP/HTTP protobuf is not accepted here; send OTLP/HTTP JSON (Content-Type: application/json)");
-    }
-    if (!type.startsWith("application/json")) {
-      throw new ApiError(415, "unsupported_media_type", `Content-Type must be application/json (OTLP/HTTP JSON), got "${type || "(none)"}"`);
-    }
-    const bytes = await readBodyBytes(c.req.raw, { maxBytes: OTLP_LIMITS.bodyBytes, maxDecompressedBytes: OTLP_LIMITS.decompressedBytes });
+    const encoding = encodingOf(c.req.header("content-type"));
+    const bytes = await readBodyBytes(c.req.raw, {
+      maxBytes: OTLP_LIMITS.bodyBytes,
+      maxDecompressedBytes: encoding === "protobuf" ? OTLP_LIMITS.decompressedProtobufBytes : OTLP_LIMITS.decompressedBytes,
+    });
     const header = c.req.header(SESSION_HEADER)?.trim() || undefined;
-    const routed = routeSpans(parseRequest(bytes), header);
+    const routed = routeSpans(parseRequest(bytes, encoding), header);
 
     const tenant = c.get("tenant");
     const apiKey = c.get("apiKey");
@@ -160,8 +187,7 @@ export const traceRoutes = new Hono<AppEnv>()
       }
       throw error;
     }
-    if (rejected === 0) return c.json({});
-    return c.json({ partialSuccess: { rejectedSpans: String(rejected), errorMessage: [...reasons].join("; ").slice(0, 2000) } });
+    return exportResponse(encoding, rejected, reasons);
   })
   .get("/:id", async (c) => {
     const parsed = sessionIdSchema.safeParse(c.req.param("id"));

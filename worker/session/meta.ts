@@ -1,4 +1,4 @@
-import type { ConsentState, DeferUpload, ForwardStatus, Mode, SessionState } from "../../sdk/protocol.ts";
+import type { ConsentState, DeferUpload, ForwardStatus, Mode, SdkInfo, SessionState } from "../../sdk/protocol.ts";
 
 /** Everything the DO knows about its session besides the fragments themselves. One row, JSON. */
 export interface SessionMeta {
@@ -20,6 +20,8 @@ export interface SessionMeta {
   createdAt: number;
   /** Call start as the SDK stamped it (epoch ms), when it said. */
   callStartedAt?: number;
+  /** The SDK's name, version and runtime, from the first fragment that said. */
+  sdk?: SdkInfo;
   lastActivityAt: number;
   /** Every seq 0..ackedThrough has arrived. */
   ackedThrough: number;

@@ -145,6 +145,7 @@ export class Outbox {
       audioAs: this.#forward.audioAs,
       audioUrlTtlSeconds: this.#forward.audioUrlTtlSeconds,
       timeoutMs: this.#forward.timeoutMs,
+      spansForwarded: this.#config.otelEndpoint !== undefined,
     });
     const decision: Decision = decide(result, {
       attempt,

@@ -1,4 +1,4 @@
-import type { LogEvent, SessionEvent, TurnEvent } from "../../sdk/protocol.ts";
+import type { LogEvent, SdkInfo, SessionEvent, TurnEvent } from "../../sdk/protocol.ts";
 import type { StoredFragment } from "./fragments.ts";
 import type { SessionMeta } from "./meta.ts";
 
@@ -52,6 +52,8 @@ export interface SessionRecord {
   consent: { deferUpload: boolean | "audio"; grantedAt: string | null; audioDropped: "abort-recording" | "no-consent" | null };
   audio: RecordAudio | null;
   fragments: { received: number; lastSeq: number; missing: number[] };
+  /** The SDK's name, version and runtime, when it said (absent in records written before it did). */
+  sdk?: SdkInfo | null;
 }
 
 export interface RecordInputs {
@@ -187,5 +189,6 @@ export function buildRecord(input: RecordInputs): SessionRecord {
     },
     audio: meta.audioDropped ? null : (input.audio ?? null),
     fragments: { received: input.fragments.length, lastSeq: input.lastSeq, missing: input.missing },
+    sdk: meta.sdk ?? null,
   };
 }

@@ -30,6 +30,7 @@ interface SessionIntro {
   mode: SessionMeta["mode"];
   deferUpload?: SessionMeta["deferUpload"];
   callStartedAt?: string;
+  sdk?: SessionMeta["sdk"];
 }
 
 /**
@@ -125,6 +126,7 @@ export class SessionDO extends DurableObject<Env> {
     }
 
     this.#fragments.insert(fragment.seq, bodyHash, fragment.events, now);
+    if (!meta.sdk && fragment.sdk) meta.sdk = fragment.sdk;
     meta.fragmentCount++;
     meta.eventCount += fragment.events.length;
     meta.maxSeq = Math.max(meta.maxSeq, fragment.seq);
@@ -215,6 +217,7 @@ export class SessionDO extends DurableObject<Env> {
         state: "open",
         consent: deferUpload === false ? "granted" : "deferred",
         callStartedAt: intro.callStartedAt ? Date.parse(intro.callStartedAt) : undefined,
+        ...(intro.sdk ? { sdk: intro.sdk } : {}),
       },
       now,
     );
