@@ -3,6 +3,7 @@
  * so both sides agree on shapes and limits by construction.
  */
 import { z } from "zod";
+import { parseRedactionRules, type RedactionRules } from "./redact.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -129,6 +130,18 @@ export type TurnEvent = z.infer<typeof turnEventSchema>;
 export const deferUploadSchema = z.union([z.boolean(), z.literal("audio")]);
 export type DeferUpload = z.infer<typeof deferUploadSchema>;
 
+/** Redaction rules, checked by sdk/redact.ts (which stays zod-free for the SDK's own use). */
+function redactionRulesSchema() {
+  return z.unknown().transform((value, ctx): RedactionRules => {
+    const parsed = parseRedactionRules(value, "redact");
+    if (typeof parsed === "string") {
+      ctx.addIssue({ code: "custom", message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
 export const fragmentSchema = z.object({
   agentId: z.number().int().positive(),
   mode: modeSchema,
@@ -139,6 +152,8 @@ export const fragmentSchema = z.object({
   deferUpload: deferUploadSchema.optional(),
   /** When the call started (the SDK's observe()/track() time); read when the session is first seen. */
   callStartedAt: utcTimestamp.optional(),
+  /** The session's redaction rules (sdk/redact.ts); the Worker applies them, with its own, before storing. */
+  redact: redactionRulesSchema().optional(),
   events: z
     .array(eventSchema)
     .max(LIMITS.eventsPerFragment, `at most ${LIMITS.eventsPerFragment} events per fragment`),
@@ -185,7 +200,7 @@ export const sessionControlSchema = z.object({
 });
 export type SessionControl = z.infer<typeof sessionControlSchema>;
 
-export const sessionStateSchema = z.enum(["open", "closing", "finalized", "aborted", "discarded"]);
+export const sessionStateSchema = z.enum(["open", "closing", "finalized", "aborted", "discarded", "erased"]);
 export type SessionState = z.infer<typeof sessionStateSchema>;
 export const consentStateSchema = z.enum(["granted", "deferred", "aborted"]);
 export type ConsentState = z.infer<typeof consentStateSchema>;

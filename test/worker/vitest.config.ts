@@ -7,7 +7,7 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "../../wrangler.toml" },
       miniflare: {
-        bindings: { SESSION_IDLE_TIMEOUT_SECONDS: "600", CLOSE_GRACE_SECONDS: "30" },
+        bindings: { SESSION_IDLE_TIMEOUT_SECONDS: "600", CLOSE_GRACE_SECONDS: "30", ALLOW_ANY_KEY: "true", INSPECTOR_SECRET: "worker-tests-inspector-secret-0123456789abcdef" },
       },
     }),
   ],
