@@ -15,6 +15,8 @@ export type { SessionLogger } from "./logger.ts";
 export type { AudioOptions, AudioStats } from "./audio/audio-addon.ts";
 export type { LlmOptions, ServiceSpanHandle, SttOptions, ToolCallHandle, TtsOptions, TurnEndOptions, Usage } from "./otel/types.ts";
 export { createTransport } from "./transport.ts";
+export { createRedactor, DETECTORS } from "./redact.ts";
+export type { DetectorName, RedactionPattern, RedactionRules, Redactor } from "./redact.ts";
 export type { FetchLike, SendOptions, SendResult, Transport, TransportOptions } from "./transport.ts";
 export type { RetryOptions } from "./retry.ts";
 export {

@@ -9,6 +9,7 @@ import { gzip } from "./internal/gzip.ts";
 import { sleep } from "./internal/sleep.ts";
 import { textEncoder } from "./internal/validate.ts";
 import { LIMITS, type DeferUpload, type Mode, type SessionEvent } from "./protocol.ts";
+import type { RedactionRules } from "./redact.ts";
 import type { Transport } from "./transport.ts";
 
 export interface QueueOptions {
@@ -44,6 +45,8 @@ export interface FragmentHeader {
   mode: Mode;
   deferUpload?: DeferUpload;
   callStartedAt?: string;
+  /** The session's redaction rules, for the Worker to apply too (sdk/redact.ts). */
+  redact?: RedactionRules;
 }
 
 interface Pending {
@@ -82,6 +85,8 @@ export class EventQueue {
     readonly path: string,
     readonly transport: Transport,
     readonly report: (error: SdkError) => void,
+    /** Applied to each event as it is recorded (redaction: chosen data never leaves the process). */
+    readonly transform?: (event: SessionEvent) => SessionEvent,
   ) {}
 
   /** Seq of the last fragment built; -1 before the first. */
@@ -106,6 +111,7 @@ export class EventQueue {
   /** Synchronous, O(1) in the common case: append and make sure a flush is scheduled. */
   push(event: SessionEvent, bytes: number): void {
     if (this.#dropped) return;
+    if (this.transform) event = this.transform(event);
     if (this.queuedBytes + bytes > this.options.maxQueueBytes && !this.#makeRoom(event, bytes)) return;
     this.#pending.push({ event, bytes });
     this.#pendingBytes += bytes;
@@ -239,7 +245,7 @@ export class EventQueue {
   }
 
   #encode(seq: number, items: Pending[]): Uint8Array {
-    const { agentId, mode, deferUpload, callStartedAt } = this.header;
+    const { agentId, mode, deferUpload, callStartedAt, redact } = this.header;
     const body = {
       agentId,
       mode,
@@ -247,6 +253,7 @@ export class EventQueue {
       sentAt: new Date().toISOString(),
       ...(deferUpload !== undefined ? { deferUpload } : {}),
       ...(callStartedAt !== undefined ? { callStartedAt } : {}),
+      ...(redact !== undefined ? { redact } : {}),
       events: items.map((p) => p.event),
     };
     return textEncoder.encode(JSON.stringify(body));

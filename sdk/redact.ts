@@ -377,3 +377,15 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
   }
   return { active, rules: merged, text, json: (v, scan = true) => walk(v, [], scan), jsonText, event, otlp: otlp as <T>(v: T) => T };
 }
+
+/** An OTLP/HTTP JSON request body, redacted (the SDK's trace sink); bytes that are not JSON pass unchanged. */
+export function redactOtlpBody(redactor: Redactor, body: Uint8Array): Uint8Array {
+  if (!redactor.active) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return body;
+  }
+  return new TextEncoder().encode(JSON.stringify(redactor.otlp(parsed)));
+}

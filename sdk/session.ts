@@ -42,6 +42,7 @@ import { createAudioAddon, type AudioOptions } from "./audio/audio-addon.ts";
 import { bytesToSamples } from "./audio/interleave.ts";
 import { noopTurn } from "./otel/noop.ts";
 import type { SpanAttributes, TurnHandle } from "./otel/types.ts";
+import type { Redactor } from "./redact.ts";
 
 export type { SessionStatus } from "./internal/status.ts";
 
@@ -62,6 +63,8 @@ export interface SessionContext {
   readonly enableOtelTraces: boolean;
   /** Reports a background error through the tracer's onError (never throws). */
   readonly report: (error: SdkError) => void;
+  /** The session's redaction (observe/track `redact`), applied before anything is queued or sent. */
+  readonly redactor?: Redactor;
 }
 
 /** Lifecycle hooks an addon may implement; all optional. */
@@ -158,10 +161,17 @@ export class Session implements ConsoleSink {
     this.captureConsole = config.captureConsole;
     this.#queue = new EventQueue(
       config.queue,
-      { agentId: ctx.agentId, mode: ctx.mode, deferUpload: ctx.deferUpload, callStartedAt: ctx.callStartedAt },
+      {
+        agentId: ctx.agentId,
+        mode: ctx.mode,
+        deferUpload: ctx.deferUpload,
+        callStartedAt: ctx.callStartedAt,
+        ...(ctx.redactor?.active ? { redact: ctx.redactor.rules } : {}),
+      },
       `${ctx.basePath}/fragments`,
       ctx.transport,
       ctx.report,
+      ctx.redactor?.active ? (event) => ctx.redactor!.event(event) : undefined,
     );
     this.logger = createSessionLogger((level, message, attributes) => this.log(level, message, attributes), config.captureLogs ? "info" : undefined);
     if (ctx.mode === "observe") this.#audio = createAudioAddon(ctx, config.audio);

@@ -10,6 +10,7 @@ import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import { Session, type SessionConfig } from "./session.ts";
 import type { AudioOptions } from "./audio/audio-addon.ts";
 import { createTransport, normaliseIngestUrl, type FetchLike, type Transport } from "./transport.ts";
+import { createRedactor, mergeRules, parseRedactionRules, type RedactionRules, type Redactor } from "./redact.ts";
 
 export interface CekuraTracerOptions extends Partial<QueueOptions> {
   /** Cekura API key (or env CEKURA_API_KEY). Sent only as `Authorization: Bearer`. */
@@ -24,6 +25,8 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
   captureLogs?: boolean;
   /** Record console.* while exactly one session is active in the process (default false). */
   captureConsole?: boolean;
+  /** Redaction rules for every session of this tracer (merged with each session's `redact`). */
+  redact?: RedactionRules;
   /** Per-session OTel spans (sdk/otel/); default true. */
   enableOtelTraces?: boolean;
   /** Where CEKURA_* settings are read (a Worker's `env`); default Deno.env / process.env. */
@@ -52,6 +55,12 @@ export interface ObserveOptions {
   deferUpload?: DeferUpload;
   /** Extra attributes on the session's `conversation` span (OTel; Pipecat's additionalSpanAttributes). */
   additionalSpanAttributes?: Record<string, string | number | boolean>;
+  /**
+   * Redaction of this session's data before it leaves the process (sdk/redact.ts): `fields` (paths in tool
+   * arguments/results, custom metadata, log attributes), `detectors` (email, phone, card, us_ssn, uk_nino),
+   * `patterns` ({name, pattern, flags?}). Sent to the Worker too, which applies it with its own rules.
+   */
+  redact?: RedactionRules;
 }
 
 export type TrackOptions = Omit<ObserveOptions, "deferUpload">;
@@ -145,6 +154,7 @@ export class CekuraTracer {
       if (!parsed.success) throw new ConfigError(`deferUpload must be true, false or "audio", got ${String(options.deferUpload)}`);
       deferUpload = parsed.data;
     }
+    const redactor = redactorFor(this.#options.redact, options.redact);
     if (options.customMetadata !== undefined && (typeof options.customMetadata !== "object" || options.customMetadata === null || Array.isArray(options.customMetadata))) {
       throw new ConfigError("customMetadata must be an object");
     }
@@ -172,10 +182,24 @@ export class CekuraTracer {
         env: o.env,
         enableOtelTraces: o.enableOtelTraces ?? true,
         report: this.#report,
+        ...(redactor ? { redactor } : {}),
       },
       config,
     );
   }
+}
+
+/** The tracer's and the session's redaction rules, validated and merged; undefined when there are none. */
+function redactorFor(tracerRules: unknown, sessionRules: unknown): Redactor | undefined {
+  if (tracerRules === undefined && sessionRules === undefined) return undefined;
+  const parse = (rules: unknown, where: string): RedactionRules => {
+    if (rules === undefined) return {};
+    const parsed = parseRedactionRules(rules, where);
+    if (typeof parsed === "string") throw new ConfigError(parsed);
+    return parsed;
+  };
+  const redactor = createRedactor(mergeRules(parse(tracerRules, "redact"), parse(sessionRules, "redact")));
+  return redactor.active ? redactor : undefined;
 }
 
 function resolveIdentity(options: CekuraTracerOptions, env: EnvSource): Resolved {
