@@ -7,7 +7,7 @@ export const freshKey = () => `key-${crypto.randomUUID()}`;
 export const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + ms).toISOString();
 
 export function call(method: string, path: string, key: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { ...headers } };
+  const init: RequestInit = { method, headers: { ...headers }, redirect: "manual" };
   if (key) (init.headers as Record<string, string>)["authorization"] = `Bearer ${key}`;
   if (body !== undefined) {
     (init.headers as Record<string, string>)["content-type"] ??= "application/json";
