@@ -45,7 +45,7 @@ it("signs in from this origin's form: a signed read-only token in an HttpOnly Sa
 
 it("refuses a login from another origin or without an Origin (login CSRF), and a key in a URL", async () => {
   const key = freshKey();
-  for (const headers of [{ origin: "https://evil.example" }, { origin: "null" }, {}]) {
+  for (const headers of [{ origin: "https://evil.example" }, { origin: "null" }, {}] as Record<string, string>[]) {
     const res = await login(key, headers);
     expect(res.status).toBe(403);
     expect(cookieOf(res)).toBe("");
