@@ -58,7 +58,7 @@ form.login{display:flex;gap:8px}form.login input{flex:1;max-width:420px;padding:
 export function page(title: string, body: string, script = ""): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style>${STYLE}</style></head>
+<meta name="referrer" content="same-origin"><title>${esc(title)}</title><style>${STYLE}</style></head>
 <body><header><h1>Cekura edge tracer</h1><a href="/inspect">Sessions</a></header><main>${body}</main>${script ? `<script>${script}</script>` : ""}</body></html>`;
 }
 
@@ -73,7 +73,9 @@ export function pill(value: string | null | undefined): string {
 export const PAGE_HEADERS: Record<string, string> = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
+  // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on form posts, and the
+  // login checks Origin. Nothing leaves for another site either way.
+  "referrer-policy": "same-origin",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
   "content-security-policy": "default-src 'none'; style-src 'none'; script-src 'none'; media-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",

@@ -42,7 +42,7 @@ async function login(c: Context<AppEnv>): Promise<Response> {
   if (!access.ok) return denied(access);
   const token = await issueToken(c.env, access.tenant);
   if (!token) return denied({ ok: false, reason: "not_configured" });
-  return new Response(null, { status: 303, headers: { location: "/inspect", "set-cookie": tokenCookie(c, token), "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+  return new Response(null, { status: 303, headers: { location: "/inspect", "set-cookie": tokenCookie(c, token), "cache-control": "no-store", "referrer-policy": "same-origin" } });
 }
 
 function sessionIdOf(c: Context<AppEnv>): string | undefined {
