@@ -3,8 +3,9 @@ import { cases as lifecycle } from "./lifecycle.cases.ts";
 import { cases as recording } from "./recording.cases.ts";
 import { cases as otel } from "./otel.ts";
 import { cases as audio } from "./audio.cases.ts";
+import { cases as redact } from "./redact.cases.ts";
 import type { SdkCase } from "./types.ts";
 
-export const allCases: SdkCase[] = [...recording, ...lifecycle, ...otel, ...audio];
+export const allCases: SdkCase[] = [...recording, ...lifecycle, ...otel, ...audio, ...redact];
 
 export type { CaseContext, CaseResult, Runtime, SdkCase } from "./types.ts";
