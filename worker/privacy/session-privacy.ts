@@ -73,6 +73,10 @@ export class SessionPrivacy {
     if (this.#cap !== undefined && was !== undefined && LIVE.has(was) && !LIVE.has(meta.state)) {
       this.#ctx.waitUntil(releaseInTenantIndex(this.#env, meta.tenant, meta.sessionId, Date.now()));
     }
+    // Abort and discard end with the alarm deleted and nothing re-arming it: the tombstone's expiry is armed
+    // here. Every other state change is followed by the DO's own scheduling, which includes retention (arming
+    // here too could overwrite an earlier alarm, e.g. a forward retry, that it sets meanwhile).
+    if (meta.state !== "aborted" && meta.state !== "discarded") return;
     const due = this.retentionDueAt(meta);
     if (due !== undefined) this.#ctx.waitUntil(this.#armNoLaterThan(due));
   }
