@@ -96,6 +96,9 @@ export function checkPattern(source: string, flags = ""): string | undefined {
       }
       stack.push({ hasQuantifier: false, hasAlternation: false });
       lastAtomWasGroup = undefined;
+      // Group prefixes `(?:` and `(?<name>` are syntax, not quantifiers.
+      if (source.startsWith("(?:", i)) i += 2;
+      else if (source.startsWith("(?<", i)) i = Math.max(i, source.indexOf(">", i));
       continue;
     }
     if (ch === ")") {
@@ -227,28 +230,36 @@ interface Detector {
   regex: RegExp;
   /** Further check on a match (e.g. Luhn); the match is kept when it returns false. */
   accept?: (match: string) => boolean;
+  /** A cheap test the text must pass for the detector to run at all (most text has no '@' or digits). */
+  hint?: (text: string) => boolean;
 }
+
+const hasAt = (text: string) => text.includes("@");
+const hasDigit = (text: string) => /\d/.test(text);
 
 /** Built-in detectors, in the order they run (cards before phone numbers: both are digit runs). */
 const BUILT_IN: Record<DetectorName, Detector> = {
-  email: { type: "email", regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g },
+  email: { type: "email", hint: hasAt, regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g },
   // 13-19 digits, optionally grouped by spaces or dashes, passing the Luhn check.
   card: {
     type: "card",
+    hint: hasDigit,
     regex: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
     accept: (m) => luhn(m.replace(/[ -]/g, "")),
   },
   // US Social Security number with separators: 123-45-6789 or 123 45 6789 (not 000/666/9xx, 00, 0000).
-  us_ssn: { type: "us_ssn", regex: /(?<!\d)(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?!\d)/g },
+  us_ssn: { type: "us_ssn", hint: hasDigit, regex: /(?<!\d)(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?!\d)/g },
   // UK National Insurance number: two letters, six digits, A-D (spaces allowed), excluding invalid prefixes.
   uk_nino: {
     type: "uk_nino",
+    hint: hasDigit,
     regex: /(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/gi,
   },
   // International (+ and 8-15 digits), North American (555) 123-4567 / 555-123-4567 / 5551234567,
   // and UK-style national numbers starting with 0 (10-11 digits).
   phone: {
     type: "phone",
+    hint: hasDigit,
     regex: /(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,5}|(?:\(\d{3}\)\s?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}|0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4})(?![\w])/g,
     accept: (m) => {
       const n = m.replace(/\D/g, "").length;
@@ -304,6 +315,7 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
   const text = (value: string): string => {
     let out = value;
     for (const d of scanners) {
+      if (d.hint && !d.hint(out)) continue;
       d.regex.lastIndex = 0;
       out = out.replace(d.regex, (m) => (d.accept && !d.accept(m) ? m : placeholder(d.type)));
     }
