@@ -132,7 +132,10 @@ describe("DELETE /v1/sessions/:id", () => {
     expect((await json<{ state: string }>(await call("GET", `/v1/sessions/${id}`, key))).state).toBe("open");
 
     const unknown = uniqueId("erase-unknown");
-    expect((await call("DELETE", `/v1/sessions/${unknown}`, key)).status).toBe(200);
+    const receipt = await call("DELETE", `/v1/sessions/${unknown}`, key);
+    expect(receipt.status).toBe(200);
+    const erasedAt = Date.parse((await json<Receipt>(receipt)).erasedAt);
+    expect(Math.abs(erasedAt - Date.now())).toBeLessThan(60_000);
     const late = await call("POST", `/v1/sessions/${unknown}/fragments`, key, fragment(0, [say("user", "late", 0)]));
     expect(late.status).toBe(409);
   });

@@ -91,7 +91,7 @@ export async function eraseSession(
   const sql = host.storage.sql;
   if (!meta) {
     meta = newSessionMeta(
-      { sessionId: caller.sessionId, tenant: caller.tenant, agentId: 0, mode: "observe", deferUpload: false, state: "erased", consent: "aborted" },
+      { sessionId: caller.sessionId, tenant: caller.tenant, agentId: 0, mode: "observe", deferUpload: false, state: "erased", consent: "aborted", erasedAt: now },
       now,
     );
   }
