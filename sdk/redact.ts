@@ -297,8 +297,11 @@ export interface Redactor {
   json(value: unknown, scanStrings?: boolean): unknown;
   /** The same over JSON text (tool arguments/results); text that is not JSON is redacted as text. */
   jsonText(value: string): string;
-  /** One protocol event, redacted by kind. */
-  event<E extends SessionEvent>(event: E): E;
+  /**
+   * One protocol event, redacted by kind. `maxText` caps its texts after redaction (a placeholder can be
+   * longer than what it replaced; a text past the protocol's limit would get the whole fragment refused).
+   */
+  event<E extends SessionEvent>(event: E, maxText?: number): E;
   /** An OTLP JSON span (or any OTLP JSON value): string attribute values, by key and content. */
   otlp<T>(value: T): T;
 }
@@ -364,18 +367,19 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
     return out;
   };
 
-  const event = <E extends SessionEvent>(e: E): E => {
+  const event = <E extends SessionEvent>(e: E, maxText = Infinity): E => {
+    const cap = (s: string) => (s.length > maxText ? s.slice(0, maxText) : s);
     switch (e.kind) {
       case "transcript":
-        return { ...e, text: text(e.text) };
+        return { ...e, text: cap(text(e.text)) };
       case "tool_call":
-        return { ...e, arguments: jsonText(e.arguments) };
+        return { ...e, arguments: cap(jsonText(e.arguments)) };
       case "tool_result":
-        return { ...e, result: jsonText(e.result) };
+        return { ...e, result: cap(jsonText(e.result)) };
       case "log":
         return e.attributes === undefined
-          ? { ...e, message: text(e.message) }
-          : { ...e, message: text(e.message), attributes: walk(e.attributes, [], true) as Record<string, unknown> };
+          ? { ...e, message: cap(text(e.message)) }
+          : { ...e, message: cap(text(e.message)), attributes: walk(e.attributes, [], true) as Record<string, unknown> };
       case "metadata":
         return { ...e, patch: walk(e.patch, [], false) as Record<string, unknown> };
       default:

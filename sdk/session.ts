@@ -171,7 +171,7 @@ export class Session implements ConsoleSink {
       `${ctx.basePath}/fragments`,
       ctx.transport,
       ctx.report,
-      ctx.redactor?.active ? (event) => ctx.redactor!.event(event) : undefined,
+      ctx.redactor?.active ? (event) => ctx.redactor!.event(event, LIMITS.textLength) : undefined,
     );
     this.logger = createSessionLogger((level, message, attributes) => this.log(level, message, attributes), config.captureLogs ? "info" : undefined);
     if (ctx.mode === "observe") this.#audio = createAudioAddon(ctx, config.audio);

@@ -34,6 +34,14 @@ it("redacts metadata by fields only, so Cekura's redact_fields and customer_numb
   expect(e.patch).toEqual({ customer: { dob: "[REDACTED:field]" }, customer_number: "+15550001111", redact_fields: ["transcript"] });
 });
 
+it("caps a text that redaction made longer than the protocol's limit", () => {
+  const r = createRedactor({ detectors: ["email"] });
+  const text = "a@b.co ".repeat(9000);
+  const e = r.event({ kind: "transcript", role: "user", text, startedAt: "2026-11-25T12:00:00.000Z", endedAt: "2026-11-25T12:00:00.000Z" }, 65_536);
+  expect(e.text.length).toBe(65_536);
+  expect(e.text.startsWith("[REDACTED:email] [REDACTED:email]")).toBe(true);
+});
+
 it("is the identity without rules", () => {
   const r = createRedactor(undefined);
   expect(r.active).toBe(false);
