@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { metadataPatchProblem } from "./metadata-fields.ts";
+import { parseRedactionRules, type RedactionRules } from "./redact.ts";
 
 import {
   CLOSE_REASON_MAX_LENGTH,
@@ -128,6 +129,18 @@ export const sdkInfoSchema = z.object({
 });
 export type SdkInfo = z.infer<typeof sdkInfoSchema>;
 
+/** Redaction rules, checked by sdk/redact.ts (which stays zod-free for the SDK's own use). */
+function redactionRulesSchema() {
+  return z.unknown().transform((value, ctx): RedactionRules => {
+    const parsed = parseRedactionRules(value, "redact");
+    if (typeof parsed === "string") {
+      ctx.addIssue({ code: "custom", message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
 export const fragmentSchema = z.object({
   agentId: z.number().int().positive(),
   mode: modeSchema,
@@ -139,6 +152,8 @@ export const fragmentSchema = z.object({
   /** When the call started (the SDK's observe()/track() time); read when the session is first seen. */
   callStartedAt: utcTimestamp.optional(),
   sdk: sdkInfoSchema.optional(),
+  /** The session's redaction rules (sdk/redact.ts); the Worker applies them, with its own, before storing. */
+  redact: redactionRulesSchema().optional(),
   events: z
     .array(eventSchema)
     .max(LIMITS.eventsPerFragment, `at most ${LIMITS.eventsPerFragment} events per fragment`),
@@ -192,7 +207,7 @@ export const sessionControlSchema = z.object({
 });
 export type SessionControl = z.infer<typeof sessionControlSchema>;
 
-export const sessionStateSchema = z.enum(["open", "closing", "finalized", "aborted", "discarded"]);
+export const sessionStateSchema = z.enum(["open", "closing", "finalized", "aborted", "discarded", "erased"]);
 export type SessionState = Wire.SessionState;
 export const consentStateSchema = z.enum(["granted", "deferred", "aborted"]);
 export type ConsentState = Wire.ConsentState;

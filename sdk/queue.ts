@@ -11,6 +11,7 @@ import { sleep } from "./internal/sleep.ts";
 import { textEncoder } from "./internal/validate.ts";
 import { LIMITS } from "./wire/limits.ts";
 import type { DeferUpload, Mode, SessionEvent } from "./wire/types.ts";
+import type { RedactionRules } from "./redact.ts";
 import type { Transport } from "./transport.ts";
 import type { SdkFacts } from "./internal/runtime-facts.ts";
 
@@ -49,6 +50,8 @@ export interface FragmentHeader {
   callStartedAt?: string;
   /** The SDK's name, version and runtime; the Worker reads it when it first sees the session. */
   sdk?: SdkFacts;
+  /** The session's redaction rules, for the Worker to apply too (sdk/redact.ts). */
+  redact?: RedactionRules;
 }
 
 interface Pending {
@@ -90,6 +93,8 @@ export class EventQueue {
     readonly path: string,
     readonly transport: Transport,
     readonly report: (error: SdkError) => void,
+    /** Applied to each event as it is recorded (redaction: chosen data never leaves the process). */
+    readonly transform?: (event: SessionEvent) => SessionEvent,
   ) {}
 
   /** Seq of the last fragment built; -1 before the first. */
@@ -114,6 +119,7 @@ export class EventQueue {
   /** Synchronous, O(1) in the common case: append and make sure a flush is scheduled. */
   push(event: SessionEvent, bytes: number): void {
     if (this.#dropped) return;
+    if (this.transform) event = this.transform(event);
     if (this.queuedBytes + bytes > this.options.maxQueueBytes && !this.#makeRoom(event, bytes)) return;
     this.#pending.push({ event, bytes });
     this.#pendingBytes += bytes;
@@ -251,7 +257,7 @@ export class EventQueue {
   }
 
   #encode(seq: number, items: Pending[]): Uint8Array {
-    const { agentId, mode, deferUpload, callStartedAt, sdk } = this.header;
+    const { agentId, mode, deferUpload, callStartedAt, sdk, redact } = this.header;
     const body = {
       agentId,
       mode,
@@ -260,6 +266,7 @@ export class EventQueue {
       ...(deferUpload !== undefined ? { deferUpload } : {}),
       ...(callStartedAt !== undefined ? { callStartedAt } : {}),
       ...(sdk !== undefined ? { sdk } : {}),
+      ...(redact !== undefined ? { redact } : {}),
       events: items.map((p) => p.event),
     };
     return textEncoder.encode(JSON.stringify(body));

@@ -45,6 +45,7 @@ import type {
   TranscriptInput,
   Turn,
 } from "./cekura-session.ts";
+import type { Redactor } from "./redact.ts";
 
 export type { SessionStatus } from "./internal/status.ts";
 export type { AudioChannel, CloseOptions, SessionStats, ToolCallInput, ToolResultInput, TranscriptInput, Turn } from "./cekura-session.ts";
@@ -66,6 +67,8 @@ export interface SessionContext {
   readonly enableOtelTraces: boolean;
   /** Reports a background error through the tracer's onError (never throws). */
   readonly report: (error: SdkError) => void;
+  /** The session's redaction (observe/track `redact`), applied before anything is queued or sent. */
+  readonly redactor?: Redactor;
 }
 
 /** Lifecycle hooks an addon may implement; all optional. */
@@ -144,10 +147,18 @@ export class Session implements CekuraSession, ConsoleSink {
     this.captureConsole = config.captureConsole;
     this.#queue = new EventQueue(
       config.queue,
-      { agentId: ctx.agentId, mode: ctx.mode, deferUpload: ctx.deferUpload, callStartedAt: ctx.callStartedAt, sdk: sdkFacts() },
+      {
+        agentId: ctx.agentId,
+        mode: ctx.mode,
+        deferUpload: ctx.deferUpload,
+        callStartedAt: ctx.callStartedAt,
+        sdk: sdkFacts(),
+        ...(ctx.redactor?.active ? { redact: ctx.redactor.rules } : {}),
+      },
       `${ctx.basePath}/fragments`,
       ctx.transport,
       ctx.report,
+      ctx.redactor?.active ? (event) => ctx.redactor!.event(event, LIMITS.textLength) : undefined,
     );
     this.logger = createSessionLogger((level, message, attributes) => this.log(level, message, attributes), config.captureLogs ? "info" : undefined);
     if (ctx.mode === "observe") this.#audio = createAudioAddon(ctx, config.audio);

@@ -14,6 +14,7 @@ import { Session, type SessionConfig } from "./session.ts";
 import type { AudioOptions } from "./audio/audio-addon.ts";
 import { loadTraces } from "./otel/lazy.ts";
 import { createTransport, normaliseIngestUrl, type FetchLike, type Transport } from "./transport.ts";
+import { createRedactor, mergeRules, parseRedactionRules, type RedactionRules, type Redactor } from "./redact.ts";
 
 export interface CekuraTracerOptions extends Partial<QueueOptions> {
   /** Cekura API key (or env CEKURA_API_KEY). Sent only as `Authorization: Bearer`. */
@@ -28,6 +29,8 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
   captureLogs?: boolean;
   /** Record console.* while exactly one session is active in the process (default false). */
   captureConsole?: boolean;
+  /** Redaction rules for every session of this tracer (merged with each session's `redact`). */
+  redact?: RedactionRules;
   /** Per-session OTel spans; default true. OpenTelemetry is loaded only when this is on. */
   enableOtelTraces?: boolean;
   /** Where CEKURA_* settings are read (a Worker's `env`); default Deno.env / process.env. */
@@ -59,6 +62,12 @@ export interface ObserveOptions {
   deferUpload?: DeferUpload;
   /** Extra attributes on the session's `conversation` span (OTel; Pipecat's additionalSpanAttributes). */
   additionalSpanAttributes?: Record<string, string | number | boolean>;
+  /**
+   * Redaction of this session's data before it leaves the process (sdk/redact.ts): `fields` (paths in tool
+   * arguments/results, custom metadata, log attributes), `detectors` (email, phone, card, us_ssn, uk_nino),
+   * `patterns` ({name, pattern, flags?}). Sent to the Worker too, which applies it with its own rules.
+   */
+  redact?: RedactionRules;
 }
 
 export type TrackOptions = Omit<ObserveOptions, "deferUpload">;
@@ -144,6 +153,7 @@ export class CekuraTracer {
       if (value !== true && value !== false && value !== "audio") throw new ConfigError(`deferUpload must be true, false or "audio", got ${String(value)}`);
       deferUpload = value;
     }
+    const redactor = redactorFor(this.#options.redact, options.redact);
     if (options.customMetadata !== undefined && (typeof options.customMetadata !== "object" || options.customMetadata === null || Array.isArray(options.customMetadata))) {
       throw new ConfigError("customMetadata must be an object");
     }
@@ -171,10 +181,24 @@ export class CekuraTracer {
         env: o.env,
         enableOtelTraces: o.enableOtelTraces ?? true,
         report: this.#report,
+        ...(redactor ? { redactor } : {}),
       },
       config,
     );
   }
+}
+
+/** The tracer's and the session's redaction rules, validated and merged; undefined when there are none. */
+function redactorFor(tracerRules: unknown, sessionRules: unknown): Redactor | undefined {
+  if (tracerRules === undefined && sessionRules === undefined) return undefined;
+  const parse = (rules: unknown, where: string): RedactionRules => {
+    if (rules === undefined) return {};
+    const parsed = parseRedactionRules(rules, where);
+    if (typeof parsed === "string") throw new ConfigError(parsed);
+    return parsed;
+  };
+  const redactor = createRedactor(mergeRules(parse(tracerRules, "redact"), parse(sessionRules, "redact")));
+  return redactor.active ? redactor : undefined;
 }
 
 function resolveIdentity(options: CekuraTracerOptions, env: EnvSource): Resolved {

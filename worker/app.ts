@@ -9,17 +9,23 @@ import { inspectRoutes } from "./routes/inspect.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { traceRoutes } from "./routes/traces.ts";
+import { eraseRoutes } from "./privacy/erase-route.ts";
+import { requireKeyPolicy } from "./privacy/key-policy.ts";
+import { limitTenantRate } from "./privacy/rate-limit.ts";
 
 export function createApp() {
   const app = new Hono<AppEnv>();
   app.route("/", healthRoutes);
   app.route("/inspect", inspectRoutes);
+  app.use("/v1/*", requireKeyPolicy);
   app.use("/v1/*", requireTenant);
+  app.use("/v1/*", limitTenantRate);
   app.route("/v1/sessions", sessionRoutes);
   app.route("/v1/traces", traceRoutes);
   app.route("/v1/sessions", operatorRoutes);
   app.route("/v1/sessions", consentRoutes);
   app.route("/v1/sessions", audioRoutes);
+  app.route("/v1/sessions", eraseRoutes);
 
   app.notFound((c) => c.json({ error: "not_found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

@@ -36,4 +36,21 @@ export interface Env {
   S3_BUCKET?: string;
   S3_ACCESS_KEY_ID?: string;
   S3_SECRET_ACCESS_KEY?: string;
+  // Privacy controls (worker/privacy/; README "Privacy controls").
+  /** JSON redaction rules applied to every session before storage: {fields?, detectors?, patterns?}. */
+  REDACTION?: string;
+  /** Days after which finalized records, audio and tombstones are erased; unset = forever. */
+  RETENTION_DAYS?: string;
+  /** "true" lets a Worker with an empty API_KEY_HASHES accept any key; otherwise it refuses data (503). */
+  ALLOW_ANY_KEY?: string;
+  /** Cap on a tenant's open sessions (429 + Retry-After past it); unset or 0 = none. */
+  MAX_OPEN_SESSIONS_PER_TENANT?: string;
+  /** Cloudflare Rate Limiting binding, keyed by tenant (429 + Retry-After past its limit). */
+  TENANT_RATE_LIMITER?: RateLimit;
+  /** Period of TENANT_RATE_LIMITER in seconds (10 or 60), for Retry-After; default 10. */
+  TENANT_RATE_LIMIT_PERIOD_SECONDS?: string;
+  /** Secret (>= 32 characters) signing the inspector's read-only session cookie. */
+  INSPECTOR_SECRET?: string;
+  /** Lifetime of an inspector login; default 43200 (12 h). */
+  INSPECTOR_SESSION_SECONDS?: string;
 }

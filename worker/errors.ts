@@ -21,7 +21,9 @@ export class ApiError extends Error {
 }
 
 /** What a Durable Object method returns across RPC: a value or a wire error (classes do not survive RPC). */
-export type Outcome<T> = { ok: true; value: T } | { ok: false; status: ContentfulStatusCode; error: string; detail: string };
+export type Outcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; status: ContentfulStatusCode; error: string; detail: string; headers?: Record<string, string> };
 
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const fail = (status: ContentfulStatusCode, error: string, detail: string): Outcome<never> => ({
@@ -34,5 +36,5 @@ export const fail = (status: ContentfulStatusCode, error: string, detail: string
 /** Unwraps an Outcome in a route, throwing the ApiError it carries. */
 export function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
-  throw new ApiError(outcome.status, outcome.error, outcome.detail);
+  throw new ApiError(outcome.status, outcome.error, outcome.detail, outcome.headers);
 }

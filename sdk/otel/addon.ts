@@ -3,6 +3,7 @@ import { SessionTracing } from "./session-tracing.ts";
 import { createTraceSink } from "./trace-sink.ts";
 import type { SpanAttributes, TurnHandle } from "./types.ts";
 import { SdkError } from "../errors.ts";
+import { redactOtlpBody } from "../redact.ts";
 
 export interface OtelAddon extends TracesAddon {
   readonly traceId: string;
@@ -21,7 +22,7 @@ export function createTracesAddon(ctx: SessionContext, additionalSpanAttributes?
   const sink = createTraceSink(ctx.transport, ctx.id);
   const tracing = new SessionTracing({
     sessionId: ctx.id,
-    sink: (body) => (dropped ? Promise.resolve() : sink(body)),
+    sink: (body) => (dropped ? Promise.resolve() : sink(ctx.redactor ? redactOtlpBody(ctx.redactor, body) : body)),
     additionalSpanAttributes,
     now,
     onError: (error) =>

@@ -74,7 +74,9 @@ describe("npm start", { timeout: 300_000 }, () => {
     expect(line![3]).toBe("delivered");
     expect(Number(line![4])).toBeGreaterThan(60);
     expect(out).toContain("the Cekura stand-in received 1 call(s)");
-    expect(out).toContain(`${first.url}/inspect/${sessionId}?key=${KEY}`);
+    expect(out).toContain(`${first.url}/inspect/${sessionId}`);
+    expect(out).toContain(`sign in with the API key "${KEY}"`);
+    expect(out).not.toContain("?key=");
 
     const page = await fetch(`${first.url}/inspect/${sessionId}`, { headers: { authorization: `Bearer ${KEY}` } });
     expect(page.status).toBe(200);

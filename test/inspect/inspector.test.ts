@@ -2,11 +2,13 @@
 /**
  * The inspector in a real browser (Debian's chromium via playwright-core) against the real local Worker:
  * a demo call recorded through the SDK shows its transcript, tool calls, recording and trace;
- * another tenant's key reaches nothing; recorded text cannot inject markup.
+ * another tenant's key reaches nothing; recorded text cannot inject markup. The key is entered in the
+ * login form only (never in a URL), the cookie holds a signed token (never the key), a login posted from
+ * another site is refused, and every page runs under a CSP without 'unsafe-inline' with no violation.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
 import { runDemoCall, type DemoCallResult } from "../../worker/local/demo-call.ts";
@@ -56,6 +58,45 @@ afterAll(async () => {
   await worker?.stop();
 });
 
+/** Every URL the browser requested and every CSP violation it reported, per page. */
+interface Watched {
+  urls: string[];
+  violations: string[];
+}
+function watch(page: Page): Watched {
+  const watched: Watched = { urls: [], violations: [] };
+  page.on("request", (r) => watched.urls.push(r.url()));
+  page.on("console", (m) => {
+    if (/Content.Security.Policy|Refused to (execute|apply|load)/i.test(m.text())) watched.violations.push(m.text());
+  });
+  return watched;
+}
+
+/** Signs in through the login form, as a person would: the key is typed, never put in a URL. */
+async function signIn(context: BrowserContext, key: string): Promise<{ page: Page; watched: Watched }> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(90_000);
+  const watched = watch(page);
+  const first = await page.goto(`${worker.url}/inspect`);
+  expect(first?.status()).toBe(401);
+  await page.fill('input[name="key"]', key);
+  // The form posts to /inspect/login, which answers 303 to /inspect with the cookie set.
+  const [login] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${worker.url}/inspect/login` && r.request().method() === "POST"),
+    page.waitForResponse((r) => r.url() === `${worker.url}/inspect` && r.request().method() === "GET" && r.status() === 200),
+    page.click('form.login button[type="submit"]'),
+  ]);
+  expect(login.status()).toBe(303);
+  await page.waitForLoadState();
+  return { page, watched };
+}
+
+function expectNoKeyInUrlsAndNoViolations(watched: Watched, key: string) {
+  expect(watched.urls.length).toBeGreaterThan(0);
+  for (const url of watched.urls) expect(url).not.toContain(encodeURIComponent(key));
+  expect(watched.violations).toEqual([]);
+}
+
 // The machine may be busy (2 cores shared): generous time, no timing asserts.
 describe("inspector", { timeout: 150_000 }, () => {
   it("records the demo call through the SDK and finalizes it", () => {
@@ -63,16 +104,15 @@ describe("inspector", { timeout: 150_000 }, () => {
     expect(demo.audioSeconds).toBeGreaterThan(60);
   });
 
-  it("takes the key once from the URL into an HttpOnly SameSite=Strict cookie and lists the tenant's sessions", async () => {
+  it("signs in with the login form into a signed HttpOnly SameSite=Strict cookie (not the key) and lists the tenant's sessions", async () => {
     const context = await browser.newContext();
-    const page = await context.newPage();
-    page.setDefaultTimeout(90_000);
-    const response = await page.goto(`${worker.url}/inspect?key=${encodeURIComponent(KEY)}`);
-    expect(response?.status()).toBe(200);
-    expect(new URL(page.url()).search).toBe("");
+    const { page, watched } = await signIn(context, KEY);
     const [cookie] = await context.cookies();
-    expect(cookie).toMatchObject({ name: "cekura_inspect_key", httpOnly: true, sameSite: "Strict", path: "/inspect" });
+    expect(cookie).toMatchObject({ name: "cekura_inspect", httpOnly: true, sameSite: "Strict", path: "/inspect" });
+    expect(cookie!.value).not.toContain(KEY);
     expect(await page.content()).not.toContain(KEY);
+    const headers = (await page.request.get(`${worker.url}/inspect`)).headers();
+    expect(headers["content-security-policy"]).not.toContain("unsafe-inline");
 
     const rows = page.locator("tr.session-row");
     expect(await rows.count()).toBe(3);
@@ -81,14 +121,34 @@ describe("inspector", { timeout: 150_000 }, () => {
     expect(await demoRow.textContent()).toContain("finalized");
     expect(await demoRow.textContent()).toContain("observe");
     expect(await demoRow.textContent()).toContain("granted");
+    expectNoKeyInUrlsAndNoViolations(watched, KEY);
+    await context.close();
+  });
+
+  it("refuses a key in a URL and a login form posted from another site (no cookie is set)", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(90_000);
+    const inUrl = await page.goto(`${worker.url}/inspect?key=${encodeURIComponent(KEY)}`);
+    expect(inUrl?.status()).toBe(400);
+    expect(await context.cookies()).toEqual([]);
+    // A page of another origin that posts its own key to our login (login CSRF).
+    await page.route("http://evil.test/**", (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<form id="f" method="post" action="${worker.url}/inspect/login"><input name="key" value="${OTHER_KEY}"></form>`,
+      }),
+    );
+    await page.goto("http://evil.test/");
+    const [answer] = await Promise.all([page.waitForResponse(`${worker.url}/inspect/login`), page.evaluate(() => (document.getElementById("f") as HTMLFormElement).submit())]);
+    expect(answer.status()).toBe(403);
+    expect(await context.cookies(worker.url)).toEqual([]);
     await context.close();
   });
 
   it("shows one call: transcript, tool calls, recording with waveforms, and the trace waterfall", async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(90_000);
-    await page.goto(`${worker.url}/inspect?key=${encodeURIComponent(KEY)}`);
+    const { page, watched } = await signIn(context, KEY);
     await page.click(`a[href="/inspect/${demo.sessionId}"]`);
     await page.waitForURL(`**/inspect/${demo.sessionId}`);
 
@@ -123,6 +183,10 @@ describe("inspector", { timeout: 150_000 }, () => {
     expect(Math.abs(duration - demo.audioSeconds)).toBeLessThan(5);
     expect(await page.locator(".wave[data-channel=user] svg polygon").count()).toBe(1);
     expect(await page.locator(".wave[data-channel=assistant] svg polygon").count()).toBe(1);
+    // The page's script runs under the CSP: a transcript row seeks the player.
+    const offset = Number(await rows.nth(4).getAttribute("data-offset"));
+    await rows.nth(4).click();
+    await page.waitForFunction((want) => Math.abs((document.querySelector("audio") as HTMLAudioElement).currentTime - want) < 1, offset);
 
     // The trace: conversation, eight turns, stt/llm/tts bars with a visible width, TTFB shading.
     expect(await page.locator(".bar.conversation").count()).toBe(1);
@@ -142,14 +206,14 @@ describe("inspector", { timeout: 150_000 }, () => {
     expect(await page.locator("#metadata").textContent()).toContain('"resolution": "upgraded_to_express"');
 
     await page.screenshot({ path: join(OUT, "inspector-call.png"), fullPage: true });
+    expectNoKeyInUrlsAndNoViolations(watched, KEY);
     await context.close();
   });
 
   it("shows recorded text as text, never as markup", async () => {
     const context = await browser.newContext();
-    const page = await context.newPage();
-    page.setDefaultTimeout(90_000);
-    await page.goto(`${worker.url}/inspect/${hostileId}?key=${encodeURIComponent(KEY)}`);
+    const { page } = await signIn(context, KEY);
+    await page.goto(`${worker.url}/inspect/${hostileId}`);
     expect(await page.locator("tr.transcript-row").first().textContent()).toContain(HOSTILE);
     expect(await page.locator(".tool-result").textContent()).toContain("window.__xss");
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
@@ -159,9 +223,7 @@ describe("inspector", { timeout: 150_000 }, () => {
 
   it("gives another tenant's key nothing: no list entries, no call page, no audio", async () => {
     const context = await browser.newContext();
-    const page = await context.newPage();
-    page.setDefaultTimeout(90_000);
-    await page.goto(`${worker.url}/inspect?key=${encodeURIComponent(OTHER_KEY)}`);
+    const { page } = await signIn(context, OTHER_KEY);
     expect(await page.locator("tr.session-row").count()).toBe(0);
     expect(await page.content()).not.toContain(demo.sessionId);
     const call = await page.goto(`${worker.url}/inspect/${demo.sessionId}`);

@@ -109,7 +109,7 @@ describe("bad input is answered with {error, detail} and corrupts nothing", () =
 
   it("unknown routes -> 404 not_found", async () => {
     await expectError(await call("GET", "/v2/anything"), 404, "not_found", /GET \/v2\/anything/);
-    await expectError(await call("DELETE", `/v1/sessions/abc`), 404, "not_found");
+    await expectError(await call("PATCH", `/v1/sessions/abc`), 404, "not_found");
   });
 
   it("status of a session that does not exist -> 404 session_not_found", async () => {

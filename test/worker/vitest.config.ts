@@ -8,7 +8,8 @@ export default defineConfig({
       wrangler: { configPath: "../../wrangler.toml" },
       miniflare: {
         // wrangler.toml forwards to Cekura's own hosts; tests inside workerd forward nowhere.
-        bindings: { SESSION_IDLE_TIMEOUT_SECONDS: "600", CLOSE_GRACE_SECONDS: "30", CEKURA_HOST: "", CEKURA_OTEL_ENDPOINT: "" },
+        bindings: { SESSION_IDLE_TIMEOUT_SECONDS: "600", CLOSE_GRACE_SECONDS: "30", CEKURA_HOST: "", CEKURA_OTEL_ENDPOINT: "",
+          ALLOW_ANY_KEY: "true", INSPECTOR_SECRET: "worker-tests-inspector-secret-0123456789abcdef" },
       },
     }),
   ],

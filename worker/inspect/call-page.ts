@@ -97,7 +97,7 @@ function logTable(r: SessionRecord): string {
 }
 
 /** Playhead over the timeline while the recording plays; a transcript row seeks the player. */
-const SCRIPT = `(function(){var a=document.getElementById("player"),tl=document.getElementById("timeline"),ph=document.getElementById("playhead");
+export const SCRIPT = `(function(){var a=document.getElementById("player"),tl=document.getElementById("timeline"),ph=document.getElementById("playhead");
 if(!a||!tl||!ph)return;var s=+tl.dataset.axisStart,e=+tl.dataset.axisEnd,as=+tl.dataset.audioStart;
 function draw(){var f=Math.min(1,Math.max(0,(as+a.currentTime*1000-s)/(e-s)));ph.style.display="block";ph.style.left="calc(130px + (100% - 130px) * "+f+")";}
 a.addEventListener("timeupdate",draw);a.addEventListener("seeked",draw);

@@ -23,7 +23,7 @@ export function prettyJson(text: string | null): string {
   }
 }
 
-const STYLE = `
+export const STYLE = `
 :root{--fg:#1d2330;--muted:#667085;--line:#e4e7ec;--bg:#f8f9fb;--user:#2f6fde;--assistant:#12a070;--system:#8a63d2;--stt:#e8871e;--llm:#7a5af8;--tts:#12a070;--turn:#98a2b3;--conv:#475467;--tool:#d92d20}
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header{background:#101828;color:#fff;padding:10px 20px;display:flex;gap:16px;align-items:baseline}header a{color:#d0d5dd;text-decoration:none}
@@ -58,7 +58,7 @@ form.login{display:flex;gap:8px}form.login input{flex:1;max-width:420px;padding:
 export function page(title: string, body: string, script = ""): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style>${STYLE}</style></head>
+<meta name="referrer" content="same-origin"><title>${esc(title)}</title><style>${STYLE}</style></head>
 <body><header><h1>Cekura edge tracer</h1><a href="/inspect">Sessions</a></header><main>${body}</main>${script ? `<script>${script}</script>` : ""}</body></html>`;
 }
 
@@ -69,12 +69,14 @@ export function pill(value: string | null | undefined): string {
   return `<span class="pill ${tone}">${esc(v)}</span>`;
 }
 
-/** Response headers of every inspector page: no caching, no referrer, a CSP that allows only our inline parts. */
+/** Response headers of every inspector page: no caching, no referrer; the route sets a CSP allowing our inline parts by hash. */
 export const PAGE_HEADERS: Record<string, string> = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
+  // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on form posts, and the
+  // login checks Origin. Nothing leaves for another site either way.
+  "referrer-policy": "same-origin",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; media-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  "content-security-policy": "default-src 'none'; style-src 'none'; script-src 'none'; media-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 };

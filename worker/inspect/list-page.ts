@@ -44,7 +44,7 @@ export function renderLoginPage(message: string): string {
     "Inspector: key needed",
     `<section><h2>Inspector</h2><p>${esc(message)}</p>
 <form class="login" method="post" action="/inspect/login"><input type="password" name="key" autocomplete="off" placeholder="API key of the tenant" aria-label="API key"><button type="submit">Open</button></form>
-<p class="muted">The key is kept in an HttpOnly cookie for this site only. You can also open <code>/inspect?key=...</code> once.</p></section>`,
+<p class="muted">The key is checked once and never stored in this browser: a signed, read-only sign-in (HttpOnly cookie, this site only) is kept instead.</p></section>`,
   );
 }
 

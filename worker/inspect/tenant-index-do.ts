@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { admitSession, releaseSession, removeSession } from "../privacy/open-sessions.ts";
 
 export interface IndexedSession {
   sessionId: string;
@@ -30,6 +31,21 @@ export class TenantIndexDO extends DurableObject<Env> {
   /** Idempotent: the first registration of an id keeps its time. */
   register(sessionId: string, createdAt: number): void {
     this.#sql.exec("INSERT INTO sessions (session_id, created_at) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING", sessionId, createdAt);
+  }
+
+  /** Open-session cap (worker/privacy/open-sessions.ts): registers a new session as open if under `cap`. */
+  admit(sessionId: string, createdAt: number, cap: number): { ok: true } | { ok: false; open: number } {
+    return admitSession(this.#sql, sessionId, createdAt, cap);
+  }
+
+  /** The session is no longer open (finalized, aborted, discarded or erased). */
+  release(sessionId: string, endedAt: number): void {
+    releaseSession(this.#sql, sessionId, endedAt);
+  }
+
+  /** An erased session leaves the list. */
+  remove(sessionId: string): void {
+    removeSession(this.#sql, sessionId);
   }
 
   /** The newest `limit` sessions. */

@@ -1,12 +1,9 @@
 import type { Env } from "../env.ts";
 import type { IndexedSession } from "./tenant-index-do.ts";
+import { tenantIndexStub } from "../privacy/open-sessions.ts";
 
-/** The tenant's index DO, or undefined where the binding is absent (e.g. a test Worker without it). */
-function indexOf(env: Env, tenant: string) {
-  const namespace = env.TENANT_INDEX;
-  if (!namespace) return undefined;
-  return namespace.get(namespace.idFromName(tenant));
-}
+/** The tenant's index DO (in DO_JURISDICTION, like sessions), or undefined where the binding is absent. */
+const indexOf = (env: Env, tenant: string) => tenantIndexStub(env, tenant);
 
 /** Called by the session DO when a session is first seen; never throws (the list is a convenience). */
 export async function registerInTenantIndex(env: Env, tenant: string, sessionId: string, createdAt: number): Promise<void> {

@@ -54,7 +54,10 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     "--show-interactive-dev-session=false",
     "--log-level", options.logLevel ?? (options.inheritOutput ? "info" : "warn"),
   ];
-  for (const [key, value] of Object.entries({ ...LOCAL_CEKURA_VARS, ...options.vars })) args.push("--var", `${key}:${value}`);
+  // A local Worker accepts any key (wrangler.toml refuses that for deployments) and signs inspector
+  // logins with a fresh secret per start (README "Privacy controls").
+  const vars = { ...LOCAL_CEKURA_VARS, ALLOW_ANY_KEY: "true", INSPECTOR_SECRET: `local-${crypto.randomUUID()}${crypto.randomUUID()}`, ...options.vars };
+  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
 
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,

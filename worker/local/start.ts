@@ -67,7 +67,7 @@ console.log(`\nWorker ready: ${url}`);
 console.log(`  health:    ${url}/healthz`);
 console.log(`  send:      POST ${url}/v1/sessions/<id>/fragments  (Authorization: Bearer <any key>)`);
 console.log(`  SDK:       new CekuraTracer({ apiKey, agentId, ingestUrl: "${url}" })`);
-console.log(`  inspector: ${url}/inspect?key=<your API key>`);
+console.log(`  inspector: ${url}/inspect  (sign in with your API key in the form)`);
 
 if (!options.workerOnly) {
   const speedup = options.fast ? 20 : 1;
@@ -94,9 +94,10 @@ if (!options.workerOnly) {
   if (done.length > 10) console.log(`  ... and ${done.length - 10} more`);
   if (standIn) console.log(`  the Cekura stand-in received ${standIn.calls().length} call(s) and ${standIn.traces().length} trace batch(es)`);
   const first = done[0];
-  console.log(`\nOpen the inspector (the key is stored in a cookie, then dropped from the address):`);
-  console.log(`  ${url}/inspect?key=${encodeURIComponent(options.apiKey)}`);
-  if (first) console.log(`  ${url}/inspect/${encodeURIComponent(first.sessionId)}?key=${encodeURIComponent(options.apiKey)}`);
+  // The key goes into the login form, never into a URL (URLs end up in logs and browser history).
+  console.log(`\nOpen the inspector and sign in with the API key "${options.apiKey}":`);
+  console.log(`  ${url}/inspect`);
+  if (first) console.log(`  ${url}/inspect/${encodeURIComponent(first.sessionId)}`);
 }
 console.log("\nCtrl-C to stop.");
 

@@ -2,33 +2,47 @@
 import { Hono, type Context } from "hono";
 import { sessionIdSchema } from "../../sdk/protocol.ts";
 import type { AppEnv } from "../app-env.ts";
-import { accessOf, clearCookie, keyCookie, tenantOfKey, type Access } from "../inspect/access.ts";
+import { accessOf, clearCookie, issueToken, loginKey, sameOrigin, tenantOfKey, tokenCookie, type Access } from "../inspect/access.ts";
 import { audioResponse } from "../inspect/audio-response.ts";
 import { renderCallPage } from "../inspect/call-page.ts";
 import { PAGE_HEADERS } from "../inspect/html.ts";
 import { renderListPage, renderLoginPage, renderMessagePage, type ListRow } from "../inspect/list-page.ts";
 import { loadCall, loadRecord, loadStatus } from "../inspect/load-call.ts";
 import { recentSessions } from "../inspect/tenant-index.ts";
+import { securePage } from "../privacy/page-security.ts";
 
 const LIST_LIMIT = 50;
 
-const html = (body: string, status = 200, extra: Record<string, string> = {}) => new Response(body, { status, headers: { ...PAGE_HEADERS, ...extra } });
-
-function denied(access: Exclude<Access, { ok: true }>): Response {
-  const message =
-    access.reason === "missing"
-      ? "Enter the API key of the tenant whose calls you want to see (the local start prints it)."
-      : access.reason === "unknown"
-        ? "This key is not on the Worker's allow-list (API_KEY_HASHES)."
-        : "That is not a valid API key.";
-  return html(renderLoginPage(message), 401, access.reason === "missing" ? {} : { "set-cookie": clearCookie() });
+/** A page with a strict CSP: its inline code allowed by hash, no 'unsafe-inline' (privacy/page-security.ts). */
+async function html(body: string, status = 200, extra: Record<string, string> = {}): Promise<Response> {
+  const secured = await securePage(body);
+  return new Response(secured.html, { status, headers: { ...PAGE_HEADERS, "content-security-policy": secured.csp, ...extra } });
 }
 
-/** Stores the key in the cookie and redirects to a URL without it (so it leaves the address bar and history). */
-async function acceptKey(c: Context<AppEnv>, key: string, to: string): Promise<Response> {
-  const access = await tenantOfKey(c, key);
+const DENIED: Record<Exclude<Access, { ok: true }>["reason"], string> = {
+  missing: "Enter the API key of the tenant whose calls you want to see (the local start prints it).",
+  unknown: "This key is not on the Worker's allow-list (API_KEY_HASHES).",
+  invalid: "That is not a valid API key, or the sign-in is no longer valid. Sign in again.",
+  expired: "Your inspector sign-in has expired. Sign in again.",
+  not_configured: "The inspector is closed on this Worker: it needs an INSPECTOR_SECRET and an API key list (API_KEY_HASHES) or ALLOW_ANY_KEY=true.",
+};
+
+function denied(access: Exclude<Access, { ok: true }>): Promise<Response> {
+  const status = access.reason === "not_configured" ? 503 : 401;
+  return html(renderLoginPage(DENIED[access.reason]), status, access.reason === "missing" ? {} : { "set-cookie": clearCookie() });
+}
+
+/** A key in a URL is never accepted (logs, history and proxies keep URLs): say so, set nothing. */
+const keyInUrl = () => html(renderLoginPage("API keys are not accepted in URLs. Enter the key in the form below."), 400);
+
+/** Login: a form POST from this origin; the cookie gets a signed read-only token, never the key. */
+async function login(c: Context<AppEnv>): Promise<Response> {
+  if (!sameOrigin(c)) return html(renderMessagePage("Sign-in refused", "Sign in from this inspector's own login form."), 403);
+  const access = await tenantOfKey(c.env, await loginKey(c.req.raw));
   if (!access.ok) return denied(access);
-  return new Response(null, { status: 303, headers: { location: to, "set-cookie": keyCookie(c, key), "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+  const token = await issueToken(c.env, access.tenant);
+  if (!token) return denied({ ok: false, reason: "not_configured" });
+  return new Response(null, { status: 303, headers: { location: "/inspect", "set-cookie": tokenCookie(c, token), "cache-control": "no-store", "referrer-policy": "same-origin" } });
 }
 
 function sessionIdOf(c: Context<AppEnv>): string | undefined {
@@ -38,8 +52,7 @@ function sessionIdOf(c: Context<AppEnv>): string | undefined {
 
 export const inspectRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
-    const key = c.req.query("key");
-    if (key !== undefined) return acceptKey(c, key, "/inspect");
+    if (c.req.query("key") !== undefined) return keyInUrl();
     const access = await accessOf(c);
     if (!access.ok) return denied(access);
     const sessions = await recentSessions(c.env, access.tenant, LIST_LIMIT);
@@ -53,16 +66,14 @@ export const inspectRoutes = new Hono<AppEnv>()
     );
     return html(renderListPage(rows));
   })
-  .post("/login", async (c) => {
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const key = typeof form.key === "string" ? form.key.trim() : "";
-    return acceptKey(c, key, "/inspect");
+  .post("/login", login)
+  .post("/logout", async (c) => {
+    if (!sameOrigin(c)) return html(renderMessagePage("Sign-out refused", "Sign out from this inspector's own pages."), 403);
+    return new Response(null, { status: 303, headers: { location: "/inspect", "set-cookie": clearCookie() } });
   })
-  .post("/logout", () => new Response(null, { status: 303, headers: { location: "/inspect", "set-cookie": clearCookie() } }))
   .get("/:id", async (c) => {
     const id = sessionIdOf(c);
-    const key = c.req.query("key");
-    if (key !== undefined && id) return acceptKey(c, key, `/inspect/${encodeURIComponent(id)}`);
+    if (c.req.query("key") !== undefined) return keyInUrl();
     const access = await accessOf(c);
     if (!access.ok) return denied(access);
     if (!id) return html(renderMessagePage("Not a session id", "The address does not name a valid session id."), 400);

@@ -3,6 +3,7 @@ import { fail, ok, type Outcome } from "../errors.ts";
 import { newSessionMeta, type SessionMeta } from "./meta.ts";
 import type { Caller } from "./session-do.ts";
 import type { SessionStatus } from "./status.ts";
+import { refuseErased } from "../privacy/session-privacy.ts";
 
 /**
  * Consent, enforced by the Worker (issue 10).
@@ -65,6 +66,8 @@ export function grantConsent(host: ConsentHost, caller: Caller, request: Session
     meta = host.create(caller, intro, now);
   }
   switch (meta.state) {
+    case "erased":
+      return refuseErased(meta)!;
     case "aborted":
       return fail(409, "session_aborted", `consent arrived after session "${meta.sessionId}" was aborted; everything it captured was already deleted, so there is nothing to release`);
     case "discarded":
@@ -90,6 +93,8 @@ export async function abortSession(host: ConsentHost, caller: Caller, request: S
     host.save(meta);
   } else if (meta.state === "finalized") {
     return fail(409, "session_finalized", finalizedDetail(meta));
+  } else if (meta.state === "erased") {
+    return refuseErased(meta)!;
   } else if (meta.state === "open" || meta.state === "closing") {
     meta.state = "aborted";
     meta.consent = "aborted";
@@ -115,6 +120,7 @@ export async function abortRecording(host: ConsentHost, caller: Caller, request:
     if (!intro) return notFound(caller.sessionId);
     meta = host.create(caller, intro, now);
   }
+  if (meta.state === "erased") return refuseErased(meta)!;
   if (meta.state === "finalized") {
     if (meta.audioDropped?.reason === "abort-recording") return ok(host.status(meta));
     return fail(409, "session_finalized", finalizedDetail(meta));

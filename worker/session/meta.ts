@@ -33,6 +33,18 @@ export interface SessionMeta {
   endedReason?: string;
   recordKey?: string;
   forward: { status: ForwardStatus; attempts: number; nextAttemptAt?: number; lastError?: string; deliveredAt?: number };
+  /** When the session was erased (DELETE or retention; worker/privacy/erase.ts). */
+  erasedAt?: number;
+  erasure?: {
+    complete: boolean;
+    reason: "request" | "retention";
+    /** The record or spans may have reached Cekura before the erasure. */
+    forwarded: boolean;
+    spansForwarded: boolean;
+    /** Traces whose own objects (parked spans) are erased too; emptied once done. */
+    traceIds: string[];
+    recordKey?: string;
+  };
 }
 
 /** A session's meta as first seen: no fragments, nothing forwarded. Callers set what differs. */

@@ -15,6 +15,8 @@ import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
+import { refuseErased, SessionPrivacy } from "../privacy/session-privacy.ts";
+import type { ErasureReceipt } from "../privacy/erase.ts";
 
 /** Who is asking: set by the Worker from the authenticated request. */
 export interface Caller {
@@ -51,6 +53,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #audio: AudioStore;
   /** OTel spans: held, forwarded and deleted by spans.ts. */
   readonly #spans: SpanStore;
+  /** Redaction, erasure, retention, open-session cap: worker/privacy/. */
+  readonly #privacy: SessionPrivacy;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -69,6 +73,12 @@ export class SessionDO extends DurableObject<Env> {
       status: (meta) => this.#status(meta),
       audio: () => this.#audio,
     };
+    this.#privacy = new SessionPrivacy(ctx, env, this.#config, {
+      meta: () => this.#meta,
+      save: (meta) => this.#save(meta),
+      forget: () => (this.#meta = undefined),
+      destroyAudio: () => this.#audio.destroy(),
+    });
   }
 
   /** PUT /audio/:chunkSeq: see audio-store.ts. Headers may introduce the session (first contact). */
@@ -76,6 +86,10 @@ export class SessionDO extends DurableObject<Env> {
     const now = Date.now();
     if (!this.#meta && !intro) {
       return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key; send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact`);
+    }
+    if (!this.#meta) {
+      const full = await this.#privacy.admit(caller.tenant, caller.sessionId, now);
+      if (full) return full;
     }
     const meta = this.#meta ?? this.#ensureSession(caller, intro!, now);
     const refused = this.#refuseWrites(meta) ?? refuseIntroMismatch(meta, intro);
@@ -109,9 +123,14 @@ export class SessionDO extends DurableObject<Env> {
 
   async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
     const now = Date.now();
+    if (!this.#meta) {
+      const full = await this.#privacy.admit(caller.tenant, caller.sessionId, now);
+      if (full) return full;
+    }
     const meta = this.#ensureSession(caller, fragment, now);
     const refused = this.#refuseWrites(meta) ?? this.#refuseMismatch(meta, fragment);
     if (refused) return refused;
+    this.#privacy.redaction.absorb(fragment.redact);
     this.#outbox.rememberKey(caller.apiKey);
 
     const existing = this.#fragments.hashOf(fragment.seq);
@@ -125,7 +144,7 @@ export class SessionDO extends DurableObject<Env> {
       return fail(409, "session_closing", `the session was closed at lastSeq ${meta.close.lastSeq}; seq ${fragment.seq} comes after it`);
     }
 
-    this.#fragments.insert(fragment.seq, bodyHash, fragment.events, now);
+    this.#fragments.insert(fragment.seq, bodyHash, this.#privacy.redaction.events(fragment.events), now);
     if (!meta.sdk && fragment.sdk) meta.sdk = fragment.sdk;
     meta.fragmentCount++;
     meta.eventCount += fragment.events.length;
@@ -179,6 +198,7 @@ export class SessionDO extends DurableObject<Env> {
     const meta = this.#meta;
     if (!meta) return;
     const now = Date.now();
+    if (await this.#privacy.alarm(meta, now)) return;
     if (meta.state === "open" && now >= meta.lastActivityAt + this.#config.idleTimeoutMs) {
       meta.state = "closing";
       meta.close = { requestedAt: meta.lastActivityAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason: "idle-timeout", deadline: now };
@@ -234,6 +254,8 @@ export class SessionDO extends DurableObject<Env> {
         return fail(409, "session_aborted", `session "${meta.sessionId}" was aborted; everything captured was deleted and it accepts nothing more`);
       case "discarded":
         return fail(409, "session_discarded", `session "${meta.sessionId}" was closed without consent and discarded; it accepts nothing more`);
+      case "erased":
+        return refuseErased(meta);
       default:
         return undefined;
     }
@@ -307,6 +329,8 @@ export class SessionDO extends DurableObject<Env> {
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
     const due = this.#outbox.dueAt(meta);
     if (due !== undefined) at = at === undefined ? due : Math.min(at, due);
+    const expires = this.#privacy.retentionDueAt(meta);
+    if (expires !== undefined) at = at === undefined ? expires : Math.min(at, expires);
     if (at === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
   }
@@ -314,11 +338,13 @@ export class SessionDO extends DurableObject<Env> {
   #save(meta: SessionMeta): void {
     this.#meta = meta;
     this.#metaStore.save(meta);
+    this.#privacy?.onSave(meta);
   }
 
   /** POST /v1/traces: this session's spans (see spans.ts); forwarding runs from the alarm. */
   async traces(caller: Caller, items: SpanItem[], conversationTraceId: string | undefined): Promise<Outcome<SpanReceipt>> {
-    const receipt = this.#spans.receive(this.#meta, items, conversationTraceId, caller.apiKey, Date.now());
+    if (this.#meta?.state === "erased") return ok({ accepted: 0, rejected: items.length, reason: `session "${caller.sessionId}" was erased; its spans are not kept` });
+    const receipt = this.#spans.receive(this.#meta, this.#privacy.redaction.spans(items), conversationTraceId, caller.apiKey, Date.now());
     await this.#scheduleAlarm();
     return ok(receipt);
   }
@@ -336,7 +362,18 @@ export class SessionDO extends DurableObject<Env> {
 
   /** Only on a trace's own DO: spans without a session are routed by the link, or parked until it exists. */
   async orphanSpans(items: SpanItem[]): Promise<{ sessionId: string } | { parked: number; rejected: number }> {
-    return new TraceLink(this.ctx.storage.sql).orphans(items, Date.now());
+    return new TraceLink(this.ctx.storage.sql).orphans(this.#privacy.parked(items), Date.now());
+  }
+
+  /** DELETE /v1/sessions/:id: erases everything, keeps a tombstone (worker/privacy/erase.ts). Idempotent. */
+  async erase(caller: Caller): Promise<Outcome<ErasureReceipt>> {
+    if (this.#meta && this.#meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    return ok(await this.#privacy.erase(caller, Date.now()));
+  }
+
+  /** Only on a trace's own DO: its link and parked spans, when they belong to the erased session. */
+  async eraseTraceObject(sessionId: string): Promise<void> {
+    await this.#privacy.eraseTraceObject(sessionId);
   }
 
   /** The record's key once finalized (for the record route). */

@@ -1,0 +1,15 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { unwrap } from "../errors.ts";
+import { callerOf, stubFor } from "../routes/sessions.ts";
+
+/**
+ * `DELETE /v1/sessions/:id` with the session's own key: erases the record, audio (and an in-progress
+ * upload), spans (also parked ones of its traces), waveform peaks and the Durable Object's storage;
+ * keeps a tombstone that refuses later writes. Idempotent. Answers when it happened and whether
+ * Cekura already has a copy (which must then be deleted in Cekura).
+ */
+export const eraseRoutes = new Hono<AppEnv>().delete("/:id", async (c) => {
+  const caller = callerOf(c);
+  return c.json(unwrap(await stubFor(c, caller).erase(caller)));
+});
