@@ -1,0 +1,95 @@
+/**
+ * A phone agent on Workers, as an app would write one: it accepts Twilio's Media Streams socket,
+ * observes it with one line, and plays a scripted agent (greeting, an answer the caller talks over,
+ * a DTMF acknowledgement). Its transcript goes through a second adapter onto the same session.
+ * GET /errors answers what the SDK reported (nothing, when all went well).
+ */
+import { CekuraTracer } from "../../../sdk/index.ts";
+import { observeEventStream } from "../../../sdk/adapters/event-stream.ts";
+import { observeTwilioStream, type ObservedTwilioStream } from "../../../sdk/adapters/twilio.ts";
+import { CALL, FRAME_SAMPLES, payloadOf, utterance } from "../twilio-codec.ts";
+
+interface Env {
+  INGEST_URL: string;
+  API_KEY: string;
+}
+
+const errors: string[] = [];
+const noteError = (error: unknown) => errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/errors") return Response.json(errors);
+    if (url.pathname !== "/twilio" || request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    server.accept();
+    const cekura = new CekuraTracer({ apiKey: env.API_KEY, agentId: 7, ingestUrl: env.INGEST_URL, onError: noteError });
+    const call = observeTwilioStream(cekura, server, { onError: noteError }); // <- the one line
+    ctx.waitUntil(call.closed);
+    runAgent(cekura, server, call);
+    return new Response(null, { status: 101, webSocket: client });
+  },
+};
+
+/** A tiny event source, as a framework would emit its transcript. */
+function emitter() {
+  const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
+  return {
+    on(event: string, fn: (...args: unknown[]) => void) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event)!.add(fn);
+    },
+    off(event: string, fn: (...args: unknown[]) => void) {
+      listeners.get(event)?.delete(fn);
+    },
+    emit(event: string, ...args: unknown[]) {
+      for (const fn of listeners.get(event) ?? []) fn(...args);
+    },
+  };
+}
+
+function runAgent(cekura: CekuraTracer, socket: WebSocket, call: ObservedTwilioStream): void {
+  const said = emitter();
+  let streamSid = "";
+  let answered = false;
+  let bargedIn = false;
+
+  const speak = (line: { seconds: number; markers: readonly number[]; mark: string }, text: string) => {
+    const pcm = utterance(line.seconds, [...line.markers], CALL.agentHz, CALL.agentMarkerHz);
+    for (let i = 0; i < pcm.length; i += FRAME_SAMPLES) {
+      socket.send(JSON.stringify({ event: "media", streamSid, media: { payload: payloadOf(pcm.subarray(i, i + FRAME_SAMPLES)) } }));
+    }
+    socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: line.mark } }));
+    said.emit("said", "assistant", text);
+  };
+
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { event: string; start?: { streamSid: string }; media?: { timestamp: string } };
+    switch (message.event) {
+      case "start":
+        streamSid = message.start!.streamSid;
+        // The transcript comes from another adapter, recording onto the call's session.
+        if (call.session) observeEventStream(cekura, said, { said: (rec, role: "user" | "assistant", text: string) => rec.transcript(role, text) }, { session: call.session });
+        speak(CALL.greeting, "Hello, how can I help?");
+        break;
+      case "media": {
+        const timestamp = Number(message.media!.timestamp);
+        if (!answered && timestamp >= CALL.answer.afterMs) {
+          answered = true;
+          said.emit("said", "user", "When are you open?");
+          speak(CALL.answer, "We are open from nine to five, every day except Sunday, and on holidays");
+        }
+        if (answered && !bargedIn && timestamp >= CALL.bargeInAfterMs) {
+          bargedIn = true;
+          socket.send(JSON.stringify({ event: "clear", streamSid }));
+        }
+        break;
+      }
+      case "dtmf":
+        speak(CALL.dtmfAck, "You pressed seven.");
+        break;
+    }
+  });
+}
