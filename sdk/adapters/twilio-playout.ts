@@ -1,13 +1,15 @@
 /**
  * Where the audio a server sends to a telephony stream plays, on the stream's clock (ms from its
- * start). Pure: no I/O, no timers; the caller passes the time.
+ * start, as the stream's inbound timestamps count). Pure: no I/O, no timers; the caller passes `now`.
  *
- * - Audio sent at `now` starts at `now`, or right after the audio still queued (back to back).
- * - Audio counts as played once the clock passes it: `played(now)` hands out each sample once.
- * - `clear(now)` drops everything not yet played: it never reaches the recording.
- * - A mark sits at the end of the audio queued when it was sent; its echo says playback reached it.
- *   An echo later than the mark's position means playback runs behind the estimate: the queued
- *   audio not yet handed out moves later by the difference.
+ * - Audio sent at `now` starts at `now + latency`, or right after the audio still queued (back to back).
+ * - It is handed out (`played`) only `holdBackMs` after it played, so that a mark echo can still
+ *   correct its time and a `clear` can still drop it.
+ * - `clear(now)` drops everything that had not played when the clear reached the stream.
+ * - A mark sits at the end of the audio queued before it; its echo arrives when playback reached it,
+ *   or later (an echo is delayed by the network, never early). So each echo bounds the send-to-play
+ *   latency from above, and the latency is the smallest bound among the last few echoes: when it
+ *   changes, the audio not yet handed out moves with it.
  */
 export interface PlayedAudio {
   /** Stream ms at which the first sample plays. */
@@ -15,10 +17,17 @@ export interface PlayedAudio {
   pcm: Int16Array;
 }
 
+export interface PlayoutOptions {
+  /** Ms between sending and playing before any echo says otherwise (default 0). */
+  latencyMs?: number;
+  /** How long played audio is kept for corrections before it is handed out, ms (default 300). */
+  holdBackMs?: number;
+}
+
 interface Segment {
   startMs: number;
   pcm: Int16Array;
-  /** Samples already handed out by played(). */
+  /** Samples already handed out. */
   taken: number;
 }
 
@@ -27,25 +36,41 @@ interface PendingMark {
   atMs: number;
 }
 
-/** Echoes within this many ms of the estimate are taken as confirmation, not as drift. */
-const ECHO_TOLERANCE_MS = 5;
+/** Latency changes up to this many ms leave the audio where it is. */
+const LATENCY_TOLERANCE_MS = 1;
+const MAX_LATENCY_MS = 5000;
+/** Echoes the latency is estimated from (a window, so that it can also grow again). */
+const ECHO_WINDOW = 5;
 
 export class Playout {
   readonly sampleRate: number;
+  readonly holdBackMs: number;
   readonly #queue: Segment[] = [];
   readonly #marks: PendingMark[] = [];
-  /** Names of marks dropped by clear() whose echoes are still to come (FIFO). */
+  /** Names of marks dropped by clear(); their echoes mean nothing about playback. */
   readonly #cleared: string[] = [];
+  /** Latencies implied by the last echoes. */
+  readonly #implied: number[] = [];
+  #latencyMs: number;
   #endMs = 0;
+  /** End of the audio handed out so far: nothing may move before it. */
+  #handedOutMs = 0;
   #cutMs = 0;
 
-  constructor(sampleRate: number) {
+  constructor(sampleRate: number, options: PlayoutOptions = {}) {
     this.sampleRate = sampleRate;
+    this.#latencyMs = clamp(options.latencyMs ?? 0, 0, MAX_LATENCY_MS);
+    this.holdBackMs = Math.max(0, options.holdBackMs ?? 300);
   }
 
-  /** Stream ms at which the queued audio ends (now or earlier: nothing is queued). */
+  /** Stream ms at which the queued audio ends. */
   get endMs(): number {
     return this.#endMs;
+  }
+
+  /** The current estimate of send-to-play latency, ms. */
+  get latencyMs(): number {
+    return this.#latencyMs;
   }
 
   /** Ms of audio dropped by clear() so far. */
@@ -53,9 +78,14 @@ export class Playout {
     return this.#cutMs;
   }
 
-  /** Queues audio sent at `now`; returns the stream ms at which it will start. */
+  /** Whether audio is still waiting to be handed out. */
+  get pending(): boolean {
+    return this.#queue.length > 0;
+  }
+
+  /** Queues audio sent at `now`; returns the stream ms at which it is expected to start. */
   enqueue(now: number, pcm: Int16Array): number {
-    const startMs = Math.max(now, this.#endMs);
+    const startMs = Math.max(now + this.#latencyMs, this.#endMs);
     if (pcm.length === 0) return startMs;
     this.#queue.push({ startMs, pcm, taken: 0 });
     this.#endMs = startMs + this.#ms(pcm.length);
@@ -64,14 +94,14 @@ export class Playout {
 
   /** A mark sent at `now`: it sits at the end of the queued audio. */
   mark(now: number, name: string): number {
-    const atMs = Math.max(now, this.#endMs);
+    const atMs = Math.max(now + this.#latencyMs, this.#endMs);
     this.#marks.push({ name, atMs });
     return atMs;
   }
 
   /**
    * The echo of mark `name` arrived at `now`. Returns the mark's estimated position and how late the
-   * echo came (ms), or undefined for an echo of a cleared or unknown mark.
+   * echo came (ms; negative: early), or undefined for the echo of a cleared or unknown mark.
    */
   echo(now: number, name: string): { atMs: number; lateMs: number } | undefined {
     const cleared = this.#cleared.indexOf(name);
@@ -84,19 +114,51 @@ export class Playout {
     const mark = this.#marks[index]!;
     this.#marks.splice(0, index + 1); // marks are echoed in order: earlier ones have played too
     const lateMs = now - mark.atMs;
-    if (lateMs > ECHO_TOLERANCE_MS) this.#delay(mark.atMs, lateMs);
+    this.#implied.push(this.#latencyMs + lateMs);
+    if (this.#implied.length > ECHO_WINDOW) this.#implied.shift();
+    const latency = clamp(Math.min(...this.#implied), 0, MAX_LATENCY_MS);
+    if (Math.abs(latency - this.#latencyMs) > LATENCY_TOLERANCE_MS) {
+      this.#shift(latency - this.#latencyMs);
+      this.#latencyMs = latency;
+    }
     return { atMs: mark.atMs, lateMs };
   }
 
-  /** Audio played up to `now` and not handed out before. */
+  /** Audio that played at least holdBackMs before `now`, each sample handed out once. */
   played(now: number): PlayedAudio[] {
+    return this.#handOut(now - this.holdBackMs);
+  }
+
+  /** A clear sent at `now`: returns everything played until it takes effect; the rest is dropped, queued marks too. */
+  clear(now: number): PlayedAudio[] {
+    const cutAt = now + this.#latencyMs;
+    for (const mark of this.#marks.splice(0)) if (mark.atMs > cutAt) this.#cleared.push(mark.name);
+    return this.#cut(cutAt);
+  }
+
+  /** The stream ended at `now`: returns everything played until then; the rest never plays. */
+  end(now: number): PlayedAudio[] {
+    this.#marks.length = 0;
+    return this.#cut(now);
+  }
+
+  #cut(atMs: number): PlayedAudio[] {
+    const out = this.#handOut(atMs);
+    for (const segment of this.#queue) this.#cutMs += this.#ms(segment.pcm.length - segment.taken);
+    this.#queue.length = 0;
+    this.#endMs = Math.min(this.#endMs, Math.max(atMs, this.#handedOutMs));
+    return out;
+  }
+
+  #handOut(untilMs: number): PlayedAudio[] {
     const out: PlayedAudio[] = [];
     while (this.#queue.length > 0) {
       const segment = this.#queue[0]!;
-      const upTo = Math.min(segment.pcm.length, Math.floor(((now - segment.startMs) * this.sampleRate) / 1000));
+      const upTo = Math.min(segment.pcm.length, Math.floor(((untilMs - segment.startMs) * this.sampleRate) / 1000));
       if (upTo > segment.taken) {
         out.push({ atMs: segment.startMs + this.#ms(segment.taken), pcm: segment.pcm.subarray(segment.taken, upTo) });
         segment.taken = upTo;
+        this.#handedOutMs = segment.startMs + this.#ms(upTo);
       }
       if (segment.taken < segment.pcm.length) break;
       this.#queue.shift();
@@ -104,40 +166,28 @@ export class Playout {
     return out;
   }
 
-  /** Barge-in at `now`: returns the audio played until then; the rest is dropped, queued marks too. */
-  clear(now: number): PlayedAudio[] {
-    const out = this.played(now);
-    for (const segment of this.#queue) this.#cutMs += this.#ms(segment.pcm.length - segment.taken);
-    this.#queue.length = 0;
-    for (const mark of this.#marks.splice(0)) {
-      if (mark.atMs > now) this.#cleared.push(mark.name);
+  /** Moves the audio not handed out yet (and pending marks) by `byMs`, never before what was handed out; returns the move. */
+  #shift(byMs: number): number {
+    const first = this.#queue[0];
+    let by = byMs;
+    if (first) {
+      const firstStart = first.startMs + this.#ms(first.taken);
+      by = Math.max(by, this.#handedOutMs - firstStart);
+      if (first.taken > 0) {
+        this.#queue[0] = { startMs: firstStart, pcm: first.pcm.subarray(first.taken), taken: 0 };
+      }
+      for (const segment of this.#queue) segment.startMs += by;
+      this.#endMs += by;
     }
-    this.#endMs = Math.min(this.#endMs, now);
-    return out;
-  }
-
-  /** Moves the audio that starts at or after `fromMs` and is not handed out yet later by `byMs`. */
-  #delay(fromMs: number, byMs: number): void {
-    const moved: Segment[] = [];
-    for (let i = 0; i < this.#queue.length; i++) {
-      const segment = this.#queue[i]!;
-      const segmentEnd = segment.startMs + this.#ms(segment.pcm.length);
-      if (segmentEnd <= fromMs) continue;
-      // The part before `fromMs` keeps its place; the rest (not handed out yet) moves.
-      const split = Math.max(segment.taken, Math.ceil(((fromMs - segment.startMs) * this.sampleRate) / 1000));
-      if (split >= segment.pcm.length) continue;
-      moved.push({ startMs: segment.startMs + this.#ms(split) + byMs, pcm: segment.pcm.subarray(split), taken: 0 });
-      segment.pcm = segment.pcm.subarray(0, split);
-    }
-    const kept = this.#queue.filter((s) => s.taken < s.pcm.length);
-    this.#queue.length = 0;
-    this.#queue.push(...kept, ...moved);
-    this.#queue.sort((a, b) => a.startMs - b.startMs);
-    for (const mark of this.#marks) if (mark.atMs >= fromMs) mark.atMs += byMs;
-    this.#endMs += byMs;
+    for (const mark of this.#marks) mark.atMs += by;
+    return by;
   }
 
   #ms(samples: number): number {
     return (samples * 1000) / this.sampleRate;
   }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
 }

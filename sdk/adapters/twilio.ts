@@ -11,8 +11,8 @@
  *   become customer_number, from_phone_number and to_phone_number (the fields Cekura lifts)
  * - inbound `media` -> user channel at its `timestamp` (ms from the stream's start), μ-law decoded
  * - outbound audio the server sends (`send` is tapped) -> assistant channel at the time it plays:
- *   back to back after audio still queued; `clear` drops what had not played; mark echoes that come
- *   late move the queued audio later (twilio-playout.ts)
+ *   back to back after audio still queued; `clear` drops what had not played; mark echoes measure
+ *   when it really played, and the audio not yet recorded follows them (twilio-playout.ts)
  * - unidirectional streams with both tracks: the `outbound` track's messages -> assistant channel
  * - `dtmf` -> a log entry and a system transcript line; `stop` or the socket closing -> closed
  * Transcript, tool calls and spans come from the app or another adapter on the same session
@@ -64,6 +64,11 @@ export interface TwilioStreamOptions extends AdapterOptions {
   disconnectReason?: string;
   /** Called with the session once `start` opened it. */
   onStart?: (session: CekuraSession, start: TwilioStart) => void;
+  /**
+   * Ms from sending audio to Twilio playing it, assumed until mark echoes measure it (default 0).
+   * Send marks (many apps send one after each chunk) and the agent's audio follows Twilio's playback.
+   */
+  latencyMs?: number;
 }
 
 export interface ObservedTwilioStream {
@@ -106,17 +111,24 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
     stopReason = "customer-ended-call",
     disconnectReason = "stream-closed",
     onStart,
+    latencyMs,
     ...base
   } = options;
   const report = base.onError ?? ((error: unknown) => console.warn("[cekura adapter]", error));
   const decoder = new TextDecoder();
 
   let rec: Recorder | undefined;
+  /** Epoch ms of `start`: the session's time zero; stream ms s are recorded at t0 + s. */
   let t0 = 0;
+  /**
+   * Epoch ms that the stream's clock counts from, as seen here: the earliest (arrival - timestamp) of
+   * inbound media, so that a slow first message does not shift the server's sends against the caller.
+   */
+  let anchor = 0;
   let sampleRate = 8000;
   let decodable = true;
   let outboundFromMessages = false;
-  let playout = new Playout(sampleRate);
+  let playout = new Playout(sampleRate, { latencyMs });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ended = false;
   const early: { at: number; data: unknown }[] = [];
@@ -135,7 +147,7 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
       report(error);
     }
   };
-  const streamNow = () => Date.now() - t0;
+  const streamNow = () => Date.now() - anchor;
 
   const commit = (played: PlayedAudio[]) => {
     const r = rec;
@@ -146,10 +158,10 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
     timer = undefined;
     if (ended) return;
     guard(() => commit(playout.played(streamNow())));
-    if (playout.endMs > streamNow()) timer = setTimeout(tick, TICK_MS);
+    if (playout.pending) timer = setTimeout(tick, TICK_MS);
   };
   const schedule = () => {
-    if (!ended && timer === undefined && playout.endMs > streamNow()) timer = setTimeout(tick, TICK_MS);
+    if (!ended && timer === undefined && playout.pending) timer = setTimeout(tick, TICK_MS);
   };
 
   const open = (start: TwilioStart) => {
@@ -176,6 +188,7 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
     };
     const sessionId = base.sessionId ?? (sessionIdParameter ? params[sessionIdParameter] : undefined) ?? start.callSid ?? start.streamSid;
     t0 = Date.now();
+    anchor = t0;
     if (base.session) {
       rec = new Recorder(cekura, base);
       rec.metadata(metadata);
@@ -183,14 +196,14 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
       rec = new Recorder(cekura, { ...base, ...(sessionId ? { sessionId } : {}), customMetadata: metadata });
     }
     sampleRate = typeof format.sampleRate === "number" && Number.isInteger(format.sampleRate) ? format.sampleRate : 8000;
-    playout = new Playout(sampleRate);
+    playout = new Playout(sampleRate, { latencyMs });
     decodable = format.encoding === undefined || format.encoding === MULAW;
     if (!decodable) rec.log("warn", `twilio stream: media encoding ${String(format.encoding)} is not ${MULAW}; no audio is recorded`);
     outboundFromMessages = Array.isArray(start.tracks) && start.tracks.includes("outbound");
     const session = rec.session;
     settleStarted(session);
     if (onStart) guard(() => onStart(session, start));
-    for (const sent of early.splice(0)) guard(() => outbound(sent.data, sent.at - t0));
+    for (const sent of early.splice(0)) guard(() => outbound(sent.data, sent.at - anchor));
   };
 
   const inbound = (message: Message) => {
@@ -205,6 +218,7 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
         const pcm = decodeMulawBase64(media.payload as string);
         const timestamp = Number(media.timestamp);
         const at = Number.isFinite(timestamp) ? t0 + timestamp : undefined;
+        if (Number.isFinite(timestamp)) anchor = Math.min(anchor, Date.now() - timestamp);
         const channel = media.track === "outbound" ? "assistant" : "user";
         if (channel === "user" || outboundFromMessages) r.safely(() => r.session.audio(channel, pcm, sampleRate, at));
         commit(playout.played(streamNow()));
@@ -221,8 +235,8 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
         const digit = isRecord(message.dtmf) ? message.dtmf.digit : undefined;
         if (!r || typeof digit !== "string") return;
         const now = Date.now();
-        r.log("info", `DTMF ${digit}`, { digit, track: message.dtmf?.track ?? "inbound_track", streamMs: now - t0 });
-        r.transcript("system", `DTMF: ${digit}`, now, now);
+        r.log("info", `DTMF ${digit}`, { digit, track: message.dtmf?.track ?? "inbound_track", streamMs: now - anchor });
+        r.transcript("system", `DTMF: ${digit}`, now, now); // wall clock, as transcript from other sources
         return;
       }
       case "stop":
@@ -346,7 +360,7 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
       closing = Promise.resolve(undefined);
     } else {
       // Audio still queued at the end never plays: only what played until now is kept.
-      guard(() => commit(playout.clear(streamNow())));
+      guard(() => commit(playout.end(streamNow())));
       closing = r.close(reason).catch((error: unknown) => {
         report(new Error(`twilio stream: closing the session failed: ${describeError(error)}`));
         return undefined;

@@ -60,6 +60,8 @@ function runAgent(cekura: CekuraTracer, socket: WebSocket, call: ObservedTwilioS
     const pcm = utterance(line.seconds, [...line.markers], CALL.agentHz, CALL.agentMarkerHz);
     for (let i = 0; i < pcm.length; i += FRAME_SAMPLES) {
       socket.send(JSON.stringify({ event: "media", streamSid, media: { payload: payloadOf(pcm.subarray(i, i + FRAME_SAMPLES)) } }));
+      // A mark after every 100 ms of audio, as many apps send them, to follow playback.
+      if ((i / FRAME_SAMPLES) % 5 === 4) socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `${line.mark}:${i}` } }));
     }
     socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: line.mark } }));
     said.emit("said", "assistant", text);
