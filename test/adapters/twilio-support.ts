@@ -75,6 +75,11 @@ export class TwilioSide {
     this.#ws.send(JSON.stringify(message));
   }
 
+  /** Any text frame, as it is (for broken input). */
+  raw(text: string): void {
+    this.#ws.send(text);
+  }
+
   start(options: StartOptions): void {
     this.#streamSid = options.streamSid ?? `MZ${crypto.randomUUID().replaceAll("-", "")}`;
     this.#send({ event: "connected", protocol: "Call", version: "1.0.0" });
@@ -150,7 +155,12 @@ export class TwilioSide {
   }
 
   #onServerMessage(text: string): void {
-    const message = JSON.parse(text) as { event: string; media?: { payload: string }; mark?: { name: string } };
+    let message: { event: string; media?: { payload: string }; mark?: { name: string } };
+    try {
+      message = JSON.parse(text) as typeof message;
+    } catch {
+      return; // Twilio ignores what is not JSON
+    }
     const now = this.elapsed();
     switch (message.event) {
       case "media": {
