@@ -41,6 +41,8 @@ const LATENCY_TOLERANCE_MS = 1;
 const MAX_LATENCY_MS = 5000;
 /** Echoes the latency is estimated from (a window, so that it can also grow again). */
 const ECHO_WINDOW = 5;
+/** Marks kept while waiting for their echoes (a stream that never echoes must not grow without bound). */
+const MAX_MARKS = 10_000;
 
 export class Playout {
   readonly sampleRate: number;
@@ -96,6 +98,7 @@ export class Playout {
   mark(now: number, name: string): number {
     const atMs = Math.max(now + this.#latencyMs, this.#endMs);
     this.#marks.push({ name, atMs });
+    if (this.#marks.length > MAX_MARKS) this.#marks.shift();
     return atMs;
   }
 
@@ -133,6 +136,7 @@ export class Playout {
   clear(now: number): PlayedAudio[] {
     const cutAt = now + this.#latencyMs;
     for (const mark of this.#marks.splice(0)) if (mark.atMs > cutAt) this.#cleared.push(mark.name);
+    if (this.#cleared.length > MAX_MARKS) this.#cleared.splice(0, this.#cleared.length - MAX_MARKS);
     return this.#cut(cutAt);
   }
 

@@ -11,7 +11,7 @@ import { deinterleave, onset } from "../audio/signal.ts";
 import { parseWavStrict } from "../audio/wav-check.ts";
 import { observeTwilioStream, type ObservedTwilioStream, type TwilioStreamOptions } from "../../sdk/adapters/twilio.ts";
 import { startHarness, uid, type Harness } from "./support.ts";
-import { FRAME_SAMPLES, RATE, utterance } from "./twilio-codec.ts";
+import { FRAME_SAMPLES, payloadOf, RATE, utterance } from "./twilio-codec.ts";
 import { TwilioSide } from "./twilio-support.ts";
 
 let h: Harness;
@@ -20,6 +20,8 @@ let url: string;
 /** Each connection is observed with the options of the test that opens it. */
 let nextOptions: TwilioStreamOptions = {};
 let onConnection: (socket: ServerSocket, observed: ObservedTwilioStream) => void = () => {};
+/** The app's own set-up, run before the adapter is attached (its listeners then run first). */
+let beforeObserving: (socket: ServerSocket) => void = () => {};
 
 beforeAll(async () => {
   h = await startHarness();
@@ -28,6 +30,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
   url = `ws://127.0.0.1:${port}`;
   wss.on("connection", (socket) => {
+    beforeObserving(socket);
     const observed = observeTwilioStream(h.tracer(), socket, nextOptions); // <- the one line
     onConnection(socket, observed);
   });
@@ -117,5 +120,40 @@ describe("observeTwilioStream on a Node ws server", () => {
     // Detached: a later message from Twilio and a later send reach nobody's recording and throw nothing.
     expect(() => socket.send("{}")).not.toThrow();
     await twilio.close();
+  }, 60_000);
+
+  it("records the audio an app sends while handling start, when the app's listener runs before the adapter's", async () => {
+    const errors: unknown[] = [];
+    const callSid = `CA${crypto.randomUUID().replaceAll("-", "")}`;
+    nextOptions = { onError: (e) => errors.push(e) };
+    beforeObserving = (socket) => {
+      socket.on("message", (data) => {
+        const message = JSON.parse(String(data)) as { event: string; start?: { streamSid: string } };
+        if (message.event !== "start") return;
+        const streamSid = message.start!.streamSid;
+        const greeting = utterance(0.6, [0.2], 440, 2000);
+        for (let i = 0; i < greeting.length; i += FRAME_SAMPLES) {
+          socket.send(JSON.stringify({ event: "media", streamSid, media: { payload: payloadOf(greeting.subarray(i, i + FRAME_SAMPLES)) } }));
+          if ((i / FRAME_SAMPLES) % 5 === 4) socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `greeting:${i}` } }));
+        }
+      });
+    };
+    const observed = new Promise<ObservedTwilioStream>((resolve) => (onConnection = (_s, o) => resolve(o)));
+    const twilio = await TwilioSide.connect(url);
+    twilio.start({ callSid });
+    await twilio.playCaller(new Int16Array(1.2 * RATE));
+    twilio.stop(callSid);
+    await twilio.close();
+    beforeObserving = () => {};
+
+    expect((await (await observed).closed)?.state).toBe("finalized");
+    expect(errors).toEqual([]);
+    const record = await h.record(callSid);
+    const truth = onset(twilio.playedAudio(1200), 10_000) / RATE;
+    const wav = parseWavStrict((await readStoredObject(h.worker.persistTo, record.audio!.key!))!);
+    const { right } = deinterleave(wav.data);
+    const found = onset(right, 10_000) / wav.sampleRate;
+    expect(truth).toBeGreaterThan(0.15);
+    expect(Math.abs(found - truth) * 1000, "greeting marker is off by (ms)").toBeLessThanOrEqual(20);
   }, 60_000);
 });
