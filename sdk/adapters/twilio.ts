@@ -19,8 +19,9 @@
  * (`started` resolves with it; pass it as `session` to the other adapter).
  *
  * The socket is any of: a Workers WebSocket (after accept()), a Deno or browser-style WebSocket,
- * Node's `ws`. Where the runtime hands socket events to a server callback instead (Bun.serve's
- * `websocket` handlers), pass them on with `handleMessage` / `handleClose`.
+ * Node's `ws`. Where the runtime hands socket events to callbacks instead (Bun.serve's `websocket`
+ * handlers; a Durable Object's webSocketMessage / webSocketClose after ctx.acceptWebSocket, with
+ * `listen: false`), pass them on with `handleMessage` / `handleClose`.
  */
 import type { CekuraSession, CekuraTracer, SessionStatus } from "../index.ts";
 import { describeError, Recorder, type AdapterOptions } from "./event-stream.ts";
@@ -69,6 +70,11 @@ export interface TwilioStreamOptions extends AdapterOptions {
    * Send marks (many apps send one after each chunk) and the agent's audio follows Twilio's playback.
    */
   latencyMs?: number;
+  /**
+   * Subscribe to the socket's message and close events (default true). false: the app passes them on
+   * with handleMessage / handleClose (a Durable Object using the hibernation API).
+   */
+  listen?: boolean;
 }
 
 export interface ObservedTwilioStream {
@@ -112,6 +118,7 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
     disconnectReason = "stream-closed",
     onStart,
     latencyMs,
+    listen = true,
     ...base
   } = options;
   const report = base.onError ?? ((error: unknown) => console.warn("[cekura adapter]", error));
@@ -303,25 +310,28 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
   };
 
   // Listen: addEventListener (Workers, Deno, browsers, ws, Bun clients) or on() (ws, emitters).
-  if (typeof socket.addEventListener === "function") {
-    const onMessage = (event: { data?: unknown }) => handleMessage(event?.data);
-    const onClose = () => handleClose();
-    socket.addEventListener("message", onMessage);
-    socket.addEventListener("close", onClose);
-    detachers.push(() => {
-      socket.removeEventListener?.("message", onMessage);
-      socket.removeEventListener?.("close", onClose);
-    });
-  } else if (typeof socket.on === "function") {
-    const onMessage = (data: unknown) => handleMessage(data);
-    const onClose = () => handleClose();
-    socket.on("message", onMessage);
-    socket.on("close", onClose);
-    detachers.push(() => {
-      const off = typeof socket.off === "function" ? socket.off.bind(socket) : socket.removeListener?.bind(socket);
-      off?.("message", onMessage);
-      off?.("close", onClose);
-    });
+  if (listen) guard(() => subscribe());
+  function subscribe() {
+    if (typeof socket.addEventListener === "function") {
+      const onMessage = (event: { data?: unknown }) => handleMessage(event?.data);
+      const onClose = () => handleClose();
+      socket.addEventListener("message", onMessage);
+      socket.addEventListener("close", onClose);
+      detachers.push(() => {
+        socket.removeEventListener?.("message", onMessage);
+        socket.removeEventListener?.("close", onClose);
+      });
+    } else if (typeof socket.on === "function") {
+      const onMessage = (data: unknown) => handleMessage(data);
+      const onClose = () => handleClose();
+      socket.on("message", onMessage);
+      socket.on("close", onClose);
+      detachers.push(() => {
+        const off = typeof socket.off === "function" ? socket.off.bind(socket) : socket.removeListener?.bind(socket);
+        off?.("message", onMessage);
+        off?.("close", onClose);
+      });
+    }
   }
 
   // Tap send: what the server sends is the agent's side of the call.
@@ -337,11 +347,13 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
     }
     return result;
   };
-  socket.send = tapped as TwilioSocket["send"];
-  detachers.push(() => {
-    if (socket.send !== tapped) return; // someone wrapped it after us: leave their wrapper in place
-    if (ownSend) socket.send = send;
-    else delete (socket as Partial<TwilioSocket>).send;
+  guard(() => {
+    socket.send = tapped as TwilioSocket["send"];
+    detachers.push(() => {
+      if (socket.send !== tapped) return; // someone wrapped it after us: leave their wrapper in place
+      if (ownSend) socket.send = send;
+      else delete (socket as Partial<TwilioSocket>).send;
+    });
   });
 
   const detach = () => {

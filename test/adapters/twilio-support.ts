@@ -225,6 +225,7 @@ export async function startPhoneWorker(ingestUrl: string, apiKey: string): Promi
     conditions: ["workerd", "worker", "browser"],
     target: "es2022",
     outfile: scriptPath,
+    external: ["cloudflare:workers"],
     logLevel: "error",
   });
   const port = await freePort();
@@ -236,6 +237,7 @@ export async function startPhoneWorker(ingestUrl: string, apiKey: string): Promi
     host: "127.0.0.1",
     port,
     bindings: { INGEST_URL: ingestUrl, API_KEY: apiKey },
+    durableObjects: { PHONE_CALL: "PhoneCall" },
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return {

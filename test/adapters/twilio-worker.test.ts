@@ -1,6 +1,6 @@
 /**
- * observeTwilioStream inside workerd: a phone-agent Worker accepts a Media Streams socket and observes
- * it with one line; Twilio's side (Node `ws`) replays a recorded-format conversation against it over
+ * observeTwilioStream inside workerd: a phone-agent Worker (or its Durable Object) accepts a Media
+ * Streams socket and observes it with one line; Twilio's side (Node `ws`) replays a recorded-format conversation against it over
  * a real WebSocket: connected, start, inbound media with timestamps, the agent's outbound audio, a
  * barge-in `clear`, marks, a DTMF key and stop. The session lands in the real local Worker.
  */
@@ -44,10 +44,13 @@ function markerOnsets(x: Int16Array, rate: number, threshold: number): number[] 
   return found;
 }
 
-describe("observeTwilioStream on a Worker", () => {
+describe.each([
+  ["a Worker (WebSocketPair + accept)", "/twilio"],
+  ["a Durable Object (ctx.acceptWebSocket, hibernation handlers)", "/twilio-do"],
+])("observeTwilioStream on %s", (_where, path) => {
   it("records a replayed Media Streams call: caller left, agent right, markers within 20 ms of when they played, the audio cut by clear absent", async () => {
     const callSid = `CA${crypto.randomUUID().replaceAll("-", "")}`;
-    const twilio = await TwilioSide.connect(`${phone.url.replace(/^http/, "ws")}/twilio`);
+    const twilio = await TwilioSide.connect(`${phone.url.replace(/^http/, "ws")}${path}`);
     twilio.start({ callSid, customParameters: { from: "+15550100", to: "+15550199", campaign: "spring" } });
 
     const caller = new Int16Array((CALL.stopAtMs * RATE) / 1000);

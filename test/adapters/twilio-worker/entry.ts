@@ -2,8 +2,11 @@
  * A phone agent on Workers, as an app would write one: it accepts Twilio's Media Streams socket,
  * observes it with one line, and plays a scripted agent (greeting, an answer the caller talks over,
  * a DTMF acknowledgement). Its transcript goes through a second adapter onto the same session.
+ * /twilio: the socket is accepted in the Worker (WebSocketPair + accept); /twilio-do: in a Durable
+ * Object with the hibernation API (ctx.acceptWebSocket, events in webSocketMessage / webSocketClose).
  * GET /errors answers what the SDK reported (nothing, when all went well).
  */
+import { DurableObject } from "cloudflare:workers";
 import { CekuraTracer } from "../../../sdk/index.ts";
 import { observeEventStream } from "../../../sdk/adapters/event-stream.ts";
 import { observeTwilioStream, type ObservedTwilioStream } from "../../../sdk/adapters/twilio.ts";
@@ -12,6 +15,7 @@ import { CALL, FRAME_SAMPLES, payloadOf, utterance } from "../twilio-codec.ts";
 interface Env {
   INGEST_URL: string;
   API_KEY: string;
+  PHONE_CALL: DurableObjectNamespace<PhoneCall>;
 }
 
 const errors: string[] = [];
@@ -21,17 +25,46 @@ export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/errors") return Response.json(errors);
-    if (url.pathname !== "/twilio" || request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (url.pathname === "/twilio-do") return env.PHONE_CALL.get(env.PHONE_CALL.newUniqueId()).fetch(request);
 
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     server.accept();
     const cekura = new CekuraTracer({ apiKey: env.API_KEY, agentId: 7, ingestUrl: env.INGEST_URL, onError: noteError });
     const call = observeTwilioStream(cekura, server, { onError: noteError }); // <- the one line
     ctx.waitUntil(call.closed);
-    runAgent(cekura, server, call);
+    const hear = agent(cekura, server, call);
+    server.addEventListener("message", (event) => hear(event.data));
     return new Response(null, { status: 101, webSocket: client });
   },
 };
+
+/** The same agent in a Durable Object that accepts the socket with the hibernation API. */
+export class PhoneCall extends DurableObject<Env> {
+  readonly #calls = new Map<WebSocket, { call: ObservedTwilioStream; hear: (data: unknown) => void }>();
+
+  override async fetch(): Promise<Response> {
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    const cekura = new CekuraTracer({ apiKey: this.env.API_KEY, agentId: 7, ingestUrl: this.env.INGEST_URL, onError: noteError });
+    const call = observeTwilioStream(cekura, server, { onError: noteError, listen: false }); // <- the one line
+    this.ctx.waitUntil(call.closed);
+    this.#calls.set(server, { call, hear: agent(cekura, server, call) });
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    const entry = this.#calls.get(ws);
+    entry?.call.handleMessage(message);
+    entry?.hear(message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.#calls.get(ws)?.call.handleClose();
+    this.#calls.delete(ws);
+    ws.close(code, reason); // complete the closing handshake
+  }
+}
 
 /** A tiny event source, as a framework would emit its transcript. */
 function emitter() {
@@ -50,7 +83,8 @@ function emitter() {
   };
 }
 
-function runAgent(cekura: CekuraTracer, socket: WebSocket, call: ObservedTwilioStream): void {
+/** The scripted agent on `socket`; returns what hears Twilio's messages. */
+function agent(cekura: CekuraTracer, socket: WebSocket, call: ObservedTwilioStream): (data: unknown) => void {
   const said = emitter();
   let streamSid = "";
   let answered = false;
@@ -67,8 +101,8 @@ function runAgent(cekura: CekuraTracer, socket: WebSocket, call: ObservedTwilioS
     said.emit("said", "assistant", text);
   };
 
-  socket.addEventListener("message", (event) => {
-    const message = JSON.parse(String(event.data)) as { event: string; start?: { streamSid: string }; media?: { timestamp: string } };
+  return (data) => {
+    const message = JSON.parse(String(data)) as { event: string; start?: { streamSid: string }; media?: { timestamp: string } };
     switch (message.event) {
       case "start":
         streamSid = message.start!.streamSid;
@@ -93,5 +127,5 @@ function runAgent(cekura: CekuraTracer, socket: WebSocket, call: ObservedTwilioS
         speak(CALL.dtmfAck, "You pressed seven.");
         break;
     }
-  });
+  };
 }
