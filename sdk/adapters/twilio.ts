@@ -88,9 +88,9 @@ export interface ObservedTwilioStream {
   close(reason?: string): Promise<SessionStatus | undefined>;
   /** Stops listening and restores the socket's send, without closing. */
   detach(): void;
-  /** A message from Twilio, for sockets whose events reach a server callback (Bun.serve). */
+  /** A message from Twilio, where socket events reach callbacks (Bun.serve, a hibernating Durable Object). */
   handleMessage(data: unknown): void;
-  /** The socket closed, for sockets whose events reach a server callback (Bun.serve). */
+  /** The socket closed, where socket events reach callbacks (Bun.serve, a hibernating Durable Object). */
   handleClose(): void;
 }
 
