@@ -8,8 +8,9 @@
  * - `clear(now)` drops everything that had not played when the clear reached the stream.
  * - A mark sits at the end of the audio queued before it; its echo arrives when playback reached it,
  *   or later (an echo is delayed by the network, never early). So each echo bounds the send-to-play
- *   latency from above, and the latency is the smallest bound among the last few echoes: when it
- *   changes, the audio not yet handed out moves with it.
+ *   latency from above, and the latency is the smallest bound among the echoes of the current burst
+ *   (audio sent into an empty queue starts one; each burst may reach the stream with its own delay):
+ *   when it changes, the audio not yet handed out moves with it.
  */
 export interface PlayedAudio {
   /** Stream ms at which the first sample plays. */
@@ -34,12 +35,13 @@ interface Segment {
 interface PendingMark {
   name: string;
   atMs: number;
+  burst: number;
 }
 
 /** Latency changes up to this many ms leave the audio where it is. */
 const LATENCY_TOLERANCE_MS = 1;
 const MAX_LATENCY_MS = 5000;
-/** Echoes the latency is estimated from (a window, so that it can also grow again). */
+/** Echoes of one burst the latency is estimated from. */
 const ECHO_WINDOW = 5;
 /** Marks kept while waiting for their echoes (a stream that never echoes must not grow without bound). */
 const MAX_MARKS = 10_000;
@@ -51,8 +53,11 @@ export class Playout {
   readonly #marks: PendingMark[] = [];
   /** Names of marks dropped by clear(); their echoes mean nothing about playback. */
   readonly #cleared: string[] = [];
-  /** Latencies implied by the last echoes. */
+  /** Latencies implied by the last echoes of burst #impliedBurst. */
   readonly #implied: number[] = [];
+  #impliedBurst = -1;
+  /** Bursts started: audio sent while nothing was queued starts a new one. */
+  #burst = 0;
   #latencyMs: number;
   #endMs = 0;
   /** End of the audio handed out so far: nothing may move before it. */
@@ -89,6 +94,7 @@ export class Playout {
   enqueue(now: number, pcm: Int16Array): number {
     const startMs = Math.max(now + this.#latencyMs, this.#endMs);
     if (pcm.length === 0) return startMs;
+    if (startMs > this.#endMs) this.#burst++;
     this.#queue.push({ startMs, pcm, taken: 0 });
     this.#endMs = startMs + this.#ms(pcm.length);
     return startMs;
@@ -97,7 +103,7 @@ export class Playout {
   /** A mark sent at `now`: it sits at the end of the queued audio. */
   mark(now: number, name: string): number {
     const atMs = Math.max(now + this.#latencyMs, this.#endMs);
-    this.#marks.push({ name, atMs });
+    this.#marks.push({ name, atMs, burst: this.#burst });
     if (this.#marks.length > MAX_MARKS) this.#marks.shift();
     return atMs;
   }
@@ -117,6 +123,10 @@ export class Playout {
     const mark = this.#marks[index]!;
     this.#marks.splice(0, index + 1); // marks are echoed in order: earlier ones have played too
     const lateMs = now - mark.atMs;
+    if (mark.burst !== this.#impliedBurst) {
+      this.#implied.length = 0;
+      this.#impliedBurst = mark.burst;
+    }
     this.#implied.push(this.#latencyMs + lateMs);
     if (this.#implied.length > ECHO_WINDOW) this.#implied.shift();
     const latency = clamp(Math.min(...this.#implied), 0, MAX_LATENCY_MS);

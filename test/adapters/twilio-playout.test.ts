@@ -68,6 +68,28 @@ describe("Playout", () => {
     expect(p.endMs).toBe(1010);
   });
 
+  it("estimates each burst from its own echoes: a reply that reaches the stream later than the greeting did moves with its first echoes", () => {
+    const p = new Playout(RATE, { holdBackMs: 300 });
+    for (let i = 0; i < 5; i++) {
+      p.enqueue(0, ms(100));
+      p.mark(0, `greeting${i}`);
+    }
+    for (let i = 0; i < 5; i++) p.echo(102 + 100 * i, `greeting${i}`); // 2 ms of latency
+    expect(p.latencyMs).toBe(2);
+    p.played(2000);
+    // The reply is sent at 3000 ms and reaches the stream 50 ms late: its echoes say so.
+    for (let i = 0; i < 5; i++) {
+      p.enqueue(3000, ms(100));
+      p.mark(3000, `reply${i}`);
+    }
+    expect(p.endMs).toBe(3502);
+    p.echo(3150, "reply0");
+    expect(p.latencyMs).toBe(50);
+    expect(p.endMs).toBe(3550);
+    p.echo(3250, "reply1");
+    expect(spans(p.played(3400))).toEqual([[3050, 50]]);
+  });
+
   it("moves audio earlier on an early echo, never before audio already handed out", () => {
     const p = new Playout(RATE, { latencyMs: 100, holdBackMs: 0 });
     p.enqueue(0, ms(200)); // 100..300
