@@ -25,6 +25,8 @@ export interface AdapterOptions extends ObserveOptions {
   closeReason?: string;
   /** Errors raised while recording (the framework never sees them); default console.warn. */
   onError?: (error: unknown) => void;
+  /** Record into this session (the app's, or another adapter's on the same call) instead of opening one. */
+  session?: CekuraSession;
 }
 
 /** What an adapter hands back: the Cekura session and its end. */
@@ -54,10 +56,12 @@ export class Recorder implements Observed {
   #settle!: (status: SessionStatus | undefined) => void;
 
   constructor(cekura: CekuraTracer, options: AdapterOptions = {}) {
-    const { mode, closeReason, onError, ...observe } = options;
+    const { mode, closeReason, onError, session, ...observe } = options;
     this.#onError = onError ?? ((error) => console.warn("[cekura adapter]", error));
     this.#closeReason = closeReason;
-    if (mode === "track") {
+    if (session) {
+      this.session = session;
+    } else if (mode === "track") {
       const { deferUpload: _ignored, ...track } = observe;
       this.session = cekura.track(track);
     } else {
