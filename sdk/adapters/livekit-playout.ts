@@ -90,6 +90,7 @@ export class AgentPlayout {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #settledWaiters: Array<() => void> = [];
   #stopped = false;
+  #playedUntil: number | undefined;
 
   constructor(sink: AgentAudioSink, report: (error: unknown) => void) {
     this.#sink = sink;
@@ -109,6 +110,11 @@ export class AgentPlayout {
       this.#output = output;
     }
     this.#tap(output);
+  }
+
+  /** Epoch ms at which the last agent audio recorded stopped playing. */
+  get playedUntil(): number | undefined {
+    return this.#playedUntil;
   }
 
   /** Whether some captured audio has not been settled by a playbackFinished yet. */
@@ -278,6 +284,7 @@ export class AgentPlayout {
 
   #emit(segment: Segment, from: number, to: number, atMs: number): void {
     segment.released = Math.max(segment.released, to);
+    this.#playedUntil = Math.max(this.#playedUntil ?? 0, atMs + ((to - from) / segment.rate) * 1000);
     this.#sink(segment.slice(from, to), segment.rate, atMs);
     segment.trim(segment.released);
   }

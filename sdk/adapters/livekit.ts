@@ -37,7 +37,7 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
   const { captureAudio = true, ...base } = options;
   const rec = new Recorder(cekura, base);
   let assistantSpoke = false;
-  const playout = captureAudio && rec.session.mode === "observe" ? recordAudio(rec, session) : undefined;
+  const playout = captureAudio && cekura.enabled && rec.session.mode === "observe" ? recordAudio(rec, session) : undefined;
   let finalTranscript: string | undefined;
 
   /** A new user input after the assistant answered starts the next turn. */
@@ -59,7 +59,10 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
       if (item.type !== "message") return;
       const text = item.textContent;
       const started = secondsToMs(item.metrics?.startedSpeakingAt) ?? item.createdAt;
-      const ended = Math.max(started, secondsToMs(item.metrics?.stoppedSpeakingAt) ?? event.createdAt);
+      let ended = Math.max(started, secondsToMs(item.metrics?.stoppedSpeakingAt) ?? event.createdAt);
+      // an interrupted reply ends where its audio stopped playing, as the recording shows it
+      const playedUntil = playout?.playedUntil;
+      if (item.role === "assistant" && item.interrupted && playedUntil !== undefined && playedUntil > started && playedUntil < ended) ended = Math.round(playedUntil);
       if (item.role === "user") {
         userActivity();
         r.transcript("user", text, started, ended);

@@ -318,8 +318,13 @@ describe("observeLiveKitSession audio", () => {
     const after = right.subarray(cut + Math.round(0.02 * rate), next - Math.round(0.02 * rate));
     expect(Math.max(...Array.from(after, Math.abs))).toBe(0);
 
+    // The transcript's interrupted reply spans exactly the audio of it the recording holds.
     const interrupted = record.transcript[3]!;
-    console.log(`interrupted reply: transcript ${interrupted.startedAt} .. ${interrupted.endedAt}; audio ${new Date(second.at).toISOString()} .. ${new Date(cutAt).toISOString()}; text ${JSON.stringify(interrupted.text)}`);
+    expect(interrupted.text).toBe(story.text);
+    let lastSample = cut + Math.round(0.02 * rate);
+    while (lastSample > storyStart && right[lastSample] === 0) lastSample--;
+    expect(Math.abs(Date.parse(interrupted.startedAt) - second.at), "interrupted reply starts off by (ms)").toBeLessThanOrEqual(20);
+    expect(Math.abs(Date.parse(interrupted.endedAt) - (t0 + (lastSample / rate) * 1000)), "interrupted reply ends off by (ms)").toBeLessThanOrEqual(20);
   }, 60_000);
 });
 
