@@ -8,6 +8,7 @@
  * comes from outside the adapter: the microphone's push times, and the AudioSource's own queue (a
  * frame plays when the queue ahead of it has drained; clearQueue drops what never played).
  */
+import { ReadableStream, type ReadableStreamDefaultController } from "node:stream/web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializeLogger, stt, voice, type APIConnectOptions } from "@livekit/agents";
 import { AudioFrame, TrackPublishOptions, type Room } from "@livekit/rtc-node";
