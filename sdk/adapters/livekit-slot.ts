@@ -28,11 +28,6 @@ export function interceptAudioSlot<T>(holder: AudioSlot<T>, onAssign: (value: T 
   };
 }
 
-/** Assigns through the framework's own accessor, bypassing the interception. */
-export function assignAudioSlot<T>(holder: AudioSlot<T>, value: T | null): void {
-  findAccessor(Object.getPrototypeOf(holder) as object, "audio")?.set?.call(holder, value);
-}
-
 function findAccessor(target: object, key: string): PropertyDescriptor | undefined {
   for (let proto: object | null = target; proto; proto = Object.getPrototypeOf(proto) as object | null) {
     const found = Object.getOwnPropertyDescriptor(proto, key);

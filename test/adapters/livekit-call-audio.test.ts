@@ -94,7 +94,7 @@ describe("observeLiveKitSession audio", () => {
       expect(leaked, `${label} leaked to the other channel`).toBe(false);
     };
     // Left: each utterance's first loud sample, where the microphone delivered it.
-    for (const u of mic.utterances) expectMarker(left, right, mic.heardAt(u.text), `user "${u.text}"`);
+    for (const u of mic.utterances) expectMarker(left, right, mic.saidAt(u.text), `user "${u.text}"`);
     // Right: every marker that played, where it played.
     for (const [reply, m] of [[TIME, 0.3], [STORY, 0.4], [OKAY, 0.2]] as const) {
       const at = room.playedAt(reply.text, m);

@@ -88,13 +88,15 @@ export class Microphone extends voice.AudioInput {
     this.utterances.push({ text, startsAt, endsAt: startsAt + seconds * 1000 });
   }
 
-  /** Epoch ms at which the first loud sample of the utterance `text` was heard (its frame's delivery - 10 ms + offset). */
-  heardAt(text: string): number {
+  /**
+   * Epoch ms at which the user started saying `text`: the microphone's own clock (sample i of frame k
+   * was captured at start + 10 k + i / rate ms), whenever the frame was delivered. Throws if no frame
+   * of the utterance was delivered.
+   */
+  saidAt(text: string): number {
     const u = this.utterances.find((x) => x.text === text)!;
-    const frame = this.pushed.find((p) => p.at > u.startsAt && p.at < u.endsAt + 20 && p.frame.data.some((s) => Math.abs(s) > MARKER_THRESHOLD));
-    if (!frame) throw new Error(`the microphone never delivered "${text}"`);
-    const firstLoud = frame.frame.data.findIndex((s) => Math.abs(s) > MARKER_THRESHOLD);
-    return frame.at - 10 + (firstLoud / RATE) * 1000;
+    if (!this.pushed.some((p) => p.at > u.startsAt && p.frame.data.some((s) => Math.abs(s) > MARKER_THRESHOLD))) throw new Error(`the microphone never delivered "${text}"`);
+    return u.startsAt;
   }
 }
 
