@@ -185,7 +185,7 @@ export class ScriptedAgent extends voice.Agent {
 }
 
 /** A quiet 300 Hz tone with 60 ms loud 1 kHz markers. */
-function replyAudio(seconds: number, markers: number[]): Int16Array {
+export function replyAudio(seconds: number, markers: number[]): Int16Array {
   const pcm = new Int16Array(Math.round(seconds * RATE));
   for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(QUIET * Math.sin((2 * Math.PI * 300 * i) / RATE));
   for (const m of markers) {
