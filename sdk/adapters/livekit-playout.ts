@@ -158,7 +158,7 @@ export class AgentPlayout {
     const flush = output.flush;
     const playout = this;
     output.captureFrame = async function observedCaptureFrame(this: PlaybackOutput, frame: AudioFrameLike) {
-      const segment = playout.#segmentFor(frame);
+      const segment = playout.#segmentFor();
       await captureFrame.call(this, frame);
       playout.#accepted(segment, frame);
     };
@@ -193,8 +193,8 @@ export class AgentPlayout {
   }
 
   /** The segment a frame belongs to, opened by the first frame after a flush or finish. */
-  #segmentFor(frame: AudioFrameLike): Segment {
-    if (this.#capturing && (this.#capturing.rate === frame.sampleRate || this.#capturing.length === 0)) return this.#capturing;
+  #segmentFor(): Segment {
+    if (this.#capturing) return this.#capturing;
     const segment = new Segment();
     this.#capturing = segment;
     this.#segments.push(segment);
@@ -207,7 +207,7 @@ export class AgentPlayout {
     this.#guard(() => {
       const pcm = monoOf(frame);
       if (segment.length === 0) segment.rate = frame.sampleRate;
-      if (frame.sampleRate !== segment.rate) return;
+      if (frame.sampleRate !== segment.rate) return; // a segment plays at one rate; a stray frame is not recorded
       const now = Date.now();
       if (segment.runStart !== undefined && segment.length > segment.runOffset) {
         const ranDryAt = segment.runStart + ((segment.length - segment.runOffset) / segment.rate) * 1000;

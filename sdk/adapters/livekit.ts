@@ -13,9 +13,9 @@
  *   tts spans of the current turn with provider, model, TTFB (ttftMs / ttfbMs) and tokens
  * - user_input_transcribed (final) -> `transcript` on the turn's stt span
  * - audio, both channels on the session's clock (`captureAudio: false` skips it):
- *   user: `session.input.audio` is wrapped as LiveKit's own recorder wraps it (again whenever RoomIO or
- *   the app assigns a new input); every frame the session reads is recorded where it arrived, after
- *   the session got it;
+ *   user: `session.input.audio` is wrapped as LiveKit's own recorder wraps it (again whenever RoomIO,
+ *   LiveKit's recorder or the app assigns an input); every frame the session reads is recorded, after the
+ *   session got it, where its arrival says it was captured;
  *   agent: frames given to `session.output.audio` are placed where the output's playback events say
  *   they played; what an interruption cleared never played and is not recorded
  * - error -> log line; close -> the Cekura session is closed (reason from the CloseEvent)
