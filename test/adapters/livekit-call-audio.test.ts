@@ -11,7 +11,7 @@ import { initializeLogger, voice } from "@livekit/agents";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import type { Session } from "../../sdk/session.ts";
 import { rms } from "../audio/signal.ts";
-import { findMarker, Microphone, QUIET, recordedChannels, ScriptedAgent, ScriptedSTT, sleep, speaker, speeches, type Reply } from "./livekit-support.ts";
+import { findMarker, Microphone, mismatchesWithPlayed, QUIET, recordedChannels, ScriptedAgent, ScriptedSTT, sleep, speaker, speeches, type Reply } from "./livekit-support.ts";
 import { startHarness, uid, type Harness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
@@ -108,6 +108,9 @@ describe("observeLiveKitSession audio", () => {
     expect(rms(right, storyStart + Math.round(0.05 * rate), cut - Math.round(0.05 * rate))).toBeGreaterThan(QUIET / 2);
     const after = right.subarray(cut + Math.round(0.02 * rate), next - Math.round(0.02 * rate));
     expect(Math.max(...Array.from(after, Math.abs))).toBe(0);
+
+    // All of it: audio on the right exactly where the AudioSource played it.
+    expect(mismatchesWithPlayed(right, room.playedIntervals(), sampleOf, rate)).toEqual([]);
 
     // The transcript's interrupted reply spans exactly the audio of it the recording holds.
     const interrupted = record.transcript[3]!;

@@ -9,7 +9,7 @@ import { ReadableStream, type ReadableStreamDefaultController } from "node:strea
 import { stt, voice, type APIConnectOptions } from "@livekit/agents";
 import { AudioFrame, TrackPublishOptions, type Room } from "@livekit/rtc-node";
 import { readStoredObject } from "../support/r2-read.ts";
-import { deinterleave, onset } from "../audio/signal.ts";
+import { deinterleave, onset, rms } from "../audio/signal.ts";
 import { parseWavStrict } from "../audio/wav-check.ts";
 import type { Harness } from "./support.ts";
 
@@ -114,7 +114,10 @@ export class ScriptedSTT extends stt.STT {
   }
 }
 
-/** The agent: recognises utterances by energy (texts from `utterances`, in order), speaks `replies` as tone audio. */
+/**
+ * The agent: recognises utterances by energy (texts from `utterances`, in order; a text starting with
+ * "~" is a noise that only ever gets an interim transcript), speaks `replies` as tone audio.
+ */
 export class ScriptedAgent extends voice.Agent {
   readonly heard: Heard[] = [];
   readonly utterances: string[] = [];
@@ -151,9 +154,9 @@ export class ScriptedAgent extends voice.Agent {
           if (voiced) {
             voicedMs += ms;
             silentMs = 0;
-            if (voicedMs === 100) controller.enqueue(speech(stt.SpeechEventType.INTERIM_TRANSCRIPT, text));
+            if (voicedMs === 100) controller.enqueue(speech(stt.SpeechEventType.INTERIM_TRANSCRIPT, text.replace(/^~/, "")));
           } else if ((silentMs += ms) >= 200) {
-            controller.enqueue(speech(stt.SpeechEventType.FINAL_TRANSCRIPT, text));
+            if (!text.startsWith("~")) controller.enqueue(speech(stt.SpeechEventType.FINAL_TRANSCRIPT, text));
             controller.enqueue(speech(stt.SpeechEventType.END_OF_SPEECH));
             text = undefined;
           }
@@ -200,12 +203,12 @@ export function speaker(agent: ScriptedAgent) {
   const output = new voice.ParticipantAudioOutput({} as Room, { sampleRate: RATE, numChannels: 1, trackPublishOptions: new TrackPublishOptions() });
   (output as unknown as { startedFuture: { resolve(): void } }).startedFuture.resolve();
   const source = (output as unknown as { audioSource: { captureFrame(f: AudioFrame): Promise<void>; clearQueue(): void; queuedDuration: number } }).audioSource;
-  const plays: Heard[] = [];
+  const plays: Array<Heard & { pushedAt: number }> = [];
   const clears: number[] = [];
   const captureFrame = source.captureFrame.bind(source);
   const clearQueue = source.clearQueue.bind(source);
   source.captureFrame = (frame) => {
-    plays.push({ frame, at: Date.now() + source.queuedDuration });
+    plays.push({ frame, at: Date.now() + source.queuedDuration, pushedAt: Date.now() });
     return captureFrame(frame);
   };
   source.clearQueue = () => {
@@ -223,6 +226,19 @@ export function speaker(agent: ScriptedAgent) {
         if (first) return first;
         await sleep(10);
       }
+    },
+    /**
+     * What the AudioSource played, as [from, to) epoch ms: each frame from where the queue ahead of it
+     * drained, cut by a clearQueue after it was pushed (that dropped whatever was still queued).
+     */
+    playedIntervals(): Array<[number, number]> {
+      return plays
+        .map((p): [number, number] => {
+          let to = p.at + (p.frame.samplesPerChannel / p.frame.sampleRate) * 1000;
+          for (const c of clears) if (c >= p.pushedAt) to = Math.min(to, c);
+          return [p.at, to];
+        })
+        .filter(([from, to]) => to > from);
     },
     /** Epoch ms at which the sample `seconds` into a reply played, if it did. */
     playedAt(text: string, seconds: number): number | undefined {
@@ -262,4 +278,23 @@ export function findMarker(on: Int16Array, off: Int16Array, at: number, rate: nu
     found: onset(on, MARKER_THRESHOLD, at - Math.round(0.3 * rate), at + Math.round(0.3 * rate)),
     leaked: onset(off, MARKER_THRESHOLD, at - Math.round(0.05 * rate), at + Math.round(0.05 * rate)) >= 0,
   };
+}
+
+/**
+ * Compares a recorded channel with what really played, 10 ms at a time, away from the edges (20 ms):
+ * where audio played the channel carries it, where nothing played it is silent. Returns the mismatches.
+ */
+export function mismatchesWithPlayed(channel: Int16Array, played: Array<[number, number]>, sampleOf: (epochMs: number) => number, rate: number): string[] {
+  const truth = new Uint8Array(channel.length);
+  for (const [from, to] of played) truth.fill(1, Math.max(0, sampleOf(from)), Math.min(channel.length, sampleOf(to)));
+  const step = Math.round(rate / 100);
+  const margin = Math.round(rate / 50);
+  const mismatches: string[] = [];
+  for (let w = margin; w + step + margin <= channel.length; w += step) {
+    const around = truth.subarray(w - margin, w + step + margin);
+    const window = channel.subarray(w, w + step);
+    if (around.every((x) => x === 1) && rms(window) < QUIET / 2) mismatches.push(`${(w / rate).toFixed(2)} s: silent, but audio played`);
+    if (around.every((x) => x === 0) && window.some((s) => s !== 0)) mismatches.push(`${(w / rate).toFixed(2)} s: audio, but nothing played`);
+  }
+  return mismatches;
 }
