@@ -25,7 +25,8 @@ export type AgentAudioSink = (pcm: Int16Array, sampleRate: number, atMs: number)
 /** The parts of LiveKit's AudioOutput the recording uses. */
 export interface PlaybackOutput {
   captureFrame(frame: AudioFrameLike): Promise<void>;
-  flush(): void;
+  /** Segments the output has counted (one per captureFrame after a flush); it reports one finish for each. */
+  readonly capturedPlayoutSegments?: number;
   on(event: string, listener: (event: never) => void): unknown;
   off(event: string, listener: (event: never) => void): unknown;
 }
@@ -84,6 +85,8 @@ export class AgentPlayout {
   readonly #report: (error: unknown) => void;
   readonly #segments: Segment[] = [];
   #capturing: Segment | undefined;
+  /** The output's segments mirrored so far. */
+  #counted = 0;
   #output: PlaybackOutput | undefined;
   #untap: (() => void) | undefined;
   #unlisten: (() => void) | undefined;
@@ -108,6 +111,7 @@ export class AgentPlayout {
       this.#unlisten?.();
       this.#listen(output);
       this.#output = output;
+      this.#counted = output.capturedPlayoutSegments ?? 0; // segments from before are not ours to settle
     }
     this.#tap(output);
   }
@@ -155,20 +159,13 @@ export class AgentPlayout {
 
   #tap(output: PlaybackOutput): void {
     const captureFrame = output.captureFrame;
-    const flush = output.flush;
     const playout = this;
     output.captureFrame = async function observedCaptureFrame(this: PlaybackOutput, frame: AudioFrameLike) {
-      const segment = playout.#segmentFor();
       await captureFrame.call(this, frame);
-      playout.#accepted(segment, frame);
-    };
-    output.flush = function observedFlush(this: PlaybackOutput) {
-      playout.#capturing = undefined;
-      return flush.call(this);
+      playout.#accepted(frame);
     };
     this.#untap = () => {
       if (output.captureFrame !== captureFrame) delete (output as Partial<PlaybackOutput>).captureFrame;
-      if (output.flush !== flush) delete (output as Partial<PlaybackOutput>).flush;
     };
   }
 
@@ -192,19 +189,35 @@ export class AgentPlayout {
     }
   }
 
-  /** The segment a frame belongs to, opened by the first frame after a flush or finish. */
-  #segmentFor(): Segment {
-    if (this.#capturing) return this.#capturing;
+  /**
+   * Mirrors the segments the output counted: a frame opens one when it is the first after a flush,
+   * and the output reports one finish per segment. Frames the output drops without counting (a frame
+   * held at its gate while an interruption cleared it) do not open one. An output without the count
+   * is taken as one segment at a time, up to its finish.
+   */
+  #sync(): void {
+    const counted = this.#output?.capturedPlayoutSegments;
+    if (counted === undefined) return;
+    while (this.#counted < counted) {
+      this.#counted++;
+      this.#open();
+    }
+  }
+
+  #open(): void {
     const segment = new Segment();
-    this.#capturing = segment;
     this.#segments.push(segment);
-    return segment;
+    this.#capturing = segment;
   }
 
   /** The output accepted the frame: it will play right after what the segment holds. */
-  #accepted(segment: Segment, frame: AudioFrameLike): void {
-    if (this.#stopped || !this.#segments.includes(segment)) return;
+  #accepted(frame: AudioFrameLike): void {
+    if (this.#stopped) return;
     this.#guard(() => {
+      this.#sync();
+      if (this.#output?.capturedPlayoutSegments === undefined && !this.#capturing) this.#open();
+      const segment = this.#capturing;
+      if (!segment || !this.#segments.includes(segment)) return;
       const pcm = monoOf(frame);
       if (segment.length === 0) segment.rate = frame.sampleRate;
       if (frame.sampleRate !== segment.rate) return; // a segment plays at one rate; a stray frame is not recorded
@@ -230,6 +243,7 @@ export class AgentPlayout {
   }
 
   #started(createdAt: number): void {
+    this.#sync();
     const segment = this.#segments.find((s) => !s.started);
     if (!segment) return;
     segment.started = true;
@@ -239,6 +253,7 @@ export class AgentPlayout {
   }
 
   #progressed(event: ProgressedEvent): void {
+    this.#sync();
     const segment = this.#segments[0];
     if (!segment || segment.rate === 0) return;
     const from = Math.round((event.offset * segment.rate) / 1000);
@@ -253,6 +268,7 @@ export class AgentPlayout {
   }
 
   #finished(event: FinishedEvent): void {
+    this.#sync();
     const segment = this.#segments.shift();
     if (!segment) return;
     if (segment === this.#capturing) this.#capturing = undefined;

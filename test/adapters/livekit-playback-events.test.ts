@@ -15,10 +15,14 @@ import { startHarness, uid, type Harness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
 
-/** A device sink: accepts frames, reports playback when the test says so. */
+/** A device sink: accepts frames, reports playback when the test says so; `dropping` drops frames uncounted. */
 class DeviceOutput extends voice.AudioOutput {
+  dropping = false;
   constructor() {
     super(RATE);
+  }
+  override async captureFrame(frame: AudioFrame): Promise<void> {
+    if (!this.dropping) await super.captureFrame(frame);
   }
   clearBuffer(): void {}
 }
@@ -107,6 +111,27 @@ describe("observeLiveKitSession agent channel by playback events", () => {
     expect(rms(right, sampleOf(U + 600), sampleOf(U + 690)), "played up to the interruption").toBeGreaterThan(QUIET / 2);
     expect(right.length).toBeGreaterThan(sampleOf(U + 1000));
     expect(silent(right, sampleOf(U + 720), right.length), "nothing after the interruption").toBe(true);
+  }, 30_000);
+
+  it("does not record a frame the output dropped without counting it, nor let it shift the next segment", async () => {
+    const c = await call();
+    // a frame held at the output's gate while an interruption cleared it: dropped, never counted
+    c.device.dropping = true;
+    const dropped = replyAudio(0.2, [0.0]);
+    await c.session.output.audio!.captureFrame(new AudioFrame(dropped, RATE, 1, dropped.length));
+    c.device.dropping = false;
+    await c.speak(0.6, [0.3]);
+    const T = Date.now() + 100;
+    await c.until(T);
+    c.device.onPlaybackStarted(T);
+    await c.until(T + 600);
+    c.device.onPlaybackFinished({ playbackPosition: 0.6, interrupted: false });
+    await sleep(1600);
+
+    const { left, right, rate, sampleOf } = await c.finish();
+    expectMarker(left, right, rate, sampleOf(T + 300), "the segment's marker");
+    expect(silent(right, 0, sampleOf(T - 20)), "the dropped frame is not recorded").toBe(true);
+    expect(silent(right, sampleOf(T + 620), right.length)).toBe(true);
   }, 30_000);
 
   it("waits at close for the playback finish still in flight and keeps the segment it settles", async () => {
