@@ -1,6 +1,6 @@
 /**
  * The user's side of a LiveKit call: `session.input.audio` is wrapped the way LiveKit's own recorder
- * (voice/recorder_io) wraps it. The wrapper is what the session reads; it passes every frame on first
+ * (RecorderIO) wraps it. The wrapper is what the session reads; it passes every frame on first
  * and only then hands it to the recording, so STT and VAD get the same frames at the same moment, and
  * attach / detach (mute) reach the wrapped input.
  */

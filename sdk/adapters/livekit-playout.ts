@@ -9,8 +9,7 @@
  * - playbackFinished: the segment is over; an interruption's playbackPosition cuts what never played.
  * An output that reports no runs is described by its start and finish alone.
  */
-import type { AudioFrameLike } from "./livekit-frames.ts";
-import { monoOf } from "./livekit-frames.ts";
+import { monoOf, type AudioFrameLike } from "./livekit-frames.ts";
 
 /** Audio is released this far behind the playhead, so an interruption's report always comes first. */
 const RELEASE_LAG_MS = 150;
@@ -109,6 +108,7 @@ export class AgentPlayout {
     if (output === null) return;
     if (output !== this.#output) {
       this.#unlisten?.();
+      this.#settleByClock(); // the old output's finishes will not come through the new one
       this.#listen(output);
       this.#output = output;
       this.#counted = output.capturedPlayoutSegments ?? 0; // segments from before are not ours to settle
@@ -145,15 +145,21 @@ export class AgentPlayout {
    */
   stop(): void {
     if (this.#stopped) return;
-    const now = Date.now();
-    for (const segment of this.#segments) this.#releaseTo(segment, this.#playhead(segment, now));
-    this.#segments.length = 0;
+    this.#settleByClock();
     this.#stopped = true;
     this.#untap?.();
     this.#unlisten?.();
     this.#untap = this.#unlisten = undefined;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Settles every open segment as far as its clock says it played by now. */
+  #settleByClock(): void {
+    const now = Date.now();
+    for (const segment of this.#segments) this.#releaseTo(segment, this.#playhead(segment, now));
+    this.#segments.length = 0;
+    this.#capturing = undefined;
     this.#wakeSettled();
   }
 
