@@ -4,7 +4,7 @@
  * an STT node hearing utterances, turn detection by STT, FakeLLM answers, a TTS node speaking tone audio
  * with loud markers, LiveKit's own ParticipantAudioOutput playing it. The user barges in on the second
  * answer (LiveKit interrupts on the interim transcript). Where each sample was really heard comes from
- * outside the adapter: the microphone's delivery times, and the AudioSource's own queue.
+ * outside the adapter: the microphone's own clock, and the AudioSource's own queue.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializeLogger, voice } from "@livekit/agents";
@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(() => h?.stop());
 
 describe("observeLiveKitSession audio", () => {
-  it("records the user's frames on the left where they arrived and the agent's played audio on the right where it played, nothing after a barge-in cut the reply", async () => {
+  it("records the user's frames on the left where they were captured and the agent's played audio on the right where it played, nothing after a barge-in cut the reply", async () => {
     const agent = new ScriptedAgent([TIME, STORY, OKAY]);
     const session = new voice.AgentSession({
       llm: new voice.testing.FakeLLM([
@@ -93,7 +93,7 @@ describe("observeLiveKitSession audio", () => {
       expect(Math.abs((found - at) / rate) * 1000, `${label} is off by (ms)`).toBeLessThanOrEqual(20);
       expect(leaked, `${label} leaked to the other channel`).toBe(false);
     };
-    // Left: each utterance's first loud sample, where the microphone delivered it.
+    // Left: each utterance's first loud sample, where the microphone captured it.
     for (const u of mic.utterances) expectMarker(left, right, mic.saidAt(u.text), `user "${u.text}"`);
     // Right: every marker that played, where it played.
     for (const [reply, m] of [[TIME, 0.3], [STORY, 0.4], [OKAY, 0.2]] as const) {
