@@ -95,7 +95,8 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
     close: (r, event: voice.CloseEvent) => {
       if (event.error) r.log("error", `livekit session closed on error: ${describe((event.error as { error?: unknown }).error ?? event.error)}`);
       // the last reply may still be playing out (a forced interruption): wait for its finish, bounded
-      void (playout?.settled(CLOSE_PLAYOUT_TIMEOUT_MS) ?? Promise.resolve()).then(() => r.close(closeReason(event.reason)));
+      if (playout?.pending) void playout.settled(CLOSE_PLAYOUT_TIMEOUT_MS).then(() => r.close(closeReason(event.reason)));
+      else void r.close(closeReason(event.reason));
     },
   });
 

@@ -1,8 +1,8 @@
 /**
  * observeLiveKitSession: a real @livekit/agents voice.AgentSession (no room, no models) emitting a
  * recorded call's event sequence, every event built with the framework's own constructors
- * (createConversationItemAddedEvent, ChatMessage, FunctionCall, ...). Running the pipeline itself
- * needs a LiveKit server and STT/LLM/TTS providers, which this offline machine has none of.
+ * (createConversationItemAddedEvent, ChatMessage, FunctionCall, ...). The audio tests
+ * (livekit-*-audio.test.ts) run the session's own pipeline with scripted STT / LLM / TTS nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializeLogger, llm, voice, type metrics } from "@livekit/agents";
