@@ -264,11 +264,14 @@ export class AgentPlayout {
     if (!segment || segment.rate === 0) return;
     const from = Math.round((event.offset * segment.rate) / 1000);
     const to = Math.min(segment.length, Math.round(((event.offset + event.duration) * segment.rate) / 1000));
+    // The first run began when playbackStarted said; a report dates a run back from when the output
+    // noticed it ended, which can be late when the output is slow to learn a frame was accepted.
+    const startedAt = from === 0 && segment.runOffset === 0 && segment.runStart !== undefined ? segment.runStart : event.startedAt;
     segment.reported = true;
     segment.started = true;
     if (to > segment.released) {
       const start = Math.max(from, segment.released);
-      this.#emit(segment, start, to, event.startedAt + ((start - from) / segment.rate) * 1000);
+      this.#emit(segment, start, to, startedAt + ((start - from) / segment.rate) * 1000);
     }
     segment.runStart = undefined;
   }

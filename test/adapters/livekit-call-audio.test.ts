@@ -75,9 +75,11 @@ describe("observeLiveKitSession audio", () => {
     // (LiveKit itself swaps some for silence while its echo cancellation warms up), promptly.
     expect(agent.heard).toHaveLength(mic.pushed.length);
     expect(agent.heard.every((x, i) => x.frame === mic.pushed[i]!.frame || x.frame.data.every((s) => s === 0))).toBe(true);
-    const lags = mic.pushed.map((p, i) => agent.heard[i]!.at - p.at);
-    console.log(`stt lag ms: median ${lags.sort((a, b) => a - b)[lags.length >> 1]}, max ${Math.max(...lags)}, frames ${lags.length}`);
-    expect(Math.max(...lags)).toBeLessThan(250);
+    // Not held back: a frame typically reaches the recogniser in the tick it was delivered (a wrapper
+    // that buffered frames would move the median; a loaded machine only moves the tail).
+    const lags = mic.pushed.map((p, i) => agent.heard[i]!.at - p.at).sort((a, b) => a - b);
+    console.log(`stt lag ms: median ${lags[lags.length >> 1]}, 99th ${lags[Math.floor(lags.length * 0.99)]}, max ${lags.at(-1)}, frames ${lags.length}`);
+    expect(lags[lags.length >> 1]).toBeLessThan(50);
 
     // The barge-in cut the story before its second marker.
     expect(room.clears).toHaveLength(1);
