@@ -12,44 +12,32 @@
  * - metrics_collected: stt_metrics / llm_metrics / tts_metrics / realtime_model_metrics -> stt / llm /
  *   tts spans of the current turn with provider, model, TTFB (ttftMs / ttfbMs) and tokens
  * - user_input_transcribed (final) -> `transcript` on the turn's stt span
- * - audio frames the agent speaks (session.output.audio.captureFrame, tapped once RoomIO sets it) ->
- *   assistant channel; the user's audio is a room track LiveKit does not surface as session events
+ * - audio, both channels on the session's clock (`captureAudio: false` skips it):
+ *   user: `session.input.audio` is wrapped as LiveKit's own recorder wraps it (again whenever RoomIO,
+ *   LiveKit's recorder or the app assigns an input); every frame the session reads is recorded, after the
+ *   session got it, where its arrival says it was captured;
+ *   agent: frames given to `session.output.audio` are placed where the output's playback events say
+ *   they played; what an interruption cleared never played and is not recorded
  * - error -> log line; close -> the Cekura session is closed (reason from the CloseEvent)
- * Types are imported from the package (type-only): no runtime import of LiveKit.
+ * The user side subclasses LiveKit's own AudioInput, so this entry imports `@livekit/agents` at runtime.
  */
 import type { metrics as lkmetrics, voice } from "@livekit/agents";
 import type { CekuraTracer } from "../index.ts";
 import { describeError as describe, listen, parseJsonText, Recorder, type AdapterOptions, type EventSource, type Observed } from "./event-stream.ts";
+import { observeUserAudio } from "./livekit-input.ts";
+import { AgentPlayout, CLOSE_PLAYOUT_TIMEOUT_MS, type PlaybackOutput } from "./livekit-playout.ts";
+import { interceptAudioSlot } from "./livekit-slot.ts";
 
 export interface LiveKitAdapterOptions extends AdapterOptions {
-  /** Record the agent's speech from `session.output.audio` (default true; the user's side is not tapped). */
+  /** Record both sides' audio: `session.input.audio` (user) and `session.output.audio` as played (agent). Default true. */
   captureAudio?: boolean;
 }
-
-type AudioOutput = NonNullable<voice.AgentSession["output"]["audio"]>;
-type AudioFrameLike = { data: Int16Array; sampleRate: number; channels: number; samplesPerChannel: number };
 
 export function observeLiveKitSession(cekura: CekuraTracer, session: voice.AgentSession, options: LiveKitAdapterOptions = {}): Observed {
   const { captureAudio = true, ...base } = options;
   const rec = new Recorder(cekura, base);
   let assistantSpoke = false;
-
-  /** Taps the session's audio output (set by RoomIO at start) once it exists: agent speech -> assistant channel. */
-  const tapped = new WeakSet<AudioOutput>();
-  const tapOutput = () => {
-    const out = captureAudio ? session.output.audio : null;
-    if (!out || tapped.has(out)) return;
-    tapped.add(out);
-    const original = out.captureFrame;
-    out.captureFrame = function observedCaptureFrame(this: AudioOutput, frame: Parameters<AudioOutput["captureFrame"]>[0]) {
-      rec.audio("assistant", monoOf(frame), frame.sampleRate);
-      return original.call(this, frame);
-    };
-    rec.onDetach(() => {
-      if (out.captureFrame !== original) delete (out as Partial<AudioOutput>).captureFrame;
-    });
-  };
-  tapOutput();
+  const playout = captureAudio && cekura.enabled && rec.session.mode === "observe" ? recordAudio(rec, session) : undefined;
   let finalTranscript: string | undefined;
 
   /** A new user input after the assistant answered starts the next turn. */
@@ -61,7 +49,6 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
   };
 
   listen(rec, session as unknown as EventSource, {
-    agent_state_changed: () => tapOutput(),
     user_input_transcribed: (_r, event: voice.UserInputTranscribedEvent) => {
       if (!event.isFinal) return;
       userActivity();
@@ -72,7 +59,10 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
       if (item.type !== "message") return;
       const text = item.textContent;
       const started = secondsToMs(item.metrics?.startedSpeakingAt) ?? item.createdAt;
-      const ended = Math.max(started, secondsToMs(item.metrics?.stoppedSpeakingAt) ?? event.createdAt);
+      let ended = Math.max(started, secondsToMs(item.metrics?.stoppedSpeakingAt) ?? event.createdAt);
+      // an interrupted reply ends where its audio stopped playing, as the recording shows it
+      const playedUntil = playout?.playedUntil;
+      if (item.role === "assistant" && item.interrupted && playedUntil !== undefined && playedUntil > started && playedUntil < ended) ended = Math.round(playedUntil);
       if (item.role === "user") {
         userActivity();
         r.transcript("user", text, started, ended);
@@ -104,11 +94,34 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
     },
     close: (r, event: voice.CloseEvent) => {
       if (event.error) r.log("error", `livekit session closed on error: ${describe((event.error as { error?: unknown }).error ?? event.error)}`);
-      void r.close(closeReason(event.reason));
+      // the last reply may still be playing out (a forced interruption): wait for its finish, bounded
+      if (playout?.pending) void playout.settled(CLOSE_PLAYOUT_TIMEOUT_MS).then(() => r.close(closeReason(event.reason)));
+      else void r.close(closeReason(event.reason));
     },
   });
 
   return rec;
+}
+
+/** Both channels: the input wrapped from now on, the output followed from now on; undone on detach. */
+function recordAudio(rec: Recorder, session: voice.AgentSession): AgentPlayout {
+  const place = (channel: "user" | "assistant") => (pcm: Int16Array, sampleRate: number, atMs: number) => {
+    rec.safely(() => rec.session.audio(channel, pcm, sampleRate, atMs));
+  };
+  const playout = new AgentPlayout(place("assistant"), (error) => rec.report(error));
+  const output = session.output as unknown as { audio: PlaybackOutput | null };
+  const unfollow = interceptAudioSlot(output, (value) => {
+    playout.follow(value);
+    return value;
+  });
+  playout.follow(output.audio);
+  const unwrap = observeUserAudio(session, place("user"), (error) => rec.report(error));
+  rec.onDetach(() => {
+    unwrap();
+    unfollow();
+    playout.stop();
+  });
+  return playout;
 }
 
 function recordMetrics(r: Recorder, m: lkmetrics.AgentMetrics, takeTranscript: () => string | undefined): void {
@@ -145,14 +158,6 @@ function recordMetrics(r: Recorder, m: lkmetrics.AgentMetrics, takeTranscript: (
     default:
       return; // vad / eou / interruption metrics: not spans
   }
-}
-
-/** The first channel of an interleaved frame. */
-function monoOf(frame: AudioFrameLike): Int16Array {
-  if (frame.channels <= 1) return frame.data.subarray(0, frame.samplesPerChannel);
-  const mono = new Int16Array(frame.samplesPerChannel);
-  for (let i = 0; i < mono.length; i++) mono[i] = frame.data[i * frame.channels]!;
-  return mono;
 }
 
 /** LiveKit's metrics report times in seconds since the epoch. */

@@ -1,8 +1,8 @@
 /**
  * observeLiveKitSession: a real @livekit/agents voice.AgentSession (no room, no models) emitting a
  * recorded call's event sequence, every event built with the framework's own constructors
- * (createConversationItemAddedEvent, ChatMessage, FunctionCall, ...). Running the pipeline itself
- * needs a LiveKit server and STT/LLM/TTS providers, which this offline machine has none of.
+ * (createConversationItemAddedEvent, ChatMessage, FunctionCall, ...). The audio tests
+ * (livekit-*-audio.test.ts) run the session's own pipeline with scripted STT / LLM / TTS nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializeLogger, llm, voice, type metrics } from "@livekit/agents";
@@ -10,12 +10,20 @@ import { AudioFrame } from "@livekit/rtc-node";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import { attr, startHarness, tone, uid, UTC_MS, type Harness } from "./support.ts";
 
-/** An audio sink as RoomIO installs one (the real AudioOutput base class does the playout bookkeeping). */
+/** An audio sink as RoomIO installs one: it plays each segment at once and reports it (the real AudioOutput base class does the bookkeeping). */
 class SpeakerOutput extends voice.AudioOutput {
   readonly frames: AudioFrame[] = [];
+  #seconds = 0;
   override async captureFrame(frame: AudioFrame): Promise<void> {
     await super.captureFrame(frame);
+    if (this.#seconds === 0) this.onPlaybackStarted(Date.now());
+    this.#seconds += frame.samplesPerChannel / frame.sampleRate;
     this.frames.push(frame);
+  }
+  override flush(): void {
+    super.flush();
+    this.onPlaybackFinished({ playbackPosition: this.#seconds, interrupted: false });
+    this.#seconds = 0;
   }
   clearBuffer(): void {
     this.frames.length = 0;
@@ -74,6 +82,7 @@ describe("observeLiveKitSession (@livekit/agents)", () => {
     const speech = tone(24_000, 330, 0.6);
     for (let i = 0; i < speech.length; i += 2400) await speaker.captureFrame(new AudioFrame(speech.slice(i, i + 2400), 24_000, 1, 2400));
     expect(speaker.frames).toHaveLength(6); // the app's output still gets every frame
+    speaker.flush();
     session.emit(E.ConversationItemAdded, voice.createConversationItemAddedEvent(new llm.ChatMessage({
       role: "assistant", content: "It is 18 degrees in Paris.", metrics: { startedSpeakingAt: t0 + 2.6, stoppedSpeakingAt: t0 + 4.7 },
     })));

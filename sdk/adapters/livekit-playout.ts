@@ -1,0 +1,335 @@
+/**
+ * The agent's side of a LiveKit call, placed where it played. Frames the session hands to
+ * `session.output.audio` are kept per playback segment (first frame .. playbackFinished); the
+ * output's playback events say when they played:
+ * - playbackStarted: the segment's first run begins; audio is released to the recording as the run
+ *   plays on (a little behind real time, so a cut never has to take anything back);
+ * - playbackProgressed: a run that ended (a pause, the source running dry, the end) - authoritative;
+ *   the next run starts with the next frame the output accepts;
+ * - playbackFinished: the segment is over; an interruption's playbackPosition cuts what never played.
+ * An output that reports no runs is described by its start and finish alone.
+ */
+import { monoOf, type AudioFrameLike } from "./livekit-frames.ts";
+
+/** Audio is released this far behind the playhead, so an interruption's report always comes first. */
+const RELEASE_LAG_MS = 150;
+const TICK_MS = 100;
+/** A frame arriving this long after the previous audio ran out starts a new run (the source ran dry). */
+const DRY_TOLERANCE_MS = 20;
+/** How long close waits for the last segment's playbackFinished (LiveKit's recorder waits as long). */
+export const CLOSE_PLAYOUT_TIMEOUT_MS = 2000;
+
+export type AgentAudioSink = (pcm: Int16Array, sampleRate: number, atMs: number) => void;
+
+/** The parts of LiveKit's AudioOutput the recording uses. */
+export interface PlaybackOutput {
+  captureFrame(frame: AudioFrameLike): Promise<void>;
+  /** Segments the output has counted (one per captureFrame after a flush); it reports one finish for each. */
+  readonly capturedPlayoutSegments?: number;
+  on(event: string, listener: (event: never) => void): unknown;
+  off(event: string, listener: (event: never) => void): unknown;
+}
+
+interface ProgressedEvent {
+  startedAt: number;
+  offset: number;
+  duration: number;
+}
+interface FinishedEvent {
+  playbackPosition: number;
+  interrupted: boolean;
+}
+
+/** One playback segment's samples; the prefix already released is dropped as it goes. */
+class Segment {
+  rate = 0;
+  /** Samples captured (the segment's length so far). */
+  length = 0;
+  /** Samples handed to the recording. */
+  released = 0;
+  started = false;
+  /** Whether the output reported any run of this segment. */
+  reported = false;
+  /** The playing run: epoch ms at which sample `runOffset` started to play. */
+  runStart: number | undefined;
+  runOffset = 0;
+  #chunks: Int16Array[] = [];
+  #base = 0;
+
+  append(pcm: Int16Array): void {
+    this.#chunks.push(pcm.slice());
+    this.length += pcm.length;
+  }
+
+  /** Samples [from, to) of the segment, copied. */
+  slice(from: number, to: number): Int16Array {
+    const out = new Int16Array(Math.max(0, to - from));
+    let pos = this.#base;
+    for (const chunk of this.#chunks) {
+      const lo = Math.max(from, pos), hi = Math.min(to, pos + chunk.length);
+      if (hi > lo) out.set(chunk.subarray(lo - pos, hi - pos), lo - from);
+      pos += chunk.length;
+    }
+    return out;
+  }
+
+  /** Forgets chunks wholly before `position`. */
+  trim(position: number): void {
+    while (this.#chunks.length > 0 && this.#base + this.#chunks[0]!.length <= position) this.#base += this.#chunks.shift()!.length;
+  }
+}
+
+export class AgentPlayout {
+  readonly #sink: AgentAudioSink;
+  readonly #report: (error: unknown) => void;
+  readonly #segments: Segment[] = [];
+  #capturing: Segment | undefined;
+  /** The output's segments mirrored so far. */
+  #counted = 0;
+  #output: PlaybackOutput | undefined;
+  #untap: (() => void) | undefined;
+  #unlisten: (() => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #settledWaiters: Array<() => void> = [];
+  #stopped = false;
+  #playedUntil: number | undefined;
+
+  constructor(sink: AgentAudioSink, report: (error: unknown) => void) {
+    this.#sink = sink;
+    this.#report = report;
+  }
+
+  /** Records from `output` from now on; null (the session let go of its output) keeps listening for the last playout. */
+  follow(output: PlaybackOutput | null): void {
+    if (this.#stopped || (output === this.#output && this.#untap)) return;
+    this.#untap?.();
+    this.#untap = undefined;
+    this.#capturing = undefined;
+    if (output === null) return;
+    if (output !== this.#output) {
+      this.#unlisten?.();
+      this.#settleByClock(); // the old output's finishes will not come through the new one
+      this.#listen(output);
+      this.#output = output;
+      this.#counted = output.capturedPlayoutSegments ?? 0; // segments from before are not ours to settle
+    }
+    this.#tap(output);
+  }
+
+  /** Epoch ms at which the last agent audio recorded stopped playing. */
+  get playedUntil(): number | undefined {
+    return this.#playedUntil;
+  }
+
+  /** Whether some captured audio has not been settled by a playbackFinished yet. */
+  get pending(): boolean {
+    return this.#segments.length > 0;
+  }
+
+  /** Resolves once every segment is finished, or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void> {
+    if (!this.pending) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#settledWaiters.push(done);
+    });
+  }
+
+  /**
+   * Ends the recording: what is known to have played is released (a segment still playing up to
+   * now, where it would be by now), the rest is dropped, and the output is left as it was.
+   */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#settleByClock();
+    this.#stopped = true;
+    this.#untap?.();
+    this.#unlisten?.();
+    this.#untap = this.#unlisten = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Settles every open segment as far as its clock says it played by now. */
+  #settleByClock(): void {
+    const now = Date.now();
+    for (const segment of this.#segments) this.#releaseTo(segment, this.#playhead(segment, now));
+    this.#segments.length = 0;
+    this.#capturing = undefined;
+    this.#wakeSettled();
+  }
+
+  #tap(output: PlaybackOutput): void {
+    const captureFrame = output.captureFrame;
+    const playout = this;
+    output.captureFrame = async function observedCaptureFrame(this: PlaybackOutput, frame: AudioFrameLike) {
+      await captureFrame.call(this, frame);
+      playout.#accepted(frame);
+    };
+    this.#untap = () => {
+      if (output.captureFrame !== captureFrame) delete (output as Partial<PlaybackOutput>).captureFrame;
+    };
+  }
+
+  #listen(output: PlaybackOutput): void {
+    const handlers: Record<string, (event: never) => void> = {
+      playbackStarted: (event: { createdAt: number }) => this.#guard(() => this.#started(event.createdAt)),
+      playbackProgressed: (event: ProgressedEvent) => this.#guard(() => this.#progressed(event)),
+      playbackFinished: (event: FinishedEvent) => this.#guard(() => this.#finished(event)),
+    };
+    for (const [name, handler] of Object.entries(handlers)) output.on(name, handler);
+    this.#unlisten = () => {
+      for (const [name, handler] of Object.entries(handlers)) output.off(name, handler);
+    };
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  /**
+   * Mirrors the segments the output counted: a frame opens one when it is the first after a flush,
+   * and the output reports one finish per segment. Frames the output drops without counting (a frame
+   * held at its gate while an interruption cleared it) do not open one. An output without the count
+   * is taken as one segment at a time, up to its finish.
+   */
+  #sync(): void {
+    const counted = this.#output?.capturedPlayoutSegments;
+    if (counted === undefined) return;
+    while (this.#counted < counted) {
+      this.#counted++;
+      this.#open();
+    }
+  }
+
+  #open(): void {
+    const segment = new Segment();
+    this.#segments.push(segment);
+    this.#capturing = segment;
+  }
+
+  /** The output accepted the frame: it will play right after what the segment holds. */
+  #accepted(frame: AudioFrameLike): void {
+    if (this.#stopped) return;
+    this.#guard(() => {
+      this.#sync();
+      if (this.#output?.capturedPlayoutSegments === undefined && !this.#capturing) this.#open();
+      const segment = this.#capturing;
+      if (!segment || !this.#segments.includes(segment)) return;
+      const pcm = monoOf(frame);
+      if (segment.length === 0) segment.rate = frame.sampleRate;
+      if (frame.sampleRate !== segment.rate) return; // a segment plays at one rate; a stray frame is not recorded
+      const now = Date.now();
+      if (segment.runStart !== undefined && segment.length > segment.runOffset) {
+        const ranDryAt = segment.runStart + ((segment.length - segment.runOffset) / segment.rate) * 1000;
+        if (ranDryAt < now - DRY_TOLERANCE_MS) {
+          this.#releaseTo(segment, segment.length);
+          segment.runStart = now;
+          segment.runOffset = segment.length;
+        }
+      } else if (segment.runStart === undefined && segment.started) {
+        // the previous run ended (a report): this frame starts the next one, after any audio the
+        // output dropped in between
+        segment.runStart = now;
+        segment.runOffset = segment.length;
+        segment.released = Math.max(segment.released, segment.runOffset);
+        segment.trim(segment.released);
+      }
+      segment.append(pcm);
+      this.#schedule();
+    });
+  }
+
+  #started(createdAt: number): void {
+    this.#sync();
+    const segment = this.#segments.find((s) => !s.started);
+    if (!segment) return;
+    segment.started = true;
+    segment.runStart = createdAt;
+    segment.runOffset = 0;
+    this.#schedule();
+  }
+
+  #progressed(event: ProgressedEvent): void {
+    this.#sync();
+    const segment = this.#segments[0];
+    if (!segment || segment.rate === 0) return;
+    const from = Math.round((event.offset * segment.rate) / 1000);
+    const to = Math.min(segment.length, Math.round(((event.offset + event.duration) * segment.rate) / 1000));
+    // The first run began when playbackStarted said; a report dates a run back from when the output
+    // noticed it ended, which can be late when the output is slow to learn a frame was accepted.
+    const startedAt = from === 0 && segment.runOffset === 0 && segment.runStart !== undefined ? segment.runStart : event.startedAt;
+    segment.reported = true;
+    segment.started = true;
+    if (to > segment.released) {
+      const start = Math.max(from, segment.released);
+      this.#emit(segment, start, to, startedAt + ((start - from) / segment.rate) * 1000);
+    }
+    segment.runStart = undefined;
+  }
+
+  #finished(event: FinishedEvent): void {
+    this.#sync();
+    const segment = this.#segments.shift();
+    if (!segment) return;
+    if (segment === this.#capturing) this.#capturing = undefined;
+    if (!segment.reported && segment.rate > 0) {
+      const played = Math.min(segment.length, Math.round(event.playbackPosition * segment.rate));
+      if (segment.runStart === undefined) {
+        // never reported as started: its played audio ended now
+        segment.runStart = Date.now() - (played / segment.rate) * 1000;
+        segment.runOffset = 0;
+      }
+      this.#releaseTo(segment, played);
+    }
+    if (this.#segments.length === 0) this.#wakeSettled();
+  }
+
+  /** Where the playhead of `segment` is (samples) at `now`, by its running clock. */
+  #playhead(segment: Segment, now: number): number {
+    if (segment.runStart === undefined || segment.rate === 0) return segment.released;
+    const elapsed = Math.floor(((now - segment.runStart) * segment.rate) / 1000);
+    return Math.min(segment.length, segment.runOffset + Math.max(0, elapsed));
+  }
+
+  /** Releases the running segment's audio up to `position`, timed by its run. */
+  #releaseTo(segment: Segment, position: number): void {
+    if (position <= segment.released || segment.runStart === undefined) return;
+    const from = segment.released;
+    this.#emit(segment, from, position, segment.runStart + ((from - segment.runOffset) / segment.rate) * 1000);
+  }
+
+  #emit(segment: Segment, from: number, to: number, atMs: number): void {
+    segment.released = Math.max(segment.released, to);
+    this.#playedUntil = Math.max(this.#playedUntil ?? 0, atMs + ((to - from) / segment.rate) * 1000);
+    this.#sink(segment.slice(from, to), segment.rate, atMs);
+    segment.trim(segment.released);
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const now = Date.now();
+      let running = false;
+      for (const segment of this.#segments) {
+        if (segment.runStart === undefined) continue;
+        running = true;
+        this.#guard(() => this.#releaseTo(segment, this.#playhead(segment, now - RELEASE_LAG_MS)));
+      }
+      if (running) this.#schedule();
+    }, TICK_MS);
+  }
+
+  #wakeSettled(): void {
+    for (const wake of this.#settledWaiters.splice(0)) wake();
+  }
+}

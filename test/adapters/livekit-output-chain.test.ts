@@ -1,0 +1,70 @@
+/**
+ * LiveKit puts outputs around the room's audio output (its recorder, the transcript synchronizer): the
+ * session then speaks into the outer one, which forwards frames down the chain and re-emits the room
+ * output's playback events. The agent channel follows the output assigned last and is still placed
+ * where the room output played it, once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initializeLogger, voice } from "@livekit/agents";
+import type { AudioFrame } from "@livekit/rtc-node";
+import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
+import type { Session } from "../../sdk/session.ts";
+import { findMarker, mismatchesWithPlayed, recordedChannels, ScriptedAgent, speaker, speeches, type Reply } from "./livekit-support.ts";
+import { startHarness, uid, type Harness } from "./support.ts";
+
+initializeLogger({ pretty: false, level: "warn" });
+
+/** An output wrapping another, as LiveKit's own wrappers do: frames down the chain, events up (the base class relays them). */
+class ChainedOutput extends voice.AudioOutput {
+  constructor(next: voice.AudioOutput) {
+    super(next.sampleRate, next, { pause: true });
+  }
+  override async captureFrame(frame: AudioFrame): Promise<void> {
+    await super.captureFrame(frame);
+    await this.nextInChain!.captureFrame(frame);
+  }
+  override flush(): void {
+    super.flush();
+    this.nextInChain!.flush();
+  }
+  clearBuffer(): void {
+    this.nextInChain!.clearBuffer();
+  }
+}
+
+const REPLY: Reply = { text: "Spoken through a chain of outputs.", seconds: 1.5, markers: [0.4, 1.2] };
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h?.stop());
+
+describe("observeLiveKitSession agent channel through wrapped outputs", () => {
+  it("follows the output assigned last and places its audio where the room output played it, once", async () => {
+    const agent = new ScriptedAgent([REPLY]);
+    const session = new voice.AgentSession({ llm: new voice.testing.FakeLLM([{ input: "go", content: REPLY.text }]), vad: null, turnHandling: { turnDetection: "manual" } });
+    const played = speeches(session);
+    const sessionId = uid("livekit-chain");
+    const observed = observeLiveKitSession(h.tracer(), session, { sessionId });
+    const t0 = Date.parse((observed.session as unknown as Session).context.callStartedAt);
+
+    const room = speaker(agent);
+    session.output.audio = room.output; // RoomIO
+    session.output.audio = new ChainedOutput(new ChainedOutput(session.output.audio)); // wrappers around it
+    await session.start({ agent });
+    session.generateReply({ userInput: "go" });
+    await played(1);
+    await session.close();
+    expect((await observed.closed)?.state).toBe("finalized");
+    expect(h.errors).toEqual([]);
+
+    const { left, right, rate, sampleOf } = await recordedChannels(h, sessionId, t0);
+    for (const m of REPLY.markers) {
+      const at = sampleOf(room.playedAt(REPLY.text, m)!);
+      const { found } = findMarker(right, left, at, rate);
+      expect(Math.abs((found - at) / rate) * 1000, `marker @ ${m} s off by (ms)`).toBeLessThanOrEqual(20);
+    }
+    expect(mismatchesWithPlayed(right, room.playedIntervals(), sampleOf, rate)).toEqual([]);
+  }, 60_000);
+});
