@@ -61,8 +61,8 @@ export function monoFrame(): Int16Array {
 }
 
 /** A fragment body as the SDK builds it. */
-export function fragmentBody(seq: number, events: SessionEvent[], callStartedAt: string, agentId = 42): string {
-  return JSON.stringify({ agentId, mode: "observe", seq, sentAt: new Date().toISOString(), callStartedAt, events });
+export function fragmentBody(seq: number, events: SessionEvent[], callStartedAt: string, agentId = 42, mode: "observe" | "track" = "observe"): string {
+  return JSON.stringify({ agentId, mode, seq, sentAt: new Date().toISOString(), callStartedAt, events });
 }
 
 /** Headers of one `PUT /v1/sessions/:id/audio/:seq` chunk that may also introduce the session. */
