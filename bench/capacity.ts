@@ -3,14 +3,14 @@
  * as the SDK cuts them + one 1 s stereo audio chunk per second of call) at real-time pace and faster,
  * against the real Worker and against a bare Hono echo Worker (bench/echo-worker) in the same run.
  * Load comes from this Node process (global fetch), only to 127.0.0.1, bounded in count and time.
- * Both Workers run under `wrangler dev --local` from a bundle snapshot (no reloads mid-run).
+ * Both Workers run straight on workerd through Miniflare's API from a bundle snapshot (no wrangler dev
+ * proxy, which resets connections under load and hides the Worker's own limit; no reloads mid-run).
  *
  * Standalone: `npx tsx bench/capacity.ts [levels=50,200] [seconds=10]`.
  */
-import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { audioChunkHeaders, eventsOfSecond, fragmentBody, stereoPcm } from "./lib/call-model.ts";
-import { snapshotWorker, startEchoWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
+import { startEchoMiniflare, startWorkerMiniflare } from "./lib/miniflare-worker.ts";
 import { median, p99 } from "./lib/stats.ts";
 
 export interface LevelResult {
@@ -141,8 +141,8 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
 
 export async function runCapacity(options: CapacityOptions): Promise<LevelResult[]> {
   const log = options.log ?? (() => {});
-  const worker = await startWranglerDev(options.workerConfig ?? (await snapshotWorker()));
-  const echo = await startEchoWorker();
+  const worker = await startWorkerMiniflare({}, options.workerConfig);
+  const echo = await startEchoMiniflare();
   const results: LevelResult[] = [];
   try {
     // Warm both (first request compiles the isolate).
@@ -173,7 +173,6 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
     }
   } finally {
     await Promise.all([worker.stop(), echo.stop()]);
-    rmSync(worker.persistTo, { recursive: true, force: true });
   }
   return results;
 }
