@@ -38,7 +38,7 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
   flushTimeoutMs?: number;
   /** close() waits this long for a `closing` session to finalize, ms (default 10 000). */
   closeTimeoutMs?: number;
-  /** Call audio: `sampleRate` of the stored stereo WAV (default 16 000), `chunkMs` (default 1000)... */
+  /** Call audio: `sampleRate` of the stored stereo WAV (default 16 000), `chunkMs` (default 5000)... */
   audio?: AudioOptions;
 }
 
