@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { startCekuraStandIn } from "../worker/local/cekura-standin.ts";
 import { REPO_ROOT } from "../worker/local/local-worker.ts";
 import type { Counts } from "./worker/counts.ts";
-import { audioChunkHeaders, eventsOfSecond, fragmentBody, SAMPLE_RATE, stereoPcm } from "./lib/call-model.ts";
+import { AUDIO_CHUNK_SECONDS, audioChunkHeaders, eventsOfSecond, fragmentBody, SAMPLE_RATE, stereoPcm } from "./lib/call-model.ts";
 import { cpuSeconds, snapshotEntry, startMiniflare, type MiniflareWorker } from "./lib/miniflare-worker.ts";
 import { DO_BILLED_GB, PRICES, REFERENCE, unitPrice } from "./cost/prices.ts";
 
@@ -22,6 +22,8 @@ export interface CostScenario {
   audio: boolean;
   /** Seconds of audio per PUT (the SDK's chunkMs / 1000). */
   chunkSeconds: number;
+  /** Seconds of events per fragment (the SDK's flushIntervalMs / 1000; default 1). */
+  flushSeconds?: number;
 }
 
 export interface PerCallMinute {
@@ -70,9 +72,10 @@ export interface CostResult {
 
 export const SCENARIOS: CostScenario[] = [
   { name: "observe, audio in 1 s chunks", mode: "observe", audio: true, chunkSeconds: 1 },
-  { name: "observe, audio in 5 s chunks", mode: "observe", audio: true, chunkSeconds: 5 },
-  { name: "observe, no audio", mode: "observe", audio: false, chunkSeconds: 1 },
-  { name: "track (no audio)", mode: "track", audio: false, chunkSeconds: 1 },
+  { name: "observe, audio in 5 s chunks (SDK default)", mode: "observe", audio: true, chunkSeconds: AUDIO_CHUNK_SECONDS },
+  { name: "observe, audio in 5 s chunks, fragments every 5 s", mode: "observe", audio: true, chunkSeconds: AUDIO_CHUNK_SECONDS, flushSeconds: 5 },
+  { name: "observe, no audio", mode: "observe", audio: false, chunkSeconds: AUDIO_CHUNK_SECONDS },
+  { name: "track (no audio)", mode: "track", audio: false, chunkSeconds: AUDIO_CHUNK_SECONDS },
 ];
 
 export const COUNTING_ENTRY = join(REPO_ROOT, "bench/worker/counting-entry.ts");
@@ -93,12 +96,18 @@ export async function sendCall(url: string, id: string, scenario: CostScenario, 
   const chunk = stereoPcm(scenario.chunkSeconds);
   let seq = 0;
   let chunkSeq = 0;
+  const flush = scenario.flushSeconds ?? 1;
+  let pending: ReturnType<typeof eventsOfSecond> = [];
+  const sendFragment = async (events: typeof pending) => {
+    const body = fragmentBody(seq++, events, callStartedAt, 42, scenario.mode);
+    await must(await fetch(`${base}/fragments`, { method: "POST", headers: { ...HEADERS, "content-type": "application/json" }, body }), "fragment");
+  };
   for (let s = 0; s < callSeconds; s++) {
     const work: Promise<unknown>[] = [];
-    const events = eventsOfSecond(s, callStart);
-    if (events.length > 0) {
-      const body = fragmentBody(seq++, events, callStartedAt, 42, scenario.mode);
-      work.push(fetch(`${base}/fragments`, { method: "POST", headers: { ...HEADERS, "content-type": "application/json" }, body }).then((r) => must(r, "fragment")));
+    pending.push(...eventsOfSecond(s, callStart));
+    if (pending.length > 0 && ((s + 1) % flush === 0 || s === callSeconds - 1)) {
+      work.push(sendFragment(pending));
+      pending = [];
     }
     if (scenario.audio && (s + 1) % scenario.chunkSeconds === 0) {
       const n = chunkSeq++;

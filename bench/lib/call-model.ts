@@ -12,6 +12,8 @@ export const STEREO_PCM_BYTES_PER_SECOND = SAMPLE_RATE * 2 * 2;
 /** One 20 ms mono frame per channel. */
 export const FRAME_SAMPLES = SAMPLE_RATE / 50;
 export const TURN_SECONDS = 6;
+/** Seconds of audio per `PUT .../audio/:seq`: the SDK's default chunk (sdk/audio/stereo-recorder.ts DEFAULT_CHUNK_MS). */
+export const AUDIO_CHUNK_SECONDS = 5;
 
 export const USER_TEXT = "Hi, I'd like to move my appointment on Thursday to next week, ideally in the morning.";
 export const ASSISTANT_TEXT =

@@ -8,12 +8,15 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { REPO_ROOT } from "../../worker/local/local-worker.ts";
 import { snapshotWorker } from "./wrangler-dev.ts";
 
 export interface MiniflareWorker {
   url: string;
+  /** The last 200 000 characters workerd printed (kept, not shown: under load it logs every reset connection). */
+  output(): string;
   mf: Miniflare;
   /** The workerd process serving it (for its CPU time), when found. */
   pid: number | undefined;
@@ -93,7 +96,13 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
   }
   const r2Buckets = [...toml.matchAll(/\[\[r2_buckets\]\]\s*\nbinding\s*=\s*"([^"]+)"/g)].map((m) => m[1]!);
   const before = workerdPids();
+  let output = "";
+  const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-200_000));
   const mf = new Miniflare({
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      stdout.on("data", keep);
+      stderr.on("data", keep);
+    },
     host: "127.0.0.1",
     port: 0,
     log: new Log(LogLevel.WARN),
@@ -110,7 +119,7 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const pid = [...workerdPids()].find((p) => !before.has(p));
-  return { url, mf, pid, stop: () => mf.dispose() };
+  return { url, mf, pid, output: () => output, stop: () => mf.dispose() };
 }
 
 /** The repository's Worker, bundled now and started through Miniflare. */
