@@ -4,8 +4,7 @@
  * `wrangler deploy --dry-run` (lib/wrangler-dev.ts), so edits to worker/ mid-run change nothing.
  * `wrangler dev` stays what `npm start` uses.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -85,6 +84,18 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/**
+ * Where Durable Object and R2 state live: in RAM (/dev/shm) when the machine has it. Miniflare's own
+ * default is a temporary folder on disk, where every Durable Object write waits for the local disk's
+ * fsync: on a shared VM disk that, not the Worker, became the limit (at 400 sessions the Worker stalled
+ * with its CPU idle). On Cloudflare a write waits for replication instead. BENCH_STATE=disk keeps
+ * Miniflare's default.
+ */
+function statePlace(): string | undefined {
+  if (process.env.BENCH_STATE === "disk" || !existsSync("/dev/shm")) return undefined;
+  return mkdtempSync(join("/dev/shm", "cekura-bench-"));
+}
+
 /** Starts a snapshotted Worker config (lib/wrangler-dev.ts snapshotWorker) on workerd via Miniflare. */
 export async function startMiniflare(configPath: string, vars: Record<string, string> = {}): Promise<MiniflareWorker> {
   const toml = readFileSync(configPath, "utf8");
@@ -96,6 +107,7 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
   }
   const r2Buckets = [...toml.matchAll(/\[\[r2_buckets\]\]\s*\nbinding\s*=\s*"([^"]+)"/g)].map((m) => m[1]!);
   const before = workerdPids();
+  const persistRoot = statePlace();
   let output = "";
   const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-200_000));
   const mf = new Miniflare({
@@ -116,10 +128,15 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
     durableObjects,
     r2Buckets,
     bindings: { ...varsOf(toml), ...vars },
+    ...(persistRoot ? { defaultPersistRoot: persistRoot } : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const pid = [...workerdPids()].find((p) => !before.has(p));
-  return { url, mf, pid, output: () => output, stop: () => mf.dispose() };
+  const stop = async () => {
+    await mf.dispose();
+    if (persistRoot) rmSync(persistRoot, { recursive: true, force: true });
+  };
+  return { url, mf, pid, output: () => output, stop };
 }
 
 /** The repository's Worker, bundled now and started through Miniflare. */
