@@ -97,7 +97,7 @@ function statePlace(): string | undefined {
 }
 
 /** Starts a snapshotted Worker config (lib/wrangler-dev.ts snapshotWorker) on workerd via Miniflare. */
-export async function startMiniflare(configPath: string, vars: Record<string, string> = {}): Promise<MiniflareWorker> {
+export async function startMiniflare(configPath: string, vars: Record<string, string> = {}, options: { inspectorPort?: number } = {}): Promise<MiniflareWorker> {
   const toml = readFileSync(configPath, "utf8");
   const date = JSON.parse(settings(toml, "compatibility_date") ?? '"2026-04-20"') as string;
   const flags = JSON.parse(settings(toml, "compatibility_flags") ?? "[]") as string[];
@@ -129,6 +129,7 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
     r2Buckets,
     bindings: { ...varsOf(toml), ...vars },
     ...(persistRoot ? { defaultPersistRoot: persistRoot } : {}),
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const pid = [...workerdPids()].find((p) => !before.has(p));
@@ -140,8 +141,8 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
 }
 
 /** The repository's Worker, bundled now and started through Miniflare. */
-export async function startWorkerMiniflare(vars: Record<string, string> = {}, configPath?: string): Promise<MiniflareWorker> {
-  return startMiniflare(configPath ?? (await snapshotWorker()), vars);
+export async function startWorkerMiniflare(vars: Record<string, string> = {}, configPath?: string, options: { inspectorPort?: number } = {}): Promise<MiniflareWorker> {
+  return startMiniflare(configPath ?? (await snapshotWorker()), vars, options);
 }
 
 /** The bare Hono echo Worker (bench/echo-worker), the same way. */
