@@ -331,7 +331,8 @@ const result = {
 };
 const dir = join(REPO_ROOT, "bench/results");
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+const resultFile = QUICK ? "quick.json" : "latest.json";
+writeFileSync(join(dir, resultFile), `${JSON.stringify(result, null, 2)}\n`);
 
 log("");
 log(`Benchmarks, ${result.machine.cores} cores (${result.machine.cpu}), Node ${process.version}, load average at start ${load.start!.map((l) => l.toFixed(1)).join(" ")}, at end ${load.end.map((l) => l.toFixed(1)).join(" ")}`);
@@ -342,5 +343,5 @@ const missed = rows.filter((r) => r.met === false).map((r) => `${r.section}: ${r
 log(`\nTargets met (${met.length}): ${met.join("; ") || "none"}`);
 log(`Targets missed (${missed.length}): ${missed.join("; ") || "none"}`);
 if (failures.length) log(`\nFailed sections:\n${failures.map((f) => `- ${f}`).join("\n")}`);
-log(`\n${rows.filter((r) => r.met === false).length} target(s) missed; total ${result.durationSeconds} s; JSON: bench/results/latest.json`);
+log(`\n${rows.filter((r) => r.met === false).length} target(s) missed; total ${result.durationSeconds} s; JSON: bench/results/${resultFile}`);
 process.exit(failures.length ? 1 : 0);
