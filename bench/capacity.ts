@@ -69,7 +69,8 @@ async function timed(url: string, init: RequestInit, latencies: number[], errors
     latencies.push(performance.now() - t0);
     return true;
   } catch (error) {
-    if (errors.length < 5) errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${(error.cause as Error & { code?: string }).code ?? error.cause.message})` : "";
+    if (errors.length < 5) errors.push(error instanceof Error ? `${error.name}: ${error.message}${cause}` : String(error));
     return false;
   }
 }
