@@ -3,14 +3,14 @@
  * as the SDK cuts them + one 1 s stereo audio chunk per second of call) at real-time pace and faster,
  * against the real Worker and against a bare Hono echo Worker (bench/echo-worker) in the same run.
  * Load comes from this Node process (global fetch), only to 127.0.0.1, bounded in count and time.
- * Both Workers run under `wrangler dev --local` from a bundle snapshot (no reloads mid-run).
+ * Both Workers run straight on workerd through Miniflare's API from a bundle snapshot (no wrangler dev
+ * proxy, which resets connections under load and hides the Worker's own limit; no reloads mid-run).
  *
- * Standalone: `npx tsx bench/capacity.ts [levels=50,200] [seconds=10]`.
+ * Standalone: `npx tsx bench/capacity.ts [levels=50,200] [seconds=10] [chunkSeconds=5]`.
  */
-import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { audioChunkHeaders, eventsOfSecond, fragmentBody, stereoPcm } from "./lib/call-model.ts";
-import { snapshotWorker, startEchoWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
+import { AUDIO_CHUNK_SECONDS, audioChunkHeaders, eventsOfSecond, fragmentBody, stereoPcm } from "./lib/call-model.ts";
+import { cpuSeconds, startEchoMiniflare, startWorkerMiniflare } from "./lib/miniflare-worker.ts";
 import { median, p99 } from "./lib/stats.ts";
 
 export interface LevelResult {
@@ -31,6 +31,10 @@ export interface LevelResult {
   p99Ms: number;
   fragments: number;
   audioChunks: number;
+  /** Seconds of audio per chunk request. */
+  chunkSeconds: number;
+  /** CPU of the target's workerd process per acknowledged request, ms. */
+  cpuMsPerAck?: number;
 }
 
 export interface CapacityOptions {
@@ -44,10 +48,13 @@ export interface CapacityOptions {
   deadline?: number;
   /** A snapshotted wrangler.toml (lib/wrangler-dev.ts); made here when absent. */
   workerConfig?: string;
+  /** Seconds of audio per chunk request (default: the SDK's default chunk). */
+  chunkSeconds?: number;
 }
 
 const API_KEY = "bench-capacity-key";
-const AUDIO = stereoPcm(1);
+const pcmOf = new Map<number, Uint8Array<ArrayBuffer>>();
+const pcm = (seconds: number) => pcmOf.get(seconds) ?? pcmOf.set(seconds, stereoPcm(seconds)).get(seconds)!;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 async function timed(url: string, init: RequestInit, latencies: number[], errors: string[]): Promise<boolean> {
@@ -62,12 +69,13 @@ async function timed(url: string, init: RequestInit, latencies: number[], errors
     latencies.push(performance.now() - t0);
     return true;
   } catch (error) {
-    if (errors.length < 5) errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${(error.cause as Error & { code?: string }).code ?? error.cause.message})` : "";
+    if (errors.length < 5) errors.push(error instanceof Error ? `${error.name}: ${error.message}${cause}` : String(error));
     return false;
   }
 }
 
-export async function runLevel(baseUrl: string, target: LevelResult["target"], sessions: number, pace: number, seconds: number, audio: boolean): Promise<LevelResult> {
+export async function runLevel(baseUrl: string, target: LevelResult["target"], sessions: number, pace: number, seconds: number, audio: boolean, chunkSeconds = AUDIO_CHUNK_SECONDS): Promise<LevelResult> {
   const latencies: number[] = [];
   const errorSamples: string[] = [];
   let requests = 0;
@@ -89,7 +97,7 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
     const callStartedAt = new Date(callStart).toISOString();
     const offset = Math.random() * interval;
     let seq = 0;
-    for (let k = 0; start + offset + k * interval < deadline; k++) scheduled += (eventsOfSecond(k, 0).length > 0 ? 1 : 0) + (audio ? 1 : 0);
+    for (let k = 0; start + offset + k * interval < deadline; k++) scheduled += (eventsOfSecond(k, 0).length > 0 ? 1 : 0) + (audio && (k + 1) % chunkSeconds === 0 ? 1 : 0);
     for (let second = 0; ; second++) {
       const due = start + offset + second * interval;
       // Bounded in time: a session that fell behind stops at the deadline (its missed slots count as offered).
@@ -102,13 +110,13 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
         fragments++;
         work.push(timed(`${base}/fragments`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: fragmentBody(seq++, events, callStartedAt) }, latencies, errorSamples));
       }
-      if (audio) {
+      if (audio && (second + 1) % chunkSeconds === 0) {
         audioChunks++;
         work.push(
-          timed(`${base}/audio/${second}`, {
+          timed(`${base}/audio/${(second + 1) / chunkSeconds - 1}`, {
             method: "PUT",
             headers: { ...headers, ...audioChunkHeaders(callStartedAt) },
-            body: AUDIO,
+            body: pcm(chunkSeconds),
           }, latencies, errorSamples),
         );
       }
@@ -136,18 +144,26 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
     p99Ms: p99(latencies),
     fragments,
     audioChunks,
+    chunkSeconds,
   };
 }
 
 export async function runCapacity(options: CapacityOptions): Promise<LevelResult[]> {
   const log = options.log ?? (() => {});
-  const worker = await startWranglerDev(options.workerConfig ?? (await snapshotWorker()));
-  const echo = await startEchoWorker();
+  const worker = await startWorkerMiniflare({}, options.workerConfig);
+  const echo = await startEchoMiniflare();
   const results: LevelResult[] = [];
   try {
-    // Warm both (first request compiles the isolate).
-    await fetch(`${worker.url}/healthz`);
-    await fetch(`${echo.url}/healthz`);
+    // Warm both (first requests compile the isolate and optimise the hot paths); not reported.
+    const chunkSeconds = options.chunkSeconds ?? AUDIO_CHUNK_SECONDS;
+    for (const url of [worker.url, echo.url]) await runLevel(url, "echo", 20, 5, 2, options.audio, chunkSeconds);
+    const pidOf = { worker: worker.pid, echo: echo.pid };
+    const measured = async (target: LevelResult["target"], url: string, sessions: number, pace: number, seconds: number, audio: boolean) => {
+      const cpu0 = cpuSeconds(pidOf[target]);
+      const r = await runLevel(url, target, sessions, pace, seconds, audio, chunkSeconds);
+      r.cpuMsPerAck = ((cpuSeconds(pidOf[target]) - cpu0) * 1000) / Math.max(1, r.acks);
+      return r;
+    };
     const overBudget = () => options.deadline !== undefined && performance.now() > options.deadline;
     for (const sessions of options.levels) {
       for (const { pace, seconds } of options.paces) {
@@ -156,16 +172,16 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
           continue;
         }
         for (const [target, url] of [["worker", worker.url], ["echo", echo.url]] as const) {
-          const r = await runLevel(url, target, sessions, pace, seconds, options.audio);
+          const r = await measured(target, url, sessions, pace, seconds, options.audio);
           results.push(r);
-          log(`  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
+          log(`  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, ${r.cpuMsPerAck?.toFixed(2)} ms CPU/ack${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
           await new Promise((r) => setTimeout(r, 1000));
         }
       }
     }
     for (const sessions of overBudget() ? [] : options.fragmentsOnlyLevels ?? []) {
       for (const [target, url] of [["worker", worker.url], ["echo", echo.url]] as const) {
-        const r = await runLevel(url, target, sessions, 1, options.paces[0]?.seconds ?? 8, false);
+        const r = await measured(target, url, sessions, 1, options.paces[0]?.seconds ?? 8, false);
         results.push(r);
         log(`  capacity ${target} ${sessions} sessions x1, fragments only: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
         await new Promise((r) => setTimeout(r, 1000));
@@ -173,7 +189,6 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
     }
   } finally {
     await Promise.all([worker.stop(), echo.stop()]);
-    rmSync(worker.persistTo, { recursive: true, force: true });
   }
   return results;
 }
@@ -181,6 +196,7 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const levels = (process.argv[2] ?? "50,200").split(",").map(Number);
   const seconds = Number(process.argv[3] ?? 10);
-  const results = await runCapacity({ levels, paces: [{ pace: 1, seconds }, { pace: 5, seconds: Math.max(2, seconds / 2) }], audio: true, log: console.log });
+  const chunkSeconds = Number(process.argv[4] ?? AUDIO_CHUNK_SECONDS);
+  const results = await runCapacity({ levels, paces: [{ pace: 1, seconds }, { pace: 5, seconds: Math.max(2, seconds / 2) }], audio: true, chunkSeconds, log: console.log });
   console.log(JSON.stringify(results, null, 2));
 }

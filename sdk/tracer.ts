@@ -48,7 +48,7 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
    * close request, waiting for finalization), ms (default DEFAULTS.closeTimeoutMs, 20 000).
    */
   closeTimeoutMs?: number;
-  /** Call audio: `sampleRate` of the stored stereo WAV (default 16 000), `chunkMs` (default 1000)... */
+  /** Call audio: `sampleRate` of the stored stereo WAV (default 16 000), `chunkMs` (default 5000)... */
   audio?: AudioOptions;
 }
 

@@ -12,6 +12,8 @@ export const STEREO_PCM_BYTES_PER_SECOND = SAMPLE_RATE * 2 * 2;
 /** One 20 ms mono frame per channel. */
 export const FRAME_SAMPLES = SAMPLE_RATE / 50;
 export const TURN_SECONDS = 6;
+/** Seconds of audio per `PUT .../audio/:seq`: the SDK's default chunk (sdk/audio/stereo-recorder.ts DEFAULT_CHUNK_MS). */
+export const AUDIO_CHUNK_SECONDS = 5;
 
 export const USER_TEXT = "Hi, I'd like to move my appointment on Thursday to next week, ideally in the morning.";
 export const ASSISTANT_TEXT =
@@ -61,8 +63,8 @@ export function monoFrame(): Int16Array {
 }
 
 /** A fragment body as the SDK builds it. */
-export function fragmentBody(seq: number, events: SessionEvent[], callStartedAt: string, agentId = 42): string {
-  return JSON.stringify({ agentId, mode: "observe", seq, sentAt: new Date().toISOString(), callStartedAt, events });
+export function fragmentBody(seq: number, events: SessionEvent[], callStartedAt: string, agentId = 42, mode: "observe" | "track" = "observe"): string {
+  return JSON.stringify({ agentId, mode, seq, sentAt: new Date().toISOString(), callStartedAt, events });
 }
 
 /** Headers of one `PUT /v1/sessions/:id/audio/:seq` chunk that may also introduce the session. */

@@ -6,7 +6,7 @@ export type AudioChannel = "user" | "assistant";
 export interface StereoRecorderOptions {
   /** The session's sample rate (default 16 000). */
   sampleRate?: number;
-  /** Frames per uploaded chunk, in ms of call (default 1000). */
+  /** Frames per uploaded chunk, in ms of call (default DEFAULT_CHUNK_MS). */
   chunkMs?: number;
   /** A channel with no audio is filled with silence up to now - holdMs (default 1000). */
   holdMs?: number;
@@ -17,6 +17,12 @@ export interface StereoRecorderOptions {
 }
 
 export const DEFAULT_SAMPLE_RATE = 16_000;
+/**
+ * 5 s per chunk: each chunk is one Worker request, one Durable Object request and its own stored rows,
+ * so 1 s chunks cost five times as much per call-minute. The price: an agent that crashes loses the
+ * chunk being filled (up to 5 s) plus any cut chunk not yet acknowledged.
+ */
+export const DEFAULT_CHUNK_MS = 5000;
 
 /**
  * Both channels on one clock (t0 = session start), interleaved left = user, right = assistant,
@@ -40,7 +46,7 @@ export class StereoRecorder {
     if (!Number.isInteger(this.sampleRate) || this.sampleRate < 8000 || this.sampleRate > 96000) {
       throw new RangeError(`audio sampleRate must be an integer from 8000 to 96000, got ${this.sampleRate}`);
     }
-    this.chunkFrames = Math.max(1, Math.round(((options.chunkMs ?? 1000) * this.sampleRate) / 1000));
+    this.chunkFrames = Math.max(1, Math.round(((options.chunkMs ?? DEFAULT_CHUNK_MS) * this.sampleRate) / 1000));
     this.#holdMs = options.holdMs ?? 1000;
     const track = {
       rate: this.sampleRate,

@@ -331,8 +331,14 @@ export class SessionDO extends DurableObject<Env> {
     if (due !== undefined) at = at === undefined ? due : Math.min(at, due);
     const expires = this.#privacy.retentionDueAt(meta);
     if (expires !== undefined) at = at === undefined ? expires : Math.min(at, expires);
-    if (at === undefined) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
+    // Each setAlarm() is a billed row write: an alarm already set earlier (and still ahead) is kept, and
+    // alarm() re-arms for the later time when it fires (it re-checks every condition).
+    const current = await this.ctx.storage.getAlarm();
+    if (at === undefined) {
+      if (current !== null) await this.ctx.storage.deleteAlarm();
+    } else if (current === null || current <= Date.now() || at < current) {
+      await this.ctx.storage.setAlarm(at);
+    }
   }
 
   #save(meta: SessionMeta): void {
