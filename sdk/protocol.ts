@@ -3,6 +3,10 @@
  * so both sides agree on shapes and limits by construction.
  */
 import { z } from "zod";
+import { CONSENT_STATES, FORWARD_STATUSES, SESSION_STATES } from "./wire/status.ts";
+
+export { ERROR_CODES, type ErrorCode, type HttpStatusCode } from "./wire/error-codes.ts";
+export { CONSENT_STATES, FORWARD_STATUSES, SESSION_STATES, type AudioDropReason, type SessionStatus } from "./wire/status.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -185,11 +189,11 @@ export const sessionControlSchema = z.object({
 });
 export type SessionControl = z.infer<typeof sessionControlSchema>;
 
-export const sessionStateSchema = z.enum(["open", "closing", "finalized", "aborted", "discarded"]);
+export const sessionStateSchema = z.enum(SESSION_STATES);
 export type SessionState = z.infer<typeof sessionStateSchema>;
-export const consentStateSchema = z.enum(["granted", "deferred", "aborted"]);
+export const consentStateSchema = z.enum(CONSENT_STATES);
 export type ConsentState = z.infer<typeof consentStateSchema>;
-export const forwardStatusSchema = z.enum(["none", "pending", "delivered", "dead_letter", "skipped"]);
+export const forwardStatusSchema = z.enum(FORWARD_STATUSES);
 export type ForwardStatus = z.infer<typeof forwardStatusSchema>;
 
 /** Wire error body of every 4xx/5xx the Worker answers. */

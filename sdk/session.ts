@@ -12,7 +12,7 @@ import { SdkError, SessionClosedError, TimeoutError, ValidationError } from "./e
 import { sessionStarted, sessionEnded, type ConsoleSink } from "./internal/console-capture.ts";
 import type { EnvSource } from "./internal/env.ts";
 import { sleep } from "./internal/sleep.ts";
-import type { SessionStatus } from "./internal/status.ts";
+import type { SessionStatus } from "./wire/status.ts";
 import {
   boundedJsonObject,
   boundedText,
@@ -43,7 +43,7 @@ import { bytesToSamples } from "./audio/interleave.ts";
 import { noopTurn } from "./otel/noop.ts";
 import type { SpanAttributes, TurnHandle } from "./otel/types.ts";
 
-export type { SessionStatus } from "./internal/status.ts";
+export type { SessionStatus } from "./wire/status.ts";
 
 /** What an addon (audio, traces) knows about its session. */
 export interface SessionContext {

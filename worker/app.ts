@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { ApiError } from "./errors.ts";
+import { HttpError } from "./errors.ts";
 import { requireTenant } from "./middleware/auth.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { consentRoutes } from "./routes/consent.ts";
@@ -23,7 +23,7 @@ export function createApp() {
 
   app.notFound((c) => c.json({ error: "not_found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
-    if (error instanceof ApiError) return error.toResponse();
+    if (error instanceof HttpError) return error.getResponse();
     console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, error);
     return c.json({ error: "internal_error", detail: "the Worker failed to handle this request; it is safe to retry" }, 500);
   });

@@ -57,10 +57,15 @@ function disabledStatus(id: string, mode: Mode): SessionStatus {
     mode,
     state: "discarded",
     consent: "granted",
+    deferUpload: false,
+    createdAt: new Date(0).toISOString(),
+    lastActivityAt: new Date(0).toISOString(),
+    closeRequestedAt: null,
     finalizedAt: null,
     endedReason: "tracer-disabled",
+    destroyedAt: null,
+    audioDropped: null,
     counts: { fragments: 0, events: 0, ackedThrough: -1, missing: [] },
-    forward: { status: "skipped", attempts: 0, lastError: null },
-    disabled: true,
+    forward: { status: "skipped", attempts: 0, nextAttemptAt: null, lastError: null, deliveredAt: null },
   };
 }

@@ -6,7 +6,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { readConfig } from "../config.ts";
-import { apiKeyFrom, sha256Hex } from "../middleware/auth.ts";
+import { apiKeyFrom } from "../middleware/auth.ts";
+import { sha256Hex } from "../util/sha256.ts";
 
 export const COOKIE = "cekura_inspect_key";
 const MAX_KEY_LENGTH = 512;

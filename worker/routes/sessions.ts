@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import { closeRequestSchema, describeZodError, fragmentSchema, LIMITS, sessionIdSchema } from "../../sdk/protocol.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readConfig } from "../config.ts";
-import { ApiError, unwrap } from "../errors.ts";
-import { sha256Hex } from "../middleware/auth.ts";
+import { HttpError, unwrap } from "../errors.ts";
+import { sha256Hex } from "../util/sha256.ts";
 import { readJson } from "../middleware/body.ts";
 import type { Caller } from "../session/session-do.ts";
 import { sessionStub } from "../session/locate.ts";
@@ -11,7 +11,7 @@ import type { Context } from "hono";
 
 export function callerOf(c: Context<AppEnv>): Caller {
   const parsed = sessionIdSchema.safeParse(c.req.param("id"));
-  if (!parsed.success) throw new ApiError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
+  if (!parsed.success) throw new HttpError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
   return { tenant: c.get("tenant"), sessionId: parsed.data, apiKey: c.get("apiKey") };
 }
 
@@ -45,7 +45,7 @@ export const sessionRoutes = new Hono<AppEnv>()
     const caller = callerOf(c);
     const { key } = unwrap(await stubFor(c, caller).recordLocation(caller));
     const object = await c.env.RECORDINGS.get(key);
-    if (!object) throw new ApiError(500, "record_missing", `the record of "${caller.sessionId}" is not in storage`);
+    if (!object) throw new HttpError(500, "record_missing", `the record of "${caller.sessionId}" is not in storage`);
     return new Response(object.body, {
       headers: { "content-type": "application/json", etag: object.httpEtag, "cache-control": "private, immutable" },
     });

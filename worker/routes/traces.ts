@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { describeZodError, sessionIdSchema } from "../../sdk/protocol.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readConfig } from "../config.ts";
-import { ApiError, unwrap } from "../errors.ts";
+import { HttpError, unwrap } from "../errors.ts";
 import { readBodyBytes } from "../middleware/body.ts";
 import { sessionStub } from "../session/locate.ts";
 import { PARKED_PER_TRACE } from "../session/spans.ts";
@@ -91,10 +91,10 @@ function parseRequest(bytes: Uint8Array): TraceRequest {
   try {
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch (error) {
-    throw new ApiError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
+    throw new HttpError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
   }
   const result = traceRequestSchema.safeParse(parsed);
-  if (!result.success) throw new ApiError(400, "invalid_otlp", `not an OTLP ExportTraceServiceRequest: ${describeZodError(result.error)}`);
+  if (!result.success) throw new HttpError(400, "invalid_otlp", `not an OTLP ExportTraceServiceRequest: ${describeZodError(result.error)}`);
   return result.data;
 }
 
@@ -109,10 +109,10 @@ export const traceRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const type = (c.req.header("content-type") ?? "").trim().toLowerCase();
     if (type.startsWith("application/x-protobuf") || type.startsWith("application/protobuf")) {
-      throw new ApiError(415, "unsupported_media_type", "OTLP/HTTP protobuf is not accepted here; send OTLP/HTTP JSON (Content-Type: application/json)");
+      throw new HttpError(415, "unsupported_media_type", "OTLP/HTTP protobuf is not accepted here; send OTLP/HTTP JSON (Content-Type: application/json)");
     }
     if (!type.startsWith("application/json")) {
-      throw new ApiError(415, "unsupported_media_type", `Content-Type must be application/json (OTLP/HTTP JSON), got "${type || "(none)"}"`);
+      throw new HttpError(415, "unsupported_media_type", `Content-Type must be application/json (OTLP/HTTP JSON), got "${type || "(none)"}"`);
     }
     const bytes = await readBodyBytes(c.req.raw, { maxBytes: OTLP_LIMITS.bodyBytes, maxDecompressedBytes: OTLP_LIMITS.decompressedBytes });
     const header = c.req.header(SESSION_HEADER)?.trim() || undefined;
@@ -154,9 +154,9 @@ export const traceRoutes = new Hono<AppEnv>()
         if (receipt.reason) reasons.add(receipt.reason);
       }
     } catch (error) {
-      if (error instanceof ApiError) throw error;
+      if (error instanceof HttpError) throw error;
       if (isOverload(error)) {
-        throw new ApiError(503, "overloaded", "the session's storage is busy; retry after the Retry-After delay", { "retry-after": "1" });
+        throw new HttpError(503, "overloaded", "the session's storage is busy; retry after the Retry-After delay", { "retry-after": "1" });
       }
       throw error;
     }
@@ -165,7 +165,7 @@ export const traceRoutes = new Hono<AppEnv>()
   })
   .get("/:id", async (c) => {
     const parsed = sessionIdSchema.safeParse(c.req.param("id"));
-    if (!parsed.success) throw new ApiError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
+    if (!parsed.success) throw new HttpError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
     const caller: Caller = { tenant: c.get("tenant"), sessionId: parsed.data };
     const { items, traceId } = unwrap(await sessionStub(c.env, readConfig(c.env), caller.tenant, caller.sessionId).storedSpans(caller));
     return c.json({ traceId, ...toTraceRequest(items) });

@@ -1,31 +1,7 @@
+import type { SessionStatus } from "../../sdk/wire/status.ts";
 import type { SessionMeta } from "./meta.ts";
 
-/** What `GET /v1/sessions/:id` answers: state and counts, never content. */
-export interface SessionStatus {
-  sessionId: string;
-  agentId: number;
-  mode: SessionMeta["mode"];
-  state: SessionMeta["state"];
-  consent: SessionMeta["consent"];
-  deferUpload: SessionMeta["deferUpload"];
-  createdAt: string;
-  lastActivityAt: string;
-  closeRequestedAt: string | null;
-  finalizedAt: string | null;
-  endedReason: string | null;
-  /** When abort or a close without consent destroyed everything captured (aborted / discarded). */
-  destroyedAt: string | null;
-  /** Why audio was dropped while the rest was kept ("abort-recording" | "no-consent"), else null. */
-  audioDropped: "abort-recording" | "no-consent" | null;
-  counts: { fragments: number; events: number; ackedThrough: number; missing: number[] };
-  forward: {
-    status: SessionMeta["forward"]["status"];
-    attempts: number;
-    nextAttemptAt: string | null;
-    lastError: string | null;
-    deliveredAt: string | null;
-  };
-}
+export type { SessionStatus };
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
