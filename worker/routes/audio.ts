@@ -5,7 +5,8 @@ import type { AppEnv } from "../app-env.ts";
 import { HttpError, unwrap } from "../errors.ts";
 import { readBodyBytes } from "../middleware/body.ts";
 import { sha256Hex } from "../util/sha256.ts";
-import { FRAME_BYTES, type AudioIntro } from "../session/audio-store.ts";
+import { FRAME_BYTES } from "../session/audio-store.ts";
+import type { SessionIntro } from "../session/meta.ts";
 import { callerOf, stubFor } from "./sessions.ts";
 
 export const AUDIO_HEADERS = {
@@ -34,12 +35,12 @@ function integerParam(value: string | undefined, name: string, code: ErrorCode, 
 }
 
 /** agentId/mode from headers: required together when present; they create the session on first contact. */
-function introFrom(headers: Headers): AudioIntro | undefined {
+function introFrom(headers: Headers): SessionIntro | undefined {
   const agent = headers.get(AUDIO_HEADERS.agentId);
   const mode = headers.get(AUDIO_HEADERS.mode);
   if (agent === null && mode === null) return undefined;
   if (agent === null || mode === null) bad("invalid_headers", "send X-Cekura-Agent-Id and X-Cekura-Mode together (or neither)");
-  const intro: AudioIntro = {
+  const intro: SessionIntro = {
     agentId: integerParam(agent, "X-Cekura-Agent-Id", "invalid_x_cekura_agent_id", 1, Number.MAX_SAFE_INTEGER),
     mode: parseOr(modeSchema, mode, "X-Cekura-Mode"),
   };

@@ -2,6 +2,7 @@ import type { Env } from "../env.ts";
 import { fail, ok, type Outcome } from "../errors.ts";
 import { WAV_HEADER_BYTES, wavHeader } from "../audio/wav.ts";
 import type { ObjectStore, UploadedPart } from "../storage/object-store.ts";
+import { mayUploadAudio } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
 import type { RecordAudio } from "./record.ts";
 
@@ -60,7 +61,7 @@ interface AudioState {
   result?: RecordAudio;
   /** Set just before CompleteMultipartUpload: after a crash there, the object may already be whole. */
   completing?: boolean;
-  /** Dropped by destroy()/dropRecording(): close no longer waits for chunks. */
+  /** Dropped by destroy(): close no longer waits for chunks. */
   dropped?: boolean;
 }
 
@@ -111,9 +112,6 @@ export class AudioStore {
     if (meta.mode === "track") {
       return fail(403, "audio_not_recorded", `session "${meta.sessionId}" is a track session; track sessions record no audio`);
     }
-    if (meta.audioDropped) {
-      return fail(409, "recording_aborted", `the recording of session "${meta.sessionId}" was dropped (${meta.audioDropped.reason}); audio is no longer accepted, the rest of the session is`);
-    }
     const state = this.#state;
     const existing = this.sql.exec<{ hash: string }>("SELECT hash FROM audio_chunks WHERE seq = ?", chunk.seq).toArray()[0];
     if (existing) {
@@ -145,7 +143,7 @@ export class AudioStore {
     }
     this.#save();
 
-    if (meta.consent === "granted" && !meta.audioDropped) await this.#locked(() => this.#uploadFullParts());
+    if (mayUploadAudio(meta)) await this.#locked(() => this.#uploadFullParts());
     return ok(this.#ack());
   }
 
@@ -159,7 +157,7 @@ export class AudioStore {
     return this.#locked(async () => {
       const state = this.#state;
       if (state.result) return state.result;
-      if (meta.audioDropped || meta.consent !== "granted") return null;
+      if (!mayUploadAudio(meta)) return null;
       this.#drainWaiting(true);
       this.#save();
       if (state.pcmBytes === 0 || state.sampleRate === undefined) return null;
@@ -219,11 +217,6 @@ export class AudioStore {
       this.#state = { ...this.#empty(), dropped: true };
       this.#save();
     });
-  }
-
-  /** Drops the recording only (abortRecording / no consent); the same as destroy for the audio. */
-  async dropRecording(): Promise<void> {
-    await this.destroy();
   }
 
   /** Upload ids, parts and counters (tests and status). */
@@ -359,24 +352,4 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     offset += p.byteLength;
   }
   return out;
-}
-
-/** How an audio chunk introduces its session when it is the first contact (X-Cekura-* headers). */
-export interface AudioIntro {
-  agentId: number;
-  mode: SessionMeta["mode"];
-  deferUpload?: SessionMeta["deferUpload"];
-  callStartedAt?: string;
-}
-
-/** 409 when a chunk's headers name another agent or mode than the session has. */
-export function refuseIntroMismatch(meta: SessionMeta, intro: AudioIntro | undefined): Outcome<never> | undefined {
-  if (!intro) return undefined;
-  if (intro.mode !== meta.mode) {
-    return fail(409, "session_conflict", `session "${meta.sessionId}" is a ${meta.mode} session; an audio chunk cannot switch it to ${intro.mode}`);
-  }
-  if (intro.agentId !== meta.agentId) {
-    return fail(409, "session_conflict", `session "${meta.sessionId}" belongs to agent ${meta.agentId}, not ${intro.agentId}`);
-  }
-  return undefined;
 }

@@ -2,13 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import type { CloseRequest, Fragment, FragmentAck, SessionControl } from "../../sdk/protocol.ts";
 import { readConfig, type WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
-import { fail, ok, type Outcome } from "../errors.ts";
+import { fail, ok, sessionNotFound, type Outcome } from "../errors.ts";
 import { recordKey, writeRecordOnce } from "../storage/records.ts";
 import { audioObjectStore } from "../storage/object-store.ts";
-import { AudioStore, readPartBytes, refuseIntroMismatch, type AudioAck, type AudioChunk, type AudioIntro } from "./audio-store.ts";
-import { abortRecording, abortSession, discardSession, discardsOnClose, grantConsent, prepareFinalize, type ConsentHost } from "./consent.ts";
+import { AudioStore, readPartBytes, type AudioAck, type AudioChunk } from "./audio-store.ts";
+import * as consent from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
-import { MetaStore, newSessionMeta, type SessionMeta } from "./meta.ts";
+import { MetaStore, refuseIntroMismatch, sessionFromIntro, type Caller, type SessionIntro, type SessionMeta } from "./meta.ts";
+import { wipeCapturedTables } from "./wipe.ts";
 import { Outbox } from "./outbox.ts";
 import { SpanStore, TraceLink, type SpanReceipt } from "./spans.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
@@ -16,27 +17,15 @@ import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 
-/** Who is asking: set by the Worker from the authenticated request. */
-export interface Caller {
-  tenant: string;
-  sessionId: string;
-  /** The caller's key, kept by the outbox to forward with (see outbox.ts); never logged or shown. */
-  apiKey?: string;
-}
-
-/** How a session is first seen: by a fragment, or by a close with nothing before it. */
-interface SessionIntro {
-  agentId: number;
-  mode: SessionMeta["mode"];
-  deferUpload?: SessionMeta["deferUpload"];
-  callStartedAt?: string;
-}
+export type { Caller };
 
 /**
  * One call's state: fragments by seq, the state machine open -> closing -> finalized,
  * the idle alarm, and the immutable record. SQLite-backed; in-memory fields are caches
  * rebuilt from storage after an eviction.
  */
+const INTRO_HINT = "to make this the first contact, send agentId and mode in the body";
+
 export class SessionDO extends DurableObject<Env> {
   readonly #config: WorkerConfig;
   readonly #metaStore: MetaStore;
@@ -44,8 +33,6 @@ export class SessionDO extends DurableObject<Env> {
   #meta: SessionMeta | undefined;
   /** Forwarding to Cekura lives in outbox.ts. */
   readonly #outbox: Outbox;
-  /** Consent/abort logic lives in consent.ts; this is what it may touch. */
-  readonly #consentHost: ConsentHost;
   /** Audio chunks and the WAV's multipart upload live in audio-store.ts. */
   readonly #audio: AudioStore;
   /** OTel spans: held, forwarded and deleted by spans.ts. */
@@ -60,56 +47,64 @@ export class SessionDO extends DurableObject<Env> {
     this.#outbox = new Outbox(ctx.storage, env, this.#config);
     this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
     this.#spans = new SpanStore(ctx.storage.sql, env, this.#config.otelEndpoint);
-    this.#consentHost = {
-      storage: ctx.storage,
-      meta: () => this.#meta,
-      create: (caller, intro, now) => this.#ensureSession(caller, intro, now),
-      save: (meta) => this.#save(meta),
-      status: (meta) => this.#status(meta),
-      audio: () => this.#audio,
-    };
   }
 
   /** PUT /audio/:chunkSeq: see audio-store.ts. Headers may introduce the session (first contact). */
-  async audio(caller: Caller, intro: AudioIntro | undefined, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
+  async audio(caller: Caller, intro: SessionIntro | undefined, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
     const now = Date.now();
-    if (!this.#meta && !intro) {
-      return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key; send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact`);
-    }
-    const meta = this.#meta ?? this.#ensureSession(caller, intro!, now);
-    const refused = this.#refuseWrites(meta) ?? refuseIntroMismatch(meta, intro);
+    const found = this.#sessionOrIntro(caller, intro, now, "send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact");
+    if (!found.ok) return found;
+    const meta = found.value;
+    const refused = consent.refuseWrites(meta) ?? refuseIntroMismatch(meta, intro, "an audio chunk") ?? consent.refuseAudio(meta);
     if (refused) return refused;
     const ack = await this.#audio.accept(meta, chunk);
     if (!ack.ok) return ack;
-    meta.lastActivityAt = now;
-    this.#save(meta);
-    if (meta.state === "closing") await this.#finalizeIfComplete(meta, now);
+    // The upload awaited storage: read the meta again (an abort may have come in meanwhile).
+    const current = this.#meta!;
+    if (current.state === "open" || current.state === "closing") this.#save({ ...current, lastActivityAt: now });
+    await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
     return ack;
   }
 
-  /** POST /consent (startAudioUpload): see consent.ts. */
+  /** POST /consent (startAudioUpload). Idempotent; 409 once the session was aborted or discarded. */
   async consent(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    const outcome = await grantConsent(this.#consentHost, caller, request, Date.now());
+    const now = Date.now();
+    const found = this.#sessionOrIntro(caller, consent.introOf(request), now, INTRO_HINT);
+    if (!found.ok) return found;
+    const granted = consent.grant(found.value, now);
+    if (!granted.ok) return granted;
+    if (granted.value !== found.value) this.#save(granted.value);
     // Spans held while deferred may leave now, not at the next upload.
-    if (outcome.ok) await this.#scheduleAlarm();
-    return outcome;
+    await this.#scheduleAlarm();
+    return ok(this.#status(granted.value));
   }
 
-  /** POST /abort: destroys everything captured, keeps a tombstone. */
+  /** POST /abort: destroys everything captured, keeps a tombstone. Idempotent; an unknown session becomes one. */
   async abort(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    return abortSession(this.#consentHost, caller, request, Date.now());
+    const now = Date.now();
+    const aborted = this.#meta ? consent.markAborted(this.#meta) : ok(consent.tombstone(caller, request, now));
+    if (!aborted.ok) return aborted;
+    this.#save(aborted.value);
+    if (aborted.value.destroyComplete !== true) await this.#destroy(now);
+    return ok(this.#status(this.#meta!));
   }
 
-  /** POST /abort-recording: drops the audio only. */
+  /** POST /abort-recording: drops the audio only; the rest is kept and finalized. */
   async abortRecording(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    return abortRecording(this.#consentHost, caller, request, Date.now());
+    const now = Date.now();
+    const found = this.#sessionOrIntro(caller, consent.introOf(request), now, INTRO_HINT);
+    if (!found.ok) return found;
+    const decision = consent.recordingAbort(found.value);
+    if (!decision.ok) return decision;
+    if (decision.value === "drop") await this.#dropAudio(now, "abort-recording");
+    return ok(this.#status(this.#meta!));
   }
 
   async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
     const now = Date.now();
-    const meta = this.#ensureSession(caller, fragment, now);
-    const refused = this.#refuseWrites(meta) ?? this.#refuseMismatch(meta, fragment);
+    const meta = this.#meta ?? this.#create(caller, fragment, now);
+    const refused = consent.refuseWrites(meta) ?? refuseIntroMismatch(meta, fragment, "a fragment");
     if (refused) return refused;
     this.#outbox.rememberKey(caller.apiKey);
 
@@ -132,45 +127,45 @@ export class SessionDO extends DurableObject<Env> {
     meta.lastActivityAt = now;
     this.#save(meta);
 
-    if (meta.state === "closing") await this.#finalizeIfComplete(meta, now);
+    await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
-    return ok(this.#ack(meta));
+    return ok(this.#ack(this.#meta!));
   }
 
   async close(caller: Caller, request: CloseRequest): Promise<Outcome<SessionStatus>> {
     const now = Date.now();
-    let meta = this.#meta;
-    if (!meta) {
-      if (request.agentId === undefined || request.mode === undefined) {
-        return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
-      }
-      meta = this.#ensureSession(caller, { agentId: request.agentId, mode: request.mode, deferUpload: request.deferUpload }, now);
-    }
+    const found = this.#sessionOrIntro(caller, consent.introOf(request), now);
+    if (!found.ok) return found;
+    const meta = found.value;
     if (meta.state === "closing" || meta.state === "finalized" || meta.state === "discarded") return ok(this.#status(meta));
-    const refused = this.#refuseWrites(meta);
+    const refused = consent.refuseWrites(meta);
     if (refused) return refused;
-    if (discardsOnClose(meta)) return ok(this.#status(await discardSession(this.#consentHost, meta, now, request.reason)));
+    if (consent.closeMeaning(meta) === "discard") {
+      await this.#discard(now, request.reason);
+      return ok(this.#status(this.#meta!));
+    }
     this.#outbox.rememberKey(caller.apiKey);
 
-    meta.state = "closing";
-    meta.close = {
-      requestedAt: now,
-      lastSeq: request.lastSeq,
-      lastAudioSeq: request.lastAudioSeq ?? -1,
-      reason: request.reason,
-      deadline: now + this.#config.closeGraceMs,
-    };
-    meta.lastActivityAt = now;
-    this.#save(meta);
-    await this.#finalizeIfComplete(meta, now);
+    this.#save({
+      ...meta,
+      state: "closing",
+      close: {
+        requestedAt: now,
+        lastSeq: request.lastSeq,
+        lastAudioSeq: request.lastAudioSeq ?? -1,
+        reason: request.reason,
+        deadline: now + this.#config.closeGraceMs,
+      },
+      lastActivityAt: now,
+    });
+    await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
-    return ok(this.#status(meta));
+    return ok(this.#status(this.#meta!));
   }
 
   async status(caller: Caller): Promise<Outcome<SessionStatus>> {
-    const meta = this.#meta;
-    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
-    return ok(this.#status(meta));
+    const found = this.#own(caller);
+    return found.ok ? ok(this.#status(found.value)) : found;
   }
 
   override async alarm(): Promise<void> {
@@ -178,23 +173,27 @@ export class SessionDO extends DurableObject<Env> {
     if (!meta) return;
     const now = Date.now();
     if (meta.state === "open" && now >= meta.lastActivityAt + this.#config.idleTimeoutMs) {
-      meta.state = "closing";
-      meta.close = { requestedAt: meta.lastActivityAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason: "idle-timeout", deadline: now };
-      this.#save(meta);
+      this.#save({
+        ...meta,
+        state: "closing",
+        close: { requestedAt: meta.lastActivityAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason: "idle-timeout", deadline: now },
+      });
     }
-    if (meta.state === "closing" && meta.close) {
-      if (now >= meta.close.deadline) await this.#finalize(meta, now);
-      else await this.#finalizeIfComplete(meta, now);
+    const closing = this.#meta!;
+    if (closing.state === "closing" && closing.close) {
+      if (now >= closing.close.deadline) await this.#finalize(now);
+      else await this.#finalizeIfComplete(now);
     }
-    await this.#outbox.step(meta, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
+    await this.#outbox.step(this.#meta!, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
     await this.#spans.step(this.#meta, Date.now());
     await this.#scheduleAlarm();
   }
 
   /** Operator re-queue of a dead-lettered forward (same tenant): see outbox.ts. */
   async requeueForward(caller: Caller): Promise<Outcome<SessionStatus>> {
-    const meta = this.#meta;
-    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    const found = this.#own(caller);
+    if (!found.ok) return found;
+    const meta = found.value;
     const refused = this.#outbox.requeue(meta, Date.now(), caller.apiKey);
     if (refused) return refused;
     this.#save(meta);
@@ -202,48 +201,50 @@ export class SessionDO extends DurableObject<Env> {
     return ok(this.#status(meta));
   }
 
-  #ensureSession(caller: Caller, intro: SessionIntro, now: number): SessionMeta {
-    if (this.#meta) return this.#meta;
-    const deferUpload = intro.mode === "observe" ? (intro.deferUpload ?? false) : false;
-    const meta = newSessionMeta(
-      {
-        sessionId: caller.sessionId,
-        tenant: caller.tenant,
-        agentId: intro.agentId,
-        mode: intro.mode,
-        deferUpload,
-        state: "open",
-        consent: deferUpload === false ? "granted" : "deferred",
-        callStartedAt: intro.callStartedAt ? Date.parse(intro.callStartedAt) : undefined,
-      },
-      now,
-    );
+  /** Creates the session as its first contact describes it. */
+  #create(caller: Caller, intro: SessionIntro, now: number): SessionMeta {
+    const meta = sessionFromIntro(caller, intro, now);
     this.#save(meta);
     this.ctx.waitUntil(registerInTenantIndex(this.env, meta.tenant, meta.sessionId, now));
     return meta;
   }
 
-  #refuseWrites(meta: SessionMeta): Outcome<never> | undefined {
-    switch (meta.state) {
-      case "finalized":
-        return fail(409, "session_finalized", `session "${meta.sessionId}" was finalized at ${new Date(meta.finalizedAt ?? 0).toISOString()}; its record is immutable and accepts no more writes`);
-      case "aborted":
-        return fail(409, "session_aborted", `session "${meta.sessionId}" was aborted; everything captured was deleted and it accepts nothing more`);
-      case "discarded":
-        return fail(409, "session_discarded", `session "${meta.sessionId}" was closed without consent and discarded; it accepts nothing more`);
-      default:
-        return undefined;
-    }
+  /** The session, created from `intro` on first contact; 404 when there is none and nothing introduces one. */
+  #sessionOrIntro(caller: Caller, intro: SessionIntro | undefined, now: number, hint?: string): Outcome<SessionMeta> {
+    if (this.#meta) return ok(this.#meta);
+    if (!intro) return sessionNotFound(caller.sessionId, hint);
+    return ok(this.#create(caller, intro, now));
   }
 
-  #refuseMismatch(meta: SessionMeta, fragment: Fragment): Outcome<never> | undefined {
-    if (fragment.mode !== meta.mode) {
-      return fail(409, "session_conflict", `session "${meta.sessionId}" is a ${meta.mode} session; a fragment cannot switch it to ${fragment.mode}`);
-    }
-    if (fragment.agentId !== meta.agentId) {
-      return fail(409, "session_conflict", `session "${meta.sessionId}" belongs to agent ${meta.agentId}, not ${fragment.agentId}`);
-    }
-    return undefined;
+  /** The session when it exists for this caller's tenant; 404 otherwise (the same answer as for no session). */
+  #own(caller: Caller): Outcome<SessionMeta> {
+    const meta = this.#meta;
+    if (!meta || meta.tenant !== caller.tenant) return sessionNotFound(caller.sessionId);
+    return ok(meta);
+  }
+
+  /**
+   * Destroys everything captured: audio bytes and uploads first, then every table but the meta row.
+   * The tombstone is saved before and after, so a crash midway leaves a session that refuses writes
+   * and finishes the destroy on the next abort.
+   */
+  async #destroy(now: number): Promise<void> {
+    this.#save(consent.destroyBegun(this.#meta!, now));
+    await this.#audio.destroy();
+    await wipeCapturedTables(this.ctx.storage);
+    this.#save({ ...this.#meta!, destroyComplete: true });
+  }
+
+  /** Close (or idle timeout) without consent while everything was deferred: destroy, state "discarded". */
+  async #discard(now: number, reason: string): Promise<void> {
+    this.#save(consent.markDiscarded(this.#meta!, reason));
+    await this.#destroy(now);
+  }
+
+  /** Drops the audio only: marked first, so a crash leaves a session that refuses audio and retries the drop. */
+  async #dropAudio(now: number, reason: "abort-recording" | "no-consent"): Promise<void> {
+    this.#save(consent.markAudioDropped(this.#meta!, now, reason));
+    await this.#audio.destroy();
   }
 
   #missing(meta: SessionMeta): number[] {
@@ -259,18 +260,23 @@ export class SessionDO extends DurableObject<Env> {
     return toStatus(meta, meta.state === "open" || meta.state === "closing" ? this.#missing(meta) : []);
   }
 
-  async #finalizeIfComplete(meta: SessionMeta, now: number): Promise<void> {
-    if (meta.state === "closing" && meta.close && meta.ackedThrough >= meta.close.lastSeq && this.#audio.complete(meta.close.lastAudioSeq)) {
-      await this.#finalize(meta, now);
+  async #finalizeIfComplete(now: number): Promise<void> {
+    const meta = this.#meta;
+    if (meta?.state === "closing" && meta.close && meta.ackedThrough >= meta.close.lastSeq && this.#audio.complete(meta.close.lastAudioSeq)) {
+      await this.#finalize(now);
     }
   }
 
-  async #finalize(meta: SessionMeta, now: number): Promise<void> {
-    if (meta.state !== "closing" || !meta.close) return;
-    if (!(await prepareFinalize(this.#consentHost, meta, now))) return void (await discardSession(this.#consentHost, meta, now, meta.close.reason));
+  async #finalize(now: number): Promise<void> {
+    let meta = this.#meta;
+    if (meta?.state !== "closing" || !meta.close) return;
+    const meaning = consent.closeMeaning(meta);
+    if (meaning === "discard") return this.#discard(now, meta.close.reason);
+    if (meaning === "drop-audio") await this.#dropAudio(now, "no-consent");
     const key = recordKey(meta.tenant, meta.sessionId);
-    const audio = await this.#audio.finalize(meta);
-    if (meta.state !== "closing") return;
+    const audio = await this.#audio.finalize(this.#meta!);
+    meta = this.#meta!;
+    if (meta.state !== "closing" || !meta.close) return;
     const record = buildRecord({
       meta,
       fragments: this.#fragments.all(),
@@ -282,14 +288,17 @@ export class SessionDO extends DurableObject<Env> {
       traceId: this.#spans.traceId(),
     });
     await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record));
-    // An abort that arrived while the record was being written wins: it is never kept (consent.ts).
-    if (meta.state !== "closing") return void (await this.env.RECORDINGS.delete(key));
-    meta.state = "finalized";
-    meta.finalizedAt = now;
-    meta.endedReason = meta.close.reason;
-    meta.recordKey = key;
-    meta.forward = { status: this.#config.cekuraHost ? "pending" : "skipped", attempts: 0 };
-    this.#save(meta);
+    // An abort that arrived while the record was being written wins: it is never kept.
+    meta = this.#meta!;
+    if (meta.state !== "closing" || !meta.close) return void (await this.env.RECORDINGS.delete(key));
+    this.#save({
+      ...meta,
+      state: "finalized",
+      finalizedAt: now,
+      endedReason: meta.close.reason,
+      recordKey: key,
+      forward: { status: this.#config.cekuraHost ? "pending" : "skipped", attempts: 0 },
+    });
     // The record holds every event now; the rows were only needed to build it.
     this.#fragments.deleteAll();
   }
@@ -322,7 +331,7 @@ export class SessionDO extends DurableObject<Env> {
 
   /** GET /v1/traces/:id: the spans this Worker holds for the session, as one OTLP request. */
   async storedSpans(caller: Caller): Promise<Outcome<{ items: ReturnType<SpanStore["all"]>; traceId: string | null }>> {
-    if (this.#meta && this.#meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    if (this.#meta && this.#meta.tenant !== caller.tenant) return sessionNotFound(caller.sessionId);
     return ok({ items: this.#spans.all(), traceId: this.#spans.traceId() });
   }
 
@@ -338,8 +347,9 @@ export class SessionDO extends DurableObject<Env> {
 
   /** The record's key once finalized (for the record route). */
   async recordLocation(caller: Caller): Promise<Outcome<{ key: string }>> {
-    const meta = this.#meta;
-    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    const found = this.#own(caller);
+    if (!found.ok) return found;
+    const meta = found.value;
     if (meta.state !== "finalized" || !meta.recordKey) {
       return fail(409, "record_not_ready", `session "${meta.sessionId}" is ${meta.state}; its record exists once it is finalized`);
     }
