@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./errors.ts";
 import { requireTenant } from "./middleware/auth.ts";
+import { withSession } from "./middleware/session.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { consentRoutes } from "./routes/consent.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -15,6 +16,9 @@ export function createApp() {
   app.route("/", healthRoutes);
   app.route("/inspect", inspectRoutes);
   app.use("/v1/*", requireTenant);
+  app.use("/v1/sessions/:id", withSession);
+  app.use("/v1/sessions/:id/*", withSession);
+  app.use("/v1/traces/:id", withSession);
   app.route("/v1/sessions", sessionRoutes);
   app.route("/v1/traces", traceRoutes);
   app.route("/v1/sessions", operatorRoutes);

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { readConfig } from "../config.ts";
+import { configOf } from "../config.ts";
 import { apiKeyFrom } from "../middleware/auth.ts";
 import { sha256Hex } from "../util/sha256.ts";
 
@@ -33,7 +33,7 @@ export async function tenantOfKey(c: Context<AppEnv>, key: string | undefined): 
   if (key === undefined || key === "") return { ok: false, reason: "missing" };
   if (key.length > MAX_KEY_LENGTH || /[\u0000-\u001f\u007f]/.test(key)) return { ok: false, reason: "invalid" };
   const tenant = await sha256Hex(key);
-  const { apiKeyHashes } = readConfig(c.env);
+  const { apiKeyHashes } = configOf(c.env);
   if (apiKeyHashes.size > 0 && !apiKeyHashes.has(tenant)) return { ok: false, reason: "unknown" };
   return { ok: true, tenant };
 }

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
-import { readConfig } from "../config.ts";
+import { configOf } from "../config.ts";
 import { HttpError } from "../errors.ts";
 import { sha256Hex } from "../util/sha256.ts";
 
@@ -22,7 +22,7 @@ export const requireTenant = createMiddleware<AppEnv>(async function requireTena
     throw new HttpError(401, "missing_api_key", "send the API key as `Authorization: Bearer <key>` or `X-CEKURA-API-KEY: <key>`");
   }
   const tenant = await sha256Hex(key);
-  const { apiKeyHashes } = readConfig(c.env);
+  const { apiKeyHashes } = configOf(c.env);
   if (apiKeyHashes.size > 0 && !apiKeyHashes.has(tenant)) {
     throw new HttpError(401, "unknown_api_key", "this API key is not on the Worker's allow-list (API_KEY_HASHES)");
   }

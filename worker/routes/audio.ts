@@ -7,7 +7,6 @@ import { readBodyBytes } from "../middleware/body.ts";
 import { sha256Hex } from "../util/sha256.ts";
 import { FRAME_BYTES } from "../session/audio-store.ts";
 import type { SessionIntro } from "../session/meta.ts";
-import { callerOf, stubFor } from "./sessions.ts";
 
 export const AUDIO_HEADERS = {
   sampleRate: "x-audio-sample-rate",
@@ -59,7 +58,6 @@ function parseOr<T>(schema: { safeParse(v: unknown): { success: true; data: T } 
 
 /** PUT /v1/sessions/:id/audio/:chunkSeq: raw interleaved stereo s16le (left = user, right = assistant). */
 export const audioRoutes = new Hono<AppEnv>().put("/:id/audio/:chunkSeq", async (c) => {
-  const caller = callerOf(c);
   const seq = integerParam(c.req.param("chunkSeq"), "chunkSeq", "invalid_chunkseq", 0, MAX_CHUNK_SEQ);
   const type = (c.req.header("content-type") ?? "").trim();
   if (!/^application\/octet-stream\b/i.test(type)) {
@@ -80,6 +78,6 @@ export const audioRoutes = new Hono<AppEnv>().put("/:id/audio/:chunkSeq", async 
     bad("invalid_audio_chunk", `an audio chunk is whole stereo s16le frames (4 bytes each); ${bytes.byteLength} bytes is not a multiple of 4`);
   }
   const hash = await sha256Hex(bytes);
-  const ack = unwrap(await stubFor(c, caller).audio(caller, intro, { seq, sampleRate, bytes, hash }));
+  const ack = unwrap(await c.var.session.audio(c.var.caller, intro, { seq, sampleRate, bytes, hash }));
   return c.json(ack);
 });

@@ -3,7 +3,6 @@ import { LIMITS, sessionControlSchema, type SessionControl } from "../../sdk/pro
 import type { AppEnv } from "../app-env.ts";
 import { unwrap } from "../errors.ts";
 import { readJson } from "../middleware/body.ts";
-import { callerOf, stubFor } from "./sessions.ts";
 
 /** The body is optional: none (or an empty one) means `{}`; otherwise JSON per sessionControlSchema. */
 async function readControl(request: Request): Promise<SessionControl> {
@@ -18,23 +17,20 @@ async function readControl(request: Request): Promise<SessionControl> {
 }
 
 /**
- * Consent routes (issue 10), all idempotent:
+ * Consent routes, all idempotent:
  * POST /:id/consent (startAudioUpload), POST /:id/abort, POST /:id/abort-recording.
  * Each answers the session's status; errors are `{error, detail}` (409 after abort or finalization).
  */
 export const consentRoutes = new Hono<AppEnv>()
   .post("/:id/consent", async (c) => {
-    const caller = callerOf(c);
     const request = await readControl(c.req.raw);
-    return c.json(unwrap(await stubFor(c, caller).consent(caller, request)));
+    return c.json(unwrap(await c.var.session.consent(c.var.caller, request)));
   })
   .post("/:id/abort", async (c) => {
-    const caller = callerOf(c);
     const request = await readControl(c.req.raw);
-    return c.json(unwrap(await stubFor(c, caller).abort(caller, request)));
+    return c.json(unwrap(await c.var.session.abort(c.var.caller, request)));
   })
   .post("/:id/abort-recording", async (c) => {
-    const caller = callerOf(c);
     const request = await readControl(c.req.raw);
-    return c.json(unwrap(await stubFor(c, caller).abortRecording(caller, request)));
+    return c.json(unwrap(await c.var.session.abortRecording(c.var.caller, request)));
   });

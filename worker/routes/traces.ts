@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describeZodError, sessionIdSchema } from "../../sdk/protocol.ts";
 import type { AppEnv } from "../app-env.ts";
-import { readConfig } from "../config.ts";
+import { configOf } from "../config.ts";
 import { HttpError, unwrap } from "../errors.ts";
 import { readBodyBytes } from "../middleware/body.ts";
 import { sessionStub } from "../session/locate.ts";
@@ -120,7 +120,7 @@ export const traceRoutes = new Hono<AppEnv>()
 
     const tenant = c.get("tenant");
     const apiKey = c.get("apiKey");
-    const config = readConfig(c.env);
+    const config = configOf(c.env);
     let rejected = routed.rejected;
     const reasons = routed.reasons;
     const traceStub = (traceId: string) => sessionStub(c.env, config, tenant, traceObjectName(traceId));
@@ -164,9 +164,6 @@ export const traceRoutes = new Hono<AppEnv>()
     return c.json({ partialSuccess: { rejectedSpans: String(rejected), errorMessage: [...reasons].join("; ").slice(0, 2000) } });
   })
   .get("/:id", async (c) => {
-    const parsed = sessionIdSchema.safeParse(c.req.param("id"));
-    if (!parsed.success) throw new HttpError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
-    const caller: Caller = { tenant: c.get("tenant"), sessionId: parsed.data };
-    const { items, traceId } = unwrap(await sessionStub(c.env, readConfig(c.env), caller.tenant, caller.sessionId).storedSpans(caller));
+    const { items, traceId } = unwrap(await c.var.session.storedSpans(c.var.caller));
     return c.json({ traceId, ...toTraceRequest(items) });
   });

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CloseRequest, Fragment, FragmentAck, SessionControl } from "../../sdk/protocol.ts";
-import { readConfig, type WorkerConfig } from "../config.ts";
+import { configOf, type WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { fail, ok, sessionNotFound, type Outcome } from "../errors.ts";
 import { recordKey, writeRecordOnce } from "../storage/records.ts";
@@ -40,7 +40,7 @@ export class SessionDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#config = readConfig(env);
+    this.#config = configOf(env);
     this.#metaStore = new MetaStore(ctx.storage.sql);
     this.#fragments = new FragmentStore(ctx.storage.sql);
     this.#meta = this.#metaStore.load();
