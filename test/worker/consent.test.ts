@@ -1,5 +1,5 @@
 /**
- * Consent enforced by the Worker (issue 10), case by case.
+ * Consent enforced by the Worker, case by case.
  *
  * Every negative case ends in `expectNothingLeft(id)`, which looks from the outside, after the fact:
  *   - Cekura: no outbound request of the Worker (any host) mentions the session or its text (the Durable
@@ -15,12 +15,10 @@
  */
 import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { audioUpload, r2Bytes, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, stubOf } from "../consent/support/worker-inspect.ts";
-import { call, closeSession, fragment, getRecord, getStatus, KEY, say, sendFragment, uniqueId } from "./helpers.ts";
+import { audioUpload, r2Bytes, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, stubOf } from "../support/workerd/inspect-do.ts";
+import { api, call, closeSession, fragment, getRecord, getStatus, KEY, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 
-const consent = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/consent`, body);
-const abort = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/abort`, body);
-const abortRecording = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/abort-recording`, body);
+const { consent, abort, abortRecording } = api;
 const evict = () => abortAllDurableObjects();
 
 /** One OTLP/HTTP JSON span of the session (conversation.id routes it), with `secret` in an attribute. */
@@ -44,8 +42,7 @@ function postSpan(id: string, secret: string) {
 const RATE = 16_000;
 /** `seconds` of stereo s16le at 16 kHz, every byte set to `fill` (so it can be recognised). */
 const pcm = (seconds: number, fill = 7) => new Uint8Array(Math.round(seconds * RATE) * 4).fill(fill);
-const putAudio = (id: string, seq: number, bytes: Uint8Array) =>
-  call("PUT", `/v1/sessions/${id}/audio/${seq}`, bytes, KEY, { "content-type": "application/octet-stream", "x-audio-sample-rate": String(RATE) });
+const putAudio = (id: string, seq: number, bytes: Uint8Array) => api.putAudio(id, seq, bytes, { sampleRate: RATE });
 
 /** Outbound requests the Worker (and its Durable Objects, same isolate) made during the test. */
 let outbound: { url: string; body: string }[] = [];
