@@ -66,6 +66,7 @@ function disabledStatus(id: string, mode: Mode): SessionStatus {
     destroyedAt: null,
     audioDropped: null,
     counts: { fragments: 0, events: 0, ackedThrough: -1, missing: [] },
+    finalization: null,
     forward: { status: "skipped", attempts: 0, nextAttemptAt: null, lastError: null, deliveredAt: null },
   };
 }

@@ -32,6 +32,8 @@ export interface SessionStatus {
   /** Why audio was dropped while the rest was kept, else null. */
   audioDropped: AudioDropReason | null;
   counts: { fragments: number; events: number; ackedThrough: number; missing: number[] };
+  /** Set once a finalization attempt failed (a storage error): it is retried from the alarm until it succeeds. */
+  finalization: { attempts: number; lastError: string; nextAttemptAt: string } | null;
   forward: {
     status: ForwardStatus;
     attempts: number;

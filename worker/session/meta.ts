@@ -47,6 +47,8 @@ export interface SessionMeta {
   fragmentCount: number;
   eventCount: number;
   close?: { requestedAt: number; lastSeq: number; lastAudioSeq: number; reason: string; deadline: number };
+  /** Failed finalization attempts (storage errors), the last error and when the alarm tries again. */
+  finalization?: { attempts: number; lastError: string; nextAttemptAt: number };
   finalizedAt?: number;
   endedReason?: string;
   recordKey?: string;

@@ -24,6 +24,12 @@ export type { Caller };
  * the idle alarm, and the immutable record. SQLite-backed; in-memory fields are caches
  * rebuilt from storage after an eviction.
  */
+/** Finalization retries after a storage error: 1 s, 2 s, 4 s ... up to 5 minutes. */
+const FINALIZE_RETRY_BASE_MS = 1000;
+const FINALIZE_RETRY_MAX_MS = 5 * 60 * 1000;
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+
 const INTRO_HINT = "to make this the first contact, send agentId and mode in the body";
 
 export class SessionDO extends DurableObject<Env> {
@@ -37,6 +43,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #audio: AudioStore;
   /** OTel spans: held, forwarded and deleted by spans.ts. */
   readonly #spans: SpanStore;
+  /** The finalization in progress, if one is (see #finalize). */
+  #finalizing: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -168,7 +176,22 @@ export class SessionDO extends DurableObject<Env> {
     return found.ok ? ok(this.#status(found.value)) : found;
   }
 
+  /**
+   * The one alarm: idle timeout, close deadline, finalization retries, forwarding, spans. Each step
+   * catches its own error and records it where status shows it; the alarm is always re-armed, because
+   * the platform gives up on an alarm that keeps throwing.
+   */
   override async alarm(): Promise<void> {
+    try {
+      await this.#alarmSteps();
+    } catch (error) {
+      console.error("session alarm step failed", this.#meta?.sessionId, errorText(error));
+    } finally {
+      await this.#scheduleAlarm();
+    }
+  }
+
+  async #alarmSteps(): Promise<void> {
     const meta = this.#meta;
     if (!meta) return;
     const now = Date.now();
@@ -181,12 +204,12 @@ export class SessionDO extends DurableObject<Env> {
     }
     const closing = this.#meta!;
     if (closing.state === "closing" && closing.close) {
-      if (now >= closing.close.deadline) await this.#finalize(now);
+      const retryDue = closing.finalization !== undefined && now >= closing.finalization.nextAttemptAt;
+      if (now >= closing.close.deadline || retryDue) await this.#finalize(now);
       else await this.#finalizeIfComplete(now);
     }
     await this.#outbox.step(this.#meta!, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
     await this.#spans.step(this.#meta, Date.now());
-    await this.#scheduleAlarm();
   }
 
   /** Operator re-queue of a dead-lettered forward (same tenant): see outbox.ts. */
@@ -267,7 +290,29 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  async #finalize(now: number): Promise<void> {
+  /**
+   * Single flight: a request or the alarm that asks while a finalization is in progress joins it.
+   * Never throws: a failure is recorded in `meta.finalization` (status shows it) and retried from the
+   * alarm with backoff, so a session never stays closing without a next attempt.
+   */
+  #finalize(now: number): Promise<void> {
+    this.#finalizing ??= this.#finalizeOnce(now)
+      .catch((error: unknown) => this.#finalizeFailed(error))
+      .finally(() => (this.#finalizing = undefined));
+    return this.#finalizing;
+  }
+
+  #finalizeFailed(error: unknown): void {
+    const meta = this.#meta;
+    if (meta?.state !== "closing") return;
+    const attempts = (meta.finalization?.attempts ?? 0) + 1;
+    const delay = Math.min(FINALIZE_RETRY_MAX_MS, FINALIZE_RETRY_BASE_MS * 2 ** (attempts - 1));
+    const lastError = errorText(error);
+    console.error("finalization failed; retrying", meta.sessionId, lastError);
+    this.#save({ ...meta, finalization: { attempts, lastError, nextAttemptAt: Date.now() + delay } });
+  }
+
+  async #finalizeOnce(now: number): Promise<void> {
     let meta = this.#meta;
     if (meta?.state !== "closing" || !meta.close) return;
     const meaning = consent.closeMeaning(meta);
@@ -288,9 +333,10 @@ export class SessionDO extends DurableObject<Env> {
       traceId: this.#spans.traceId(),
     });
     await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record));
-    // An abort that arrived while the record was being written wins: it is never kept.
     meta = this.#meta!;
-    if (meta.state !== "closing" || !meta.close) return void (await this.env.RECORDINGS.delete(key));
+    // An abort (or discard) that arrived while the record was being written wins: the record is never kept.
+    if (meta.state === "aborted" || meta.state === "discarded") return void (await this.env.RECORDINGS.delete(key));
+    if (meta.state !== "closing" || !meta.close) return;
     this.#save({
       ...meta,
       state: "finalized",
@@ -308,7 +354,7 @@ export class SessionDO extends DurableObject<Env> {
     if (!meta) return;
     let at: number | undefined;
     if (meta.state === "open") at = meta.lastActivityAt + this.#config.idleTimeoutMs;
-    else if (meta.state === "closing" && meta.close) at = meta.close.deadline;
+    else if (meta.state === "closing" && meta.close) at = meta.finalization?.nextAttemptAt ?? meta.close.deadline;
     const spansDue = this.#spans.dueAt(meta);
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
     const due = this.#outbox.dueAt(meta);
