@@ -65,7 +65,11 @@ export function requireJsonContentType(request: Request): void {
 /** Reads, decodes, parses and validates a JSON body. Every failure is a 4xx HttpError naming the problem. */
 export async function readJson<S extends z.ZodType>(request: Request, schema: S, limits: BodyLimits): Promise<z.infer<S>> {
   requireJsonContentType(request);
-  const bytes = await readBodyBytes(request, limits);
+  return parseJson(await readBodyBytes(request, limits), schema);
+}
+
+/** Decodes, parses and validates JSON bytes already read under a cap. */
+export function parseJson<S extends z.ZodType>(bytes: Uint8Array, schema: S): z.infer<S> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
