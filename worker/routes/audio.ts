@@ -10,6 +10,7 @@ import type { SessionIntro } from "../session/meta.ts";
 
 export const AUDIO_HEADERS = {
   sampleRate: "x-audio-sample-rate",
+  startFrame: "x-audio-start-frame",
   channels: "x-audio-channels",
   agentId: "x-cekura-agent-id",
   mode: "x-cekura-mode",
@@ -68,6 +69,8 @@ export const audioRoutes = new Hono<AppEnv>().put("/:id/audio/:chunkSeq", async 
   if (channels !== undefined && channels.trim() !== "2") {
     bad("invalid_audio_format", `audio chunks are interleaved stereo (left = user, right = assistant): X-Audio-Channels must be 2, got "${channels}"`);
   }
+  const startHeader = c.req.header(AUDIO_HEADERS.startFrame);
+  const startFrame = startHeader === undefined ? undefined : integerParam(startHeader.trim(), "X-Audio-Start-Frame", "invalid_x_audio_start_frame", 0, Number.MAX_SAFE_INTEGER);
   const intro = introFrom(c.req.raw.headers);
   if (intro?.mode === "track") {
     throw new HttpError(403, "audio_not_recorded", "track sessions record no audio; send audio for observe sessions only");
@@ -78,6 +81,6 @@ export const audioRoutes = new Hono<AppEnv>().put("/:id/audio/:chunkSeq", async 
     bad("invalid_audio_chunk", `an audio chunk is whole stereo s16le frames (4 bytes each); ${bytes.byteLength} bytes is not a multiple of 4`);
   }
   const hash = await sha256Hex(bytes);
-  const ack = unwrap(await c.var.session.audio(c.var.caller, intro, { seq, sampleRate, bytes, hash }));
+  const ack = unwrap(await c.var.session.audio(c.var.caller, intro, { seq, sampleRate, bytes, hash, ...(startFrame !== undefined ? { startFrame } : {}) }));
   return c.json(ack);
 });

@@ -30,6 +30,9 @@ const FINALIZE_RETRY_MAX_MS = 5 * 60 * 1000;
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 1000);
 
+/** How stale lastActivityAt may get while audio streams in (the idle timeout may come this much early). */
+const ACTIVITY_SAVE_MS = 10_000;
+
 const INTRO_HINT = "to make this the first contact, send agentId and mode in the body";
 
 export class SessionDO extends DurableObject<Env> {
@@ -69,6 +72,8 @@ export class SessionDO extends DurableObject<Env> {
     if (!ack.ok) return ack;
     // The upload awaited storage: read the meta again (an abort may have come in meanwhile).
     const current = this.#meta!;
+    // An open session notes activity at most every few seconds: one row per chunk, not two.
+    if (current.state === "open" && now - current.lastActivityAt < ACTIVITY_SAVE_MS) return ack;
     if (current.state === "open" || current.state === "closing") this.#save({ ...current, lastActivityAt: now });
     await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();

@@ -1,0 +1,13 @@
+/**
+ * Per-session caps: what one call may hold in its Durable Object, so finalization, forwarding and the
+ * record stay bounded whatever a client sends. Past a cap the Worker answers 413 `session_limit_exceeded`
+ * naming it; what was accepted before stays.
+ */
+export const SESSION_CAPS = {
+  /** Events over the whole session. */
+  events: 200_000,
+  /** Bytes of event JSON over the whole session (the record is built from them in one isolate). */
+  eventBytes: 64 * 1024 * 1024,
+  /** Seconds of call audio (4 hours). */
+  audioSeconds: 4 * 60 * 60,
+} as const;
