@@ -5,9 +5,9 @@
  */
 export const SESSION_CAPS = {
   /** Events over the whole session. */
-  events: 200_000,
-  /** Bytes of event JSON over the whole session (the record is built from them in one isolate). */
-  eventBytes: 64 * 1024 * 1024,
+  events: 100_000,
+  /** Bytes of event JSON over the whole session: the record is built from them in one 128 MB isolate. */
+  eventBytes: 16 * 1024 * 1024,
   /** Seconds of call audio (4 hours). */
   audioSeconds: 4 * 60 * 60,
 } as const;

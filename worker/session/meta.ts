@@ -46,6 +46,8 @@ export interface SessionMeta {
   maxSeq: number;
   fragmentCount: number;
   eventCount: number;
+  /** Bytes of event JSON held (absent in sessions stored before it was counted). */
+  eventBytes?: number;
   close?: { requestedAt: number; lastSeq: number; lastAudioSeq: number; reason: string; deadline: number };
   /** Failed finalization attempts (storage errors), the last error and when the alarm tries again. */
   finalization?: { attempts: number; lastError: string; nextAttemptAt: number };

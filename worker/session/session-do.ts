@@ -5,6 +5,7 @@ import type { Env } from "../env.ts";
 import { fail, ok, sessionNotFound, type Outcome } from "../errors.ts";
 import { recordKey, writeRecordOnce } from "../storage/records.ts";
 import { audioObjectStore } from "../storage/object-store.ts";
+import { SESSION_CAPS } from "./caps.ts";
 import { AudioStore, readPartBytes, type AudioAck, type AudioChunk } from "./audio-store.ts";
 import * as consent from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
@@ -32,6 +33,18 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 
 /** How stale lastActivityAt may get while audio streams in (the idle timeout may come this much early). */
 const ACTIVITY_SAVE_MS = 10_000;
+
+/** 413 when a fragment would take the session past its event caps; nothing accepted before is touched. */
+function refuseOverCaps(meta: SessionMeta, events: number, bytes: number): Outcome<never> | undefined {
+  if (meta.eventCount + events > SESSION_CAPS.events) {
+    return fail(413, "session_limit_exceeded", `session "${meta.sessionId}" holds ${meta.eventCount} events; ${events} more would pass its cap of ${SESSION_CAPS.events} events (events cap)`);
+  }
+  const held = meta.eventBytes ?? 0;
+  if (held + bytes > SESSION_CAPS.eventBytes) {
+    return fail(413, "session_limit_exceeded", `session "${meta.sessionId}" holds ${held} bytes of events; ${bytes} more would pass its cap of ${SESSION_CAPS.eventBytes} bytes (eventBytes cap)`);
+  }
+  return undefined;
+}
 
 const INTRO_HINT = "to make this the first contact, send agentId and mode in the body";
 
@@ -131,10 +144,14 @@ export class SessionDO extends DurableObject<Env> {
     if (meta.state === "closing" && meta.close && fragment.seq > meta.close.lastSeq) {
       return fail(409, "session_closing", `the session was closed at lastSeq ${meta.close.lastSeq}; seq ${fragment.seq} comes after it`);
     }
+    const eventBytes = new TextEncoder().encode(JSON.stringify(fragment.events)).byteLength;
+    const overCap = refuseOverCaps(meta, fragment.events.length, eventBytes);
+    if (overCap) return overCap;
 
     this.#fragments.insert(fragment.seq, bodyHash, fragment.events, now);
     meta.fragmentCount++;
     meta.eventCount += fragment.events.length;
+    meta.eventBytes = (meta.eventBytes ?? 0) + eventBytes;
     meta.maxSeq = Math.max(meta.maxSeq, fragment.seq);
     meta.ackedThrough = this.#fragments.advance(meta.ackedThrough);
     meta.lastActivityAt = now;
