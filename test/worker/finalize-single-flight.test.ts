@@ -11,7 +11,7 @@ afterEach(async () => {
   await reset();
 });
 
-it("keeps the record when a late fragment arrives while the grace-time finalization is writing it", async () => {
+it("keeps the record, and refuses the late fragment, when it arrives while the grace-time finalization is writing the record", async () => {
   const id = uniqueId();
   await sendFragment(id, fragment(0, [say("user", "first", 0)]));
   const closing = (await (await closeSession(id, { lastSeq: 1 })).json()) as { state: string };
@@ -24,14 +24,15 @@ it("keeps the record when a late fragment arrives while the grace-time finalizat
   // The alarm finalizes past the grace time and waits in the record's PUT...
   const alarm = runDurableObjectAlarm(await sessionStubOf(id));
   await until(() => faults!.calls.put > 0);
-  // ...while the missing fragment arrives, which completes the session and asks for finalization too.
+  // ...while the missing fragment arrives: it waits for that finalization and is refused, never acknowledged and left out.
   const late = await sendFragment(id, fragment(1, [say("assistant", "second", 1000)]));
-  expect(late.status).toBe(200);
+  expect(late.status).toBe(409);
+  expect(await late.json()).toMatchObject({ error: "session_finalized" });
   await alarm;
 
   expect(((await (await getStatus(id)).json()) as { state: string }).state).toBe("finalized");
   const record = await getRecord(id);
   expect(record.status).toBe(200);
-  expect(((await record.json()) as { sessionId: string }).sessionId).toBe(id);
+  expect(await record.json()).toMatchObject({ sessionId: id, transcript: [{ text: "first" }], fragments: { missing: [1] } });
   expect(faults.calls.put).toBe(1);
 });

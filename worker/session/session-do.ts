@@ -128,6 +128,9 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
+    // A fragment stored while the record is being built would be acknowledged and then left out: wait,
+    // then answer as the session stands (finalized: 409; a failed attempt: stored for the retry).
+    if (this.#finalizing) await this.#finalizing;
     const now = Date.now();
     const meta = this.#meta ?? this.#create(caller, fragment, now);
     const refused = consent.refuseWrites(meta) ?? refuseIntroMismatch(meta, fragment, "a fragment");
