@@ -223,8 +223,10 @@ export class SpanStore {
         }
       }
     } catch (error) {
+      // Unexpected (storage): try again after a backoff, not at once (the alarm would fire in a loop).
       const state = this.#state();
-      this.#writeState({ ...state, last_error: error instanceof Error ? error.message : String(error) });
+      const backoff = Math.min(this.#forward.maxMs, this.#forward.baseMs * 2 ** state.attempts);
+      this.#writeState({ ...state, next_attempt_at: Date.now() + backoff, last_error: error instanceof Error ? error.message : String(error) });
     } finally {
       this.#running = false;
     }
