@@ -79,14 +79,15 @@ interface ChunkInfo {
   hash: string;
 }
 
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS audio_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`,
-  // One row per chunk (more only for a chunk over ROW_BYTES), written once at its place in the timeline;
-  // data is cleared once the bytes are in an uploaded part (the row stays for idempotency).
-  `CREATE TABLE IF NOT EXISTS audio_chunk_rows (
-    seq INTEGER NOT NULL, idx INTEGER NOT NULL, start_byte INTEGER, bytes INTEGER NOT NULL, hash TEXT NOT NULL, data BLOB,
-    PRIMARY KEY (seq, idx))`,
-];
+/** Rows one chunk may take (a 4 MiB chunk in rows of 1 MiB); a row's id is seq * ROWS_PER_CHUNK + its index. */
+const ROWS_PER_CHUNK = 16;
+
+// One row per chunk (more only for a chunk over ROW_BYTES), written once at its place in the timeline and
+// never updated while the call runs: a rowid key and no secondary index, so a chunk costs one row written.
+// The table is dropped whole once the WAV is complete.
+const CHUNK_ROWS_SQL = `CREATE TABLE IF NOT EXISTS audio_chunk_rows (
+  id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, start_byte INTEGER, bytes INTEGER NOT NULL, hash TEXT NOT NULL, data BLOB NOT NULL)`;
+const SCHEMA = [`CREATE TABLE IF NOT EXISTS audio_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`, CHUNK_ROWS_SQL];
 
 const toBlob = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer;
 
@@ -166,9 +167,9 @@ export class AudioStore {
     for (let i = 0, idx = 0; i < chunk.bytes.byteLength; i += ROW_BYTES, idx++) {
       const piece = chunk.bytes.subarray(i, i + ROW_BYTES);
       this.sql.exec(
-        "INSERT INTO audio_chunk_rows (seq, idx, start_byte, bytes, hash, data) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audio_chunk_rows (id, seq, start_byte, bytes, hash, data) VALUES (?, ?, ?, ?, ?, ?)",
+        chunk.seq * ROWS_PER_CHUNK + idx,
         chunk.seq,
-        idx,
         start === null ? null : start + i,
         piece.byteLength,
         chunk.hash,
@@ -279,7 +280,9 @@ export class AudioStore {
       gaps: sealed.gaps.map(([start, length]) => ({ startSeconds: seconds(start), durationSeconds: seconds(length) })),
     };
     this.#save();
-    this.sql.exec("UPDATE audio_chunk_rows SET data = NULL WHERE data IS NOT NULL");
+    // Every byte is in the WAV now: drop the rows in one statement rather than deleting row by row.
+    this.sql.exec("DROP TABLE IF EXISTS audio_chunk_rows");
+    this.sql.exec(CHUNK_ROWS_SQL);
     return state.result;
   }
 
@@ -314,12 +317,6 @@ export class AudioStore {
       this.#notePart({ partNumber, etag, bytes: body.byteLength });
       state.uploadedThrough = from + size;
       this.#save();
-      // Part 1's bytes stay until finalization; rows wholly inside uploaded parts give up their bytes.
-      this.sql.exec(
-        "UPDATE audio_chunk_rows SET data = NULL WHERE data IS NOT NULL AND start_byte >= ? AND start_byte + bytes <= ?",
-        this.#headBytes(),
-        state.uploadedThrough,
-      );
     }
   }
 
@@ -362,7 +359,8 @@ export class AudioStore {
   }
 
   #setStart(seq: number, start: number): void {
-    this.sql.exec("UPDATE audio_chunk_rows SET start_byte = ? + idx * ? WHERE seq = ?", start, ROW_BYTES, seq);
+    const first = seq * ROWS_PER_CHUNK;
+    this.sql.exec("UPDATE audio_chunk_rows SET start_byte = ? + (id - ?) * ? WHERE id >= ? AND id < ?", start, first, ROW_BYTES, first, first + ROWS_PER_CHUNK);
     const info = this.#chunks.get(seq)!;
     this.#chunks.delete(seq);
     this.#remember(seq, { ...info, start });
@@ -399,14 +397,13 @@ export class AudioStore {
     const out = new Uint8Array(Math.max(0, to - from));
     if (out.byteLength === 0) return out;
     const rows = this.sql
-      .exec<{ start_byte: number; data: ArrayBuffer | null }>(
+      .exec<{ start_byte: number; data: ArrayBuffer }>(
         "SELECT start_byte, data FROM audio_chunk_rows WHERE start_byte < ? AND start_byte + bytes > ? ORDER BY start_byte",
         to,
         from,
       )
       .toArray();
     for (const row of rows) {
-      if (!row.data) throw new Error(`audio bytes at ${row.start_byte} were already uploaded; [${from}, ${to}) cannot be read again`);
       const data = new Uint8Array(row.data);
       const start = Math.max(from, row.start_byte);
       const end = Math.min(to, row.start_byte + data.byteLength);
