@@ -20,11 +20,6 @@ import { toStatus, type SessionStatus } from "./status.ts";
 
 export type { Caller };
 
-/**
- * One call's state: fragments by seq, the state machine open -> closing -> finalized,
- * the idle alarm, and the immutable record. SQLite-backed; in-memory fields are caches
- * rebuilt from storage after an eviction.
- */
 /** Finalization retries after a storage error: 1 s, 2 s, 4 s ... up to 5 minutes. */
 const FINALIZE_RETRY_BASE_MS = 1000;
 const FINALIZE_RETRY_MAX_MS = 5 * 60 * 1000;
@@ -48,6 +43,11 @@ function refuseOverCaps(meta: SessionMeta, events: number, bytes: number): Outco
 
 const INTRO_HINT = "to make this the first contact, send agentId and mode in the body";
 
+/**
+ * One call's state: fragments by seq, the state machine open -> closing -> finalized,
+ * the idle alarm, and the immutable record. SQLite-backed; in-memory fields are caches
+ * rebuilt from storage after an eviction.
+ */
 export class SessionDO extends DurableObject<Env> {
   readonly #config: WorkerConfig;
   readonly #metaStore: MetaStore;
@@ -76,6 +76,7 @@ export class SessionDO extends DurableObject<Env> {
   /** PUT /audio/:chunkSeq: see audio-store.ts. Headers may introduce the session (first contact). */
   async audio(caller: Caller, intro: SessionIntro | undefined, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
     const now = Date.now();
+    const firstContact = this.#meta === undefined;
     const found = this.#sessionOrIntro(caller, intro, now, "send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact");
     if (!found.ok) return found;
     const meta = found.value;
@@ -86,7 +87,7 @@ export class SessionDO extends DurableObject<Env> {
     // The upload awaited storage: read the meta again (an abort may have come in meanwhile).
     const current = this.#meta!;
     // An open session notes activity at most every few seconds: one row per chunk, not two.
-    if (current.state === "open" && now - current.lastActivityAt < ACTIVITY_SAVE_MS) return ack;
+    if (!firstContact && current.state === "open" && now - current.lastActivityAt < ACTIVITY_SAVE_MS) return ack;
     if (current.state === "open" || current.state === "closing") this.#save({ ...current, lastActivityAt: now });
     await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
