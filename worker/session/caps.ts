@@ -10,4 +10,6 @@ export const SESSION_CAPS = {
   eventBytes: 16 * 1024 * 1024,
   /** Seconds of call audio (4 hours). */
   audioSeconds: 4 * 60 * 60,
+  /** Seconds a session may stay open, however often it writes; then it is closed with reason "max-duration". */
+  openSeconds: 6 * 60 * 60,
 } as const;

@@ -221,12 +221,15 @@ export class SessionDO extends DurableObject<Env> {
     const meta = this.#meta;
     if (!meta) return;
     const now = Date.now();
-    if (meta.state === "open" && now >= meta.lastActivityAt + this.#config.idleTimeoutMs) {
-      this.#save({
-        ...meta,
-        state: "closing",
-        close: { requestedAt: meta.lastActivityAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason: "idle-timeout", deadline: now },
-      });
+    if (meta.state === "open") {
+      const idle = now >= meta.lastActivityAt + this.#config.idleTimeoutMs;
+      // Writes push the idle timeout back; nothing pushes this one: a session cannot be kept open for ever.
+      const tooLong = now >= meta.createdAt + SESSION_CAPS.openSeconds * 1000;
+      if (idle || tooLong) {
+        const reason = idle ? "idle-timeout" : "max-duration";
+        const requestedAt = idle ? meta.lastActivityAt : now;
+        this.#save({ ...meta, state: "closing", close: { requestedAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason, deadline: now } });
+      }
     }
     const closing = this.#meta!;
     if (closing.state === "closing" && closing.close) {
@@ -379,7 +382,7 @@ export class SessionDO extends DurableObject<Env> {
     const meta = this.#meta;
     if (!meta) return;
     let at: number | undefined;
-    if (meta.state === "open") at = meta.lastActivityAt + this.#config.idleTimeoutMs;
+    if (meta.state === "open") at = Math.min(meta.lastActivityAt + this.#config.idleTimeoutMs, meta.createdAt + SESSION_CAPS.openSeconds * 1000);
     else if (meta.state === "closing" && meta.close) at = meta.finalization?.nextAttemptAt ?? meta.close.deadline;
     const spansDue = this.#spans.dueAt(meta);
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
