@@ -4,9 +4,11 @@
  */
 import { z } from "zod";
 import { CONSENT_STATES, FORWARD_STATUSES, SESSION_STATES } from "./wire/status.ts";
+import { isRealUtcTime } from "./wire/time.ts";
 
 export { ERROR_CODES, type ErrorCode, type HttpStatusCode } from "./wire/error-codes.ts";
 export { CONSENT_STATES, FORWARD_STATUSES, SESSION_STATES, type AudioDropReason, type SessionStatus } from "./wire/status.ts";
+export { isRealUtcTime, TIME_RANGE } from "./wire/time.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -37,21 +39,11 @@ export const sessionIdSchema = z
   .max(LIMITS.sessionIdMaxLength, `session id must be at most ${LIMITS.sessionIdMaxLength} characters`)
   .regex(/^[A-Za-z0-9._:@+=-]+$/, "session id may contain only letters, digits and . _ : @ + = -");
 
-/** Timestamps must fall in this range (epoch ms): a real call, and dates every consumer can represent. */
-export const TIME_RANGE = { min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) } as const;
-
 /** UTC ISO-8601 with milliseconds, e.g. 2026-11-25T13:53:15.123Z: a real calendar date from 2000 to 2100. */
 export const utcTimestamp = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, "must be a UTC ISO-8601 timestamp with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)")
   .refine(isRealUtcTime, "must be a real calendar date and time from 2000-01-01 to 2100-01-01 (UTC)");
-
-/** True for a protocol timestamp that names an existing instant in TIME_RANGE (no month 13, no February 30). */
-export function isRealUtcTime(value: string): boolean {
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms) || ms < TIME_RANGE.min || ms >= TIME_RANGE.max) return false;
-  return new Date(ms).toISOString() === value;
-}
 
 const endNotBeforeStart = (event: { startedAt: string; endedAt?: string | undefined }) =>
   event.endedAt === undefined || Date.parse(event.endedAt) >= Date.parse(event.startedAt);
