@@ -1,5 +1,5 @@
 import type { SessionLogger } from "./logger.ts";
-import type { SessionStatus } from "./internal/status.ts";
+import type { SessionStatus } from "./wire/status.ts";
 import type { TurnHandle } from "./otel/types.ts";
 import type { LogLevel, Mode } from "./wire/types.ts";
 

@@ -1,7 +1,10 @@
+import type { ErrorCode, HttpStatusCode } from "./wire/error-codes.ts";
+
 /**
  * Errors of the SDK. Decide by `instanceof` or `code`, never by message text.
  * `code` is stable; for ApiError it is the Worker's wire `error` field.
  */
+
 export class SdkError extends Error {
   constructor(
     readonly code: string,
@@ -41,11 +44,15 @@ export class SessionClosedError extends SdkError {
   }
 }
 
-/** The Worker answered with an error status; `detail` is the Worker's explanation. */
+/**
+ * The Worker answered with an error status; `code` is the Worker's wire `error` (one of ERROR_CODES),
+ * or `http_<status>` when the answer carried none; `detail` is the Worker's explanation.
+ */
 export class ApiError extends SdkError {
+  declare readonly code: ErrorCode | HttpStatusCode;
   constructor(
     readonly status: number,
-    code: string,
+    code: ErrorCode | HttpStatusCode,
     readonly detail: string,
     readonly request: string,
   ) {

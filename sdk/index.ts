@@ -12,7 +12,7 @@ export type {
   Turn,
 } from "./cekura-session.ts";
 export { DEFAULTS } from "./defaults.ts";
-export type { SessionStatus } from "./internal/status.ts";
+export type { SessionStatus } from "./wire/status.ts";
 export type { SessionLogger } from "./logger.ts";
 export type { AudioOptions, AudioStats } from "./audio/audio-addon.ts";
 export type { LlmOptions, ServiceSpanHandle, SttOptions, ToolCallHandle, TtsOptions, TurnEndOptions, Usage } from "./otel/types.ts";

@@ -5,6 +5,12 @@
 import { z } from "zod";
 import { metadataPatchProblem } from "./metadata-fields.ts";
 import { parseRedactionRules, type RedactionRules } from "./redact.ts";
+import { CONSENT_STATES, FORWARD_STATUSES, SESSION_STATES } from "./wire/status.ts";
+import { isRealUtcTime } from "./wire/time.ts";
+
+export { ERROR_CODES, type ErrorCode, type HttpStatusCode } from "./wire/error-codes.ts";
+export { CONSENT_STATES, FORWARD_STATUSES, SESSION_STATES, type AudioDropReason, type SessionStatus } from "./wire/status.ts";
+export { isRealUtcTime, TIME_RANGE } from "./wire/time.ts";
 
 import {
   CLOSE_REASON_MAX_LENGTH,
@@ -26,10 +32,15 @@ export const sessionIdSchema = z
   .max(LIMITS.sessionIdMaxLength, SESSION_ID_RULES.tooLong)
   .regex(SESSION_ID_PATTERN, SESSION_ID_RULES.characters);
 
-/** UTC ISO-8601 with milliseconds, e.g. 2026-11-25T13:53:15.123Z */
+/** UTC ISO-8601 with milliseconds, e.g. 2026-11-25T13:53:15.123Z: a real calendar date from 2000 to 2100. */
 export const utcTimestamp = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, "must be a UTC ISO-8601 timestamp with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)");
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, "must be a UTC ISO-8601 timestamp with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)")
+  .refine(isRealUtcTime, "must be a real calendar date and time from 2000-01-01 to 2100-01-01 (UTC)");
+
+const endNotBeforeStart = (event: { startedAt: string; endedAt?: string | undefined }) =>
+  event.endedAt === undefined || Date.parse(event.endedAt) >= Date.parse(event.startedAt);
+const END_BEFORE_START = { message: "endedAt must not be earlier than startedAt", path: ["endedAt"] };
 
 const jsonBytes = (value: unknown): number => new TextEncoder().encode(JSON.stringify(value) ?? "").byteLength;
 
@@ -49,7 +60,7 @@ export const transcriptEventSchema = z.object({
   text,
   startedAt: utcTimestamp,
   endedAt: utcTimestamp,
-});
+}).refine(endNotBeforeStart, END_BEFORE_START);
 
 export const toolCallEventSchema = z.object({
   kind: z.literal("tool_call"),
@@ -96,7 +107,7 @@ export const turnEventSchema = z.object({
   interrupted: z.boolean().optional(),
   /** Seconds from the end of the user's speech to the start of the bot's. */
   userBotLatencySeconds: z.number().nonnegative().optional(),
-});
+}).refine(endNotBeforeStart, END_BEFORE_START);
 
 export const eventSchema = z.discriminatedUnion("kind", [
   transcriptEventSchema,

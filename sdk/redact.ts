@@ -13,7 +13,7 @@
  * - `patterns`: custom regular expressions `{name, pattern, flags?}`, applied where detectors are; a match
  *   becomes `[REDACTED:<name>]`. Guarded against catastrophic backtracking (see checkPattern).
  */
-import type { SessionEvent } from "./protocol.ts";
+import type { SessionEvent } from "./wire/types.ts";
 
 export const DETECTORS = ["email", "phone", "card", "us_ssn", "uk_nino"] as const;
 export type DetectorName = (typeof DETECTORS)[number];

@@ -12,7 +12,7 @@ import { SdkError, SessionClosedError, TimeoutError, ValidationError } from "./e
 import { sessionStarted, sessionEnded, type ConsoleSink } from "./internal/console-capture.ts";
 import type { EnvSource } from "./internal/env.ts";
 import { sleep } from "./internal/sleep.ts";
-import type { SessionStatus } from "./internal/status.ts";
+import type { SessionStatus } from "./wire/status.ts";
 import {
   boundedJsonObject,
   boundedText,
@@ -47,7 +47,7 @@ import type {
 } from "./cekura-session.ts";
 import type { Redactor } from "./redact.ts";
 
-export type { SessionStatus } from "./internal/status.ts";
+export type { SessionStatus } from "./wire/status.ts";
 export type { AudioChannel, CloseOptions, SessionStats, ToolCallInput, ToolResultInput, TranscriptInput, Turn } from "./cekura-session.ts";
 
 /** What an addon (audio, traces) knows about its session. */

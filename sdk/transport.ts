@@ -7,6 +7,7 @@ import { DEFAULTS } from "./defaults.ts";
 import { ApiError, ConfigError, ConnectionError, SdkError, TimeoutError } from "./errors.ts";
 import { sleep } from "./internal/sleep.ts";
 import { isRetryableStatus, nextDelay, resolveRetryOptions, type RetryOptions } from "./retry.ts";
+import type { ErrorCode } from "./wire/error-codes.ts";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -121,7 +122,7 @@ export function createTransport(options: TransportOptions): Transport {
       if (response.ok) return { status: response.status, headers: response.headers, body: (await readJsonOrCancel(response)) as T };
 
       const answer = (await readJsonOrCancel(response)) as { error?: unknown; detail?: unknown } | undefined;
-      const code = typeof answer?.error === "string" ? answer.error : `http_${response.status}`;
+      const code = typeof answer?.error === "string" ? (answer.error as ErrorCode) : (`http_${response.status}` as const);
       const detail = typeof answer?.detail === "string" ? answer.detail : response.statusText || "no detail given";
       lastError = new ApiError(response.status, code, detail, label);
       if (!isRetryableStatus(response.status)) throw lastError;

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { ApiError } from "./errors.ts";
+import { HttpError } from "./errors.ts";
 import { requireTenant } from "./middleware/auth.ts";
+import { withSession } from "./middleware/session.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { consentRoutes } from "./routes/consent.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -20,6 +21,9 @@ export function createApp() {
   app.use("/v1/*", requireKeyPolicy);
   app.use("/v1/*", requireTenant);
   app.use("/v1/*", limitTenantRate);
+  app.use("/v1/sessions/:id", withSession);
+  app.use("/v1/sessions/:id/*", withSession);
+  app.use("/v1/traces/:id", withSession);
   app.route("/v1/sessions", sessionRoutes);
   app.route("/v1/traces", traceRoutes);
   app.route("/v1/sessions", operatorRoutes);
@@ -29,7 +33,7 @@ export function createApp() {
 
   app.notFound((c) => c.json({ error: "not_found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
-    if (error instanceof ApiError) return error.toResponse();
+    if (error instanceof HttpError) return error.getResponse();
     console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, error);
     return c.json({ error: "internal_error", detail: "the Worker failed to handle this request; it is safe to retry" }, 500);
   });

@@ -36,7 +36,19 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return v as T;
 }
 
-/** Parses the Worker's variables once per isolate; a bad value fails loudly, not silently. */
+const parsed = new WeakMap<Env, WorkerConfig>();
+
+/**
+ * The Worker's configuration, parsed once per `env` object (the platform hands the same one to every
+ * request of an isolate). A bad value throws on every use, so each request fails with a 500 naming it.
+ */
+export function configOf(env: Env): WorkerConfig {
+  let config = parsed.get(env);
+  if (!config) parsed.set(env, (config = readConfig(env)));
+  return config;
+}
+
+/** Parses the Worker's variables; a bad value fails loudly, not silently. */
 export function readConfig(env: Env): WorkerConfig {
   return {
     apiKeyHashes: new Set(

@@ -25,9 +25,11 @@ export interface ChunkUploaderOptions {
 export class ChunkUploader {
   readonly #opts: ChunkUploaderOptions;
   readonly #maxQueuedBytes: number;
-  readonly #queue: { seq: number; bytes: Uint8Array }[] = [];
+  readonly #queue: { seq: number; startFrame: number; bytes: Uint8Array }[] = [];
   readonly #abort = new AbortController();
   #nextSeq = 0;
+  /** Where the next chunk starts in the call's timeline (stereo frames of 4 bytes). */
+  #nextFrame = 0;
   #queuedBytes = 0;
   #running: Promise<void> | undefined;
   #stopped: SdkError | undefined;
@@ -59,7 +61,8 @@ export class ChunkUploader {
 
   enqueue(bytes: Uint8Array): void {
     if (this.#stopped) return;
-    this.#queue.push({ seq: this.#nextSeq++, bytes });
+    this.#queue.push({ seq: this.#nextSeq++, startFrame: this.#nextFrame, bytes });
+    this.#nextFrame += bytes.byteLength / 4;
     this.#queuedBytes += bytes.byteLength;
     this.#running ??= this.#run().finally(() => (this.#running = undefined));
   }
@@ -90,6 +93,7 @@ export class ChunkUploader {
             "content-type": "application/octet-stream",
             "x-audio-sample-rate": String(this.#opts.sampleRate),
             "x-audio-channels": "2",
+            "x-audio-start-frame": String(chunk.startFrame),
             ...this.#opts.introHeaders,
           },
           signal: this.#abort.signal,

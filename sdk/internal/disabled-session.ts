@@ -2,7 +2,7 @@
 import type { LogLevel, Mode } from "../wire/types.ts";
 import type { SessionLogger } from "../logger.ts";
 import type { CekuraSession, SessionStats, Turn } from "../cekura-session.ts";
-import type { SessionStatus } from "./status.ts";
+import type { SessionStatus } from "../wire/status.ts";
 import { noopTurn } from "../otel/noop.ts";
 
 const noop = () => undefined;
@@ -66,10 +66,16 @@ function disabledStatus(id: string, mode: Mode): SessionStatus {
     mode,
     state: "discarded",
     consent: "granted",
+    deferUpload: false,
+    createdAt: new Date(0).toISOString(),
+    lastActivityAt: new Date(0).toISOString(),
+    closeRequestedAt: null,
     finalizedAt: null,
     endedReason: "tracer-disabled",
+    destroyedAt: null,
+    audioDropped: null,
     counts: { fragments: 0, events: 0, ackedThrough: -1, missing: [] },
-    forward: { status: "skipped", attempts: 0, lastError: null },
-    disabled: true,
+    finalization: null,
+    forward: { status: "skipped", attempts: 0, nextAttemptAt: null, lastError: null, deliveredAt: null },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { LIMITS } from "../wire/limits.ts";
 import { ValidationError } from "../errors.ts";
+import { TIME_RANGE } from "../wire/time.ts";
 
 export const textEncoder = new TextEncoder();
 
@@ -31,10 +32,11 @@ export function utcTime(value: unknown, what: string, fallback: string): string 
   if (value === undefined) return fallback;
   const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Number.NaN;
   if (!Number.isFinite(ms)) throw new ValidationError(`${what} must be a Date or epoch milliseconds, got ${describe(value)}`);
-  const d = new Date(ms);
-  const y = d.getUTCFullYear();
-  if (y < 1970 || y > 9999) throw new ValidationError(`${what} is out of range (${String(value)})`);
-  return d.toISOString();
+  // The Worker refuses a fragment holding a time outside this range: refuse the one event here instead.
+  if (ms < TIME_RANGE.min || ms >= TIME_RANGE.max) {
+    throw new ValidationError(`${what} must be from 2000-01-01 to 2100-01-01 UTC, got ${new Date(ms).toISOString()}`);
+  }
+  return new Date(ms).toISOString();
 }
 
 /** Any JSON value -> its JSON text (tool arguments/results travel as JSON strings). */

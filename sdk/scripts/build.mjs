@@ -51,16 +51,6 @@ for (const file of walk(dist)) {
   const fixed = text.replace(/(from\s+|import\()(["'])(\.{1,2}\/[^"']+)\.ts\2/g, "$1$2$3.js$2");
   if (fixed !== text) writeFileSync(file, fixed);
 }
-// internal/status.ts takes its types from the zod protocol module; the package only needs the
-// zod-free wire types that module re-exports, so its declaration must not import zod.
-const protocolTypes = join(dist, "protocol.d.ts");
-try {
-  statSync(protocolTypes);
-  writeFileSync(protocolTypes, 'export type * from "./wire/types.js";\nexport { LIMITS, PROTOCOL_VERSION } from "./wire/limits.js";\n');
-} catch {
-  // not in the declaration graph any more
-}
-
 // jsr.json publishes the TypeScript sources under the same subpaths.
 const jsrFile = join(sdk, "jsr.json");
 const jsr = JSON.parse(readFileSync(jsrFile, "utf8"));

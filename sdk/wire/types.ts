@@ -73,6 +73,4 @@ export interface CloseRequest {
   callStartedAt?: string | undefined;
 }
 
-export type SessionState = "open" | "closing" | "finalized" | "aborted" | "discarded" | "erased";
-export type ConsentState = "granted" | "deferred" | "aborted";
-export type ForwardStatus = "none" | "pending" | "delivered" | "dead_letter" | "skipped";
+export type { ConsentState, ForwardStatus, SessionState } from "./status.ts";

@@ -44,4 +44,5 @@ export function tone(sampleRate: number, hz: number, seconds = 1): Int16Array {
 
 export { UTC_MS } from "../sdk/cases/assert.ts";
 
-export const uid = (name: string) => `${name}-${crypto.randomUUID()}`;
+/** A fresh session id per test. */
+export { uniqueId as uid } from "../support/ids.ts";

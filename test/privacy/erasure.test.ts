@@ -7,7 +7,7 @@
  */
 import { abortAllDurableObjects, env, reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { audioUpload, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, tenantOfKey } from "../consent/support/worker-inspect.ts";
+import { audioUpload, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, tenantOfKey } from "../support/workerd/inspect-do.ts";
 import { call, fragment, freshKey, hex, json, say, spanRequest, uniqueId } from "./support.ts";
 
 afterEach(() => reset());

@@ -7,7 +7,7 @@
  */
 import { reset } from "cloudflare:test";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { dumpDo, r2KeysFor, r2Bytes } from "../consent/support/worker-inspect.ts";
+import { dumpDo, r2KeysFor, r2Bytes } from "../support/workerd/inspect-do.ts";
 import { call, cardNumber, email, fragment, json, phone, say, spanRequest, ukNino, uniqueId, usSsn, freshKey } from "./support.ts";
 
 let outbound: { url: string; body: string }[] = [];

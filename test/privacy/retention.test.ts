@@ -6,7 +6,7 @@
  */
 import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
-import { dumpDo, inspectDo, r2KeysFor, stubOf } from "../consent/support/worker-inspect.ts";
+import { dumpDo, inspectDo, r2KeysFor, stubOf } from "../support/workerd/inspect-do.ts";
 import { call, fragment, freshKey, json, say, uniqueId } from "./support.ts";
 
 afterEach(() => reset());

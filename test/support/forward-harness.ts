@@ -1,9 +1,10 @@
 /**
- * A real local Worker (wrangler dev on workerd) pointed at a Cekura stand-in (records and spans), both on 127.0.0.1,
- * with small backoff values; plus the few HTTP calls the forwarding tests make.
+ * The forwarding tests' harness (test/support/harness.ts with small backoff values) and the few HTTP
+ * calls they make, answered as {status, json}.
  */
-import { startCekuraStandIn, type CekuraStandIn } from "../../worker/local/cekura-standin.ts";
-import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import type { CekuraStandIn } from "../../worker/local/cekura-standin.ts";
+import { startHarness, type Harness } from "./harness.ts";
+import { workerApi } from "./worker-api.ts";
 
 export const FORWARD_TEST_VARS = {
   FORWARD_BACKOFF_BASE_SECONDS: "0.2",
@@ -13,34 +14,11 @@ export const FORWARD_TEST_VARS = {
   CLOSE_GRACE_SECONDS: "5",
 } as const;
 
-export interface ForwardHarness {
-  standIn: CekuraStandIn;
-  worker: LocalWorker;
-  vars: Record<string, string>;
-  /** Stops the Worker process and starts it again on the same state (a hard eviction of every DO). */
-  restartWorker(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type ForwardHarness = Harness;
 
-export async function startForwardHarness(vars: Record<string, string> = {}): Promise<ForwardHarness> {
-  const standIn = await startCekuraStandIn();
-  const allVars = { ...FORWARD_TEST_VARS, CEKURA_HOST: standIn.url, CEKURA_OTEL_ENDPOINT: `${standIn.url}/v1/traces`, ...vars };
-  let worker = await startLocalWorker({ vars: allVars });
-  const harness: ForwardHarness = {
-    standIn,
-    worker,
-    vars: allVars,
-    async restartWorker() {
-      await worker.stop();
-      worker = await startLocalWorker({ vars: allVars, persistTo: worker.persistTo });
-      harness.worker = worker;
-    },
-    async stop() {
-      await worker.stop();
-      await standIn.stop();
-    },
-  };
-  return harness;
+/** The harness with the stand-in and small backoff values. */
+export function startForwardHarness(vars: Record<string, string> = {}): Promise<ForwardHarness> {
+  return startHarness({ vars: { ...FORWARD_TEST_VARS, ...vars } });
 }
 
 export const KEY = "forward-test-key-1";
@@ -57,12 +35,9 @@ export interface ForwardStatus {
 }
 
 export function api(h: ForwardHarness, key = KEY) {
+  // The Worker's URL changes on restart: resolve it per call.
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${h.worker.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await workerApi({ baseUrl: h.worker.url, key }).call(method, path, body);
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   return {
@@ -109,7 +84,7 @@ export function sampleFragment(mode: "observe" | "track", extra: Record<string, 
   };
 }
 
-export const sessionId = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
+export { uniqueId as sessionId } from "./ids.ts";
 
 /** Sends the sample call and closes it; returns once the Worker has finalized it. */
 export async function runCall(h: ForwardHarness, id: string, mode: "observe" | "track" = "observe", key = KEY) {

@@ -1,5 +1,6 @@
 /** Audio fixtures for forwarding tests, written out here (independent of worker/audio). */
 import { createHash } from "node:crypto";
+import { workerApi } from "./worker-api.ts";
 
 /** Interleaved stereo s16le: a ramp on the left (user), a different one negated on the right (assistant). */
 export function stereoPcm(frames: number, offset = 0): Uint8Array {
@@ -39,12 +40,9 @@ export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).
 
 /** PUTs audio chunks 0..n-1 to the Worker. */
 export async function putAudio(workerUrl: string, key: string, id: string, sampleRate: number, chunks: Uint8Array[]): Promise<void> {
+  const api = workerApi({ baseUrl: workerUrl, key });
   for (const [seq, chunk] of chunks.entries()) {
-    const res = await fetch(`${workerUrl}/v1/sessions/${id}/audio/${seq}`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/octet-stream", "x-audio-sample-rate": String(sampleRate) },
-      body: chunk as Uint8Array<ArrayBuffer>,
-    });
+    const res = await api.putAudio(id, seq, chunk, { sampleRate });
     if (res.status !== 200) throw new Error(`audio chunk ${seq}: ${res.status} ${await res.text()}`);
   }
 }

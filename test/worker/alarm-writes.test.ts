@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
-import { fragment, getStatus, say, sendFragment, uniqueId } from "./helpers.ts";
-import { editStoredMeta, sessionStubOf } from "./session-stub.ts";
+import { fragment, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
 // Each setAlarm() is a billed row write, so a busy session keeps the alarm it already has instead of
 // moving it on every request; an early alarm re-checks the idle time and re-arms.

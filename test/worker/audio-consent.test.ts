@@ -1,22 +1,15 @@
 import { env, reset, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { call, closeSession, getRecord, KEY, uniqueId } from "./helpers.ts";
-import { sessionStubOf } from "./session-stub.ts";
+import { api, call, closeSession, getRecord, uniqueId } from "../support/workerd/api.ts";
+import { sessionStubOf } from "../support/workerd/session-do.ts";
 
 afterEach(() => reset());
 
 const MiB = 1024 * 1024;
 const bucket = () => (env as unknown as { RECORDINGS: R2Bucket }).RECORDINGS;
 
-function putAudio(id: string, seq: number, bytes: Uint8Array, defer = "audio") {
-  return call("PUT", `/v1/sessions/${id}/audio/${seq}`, bytes, KEY, {
-    "content-type": "application/octet-stream",
-    "x-audio-sample-rate": "16000",
-    "x-cekura-agent-id": "42",
-    "x-cekura-mode": "observe",
-    "x-cekura-defer-upload": defer,
-  });
-}
+const putAudio = (id: string, seq: number, bytes: Uint8Array, defer: boolean | "audio" = "audio") =>
+  api.putAudio(id, seq, bytes, { intro: { agentId: 42, mode: "observe", deferUpload: defer } });
 const chunk = (seed: number) => new Uint8Array(4 * MiB).fill(seed);
 
 async function uploadIdOf(id: string): Promise<string | undefined> {
@@ -56,14 +49,14 @@ describe("audio under deferred consent", { timeout: 120_000 }, () => {
 
   it("abortRecording aborts the upload in progress, deletes held bytes and refuses later chunks", async () => {
     const id = uniqueId();
-    for (let seq = 0; seq < 3; seq++) expect((await putAudio(id, seq, chunk(seq + 1), "false")).status).toBe(200);
+    for (let seq = 0; seq < 3; seq++) expect((await putAudio(id, seq, chunk(seq + 1), false)).status).toBe(200);
     expect(await uploadIdOf(id)).toBeTruthy();
     expect((await call("POST", `/v1/sessions/${id}/abort-recording`, {})).status).toBe(200);
-    const late = await putAudio(id, 3, chunk(4), "false");
+    const late = await putAudio(id, 3, chunk(4), false);
     expect(late.status).toBe(409);
     expect(await late.json()).toMatchObject({ error: "recording_aborted" });
     const held = await runInDurableObject(await sessionStubOf(id), (_i, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audio_bytes").one().n,
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audio_chunk_rows WHERE data IS NOT NULL").one().n,
     );
     expect(held).toBe(0);
     const closed = await closeSession(id, { lastSeq: -1, lastAudioSeq: 3 });

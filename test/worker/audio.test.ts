@@ -1,23 +1,15 @@
 import { abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { call, closeSession, fragment, getRecord, KEY, sendFragment, uniqueId } from "./helpers.ts";
-import { editStoredMeta, sessionStubOf } from "./session-stub.ts";
+import { api, call, closeSession, fragment, getRecord, KEY, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
 afterEach(() => reset());
 
 const bucket = () => (env as unknown as { RECORDINGS: R2Bucket }).RECORDINGS;
 
 const MiB = 1024 * 1024;
-const intro = { "x-cekura-agent-id": "42", "x-cekura-mode": "observe" };
-
-function putAudio(id: string, seq: number, bytes: Uint8Array, headers: Record<string, string> = {}, key = KEY) {
-  return call("PUT", `/v1/sessions/${id}/audio/${seq}`, bytes, key, {
-    "content-type": "application/octet-stream",
-    "x-audio-sample-rate": "16000",
-    ...intro,
-    ...headers,
-  });
-}
+const putAudio = (id: string, seq: number, bytes: Uint8Array, headers: Record<string, string> = {}) =>
+  api.putAudio(id, seq, bytes, { intro: { agentId: 42, mode: "observe" }, headers });
 
 /** Deterministic pseudo-random PCM bytes (a whole number of stereo frames). */
 function pcm(bytes: number, seed: number): Uint8Array {

@@ -1,7 +1,7 @@
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { LIMITS } from "../../sdk/protocol.ts";
-import { call, closeSession, fragment, getRecord, say, sendFragment, uniqueId } from "./helpers.ts";
+import { call, closeSession, fragment, getRecord, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 

@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, reset, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { at, call, closeSession, fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "./helpers.ts";
-import { editStoredMeta, sessionStubOf } from "./session-stub.ts";
+import { at, call, closeSession, fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
 afterEach(async () => {
   await abortAllDurableObjects();

@@ -1,5 +1,5 @@
 /**
- * Consent enforced by the Worker (issue 10), case by case.
+ * Consent enforced by the Worker, case by case.
  *
  * Every negative case ends in `expectNothingLeft(id)`, which looks from the outside, after the fact:
  *   - Cekura: no outbound request of the Worker (any host) mentions the session or its text (the Durable
@@ -15,12 +15,10 @@
  */
 import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { audioUpload, r2Bytes, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, stubOf } from "../consent/support/worker-inspect.ts";
-import { call, closeSession, fragment, getRecord, getStatus, KEY, say, sendFragment, uniqueId } from "./helpers.ts";
+import { audioUpload, r2Bytes, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, stubOf } from "../support/workerd/inspect-do.ts";
+import { api, call, closeSession, fragment, getRecord, getStatus, KEY, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 
-const consent = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/consent`, body);
-const abort = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/abort`, body);
-const abortRecording = (id: string, body: unknown = {}) => call("POST", `/v1/sessions/${id}/abort-recording`, body);
+const { consent, abort, abortRecording } = api;
 const evict = () => abortAllDurableObjects();
 
 /** One OTLP/HTTP JSON span of the session (conversation.id routes it), with `secret` in an attribute. */
@@ -44,8 +42,7 @@ function postSpan(id: string, secret: string) {
 const RATE = 16_000;
 /** `seconds` of stereo s16le at 16 kHz, every byte set to `fill` (so it can be recognised). */
 const pcm = (seconds: number, fill = 7) => new Uint8Array(Math.round(seconds * RATE) * 4).fill(fill);
-const putAudio = (id: string, seq: number, bytes: Uint8Array) =>
-  call("PUT", `/v1/sessions/${id}/audio/${seq}`, bytes, KEY, { "content-type": "application/octet-stream", "x-audio-sample-rate": String(RATE) });
+const putAudio = (id: string, seq: number, bytes: Uint8Array) => api.putAudio(id, seq, bytes, { sampleRate: RATE });
 
 /** Outbound requests the Worker (and its Durable Objects, same isolate) made during the test. */
 let outbound: { url: string; body: string }[] = [];
@@ -376,7 +373,7 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
     expect((await putAudio(id, 2, pcm(1))).status).toBe(200); // behind a gap: held separately
     await evict();
     const held = await inspectDo(id, KEY);
-    expect(held.tables.audio_bytes).toBeGreaterThan(0); // the check below can fail
+    expect(held.tables.audio_chunk_rows).toBeGreaterThan(0); // the check below can fail
     expect(await audioUpload(id, KEY)).toBeUndefined(); // deferred: no upload was even started
     expect(await r2KeysFor(id)).toEqual([]);
     await expectStatus(await abort(id), 200);
@@ -398,7 +395,7 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
     const upload = await audioUpload(id, KEY);
     expect(upload).toBeDefined();
     expect(await multipartStillOpen(upload!.key, upload!.uploadId)).toBe(true); // the check below can fail
-    expect((await inspectDo(id, KEY)).tables.audio_bytes).toBeGreaterThan(0);
+    expect((await inspectDo(id, KEY)).tables.audio_chunk_rows).toBeGreaterThan(0);
     await expectStatus(await abort(id), 200);
     await evict();
     await expectNothingLeft(id, "aborted", [secret], upload);
@@ -455,7 +452,7 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
     expect((await abortRecording(id)).status).toBe(200);
     await evict();
     expect(await multipartStillOpen(upload!.key, upload!.uploadId)).toBe(false);
-    expect((await inspectDo(id, KEY)).tables.audio_bytes).toBe(0);
+    expect((await inspectDo(id, KEY)).tables.audio_chunk_rows).toBe(0);
     await expectStatus(await putAudio(id, 3, pcm(1)), 409, "recording_aborted");
     expect(await (await closeSession(id, { lastSeq: 0 })).json()).toMatchObject({ state: "finalized" });
     const record = (await (await getRecord(id)).json()) as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
@@ -478,6 +475,6 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
     expect(record.consent.audioDropped).toBe("no-consent");
     expect((await r2KeysFor(id)).filter((k) => !k.startsWith("records/"))).toEqual([]);
     const stored = await inspectDo(id, KEY);
-    expect([stored.tables.audio_bytes, stored.tables.audio_waiting, stored.tables.audio_chunks]).toEqual([0, 0, 0]);
+    expect(stored.tables.audio_chunk_rows).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeSession, fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "./helpers.ts";
+import { closeSession, fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 

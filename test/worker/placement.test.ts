@@ -4,7 +4,7 @@ import { createApp } from "../../worker/app.ts";
 import { readConfig } from "../../worker/config.ts";
 import type { Env } from "../../worker/env.ts";
 import { sessionStub } from "../../worker/session/locate.ts";
-import { BASE, fragment, KEY, say, uniqueId } from "./helpers.ts";
+import { BASE, fragment, KEY, say, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 

@@ -1,7 +1,7 @@
 import { env, reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../worker/app.ts";
-import { BASE, call, closeSession, fragment, getRecord, getStatus, KEY, OTHER_KEY, say, sendFragment, tenantOf, uniqueId } from "./helpers.ts";
+import { BASE, call, closeSession, fragment, getRecord, getStatus, KEY, OTHER_KEY, say, sendFragment, tenantOf, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 

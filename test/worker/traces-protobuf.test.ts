@@ -4,7 +4,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
-import { call, fragment, KEY, say, sendFragment, uniqueId } from "./helpers.ts";
+import { call, fragment, KEY, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 

@@ -8,9 +8,10 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { readConfig } from "../config.ts";
+import { configOf } from "../config.ts";
 import type { Env } from "../env.ts";
-import { apiKeyFrom, sha256Hex } from "../middleware/auth.ts";
+import { apiKeyFrom } from "../middleware/auth.ts";
+import { sha256Hex } from "../util/sha256.ts";
 import { readCapped } from "../middleware/body.ts";
 import { keysConfigured } from "../privacy/key-policy.ts";
 
@@ -98,7 +99,7 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
 /** The allow-list (and the key policy) still apply to a signed-in tenant: a removed key loses access. */
 function allowed(env: Env, tenant: string): Access {
   if (!keysConfigured(env)) return { ok: false, reason: "not_configured" };
-  const { apiKeyHashes } = readConfig(env);
+  const { apiKeyHashes } = configOf(env);
   if (apiKeyHashes.size > 0 && !apiKeyHashes.has(tenant)) return { ok: false, reason: "unknown" };
   return { ok: true, tenant };
 }

@@ -1,5 +1,5 @@
 /** Everything the call page shows, read through the session's DO (same tenant) and the record in R2. */
-import { readConfig } from "../config.ts";
+import { configOf } from "../config.ts";
 import type { Env } from "../env.ts";
 import type { SessionRecord } from "../session/record.ts";
 import { sessionStub } from "../session/locate.ts";
@@ -13,7 +13,7 @@ import { computeWaveform } from "./waveform.ts";
 const WAVE_BUCKETS = 1200;
 
 export function stubOf(env: Env, tenant: string, sessionId: string) {
-  return sessionStub(env, readConfig(env), tenant, sessionId);
+  return sessionStub(env, configOf(env), tenant, sessionId);
 }
 
 /** The session's status, or undefined when the tenant has no such session. */

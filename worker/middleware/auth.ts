@@ -1,7 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
-import { readConfig } from "../config.ts";
-import { ApiError } from "../errors.ts";
+import { configOf } from "../config.ts";
+import { HttpError } from "../errors.ts";
+import { sha256Hex } from "../util/sha256.ts";
 
 /** Reads the API key from `Authorization: Bearer` or `X-CEKURA-API-KEY`. */
 export function apiKeyFrom(headers: Headers): string | undefined {
@@ -14,21 +15,16 @@ export function apiKeyFrom(headers: Headers): string | undefined {
   return key || undefined;
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Tenant = SHA-256 of the key; an allow-list of hashes, when configured, rejects others before any DO is touched. */
 export const requireTenant = createMiddleware<AppEnv>(async function requireTenant(c, next) {
   const key = apiKeyFrom(c.req.raw.headers);
   if (!key) {
-    throw new ApiError(401, "missing_api_key", "send the API key as `Authorization: Bearer <key>` or `X-CEKURA-API-KEY: <key>`");
+    throw new HttpError(401, "missing_api_key", "send the API key as `Authorization: Bearer <key>` or `X-CEKURA-API-KEY: <key>`");
   }
   const tenant = await sha256Hex(key);
-  const { apiKeyHashes } = readConfig(c.env);
+  const { apiKeyHashes } = configOf(c.env);
   if (apiKeyHashes.size > 0 && !apiKeyHashes.has(tenant)) {
-    throw new ApiError(401, "unknown_api_key", "this API key is not on the Worker's allow-list (API_KEY_HASHES)");
+    throw new HttpError(401, "unknown_api_key", "this API key is not on the Worker's allow-list (API_KEY_HASHES)");
   }
   c.set("tenant", tenant);
   c.set("apiKey", key);

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { describeZodError } from "../../sdk/protocol.ts";
-import { ApiError } from "../errors.ts";
+import { HttpError } from "../errors.ts";
 
 export interface BodyLimits {
   /** Bytes as sent on the wire. */
@@ -20,7 +20,7 @@ export async function readCapped(stream: ReadableStream<Uint8Array>, max: number
     total += value.byteLength;
     if (total > max) {
       await reader.cancel().catch(() => {});
-      throw new ApiError(413, "payload_too_large", `${what} exceeds ${max} bytes`);
+      throw new HttpError(413, "payload_too_large", `${what} exceeds ${max} bytes`);
     }
     chunks.push(value);
   }
@@ -37,42 +37,46 @@ export async function readCapped(stream: ReadableStream<Uint8Array>, max: number
 export async function readBodyBytes(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limits.maxBytes) {
-    throw new ApiError(413, "payload_too_large", `body of ${declared} bytes exceeds the limit of ${limits.maxBytes} bytes`);
+    throw new HttpError(413, "payload_too_large", `body of ${declared} bytes exceeds the limit of ${limits.maxBytes} bytes`);
   }
   if (!request.body) return new Uint8Array(0);
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   if (encoding === "identity" || encoding === "") return readCapped(request.body, limits.maxBytes, "body");
   if (encoding !== "gzip") {
-    throw new ApiError(415, "unsupported_encoding", `Content-Encoding "${encoding}" is not supported; use gzip or none`);
+    throw new HttpError(415, "unsupported_encoding", `Content-Encoding "${encoding}" is not supported; use gzip or none`);
   }
   const wire = await readCapped(request.body, limits.maxBytes, "compressed body");
   const inflated = new Blob([wire]).stream().pipeThrough(new DecompressionStream("gzip"));
   try {
     return await readCapped(inflated, limits.maxDecompressedBytes ?? limits.maxBytes, "decompressed body");
   } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError(400, "invalid_gzip", "the body is not valid gzip data");
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(400, "invalid_gzip", "the body is not valid gzip data");
   }
 }
 
 export function requireJsonContentType(request: Request): void {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type.trim())) {
-    throw new ApiError(415, "unsupported_media_type", `Content-Type must be application/json, got "${type || "(none)"}"`);
+    throw new HttpError(415, "unsupported_media_type", `Content-Type must be application/json, got "${type || "(none)"}"`);
   }
 }
 
-/** Reads, decodes, parses and validates a JSON body. Every failure is a 4xx ApiError naming the problem. */
+/** Reads, decodes, parses and validates a JSON body. Every failure is a 4xx HttpError naming the problem. */
 export async function readJson<S extends z.ZodType>(request: Request, schema: S, limits: BodyLimits): Promise<z.infer<S>> {
   requireJsonContentType(request);
-  const bytes = await readBodyBytes(request, limits);
+  return parseJson(await readBodyBytes(request, limits), schema);
+}
+
+/** Decodes, parses and validates JSON bytes already read under a cap. */
+export function parseJson<S extends z.ZodType>(bytes: Uint8Array, schema: S): z.infer<S> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch (error) {
-    throw new ApiError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
+    throw new HttpError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
   }
   const result = schema.safeParse(parsed);
-  if (!result.success) throw new ApiError(400, "invalid_body", describeZodError(result.error));
+  if (!result.success) throw new HttpError(400, "invalid_body", describeZodError(result.error));
   return result.data;
 }

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { unwrap } from "../errors.ts";
-import { callerOf, stubFor } from "../routes/sessions.ts";
 
 /**
  * `DELETE /v1/sessions/:id` with the session's own key: erases the record, audio (and an in-progress
@@ -10,6 +9,5 @@ import { callerOf, stubFor } from "../routes/sessions.ts";
  * Cekura already has a copy (which must then be deleted in Cekura).
  */
 export const eraseRoutes = new Hono<AppEnv>().delete("/:id", async (c) => {
-  const caller = callerOf(c);
-  return c.json(unwrap(await stubFor(c, caller).erase(caller)));
+  return c.json(unwrap(await c.var.session.erase(c.var.caller)));
 });

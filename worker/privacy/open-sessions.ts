@@ -1,4 +1,4 @@
-import { readConfig } from "../config.ts";
+import { configOf } from "../config.ts";
 import type { Env } from "../env.ts";
 
 /** Retry-After of a 429 for the open-session cap: sessions end by close or idle timeout, not on a schedule. */
@@ -20,7 +20,7 @@ export function openSessionCap(env: Env): number | undefined {
 export function tenantIndexStub(env: Env, tenant: string) {
   const binding = env.TENANT_INDEX;
   if (!binding) return undefined;
-  const config = readConfig(env);
+  const config = configOf(env);
   const namespace = config.jurisdiction ? binding.jurisdiction(config.jurisdiction) : binding;
   const id = namespace.idFromName(tenant);
   return config.locationHint ? namespace.get(id, { locationHint: config.locationHint }) : namespace.get(id);

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
-import { ApiError } from "../errors.ts";
+import { HttpError } from "../errors.ts";
 
 /**
  * Per-tenant request rate limit with Cloudflare's Rate Limiting binding (TENANT_RATE_LIMITER, keyed by
@@ -13,7 +13,7 @@ export const limitTenantRate = createMiddleware<AppEnv>(async function limitTena
     const { success } = await limiter.limit({ key: c.get("tenant") });
     if (!success) {
       const period = c.env.TENANT_RATE_LIMIT_PERIOD_SECONDS?.trim() === "60" ? "60" : "10";
-      throw new ApiError(429, "rate_limited", `too many requests for this API key; at most the configured limit per ${period} s is accepted (TENANT_RATE_LIMITER)`, {
+      throw new HttpError(429, "rate_limited", `too many requests for this API key; at most the configured limit per ${period} s is accepted (TENANT_RATE_LIMITER)`, {
         "retry-after": period,
       });
     }

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { unwrap } from "../errors.ts";
-import { callerOf, stubFor } from "./sessions.ts";
 
 /**
  * Operator actions on a session's forward to Cekura. Authenticated like every /v1 route: the API key
@@ -11,6 +10,5 @@ import { callerOf, stubFor } from "./sessions.ts";
  * attempts reset and is tried at once; 409 `not_dead_lettered` otherwise. Answers the session status.
  */
 export const operatorRoutes = new Hono<AppEnv>().post("/:id/forward/requeue", async (c) => {
-  const caller = callerOf(c);
-  return c.json(unwrap(await stubFor(c, caller).requeueForward(caller)));
+  return c.json(unwrap(await c.var.session.requeueForward(c.var.caller)));
 });

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { describeZodError, sessionIdSchema } from "../../sdk/protocol.ts";
 import type { AppEnv } from "../app-env.ts";
-import { readConfig } from "../config.ts";
-import { ApiError, unwrap } from "../errors.ts";
+import { configOf } from "../config.ts";
+import { HttpError, unwrap } from "../errors.ts";
 import { readBodyBytes } from "../middleware/body.ts";
 import { sessionStub } from "../session/locate.ts";
 import { PARKED_PER_TRACE } from "../session/spans.ts";
@@ -94,7 +94,7 @@ function encodingOf(contentType: string | undefined): Encoding {
   const type = (contentType ?? "").trim().toLowerCase();
   if (isProtobufType(type)) return "protobuf";
   if (type.startsWith("application/json")) return "json";
-  throw new ApiError(
+  throw new HttpError(
     415,
     "unsupported_media_type",
     `Content-Type must be application/x-protobuf or application/json (OTLP/HTTP), got "${type || "(none)"}"`,
@@ -107,17 +107,17 @@ function parseRequest(bytes: Uint8Array, encoding: Encoding): TraceRequest {
     try {
       parsed = decodeTraceRequest(bytes);
     } catch (error) {
-      throw new ApiError(400, "invalid_protobuf", `the body is not an OTLP ExportTraceServiceRequest in protobuf: ${(error as Error).message}`);
+      throw new HttpError(400, "invalid_protobuf", `the body is not an OTLP ExportTraceServiceRequest in protobuf: ${(error as Error).message}`);
     }
   } else {
     try {
       parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
     } catch (error) {
-      throw new ApiError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
+      throw new HttpError(400, "invalid_json", `the body is not valid UTF-8 JSON: ${(error as Error).message}`);
     }
   }
   const result = traceRequestSchema.safeParse(parsed);
-  if (!result.success) throw new ApiError(400, "invalid_otlp", `not an OTLP ExportTraceServiceRequest: ${describeZodError(result.error)}`);
+  if (!result.success) throw new HttpError(400, "invalid_otlp", `not an OTLP ExportTraceServiceRequest: ${describeZodError(result.error)}`);
   return result.data;
 }
 
@@ -147,7 +147,7 @@ export const traceRoutes = new Hono<AppEnv>()
 
     const tenant = c.get("tenant");
     const apiKey = c.get("apiKey");
-    const config = readConfig(c.env);
+    const config = configOf(c.env);
     let rejected = routed.rejected;
     const reasons = routed.reasons;
     const traceStub = (traceId: string) => sessionStub(c.env, config, tenant, traceObjectName(traceId));
@@ -181,18 +181,15 @@ export const traceRoutes = new Hono<AppEnv>()
         if (receipt.reason) reasons.add(receipt.reason);
       }
     } catch (error) {
-      if (error instanceof ApiError) throw error;
+      if (error instanceof HttpError) throw error;
       if (isOverload(error)) {
-        throw new ApiError(503, "overloaded", "the session's storage is busy; retry after the Retry-After delay", { "retry-after": "1" });
+        throw new HttpError(503, "overloaded", "the session's storage is busy; retry after the Retry-After delay", { "retry-after": "1" });
       }
       throw error;
     }
     return exportResponse(encoding, rejected, reasons);
   })
   .get("/:id", async (c) => {
-    const parsed = sessionIdSchema.safeParse(c.req.param("id"));
-    if (!parsed.success) throw new ApiError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
-    const caller: Caller = { tenant: c.get("tenant"), sessionId: parsed.data };
-    const { items, traceId } = unwrap(await sessionStub(c.env, readConfig(c.env), caller.tenant, caller.sessionId).storedSpans(caller));
+    const { items, traceId } = unwrap(await c.var.session.storedSpans(c.var.caller));
     return c.json({ traceId, ...toTraceRequest(items) });
   });

@@ -2,6 +2,8 @@ import type { Env } from "../env.ts";
 import { fail, ok, type Outcome } from "../errors.ts";
 import { WAV_HEADER_BYTES, wavHeader } from "../audio/wav.ts";
 import type { ObjectStore, UploadedPart } from "../storage/object-store.ts";
+import { SESSION_CAPS } from "./caps.ts";
+import { mayUploadAudio } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
 import type { RecordAudio } from "./record.ts";
 
@@ -9,7 +11,7 @@ import type { RecordAudio } from "./record.ts";
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** Bytes of one stereo s16le frame. */
 export const FRAME_BYTES = 4;
-/** DO SQLite rows/values must stay under 2 MB; audio bytes are stored in rows of at most this. */
+/** DO SQLite rows must stay under 2 MB; a chunk is stored in rows of at most this. */
 const ROW_BYTES = 1024 * 1024;
 const MISSING_LIST_CAP = 1000;
 
@@ -29,6 +31,8 @@ export const audioKey = (tenant: string, sessionId: string) => `audio/${tenant}/
 export interface AudioChunk {
   seq: number;
   sampleRate: number;
+  /** Where the chunk starts in the call's timeline (stereo frames); absent: right after chunk seq-1. */
+  startFrame?: number;
   /** Raw interleaved stereo s16le; a whole number of frames. */
   bytes: Uint8Array;
   /** SHA-256 of the bytes (a repeat must match it). */
@@ -36,53 +40,74 @@ export interface AudioChunk {
 }
 
 export interface AudioAck {
-  /** Every chunk 0..ackedThrough has been appended to the recording. */
+  /** Every chunk 0..ackedThrough has been received. */
   ackedThrough: number;
   missing: number[];
-  /** PCM bytes appended so far. */
+  /** PCM bytes from the call's start that are covered without a hole so far. */
   bytes: number;
 }
 
-/** One row of DO state: everything needed to continue, complete or abort after an eviction. */
+/** A stretch of the recording no chunk covered, written as silence. */
+export interface AudioGap {
+  startSeconds: number;
+  durationSeconds: number;
+}
+
+/** One row of DO state, written when the upload advances (not per chunk). */
 interface AudioState {
   partBytes: number;
   sampleRate?: number;
-  chunks: number;
-  appendedThrough: number;
-  maxSeq: number;
-  /** PCM bytes appended in chunkSeq order. */
-  pcmBytes: number;
   /** PCM offset up to which bytes were uploaded as parts 2..N (starts at the end of part 1's PCM). */
   uploadedThrough: number;
   key?: string;
   uploadId?: string;
   parts: (UploadedPart & { bytes: number })[];
+  /** Set when finalization assembled the recording: from then on holes are silence, and late chunks are refused. */
+  sealed?: { pcmBytes: number; gaps: [number, number][] };
   result?: RecordAudio;
   /** Set just before CompleteMultipartUpload: after a crash there, the object may already be whole. */
   completing?: boolean;
-  /** Dropped by destroy()/dropRecording(): close no longer waits for chunks. */
+  /** Dropped by destroy(): close no longer waits for chunks. */
   dropped?: boolean;
 }
 
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS audio_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS audio_chunks (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, bytes INTEGER NOT NULL)`,
-  // Chunks that arrived before an earlier one: held until their turn.
-  `CREATE TABLE IF NOT EXISTS audio_waiting (seq INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (seq, idx))`,
-  // Appended PCM not yet uploaded, keyed by PCM offset; no row crosses a part boundary.
-  `CREATE TABLE IF NOT EXISTS audio_bytes (pos INTEGER PRIMARY KEY, data BLOB NOT NULL)`,
-];
+/** What the store knows of a received chunk (rebuilt from its rows after an eviction). */
+interface ChunkInfo {
+  /** PCM byte offset in the call's timeline; null until the chunk before it places it. */
+  start: number | null;
+  bytes: number;
+  hash: string;
+}
+
+/** Rows one chunk may take (a 4 MiB chunk in rows of 1 MiB); a row's id is seq * ROWS_PER_CHUNK + its index. */
+const ROWS_PER_CHUNK = 16;
+
+// One row per chunk (more only for a chunk over ROW_BYTES), written once at its place in the timeline and
+// never updated while the call runs: a rowid key and no secondary index, so a chunk costs one row written.
+// The table is dropped whole once the WAV is complete.
+const CHUNK_ROWS_SQL = `CREATE TABLE IF NOT EXISTS audio_chunk_rows (
+  id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, start_byte INTEGER, bytes INTEGER NOT NULL, hash TEXT NOT NULL, data BLOB NOT NULL)`;
+const SCHEMA = [`CREATE TABLE IF NOT EXISTS audio_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`, CHUNK_ROWS_SQL];
 
 const toBlob = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer;
 
 /**
- * The DO side of a session's audio: chunks by seq (idempotent, appended in order), pending bytes in
- * SQLite rows, and one multipart upload of equal-sized parts. Part 1 = WAV header + the first
- * (partBytes - 44) PCM bytes and is written at finalization, when the length is known; parts 2..N
- * are uploaded as they fill, only once consent is granted (deferred audio stays in this DO).
+ * The DO side of a session's audio. Each chunk is written once, in one row, at its place in the call's
+ * timeline (X-Audio-Start-Frame); a chunk missing at finalization becomes silence of its exact length,
+ * and the record lists the gaps. The WAV is one multipart upload of equal-sized parts: part 1 (WAV header
+ * + the first partBytes - 44 PCM bytes) at finalization, when the length is known; parts 2..N as soon as
+ * the timeline is covered through them, only once consent is granted. A part's number follows from its
+ * byte range, so a retry after any storage error uploads the same part under the same number.
  */
 export class AudioStore {
   #state: AudioState;
+  #chunks = new Map<number, ChunkInfo>();
+  /** Placed chunks as [start, end) byte ranges, sorted by start, disjoint. */
+  #placed: [number, number][] = [];
+  /** Every byte of [0, #covered) is in some placed chunk. */
+  #covered = 0;
+  #receivedThrough = -1;
+  #maxSeq = -1;
   /** [tenant, sessionId], for the object key. */
   #owner: [string, string] | undefined;
   /** Serializes uploads: the DO's input gate opens while a part is in flight. */
@@ -95,15 +120,15 @@ export class AudioStore {
   ) {
     for (const statement of SCHEMA) sql.exec(statement);
     this.#state = this.#load();
+    const rows = sql.exec<{ seq: number; start_byte: number | null; bytes: number; hash: string }>(
+      "SELECT seq, MIN(start_byte) AS start_byte, SUM(bytes) AS bytes, MIN(hash) AS hash FROM audio_chunk_rows GROUP BY seq ORDER BY seq",
+    );
+    for (const row of rows) this.#remember(row.seq, { start: row.start_byte, bytes: row.bytes, hash: row.hash });
   }
 
-  /** True when every chunk up to lastAudioSeq has been appended. */
+  /** True when every chunk up to lastAudioSeq has been received. */
   complete(lastAudioSeq: number): boolean {
-    return this.#state.dropped === true || this.#state.appendedThrough >= lastAudioSeq;
-  }
-
-  get sampleRate(): number | undefined {
-    return this.#state.sampleRate;
+    return this.#state.dropped === true || this.#receivedThrough >= lastAudioSeq;
   }
 
   async accept(meta: SessionMeta, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
@@ -111,11 +136,8 @@ export class AudioStore {
     if (meta.mode === "track") {
       return fail(403, "audio_not_recorded", `session "${meta.sessionId}" is a track session; track sessions record no audio`);
     }
-    if (meta.audioDropped) {
-      return fail(409, "recording_aborted", `the recording of session "${meta.sessionId}" was dropped (${meta.audioDropped.reason}); audio is no longer accepted, the rest of the session is`);
-    }
     const state = this.#state;
-    const existing = this.sql.exec<{ hash: string }>("SELECT hash FROM audio_chunks WHERE seq = ?", chunk.seq).toArray()[0];
+    const existing = this.#chunks.get(chunk.seq);
     if (existing) {
       if (existing.hash !== chunk.hash) {
         return fail(409, "audio_chunk_conflict", `audio chunk ${chunk.seq} was already received with different bytes; a repeated chunkSeq must repeat the same bytes`);
@@ -128,85 +150,88 @@ export class AudioStore {
     if (state.sampleRate !== undefined && state.sampleRate !== chunk.sampleRate) {
       return fail(409, "audio_format_conflict", `this session's audio is ${state.sampleRate} Hz; chunk ${chunk.seq} says ${chunk.sampleRate} Hz`);
     }
+    if (state.sealed) {
+      return fail(409, "audio_chunk_late", `audio chunk ${chunk.seq} arrived after the recording was assembled for finalization; its place was filled with silence`);
+    }
+    const start = chunk.startFrame !== undefined ? chunk.startFrame * FRAME_BYTES : this.#placeAfter(chunk.seq - 1);
+    if (start !== null) {
+      const refused = this.#refusePlace(chunk.seq, start, chunk.bytes.byteLength, chunk.sampleRate);
+      if (refused) return refused;
+    }
 
     // Synchronous from here to the first await: one atomic step for the DO.
-    state.sampleRate = chunk.sampleRate;
-    this.sql.exec("INSERT INTO audio_chunks (seq, hash, bytes) VALUES (?, ?, ?)", chunk.seq, chunk.hash, chunk.bytes.byteLength);
-    state.chunks++;
-    state.maxSeq = Math.max(state.maxSeq, chunk.seq);
-    if (chunk.seq === state.appendedThrough + 1) {
-      this.#append(chunk.bytes);
-      state.appendedThrough = chunk.seq;
-      this.#drainWaiting(false);
-    } else {
-      for (let i = 0, idx = 0; i < chunk.bytes.byteLength; i += ROW_BYTES, idx++) {
-        this.sql.exec("INSERT INTO audio_waiting (seq, idx, data) VALUES (?, ?, ?)", chunk.seq, idx, toBlob(chunk.bytes.subarray(i, i + ROW_BYTES)));
+    if (state.sampleRate === undefined) {
+      state.sampleRate = chunk.sampleRate;
+      this.#save();
+    }
+    for (let i = 0, idx = 0; i < chunk.bytes.byteLength; i += ROW_BYTES, idx++) {
+      const piece = chunk.bytes.subarray(i, i + ROW_BYTES);
+      this.sql.exec(
+        "INSERT INTO audio_chunk_rows (id, seq, start_byte, bytes, hash, data) VALUES (?, ?, ?, ?, ?, ?)",
+        chunk.seq * ROWS_PER_CHUNK + idx,
+        chunk.seq,
+        start === null ? null : start + i,
+        piece.byteLength,
+        chunk.hash,
+        toBlob(piece),
+      );
+    }
+    this.#remember(chunk.seq, { start, bytes: chunk.bytes.byteLength, hash: chunk.hash });
+    if (start !== null) this.#placeFollowers(chunk.seq);
+
+    if (mayUploadAudio(meta)) {
+      try {
+        await this.#locked(() => this.#uploadFullParts(this.#covered));
+      } catch (error) {
+        // The chunk is stored: the part is uploaded again (same number) with the next chunk or at finalization.
+        console.error("audio part upload failed; it will be retried", meta.sessionId, String(error));
       }
     }
-    this.#save();
-
-    if (meta.consent === "granted" && !meta.audioDropped) await this.#locked(() => this.#uploadFullParts());
     return ok(this.#ack());
   }
 
   /**
-   * Completes the WAV at finalization: appends chunks still waiting behind a gap, uploads the last
-   * full parts, part 1 (header + first bytes) and the short last part, and completes the upload.
-   * Idempotent. Returns null when there is no audio or it may not be kept.
+   * Completes the WAV at finalization: seals the timeline (holes become silence, listed as gaps),
+   * uploads the last full parts, part 1 (header + first bytes) and the short last part, and completes
+   * the upload. Idempotent and safe to retry after any storage error. Null when there is no audio or it
+   * may not be kept.
    */
   async finalize(meta: SessionMeta): Promise<RecordAudio | null> {
     this.#owner = [meta.tenant, meta.sessionId];
     return this.#locked(async () => {
       const state = this.#state;
       if (state.result) return state.result;
-      if (meta.audioDropped || meta.consent !== "granted") return null;
-      this.#drainWaiting(true);
+      if (!mayUploadAudio(meta) || state.sampleRate === undefined) return null;
+      const sealed = (state.sealed ??= this.#seal());
       this.#save();
-      if (state.pcmBytes === 0 || state.sampleRate === undefined) return null;
-      await this.#uploadFullParts();
+      const total = sealed.pcmBytes;
+      if (total === 0) return null;
+      await this.#uploadFullParts(total);
 
       const key = state.key ?? audioKey(...this.#keyParts());
-      if (state.completing && (await this.store.size(key)) === WAV_HEADER_BYTES + state.pcmBytes) {
-        return this.#finished(key, state.sampleRate);
+      if (state.completing && (await this.store.size(key)) === WAV_HEADER_BYTES + total) {
+        return this.#finished(key, state.sampleRate, sealed);
       }
-      const head = this.#read(0, Math.min(this.#headBytes(), state.pcmBytes));
-      const header = wavHeader({ sampleRate: state.sampleRate, channels: 2, bitsPerSample: 16 }, state.pcmBytes);
-      const tail = this.#read(state.uploadedThrough, state.pcmBytes);
+      const header = wavHeader({ sampleRate: state.sampleRate, channels: 2, bitsPerSample: 16 }, total);
+      const head = this.#read(0, Math.min(this.#headBytes(), total));
+      const tail = this.#read(Math.min(state.uploadedThrough, total), total);
       if (!state.uploadId) {
         // Short call: never filled part 2, so one object (at most two parts' worth) is written whole.
         await this.store.put(key, concat(header, head, tail));
       } else {
         const first = concat(header, head);
         const etag1 = await this.store.uploadPart(key, state.uploadId, 1, first);
-        const parts = [{ partNumber: 1, etag: etag1, bytes: first.byteLength }, ...state.parts.filter((p) => p.partNumber !== 1)];
+        this.#notePart({ partNumber: 1, etag: etag1, bytes: first.byteLength });
         if (tail.byteLength > 0) {
-          const partNumber = parts.length + 1;
-          parts.push({ partNumber, etag: await this.store.uploadPart(key, state.uploadId, partNumber, tail), bytes: tail.byteLength });
+          const partNumber = this.#partNumberAt(state.uploadedThrough);
+          this.#notePart({ partNumber, etag: await this.store.uploadPart(key, state.uploadId, partNumber, tail), bytes: tail.byteLength });
         }
-        state.parts = parts.sort((a, b) => a.partNumber - b.partNumber);
         state.completing = true;
         this.#save();
         await this.store.completeMultipart(key, state.uploadId, state.parts.map(({ partNumber, etag }) => ({ partNumber, etag })));
       }
-      return this.#finished(key, state.sampleRate);
+      return this.#finished(key, state.sampleRate, sealed);
     });
-  }
-
-  #finished(key: string, sampleRate: number): RecordAudio {
-    const state = this.#state;
-    state.key = key;
-    state.completing = false;
-    state.result = {
-      key,
-      sampleRate,
-      channels: 2,
-      durationSeconds: Math.round((state.pcmBytes / FRAME_BYTES / sampleRate) * 1000) / 1000,
-      bytes: WAV_HEADER_BYTES + state.pcmBytes,
-    };
-    this.#save();
-    this.sql.exec("DELETE FROM audio_bytes");
-    this.sql.exec("DELETE FROM audio_waiting");
-    return state.result;
   }
 
   /** Deletes every held byte and row, aborts the multipart upload and deletes any written object. */
@@ -215,43 +240,83 @@ export class AudioStore {
       const state = this.#state;
       if (state.uploadId && state.key && !state.result) await this.store.abortMultipart(state.key, state.uploadId);
       if (state.result) await this.store.delete(state.result.key);
-      for (const table of ["audio_bytes", "audio_waiting", "audio_chunks", "audio_state"]) this.sql.exec(`DELETE FROM ${table}`);
+      for (const table of ["audio_chunk_rows", "audio_state"]) this.sql.exec(`DELETE FROM ${table}`);
       this.#state = { ...this.#empty(), dropped: true };
+      this.#chunks.clear();
+      this.#placed = [];
+      this.#covered = 0;
       this.#save();
     });
   }
 
-  /** Drops the recording only (abortRecording / no consent); the same as destroy for the audio. */
-  async dropRecording(): Promise<void> {
-    await this.destroy();
+  /** The timeline as it will be written: its length and the holes that become silence. */
+  #seal(): NonNullable<AudioState["sealed"]> {
+    // Chunks never placed (sent without a start frame, after a chunk that never came) follow the audio placed so far.
+    for (const [seq, info] of [...this.#chunks].sort((a, b) => a[0] - b[0])) {
+      if (info.start !== null) continue;
+      const start = this.#placed.at(-1)?.[1] ?? 0;
+      this.#setStart(seq, start);
+    }
+    const gaps: [number, number][] = [];
+    let end = 0;
+    for (const [from, to] of this.#placed) {
+      if (from > end) gaps.push([end, from - end]);
+      end = Math.max(end, to);
+    }
+    return { pcmBytes: end, gaps };
   }
 
-  /** Upload ids, parts and counters (tests and status). */
-  describe(): Readonly<AudioState> {
-    return structuredClone(this.#state);
+  #finished(key: string, sampleRate: number, sealed: NonNullable<AudioState["sealed"]>): RecordAudio {
+    const state = this.#state;
+    const seconds = (bytes: number) => Math.round((bytes / FRAME_BYTES / sampleRate) * 1000) / 1000;
+    state.key = key;
+    state.completing = false;
+    state.result = {
+      key,
+      sampleRate,
+      channels: 2,
+      durationSeconds: seconds(sealed.pcmBytes),
+      bytes: WAV_HEADER_BYTES + sealed.pcmBytes,
+      gaps: sealed.gaps.map(([start, length]) => ({ startSeconds: seconds(start), durationSeconds: seconds(length) })),
+    };
+    this.#save();
+    // Every byte is in the WAV now: drop the rows in one statement rather than deleting row by row.
+    this.sql.exec("DROP TABLE IF EXISTS audio_chunk_rows");
+    this.sql.exec(CHUNK_ROWS_SQL);
+    return state.result;
   }
 
   #headBytes(): number {
     return this.#state.partBytes - WAV_HEADER_BYTES;
   }
 
-  async #uploadFullParts(): Promise<void> {
+  /** The multipart part number of the part starting at PCM offset `from` (part 1 holds the header). */
+  #partNumberAt(from: number): number {
+    return 2 + Math.floor((from - this.#headBytes()) / this.#state.partBytes);
+  }
+
+  #notePart(part: UploadedPart & { bytes: number }): void {
+    const state = this.#state;
+    state.parts = [...state.parts.filter((p) => p.partNumber !== part.partNumber), part].sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  /** Uploads every full part whose bytes lie below `through`. */
+  async #uploadFullParts(through: number): Promise<void> {
     const state = this.#state;
     const size = state.partBytes;
-    while (state.pcmBytes - state.uploadedThrough >= size) {
+    while (through - state.uploadedThrough >= size) {
       if (!state.key || !state.uploadId) {
         state.key = audioKey(...this.#keyParts());
         state.uploadId = await this.store.createMultipart(state.key);
         this.#save();
       }
       const from = state.uploadedThrough;
-      const partNumber = 2 + (from - this.#headBytes()) / size;
       const body = this.#read(from, from + size);
+      const partNumber = this.#partNumberAt(from);
       const etag = await this.store.uploadPart(state.key, state.uploadId, partNumber, body);
-      state.parts = [...state.parts.filter((p) => p.partNumber !== partNumber), { partNumber, etag, bytes: body.byteLength }];
+      this.#notePart({ partNumber, etag, bytes: body.byteLength });
       state.uploadedThrough = from + size;
       this.#save();
-      this.sql.exec("DELETE FROM audio_bytes WHERE pos >= ? AND pos < ?", from, from + size);
     }
   }
 
@@ -260,71 +325,99 @@ export class AudioStore {
     return this.#owner;
   }
 
-  /** Appends PCM at the end, splitting rows at part boundaries and at the row limit. */
-  #append(bytes: Uint8Array): void {
-    const state = this.#state;
-    const head = this.#headBytes();
-    let offset = 0;
-    while (offset < bytes.byteLength) {
-      const pos = state.pcmBytes;
-      const boundary = pos < head ? head : head + (Math.floor((pos - head) / state.partBytes) + 1) * state.partBytes;
-      const take = Math.min(bytes.byteLength - offset, boundary - pos, ROW_BYTES);
-      this.sql.exec("INSERT INTO audio_bytes (pos, data) VALUES (?, ?)", pos, toBlob(bytes.subarray(offset, offset + take)));
-      state.pcmBytes += take;
-      offset += take;
+  /** 413 past the session's audio cap; 409 when another chunk already holds part of this place. */
+  #refusePlace(seq: number, start: number, bytes: number, sampleRate: number): Outcome<never> | undefined {
+    const maxBytes = SESSION_CAPS.audioSeconds * sampleRate * FRAME_BYTES;
+    if (start + bytes > maxBytes) {
+      return fail(413, "session_limit_exceeded", `audio chunk ${seq} would end ${((start + bytes) / FRAME_BYTES / sampleRate).toFixed(3)} s into the call; a session records at most ${SESSION_CAPS.audioSeconds} s of audio (audioSeconds cap)`);
+    }
+    const i = this.#insertionIndex(start);
+    const before = this.#placed[i - 1];
+    const after = this.#placed[i];
+    if ((before && before[1] > start) || (after && after[0] < start + bytes)) {
+      return fail(409, "audio_chunk_overlap", `audio chunk ${seq} covers frames ${start / FRAME_BYTES}..${(start + bytes) / FRAME_BYTES}, part of which another chunk already holds`);
+    }
+    return undefined;
+  }
+
+  /** Where a chunk without a start frame goes: right after chunk `previous`, when that one is placed. */
+  #placeAfter(previous: number): number | null {
+    if (previous < 0) return 0;
+    const info = this.#chunks.get(previous);
+    return info?.start == null ? null : info.start + info.bytes;
+  }
+
+  /** Places chunks that were waiting (no start frame) for the one before them. */
+  #placeFollowers(seq: number): void {
+    for (let next = seq + 1; ; next++) {
+      const info = this.#chunks.get(next);
+      if (!info || info.start !== null) return;
+      const start = this.#placeAfter(next - 1)!;
+      if (this.#refusePlace(next, start, info.bytes, this.#state.sampleRate ?? 1)) return;
+      this.#setStart(next, start);
     }
   }
 
-  /** Appends waiting chunks in seq order: the next ones only, or (at finalization) all, skipping gaps. */
-  #drainWaiting(skipGaps: boolean): void {
-    const state = this.#state;
-    for (;;) {
-      const next = this.sql
-        .exec<{ seq: number }>("SELECT seq FROM audio_waiting WHERE seq > ? ORDER BY seq LIMIT 1", state.appendedThrough)
-        .toArray()[0]?.seq;
-      if (next === undefined || (!skipGaps && next !== state.appendedThrough + 1)) return;
-      const rows = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM audio_waiting WHERE seq = ? ORDER BY idx", next).toArray();
-      for (const row of rows) this.#append(new Uint8Array(row.data));
-      this.sql.exec("DELETE FROM audio_waiting WHERE seq = ?", next);
-      state.appendedThrough = next;
-    }
+  #setStart(seq: number, start: number): void {
+    const first = seq * ROWS_PER_CHUNK;
+    this.sql.exec("UPDATE audio_chunk_rows SET start_byte = ? + (id - ?) * ? WHERE id >= ? AND id < ?", start, first, ROW_BYTES, first, first + ROWS_PER_CHUNK);
+    const info = this.#chunks.get(seq)!;
+    this.#chunks.delete(seq);
+    this.#remember(seq, { ...info, start });
   }
 
-  /** PCM bytes [from, to) from the pending rows. */
+  #remember(seq: number, info: ChunkInfo): void {
+    const isNew = !this.#chunks.has(seq);
+    this.#chunks.set(seq, info);
+    if (isNew) {
+      this.#maxSeq = Math.max(this.#maxSeq, seq);
+      while (this.#chunks.has(this.#receivedThrough + 1)) this.#receivedThrough++;
+    }
+    if (info.start === null) return;
+    this.#placed.splice(this.#insertionIndex(info.start), 0, [info.start, info.start + info.bytes]);
+    let i = this.#insertionIndex(this.#covered) - 1;
+    if (i < 0) i = 0;
+    for (; i < this.#placed.length && this.#placed[i]![0] <= this.#covered; i++) this.#covered = Math.max(this.#covered, this.#placed[i]![1]);
+  }
+
+  /** Index of the first placed range starting after `start`. */
+  #insertionIndex(start: number): number {
+    let lo = 0;
+    let hi = this.#placed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#placed[mid]![0] <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** PCM bytes [from, to) of the timeline; bytes no chunk holds are silence (zero). */
   #read(from: number, to: number): Uint8Array {
     const out = new Uint8Array(Math.max(0, to - from));
     if (out.byteLength === 0) return out;
     const rows = this.sql
-      .exec<{ pos: number; data: ArrayBuffer }>(
-        "SELECT pos, data FROM audio_bytes WHERE pos < ? AND pos + length(data) > ? ORDER BY pos",
+      .exec<{ start_byte: number; data: ArrayBuffer }>(
+        "SELECT start_byte, data FROM audio_chunk_rows WHERE start_byte < ? AND start_byte + bytes > ? ORDER BY start_byte",
         to,
         from,
       )
       .toArray();
-    let filled = 0;
     for (const row of rows) {
       const data = new Uint8Array(row.data);
-      const start = Math.max(from, row.pos);
-      const end = Math.min(to, row.pos + data.byteLength);
-      out.set(data.subarray(start - row.pos, end - row.pos), start - from);
-      filled += end - start;
+      const start = Math.max(from, row.start_byte);
+      const end = Math.min(to, row.start_byte + data.byteLength);
+      out.set(data.subarray(start - row.start_byte, end - row.start_byte), start - from);
     }
-    if (filled !== out.byteLength) throw new Error(`audio rows [${from}, ${to}) hold ${filled} of ${out.byteLength} bytes`);
     return out;
   }
 
   #ack(): AudioAck {
-    const state = this.#state;
     const missing: number[] = [];
-    if (state.maxSeq > state.appendedThrough) {
-      const present = new Set(
-        this.sql.exec<{ seq: number }>("SELECT seq FROM audio_chunks WHERE seq > ?", state.appendedThrough).toArray().map((r) => r.seq),
-      );
-      for (let seq = state.appendedThrough + 1; seq <= state.maxSeq && missing.length < MISSING_LIST_CAP; seq++) {
-        if (!present.has(seq)) missing.push(seq);
-      }
+    for (let seq = this.#receivedThrough + 1; seq <= this.#maxSeq && missing.length < MISSING_LIST_CAP; seq++) {
+      if (!this.#chunks.has(seq)) missing.push(seq);
     }
-    return { ackedThrough: state.appendedThrough, missing, bytes: state.pcmBytes };
+    return { ackedThrough: this.#receivedThrough, missing, bytes: this.#covered };
   }
 
   #locked<T>(task: () => Promise<T>): Promise<T> {
@@ -335,7 +428,7 @@ export class AudioStore {
 
   #empty(): AudioState {
     const partBytes = this.partBytes;
-    return { partBytes, chunks: 0, appendedThrough: -1, maxSeq: -1, pcmBytes: 0, uploadedThrough: partBytes - WAV_HEADER_BYTES, parts: [] };
+    return { partBytes, uploadedThrough: partBytes - WAV_HEADER_BYTES, parts: [] };
   }
 
   #load(): AudioState {
@@ -359,24 +452,4 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     offset += p.byteLength;
   }
   return out;
-}
-
-/** How an audio chunk introduces its session when it is the first contact (X-Cekura-* headers). */
-export interface AudioIntro {
-  agentId: number;
-  mode: SessionMeta["mode"];
-  deferUpload?: SessionMeta["deferUpload"];
-  callStartedAt?: string;
-}
-
-/** 409 when a chunk's headers name another agent or mode than the session has. */
-export function refuseIntroMismatch(meta: SessionMeta, intro: AudioIntro | undefined): Outcome<never> | undefined {
-  if (!intro) return undefined;
-  if (intro.mode !== meta.mode) {
-    return fail(409, "session_conflict", `session "${meta.sessionId}" is a ${meta.mode} session; an audio chunk cannot switch it to ${intro.mode}`);
-  }
-  if (intro.agentId !== meta.agentId) {
-    return fail(409, "session_conflict", `session "${meta.sessionId}" belongs to agent ${meta.agentId}, not ${intro.agentId}`);
-  }
-  return undefined;
 }

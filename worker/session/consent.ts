@@ -1,70 +1,44 @@
 import type { SessionControl } from "../../sdk/protocol.ts";
 import { fail, ok, type Outcome } from "../errors.ts";
-import { newSessionMeta, type SessionMeta } from "./meta.ts";
-import type { Caller } from "./session-do.ts";
-import type { SessionStatus } from "./status.ts";
+import { newSessionMeta, type Caller, type SessionIntro, type SessionMeta } from "./meta.ts";
 import { refuseErased } from "../privacy/session-privacy.ts";
 
 /**
- * Consent, enforced by the Worker (issue 10).
+ * Consent, enforced by the Worker, as pure rules over a session's meta. The Durable Object asks these
+ * functions what an action means and performs the side effects (saving, destroying, uploading) itself.
  *
- * - deferred (observe + deferUpload): everything is held in this DO; nothing is finalized, written under
+ * - deferred (observe + deferUpload): everything is held in the DO; nothing is finalized, written under
  *   a final object key or forwarded while consent is deferred.
  * - grant: consent "granted", the time recorded; the session then finalizes and forwards as usual.
- * - abort (before finalization): every fragment/span/audio row and every audio byte is destroyed, the
- *   multipart upload aborted; only a tombstone (state, consent, times, counts) stays so status answers.
+ * - abort (before finalization): everything captured is destroyed; only a tombstone stays.
  * - close or idle timeout while deferUpload is true and consent never came: the same destroy ("discarded").
  * - abortRecording, or finalization while deferUpload is "audio" without consent: audio only is dropped.
  */
 
-/** The part of the audio store consent needs (worker/session/audio-store.ts). */
-export interface AudioDestroyer {
-  /** Deletes held audio rows and bytes, aborts an in-progress multipart upload, removes staged objects. */
-  destroy(): Promise<void>;
-}
-
-/** What the Durable Object lends this module: its meta row, storage and audio store. */
-export interface ConsentHost {
-  readonly storage: DurableObjectStorage;
-  meta(): SessionMeta | undefined;
-  /** Creates the session as a first fragment would (consent from deferUpload). */
-  create(caller: Caller, intro: Required<Pick<SessionControl, "agentId" | "mode">> & SessionControl, now: number): SessionMeta;
-  save(meta: SessionMeta): void;
-  status(meta: SessionMeta): SessionStatus;
-  audio(): AudioDestroyer | undefined;
-}
-
-/** Tables that are bookkeeping, not captured content: kept by a destroy. */
-const KEPT_TABLES = new Set(["session_meta"]);
-
-const notFound = (sessionId: string) =>
-  fail(
-    404,
-    "session_not_found",
-    `no session "${sessionId}" exists for this API key; to make this the first contact, send agentId and mode in the body`,
-  );
-
-const finalizedDetail = (meta: SessionMeta) =>
-  `session "${meta.sessionId}" was finalized at ${new Date(meta.finalizedAt ?? 0).toISOString()}; its record is immutable, so it can no longer be aborted or changed`;
-
-function introOf(request: SessionControl) {
+/** The session a consent/abort/abortRecording body introduces when it is the first contact. */
+export function introOf(request: SessionControl): SessionIntro | undefined {
   if (request.agentId === undefined || request.mode === undefined) return undefined;
   return { ...request, agentId: request.agentId, mode: request.mode };
 }
 
-/** True when closing now must discard the session instead of finalizing it. */
-export function discardsOnClose(meta: SessionMeta): boolean {
-  return meta.consent === "deferred" && meta.deferUpload === true;
+/** 409 for any write once the session is finalized, aborted or discarded. */
+export function refuseWrites(meta: SessionMeta): Outcome<never> | undefined {
+  switch (meta.state) {
+    case "finalized":
+      return fail(409, "session_finalized", `session "${meta.sessionId}" was finalized at ${isoOf(meta.finalizedAt)}; its record is immutable and accepts no more writes`);
+    case "aborted":
+      return fail(409, "session_aborted", `session "${meta.sessionId}" was aborted; everything captured was deleted and it accepts nothing more`);
+    case "discarded":
+      return fail(409, "session_discarded", `session "${meta.sessionId}" was closed without consent and discarded; it accepts nothing more`);
+    case "erased":
+      return refuseErased(meta);
+    default:
+      return undefined;
+  }
 }
 
-/** POST /consent (startAudioUpload). Idempotent; 409 once the session was aborted or discarded. */
-export function grantConsent(host: ConsentHost, caller: Caller, request: SessionControl, now: number): Outcome<SessionStatus> {
-  let meta = host.meta();
-  if (!meta) {
-    const intro = introOf(request);
-    if (!intro) return notFound(caller.sessionId);
-    meta = host.create(caller, intro, now);
-  }
+/** POST /consent: the granted meta (unchanged when already granted), or why consent cannot be given. */
+export function grant(meta: SessionMeta, now: number): Outcome<SessionMeta> {
   switch (meta.state) {
     case "erased":
       return refuseErased(meta)!;
@@ -73,92 +47,23 @@ export function grantConsent(host: ConsentHost, caller: Caller, request: Session
     case "discarded":
       return fail(409, "session_discarded", `consent arrived after session "${meta.sessionId}" was closed without consent; everything it captured was already discarded, so there is nothing to release`);
     case "finalized":
-      if (meta.consent === "granted") return ok(host.status(meta));
+      if (meta.consent === "granted") return ok(meta);
       return fail(409, "session_finalized", `session "${meta.sessionId}" was finalized without consent (its audio was dropped); consent can no longer be given`);
   }
-  if (meta.consent === "deferred") {
-    meta.consent = "granted";
-    meta.consentGrantedAt = now;
-    meta.lastActivityAt = now;
-    host.save(meta);
-  }
-  return ok(host.status(meta));
+  if (meta.consent !== "deferred") return ok(meta);
+  return ok({ ...meta, consent: "granted", consentGrantedAt: now, lastActivityAt: now });
 }
 
-/** POST /abort. Idempotent; an unknown session becomes a tombstone so later fragments are refused. */
-export async function abortSession(host: ConsentHost, caller: Caller, request: SessionControl, now: number): Promise<Outcome<SessionStatus>> {
-  let meta = host.meta();
-  if (!meta) {
-    meta = tombstoneFor(caller, request, now);
-    host.save(meta);
-  } else if (meta.state === "finalized") {
-    return fail(409, "session_finalized", finalizedDetail(meta));
-  } else if (meta.state === "erased") {
-    return refuseErased(meta)!;
-  } else if (meta.state === "open" || meta.state === "closing") {
-    meta.state = "aborted";
-    meta.consent = "aborted";
-    meta.endedReason = "aborted";
-  }
-  if (meta.destroyComplete !== true) await destroy(host, meta, now);
-  return ok(host.status(meta));
-}
-
-/** Close (or idle timeout) while consent is still deferred with deferUpload true: destroy, state "discarded". */
-export async function discardSession(host: ConsentHost, meta: SessionMeta, now: number, reason: string): Promise<SessionMeta> {
-  meta.state = "discarded";
-  meta.endedReason = reason;
-  await destroy(host, meta, now);
-  return meta;
-}
-
-/** POST /abort-recording: drop audio only (held or uploaded parts); the rest is kept and finalized. */
-export async function abortRecording(host: ConsentHost, caller: Caller, request: SessionControl, now: number): Promise<Outcome<SessionStatus>> {
-  let meta = host.meta();
-  if (!meta) {
-    const intro = introOf(request);
-    if (!intro) return notFound(caller.sessionId);
-    meta = host.create(caller, intro, now);
-  }
+/** POST /abort: the aborted meta (a tombstone keeps state, consent, times and counts), or 409 once finalized. */
+export function markAborted(meta: SessionMeta): Outcome<SessionMeta> {
+  if (meta.state === "finalized") return fail(409, "session_finalized", finalizedDetail(meta));
   if (meta.state === "erased") return refuseErased(meta)!;
-  if (meta.state === "finalized") {
-    if (meta.audioDropped?.reason === "abort-recording") return ok(host.status(meta));
-    return fail(409, "session_finalized", finalizedDetail(meta));
-  }
-  // Aborted or discarded: the audio is gone with everything else; nothing to do.
-  if (meta.state === "aborted" || meta.state === "discarded") return ok(host.status(meta));
-  await dropAudio(host, meta, now, "abort-recording");
-  return ok(host.status(meta));
+  if (meta.state !== "open" && meta.state !== "closing") return ok(meta);
+  return ok({ ...meta, state: "aborted", consent: "aborted", endedReason: "aborted" });
 }
 
-/**
- * Called by the DO just before it builds the record. Returns false when the session must be discarded
- * instead (the caller then calls discardSession); drops held audio when only audio waited for consent.
- */
-export async function prepareFinalize(host: ConsentHost, meta: SessionMeta, now: number): Promise<boolean> {
-  if (discardsOnClose(meta)) return false;
-  if (meta.consent === "deferred" && meta.deferUpload === "audio" && !meta.audioDropped) {
-    await dropAudio(host, meta, now, "no-consent");
-  }
-  return true;
-}
-
-/** 409 for audio chunks once the recording was aborted (the audio route calls this). */
-export function refuseAudio(meta: SessionMeta): Outcome<never> | undefined {
-  if (!meta.audioDropped) return undefined;
-  return fail(409, "recording_aborted", `the recording of session "${meta.sessionId}" was dropped (${meta.audioDropped.reason}); audio is no longer accepted, the rest of the session is`);
-}
-
-async function dropAudio(host: ConsentHost, meta: SessionMeta, now: number, reason: "abort-recording" | "no-consent"): Promise<void> {
-  // Mark first: a crash between the two leaves a session that refuses audio and retries the drop.
-  if (!meta.audioDropped) {
-    meta.audioDropped = { at: now, reason };
-    host.save(meta);
-  }
-  await host.audio()?.destroy();
-}
-
-function tombstoneFor(caller: Caller, request: SessionControl, now: number): SessionMeta {
+/** POST /abort of a session never seen: a tombstone, so fragments that arrive later are refused. */
+export function tombstone(caller: Caller, request: SessionControl, now: number): SessionMeta {
   return newSessionMeta(
     {
       sessionId: caller.sessionId,
@@ -174,29 +79,61 @@ function tombstoneFor(caller: Caller, request: SessionControl, now: number): Ses
   );
 }
 
-/**
- * Destroys everything captured: audio bytes and uploads first (via the audio store), then every row of
- * every table but the meta row, every key-value entry, and the alarm. The tombstone is saved before and
- * after, so a crash midway leaves a session that refuses writes and finishes the destroy on the next abort.
- */
-async function destroy(host: ConsentHost, meta: SessionMeta, now: number): Promise<void> {
-  meta.destroyedAt ??= now;
-  meta.destroyComplete = false;
-  meta.lastActivityAt = now;
-  host.save(meta);
-
-  await host.audio()?.destroy();
-  const sql = host.storage.sql;
-  const tables = sql
-    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-    .toArray()
-    .map((row) => row.name)
-    .filter((name) => !KEPT_TABLES.has(name));
-  for (const name of tables) sql.exec(`DELETE FROM "${name.replaceAll('"', '""')}"`);
-  const keys = [...(await host.storage.list()).keys()];
-  for (let i = 0; i < keys.length; i += 128) await host.storage.delete(keys.slice(i, i + 128));
-  await host.storage.deleteAlarm();
-
-  meta.destroyComplete = true;
-  host.save(meta);
+/** Close (or idle timeout) while deferred with deferUpload true: the discarded meta. */
+export function markDiscarded(meta: SessionMeta, reason: string): SessionMeta {
+  return { ...meta, state: "discarded", endedReason: reason };
 }
+
+/** The meta of a destroy that has begun: saved first, so a crash midway is finished by the next abort. */
+export function destroyBegun(meta: SessionMeta, now: number): SessionMeta {
+  return { ...meta, destroyedAt: meta.destroyedAt ?? now, destroyComplete: false, lastActivityAt: now };
+}
+
+/**
+ * POST /abort-recording: "drop" the audio, "nothing" to do (already dropped by this request's kind, or
+ * the whole session is already gone), or 409 once finalized.
+ */
+export function recordingAbort(meta: SessionMeta): Outcome<"drop" | "nothing"> {
+  if (meta.state === "erased") return refuseErased(meta)!;
+  if (meta.state === "finalized") {
+    if (meta.audioDropped?.reason === "abort-recording") return ok("nothing");
+    return fail(409, "session_finalized", finalizedDetail(meta));
+  }
+  if (meta.state === "aborted" || meta.state === "discarded") return ok("nothing");
+  return ok("drop");
+}
+
+/** The meta with audio marked dropped (first reason wins). Marked before the bytes go, so a crash retries the drop. */
+export function markAudioDropped(meta: SessionMeta, now: number, reason: "abort-recording" | "no-consent"): SessionMeta {
+  return meta.audioDropped ? meta : { ...meta, audioDropped: { at: now, reason } };
+}
+
+/** What closing means now: build the record, destroy everything, or drop the held audio and then build the record. */
+export function closeMeaning(meta: SessionMeta): "finalize" | "discard" | "drop-audio" {
+  if (meta.consent !== "deferred") return "finalize";
+  if (meta.deferUpload === true) return "discard";
+  if (meta.deferUpload === "audio" && !meta.audioDropped) return "drop-audio";
+  return "finalize";
+}
+
+/** Whether the record and spans may leave the Worker: consent given, or only audio was deferred. */
+export function mayForward(meta: SessionMeta): boolean {
+  if (meta.state === "aborted" || meta.state === "discarded") return false;
+  return meta.consent === "granted" || (meta.deferUpload === "audio" && meta.consent === "deferred");
+}
+
+/** Whether audio may go to object storage now (deferred audio stays in the DO). */
+export function mayUploadAudio(meta: SessionMeta): boolean {
+  return meta.consent === "granted" && !meta.audioDropped && meta.state !== "aborted" && meta.state !== "discarded";
+}
+
+/** 409 for audio once the recording was dropped. */
+export function refuseAudio(meta: SessionMeta): Outcome<never> | undefined {
+  if (!meta.audioDropped) return undefined;
+  return fail(409, "recording_aborted", `the recording of session "${meta.sessionId}" was dropped (${meta.audioDropped.reason}); audio is no longer accepted, the rest of the session is`);
+}
+
+const isoOf = (ms: number | undefined) => new Date(ms ?? 0).toISOString();
+
+const finalizedDetail = (meta: SessionMeta) =>
+  `session "${meta.sessionId}" was finalized at ${isoOf(meta.finalizedAt)}; its record is immutable, so it can no longer be aborted or changed`;

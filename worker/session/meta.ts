@@ -1,4 +1,26 @@
 import type { ConsentState, DeferUpload, ForwardStatus, Mode, SdkInfo, SessionState } from "../../sdk/protocol.ts";
+import { fail, type Outcome } from "../errors.ts";
+
+/** Who is asking: set by the Worker from the authenticated request. */
+export interface Caller {
+  tenant: string;
+  sessionId: string;
+  /** The caller's key, kept by the outbox to forward with (see outbox.ts); never logged or shown. */
+  apiKey?: string;
+}
+
+/**
+ * How a session introduces itself on first contact: a fragment's body, a close or control body, or an
+ * audio chunk's X-Cekura-* headers all carry these.
+ */
+export interface SessionIntro {
+  agentId: number;
+  mode: Mode;
+  deferUpload?: DeferUpload;
+  callStartedAt?: string;
+  /** The SDK's name, version and runtime, when the first contact says. */
+  sdk?: SdkInfo;
+}
 
 /** Everything the DO knows about its session besides the fragments themselves. One row, JSON. */
 export interface SessionMeta {
@@ -28,7 +50,11 @@ export interface SessionMeta {
   maxSeq: number;
   fragmentCount: number;
   eventCount: number;
+  /** Bytes of event JSON held (absent in sessions stored before it was counted). */
+  eventBytes?: number;
   close?: { requestedAt: number; lastSeq: number; lastAudioSeq: number; reason: string; deadline: number };
+  /** Failed finalization attempts (storage errors), the last error and when the alarm tries again. */
+  finalization?: { attempts: number; lastError: string; nextAttemptAt: number };
   finalizedAt?: number;
   endedReason?: string;
   recordKey?: string;
@@ -62,6 +88,37 @@ export function newSessionMeta(
     forward: { status: "none", attempts: 0 },
     ...init,
   };
+}
+
+/** A new open session as its first contact describes it (consent from deferUpload). */
+export function sessionFromIntro(caller: Caller, intro: SessionIntro, now: number): SessionMeta {
+  const deferUpload = intro.mode === "observe" ? (intro.deferUpload ?? false) : false;
+  return newSessionMeta(
+    {
+      sessionId: caller.sessionId,
+      tenant: caller.tenant,
+      agentId: intro.agentId,
+      mode: intro.mode,
+      deferUpload,
+      state: "open",
+      consent: deferUpload === false ? "granted" : "deferred",
+      callStartedAt: intro.callStartedAt ? Date.parse(intro.callStartedAt) : undefined,
+      ...(intro.sdk ? { sdk: intro.sdk } : {}),
+    },
+    now,
+  );
+}
+
+/** 409 when a later request names another mode or agent than the session has. */
+export function refuseIntroMismatch(meta: SessionMeta, intro: SessionIntro | undefined, what: string): Outcome<never> | undefined {
+  if (!intro) return undefined;
+  if (intro.mode !== meta.mode) {
+    return fail(409, "session_conflict", `session "${meta.sessionId}" is a ${meta.mode} session; ${what} cannot switch it to ${intro.mode}`);
+  }
+  if (intro.agentId !== meta.agentId) {
+    return fail(409, "session_conflict", `session "${meta.sessionId}" belongs to agent ${meta.agentId}, not ${intro.agentId}`);
+  }
+  return undefined;
 }
 
 const META_SQL = `CREATE TABLE IF NOT EXISTS session_meta (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`;

@@ -5,6 +5,7 @@ import { audioSource, type AudioSource } from "../forward/audio-source.ts";
 import { readForwardConfig, type ForwardConfig } from "../forward/forward-config.ts";
 import { decide, type AttemptResult, type Decision } from "../forward/policy.ts";
 import { sendRecord } from "../forward/sender.ts";
+import { mayForward } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
 import type { SessionRecord } from "./record.ts";
 
@@ -110,8 +111,7 @@ export class Outbox {
       hooks.save(meta);
     };
     // deferUpload "audio" holds only the audio: without consent the audio was dropped and the rest is sent.
-    const mayForward = meta.consent === "granted" || (meta.deferUpload === "audio" && meta.consent === "deferred");
-    if (!mayForward) return finish({ status: "skipped", lastError: `consent is ${meta.consent}; nothing is forwarded` });
+    if (!mayForward(meta)) return finish({ status: "skipped", lastError: `consent is ${meta.consent}; nothing is forwarded` });
     const host = this.#config.cekuraHost;
     if (!host) return finish({ status: "skipped", lastError: "CEKURA_HOST is not configured" });
     const apiKey = this.#forward.apiKeyOverride ?? this.#row.api_key;

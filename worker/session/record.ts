@@ -29,6 +29,8 @@ export interface RecordAudio {
   channels: number;
   durationSeconds: number;
   bytes: number;
+  /** Stretches no chunk covered (a chunk that never arrived), written as silence of their exact length. */
+  gaps: { startSeconds: number; durationSeconds: number }[];
 }
 
 /** The immutable, finalized record of one session, written once to object storage. */

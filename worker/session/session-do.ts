@@ -1,39 +1,49 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CloseRequest, Fragment, FragmentAck, SessionControl } from "../../sdk/protocol.ts";
-import { readConfig, type WorkerConfig } from "../config.ts";
+import { configOf, type WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
-import { fail, ok, type Outcome } from "../errors.ts";
+import { fail, ok, sessionNotFound, type Outcome } from "../errors.ts";
 import { recordKey, writeRecordOnce } from "../storage/records.ts";
 import { audioObjectStore } from "../storage/object-store.ts";
-import { AudioStore, readPartBytes, refuseIntroMismatch, type AudioAck, type AudioChunk, type AudioIntro } from "./audio-store.ts";
-import { abortRecording, abortSession, discardSession, discardsOnClose, grantConsent, prepareFinalize, type ConsentHost } from "./consent.ts";
+import { SESSION_CAPS } from "./caps.ts";
+import { AudioStore, readPartBytes, type AudioAck, type AudioChunk } from "./audio-store.ts";
+import * as consent from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
-import { MetaStore, newSessionMeta, type SessionMeta } from "./meta.ts";
+import { MetaStore, refuseIntroMismatch, sessionFromIntro, type Caller, type SessionIntro, type SessionMeta } from "./meta.ts";
+import { wipeCapturedTables } from "./wipe.ts";
 import { Outbox } from "./outbox.ts";
 import { SpanStore, TraceLink, type SpanReceipt } from "./spans.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
-import { refuseErased, SessionPrivacy } from "../privacy/session-privacy.ts";
+import { SessionPrivacy } from "../privacy/session-privacy.ts";
 import type { ErasureReceipt } from "../privacy/erase.ts";
 
-/** Who is asking: set by the Worker from the authenticated request. */
-export interface Caller {
-  tenant: string;
-  sessionId: string;
-  /** The caller's key, kept by the outbox to forward with (see outbox.ts); never logged or shown. */
-  apiKey?: string;
+export type { Caller };
+
+/** Finalization retries after a storage error: 1 s, 2 s, 4 s ... up to 5 minutes. */
+const FINALIZE_RETRY_BASE_MS = 1000;
+const FINALIZE_RETRY_MAX_MS = 5 * 60 * 1000;
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+
+/** How stale lastActivityAt may get while audio streams in (the idle timeout may come this much early). */
+const ACTIVITY_SAVE_MS = 10_000;
+
+/** 413 when a fragment would take the session past its event caps; nothing accepted before is touched. */
+function refuseOverCaps(meta: SessionMeta, events: number, bytes: number): Outcome<never> | undefined {
+  if (meta.eventCount + events > SESSION_CAPS.events) {
+    return fail(413, "session_limit_exceeded", `session "${meta.sessionId}" holds ${meta.eventCount} events; ${events} more would pass its cap of ${SESSION_CAPS.events} events (events cap)`);
+  }
+  const held = meta.eventBytes ?? 0;
+  if (held + bytes > SESSION_CAPS.eventBytes) {
+    return fail(413, "session_limit_exceeded", `session "${meta.sessionId}" holds ${held} bytes of events; ${bytes} more would pass its cap of ${SESSION_CAPS.eventBytes} bytes (eventBytes cap)`);
+  }
+  return undefined;
 }
 
-/** How a session is first seen: by a fragment, or by a close with nothing before it. */
-interface SessionIntro {
-  agentId: number;
-  mode: SessionMeta["mode"];
-  deferUpload?: SessionMeta["deferUpload"];
-  callStartedAt?: string;
-  sdk?: SessionMeta["sdk"];
-}
+const INTRO_HINT = "to make this the first contact, send agentId and mode in the body";
 
 /**
  * One call's state: fragments by seq, the state machine open -> closing -> finalized,
@@ -47,32 +57,24 @@ export class SessionDO extends DurableObject<Env> {
   #meta: SessionMeta | undefined;
   /** Forwarding to Cekura lives in outbox.ts. */
   readonly #outbox: Outbox;
-  /** Consent/abort logic lives in consent.ts; this is what it may touch. */
-  readonly #consentHost: ConsentHost;
   /** Audio chunks and the WAV's multipart upload live in audio-store.ts. */
   readonly #audio: AudioStore;
   /** OTel spans: held, forwarded and deleted by spans.ts. */
   readonly #spans: SpanStore;
+  /** The finalization in progress, if one is (see #finalize). */
+  #finalizing: Promise<void> | undefined;
   /** Redaction, erasure, retention, open-session cap: worker/privacy/. */
   readonly #privacy: SessionPrivacy;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#config = readConfig(env);
+    this.#config = configOf(env);
     this.#metaStore = new MetaStore(ctx.storage.sql);
     this.#fragments = new FragmentStore(ctx.storage.sql);
     this.#meta = this.#metaStore.load();
     this.#outbox = new Outbox(ctx.storage, env, this.#config);
     this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
     this.#spans = new SpanStore(ctx.storage.sql, env, this.#config.otelEndpoint);
-    this.#consentHost = {
-      storage: ctx.storage,
-      meta: () => this.#meta,
-      create: (caller, intro, now) => this.#ensureSession(caller, intro, now),
-      save: (meta) => this.#save(meta),
-      status: (meta) => this.#status(meta),
-      audio: () => this.#audio,
-    };
     this.#privacy = new SessionPrivacy(ctx, env, this.#config, {
       meta: () => this.#meta,
       save: (meta) => this.#save(meta),
@@ -82,53 +84,75 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** PUT /audio/:chunkSeq: see audio-store.ts. Headers may introduce the session (first contact). */
-  async audio(caller: Caller, intro: AudioIntro | undefined, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
+  async audio(caller: Caller, intro: SessionIntro | undefined, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
     const now = Date.now();
-    if (!this.#meta && !intro) {
-      return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key; send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact`);
-    }
-    if (!this.#meta) {
+    const firstContact = this.#meta === undefined;
+    if (firstContact && intro) {
       const full = await this.#privacy.admit(caller.tenant, caller.sessionId, now);
       if (full) return full;
     }
-    const meta = this.#meta ?? this.#ensureSession(caller, intro!, now);
-    const refused = this.#refuseWrites(meta) ?? refuseIntroMismatch(meta, intro);
+    const found = this.#sessionOrIntro(caller, intro, now, "send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact");
+    if (!found.ok) return found;
+    const meta = found.value;
+    const refused = consent.refuseWrites(meta) ?? refuseIntroMismatch(meta, intro, "an audio chunk") ?? consent.refuseAudio(meta);
     if (refused) return refused;
     const ack = await this.#audio.accept(meta, chunk);
     if (!ack.ok) return ack;
-    meta.lastActivityAt = now;
-    this.#save(meta);
-    if (meta.state === "closing") await this.#finalizeIfComplete(meta, now);
+    // The upload awaited storage: read the meta again (an abort may have come in meanwhile).
+    const current = this.#meta!;
+    // An open session notes activity at most every few seconds: one row per chunk, not two.
+    if (!firstContact && current.state === "open" && now - current.lastActivityAt < ACTIVITY_SAVE_MS) return ack;
+    if (current.state === "open" || current.state === "closing") this.#save({ ...current, lastActivityAt: now });
+    await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
     return ack;
   }
 
-  /** POST /consent (startAudioUpload): see consent.ts. */
+  /** POST /consent (startAudioUpload). Idempotent; 409 once the session was aborted or discarded. */
   async consent(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    const outcome = await grantConsent(this.#consentHost, caller, request, Date.now());
+    const now = Date.now();
+    const found = this.#sessionOrIntro(caller, consent.introOf(request), now, INTRO_HINT);
+    if (!found.ok) return found;
+    const granted = consent.grant(found.value, now);
+    if (!granted.ok) return granted;
+    if (granted.value !== found.value) this.#save(granted.value);
     // Spans held while deferred may leave now, not at the next upload.
-    if (outcome.ok) await this.#scheduleAlarm();
-    return outcome;
+    await this.#scheduleAlarm();
+    return ok(this.#status(granted.value));
   }
 
-  /** POST /abort: destroys everything captured, keeps a tombstone. */
+  /** POST /abort: destroys everything captured, keeps a tombstone. Idempotent; an unknown session becomes one. */
   async abort(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    return abortSession(this.#consentHost, caller, request, Date.now());
+    const now = Date.now();
+    const aborted = this.#meta ? consent.markAborted(this.#meta) : ok(consent.tombstone(caller, request, now));
+    if (!aborted.ok) return aborted;
+    this.#save(aborted.value);
+    if (aborted.value.destroyComplete !== true) await this.#destroy(now);
+    return ok(this.#status(this.#meta!));
   }
 
-  /** POST /abort-recording: drops the audio only. */
+  /** POST /abort-recording: drops the audio only; the rest is kept and finalized. */
   async abortRecording(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
-    return abortRecording(this.#consentHost, caller, request, Date.now());
+    const now = Date.now();
+    const found = this.#sessionOrIntro(caller, consent.introOf(request), now, INTRO_HINT);
+    if (!found.ok) return found;
+    const decision = consent.recordingAbort(found.value);
+    if (!decision.ok) return decision;
+    if (decision.value === "drop") await this.#dropAudio(now, "abort-recording");
+    return ok(this.#status(this.#meta!));
   }
 
   async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
+    // A fragment stored while the record is being built would be acknowledged and then left out: wait,
+    // then answer as the session stands (finalized: 409; a failed attempt: stored for the retry).
+    if (this.#finalizing) await this.#finalizing;
     const now = Date.now();
     if (!this.#meta) {
       const full = await this.#privacy.admit(caller.tenant, caller.sessionId, now);
       if (full) return full;
     }
-    const meta = this.#ensureSession(caller, fragment, now);
-    const refused = this.#refuseWrites(meta) ?? this.#refuseMismatch(meta, fragment);
+    const meta = this.#meta ?? this.#create(caller, fragment, now);
+    const refused = consent.refuseWrites(meta) ?? refuseIntroMismatch(meta, fragment, "a fragment");
     if (refused) return refused;
     this.#privacy.redaction.absorb(fragment.redact);
     this.#outbox.rememberKey(caller.apiKey);
@@ -143,80 +167,106 @@ export class SessionDO extends DurableObject<Env> {
     if (meta.state === "closing" && meta.close && fragment.seq > meta.close.lastSeq) {
       return fail(409, "session_closing", `the session was closed at lastSeq ${meta.close.lastSeq}; seq ${fragment.seq} comes after it`);
     }
+    const eventBytes = new TextEncoder().encode(JSON.stringify(fragment.events)).byteLength;
+    const overCap = refuseOverCaps(meta, fragment.events.length, eventBytes);
+    if (overCap) return overCap;
 
     this.#fragments.insert(fragment.seq, bodyHash, this.#privacy.redaction.events(fragment.events), now);
     if (!meta.sdk && fragment.sdk) meta.sdk = fragment.sdk;
     meta.fragmentCount++;
     meta.eventCount += fragment.events.length;
+    meta.eventBytes = (meta.eventBytes ?? 0) + eventBytes;
     meta.maxSeq = Math.max(meta.maxSeq, fragment.seq);
     meta.ackedThrough = this.#fragments.advance(meta.ackedThrough);
     meta.lastActivityAt = now;
     this.#save(meta);
 
-    if (meta.state === "closing") await this.#finalizeIfComplete(meta, now);
+    await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
-    return ok(this.#ack(meta));
+    return ok(this.#ack(this.#meta!));
   }
 
   async close(caller: Caller, request: CloseRequest): Promise<Outcome<SessionStatus>> {
     const now = Date.now();
-    let meta = this.#meta;
-    if (!meta) {
-      if (request.agentId === undefined || request.mode === undefined) {
-        return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
-      }
-      meta = this.#ensureSession(caller, { agentId: request.agentId, mode: request.mode, deferUpload: request.deferUpload }, now);
-    }
+    const found = this.#sessionOrIntro(caller, consent.introOf(request), now);
+    if (!found.ok) return found;
+    const meta = found.value;
     if (meta.state === "closing" || meta.state === "finalized" || meta.state === "discarded") return ok(this.#status(meta));
-    const refused = this.#refuseWrites(meta);
+    const refused = consent.refuseWrites(meta);
     if (refused) return refused;
-    if (discardsOnClose(meta)) return ok(this.#status(await discardSession(this.#consentHost, meta, now, request.reason)));
+    if (consent.closeMeaning(meta) === "discard") {
+      await this.#discard(now, request.reason);
+      return ok(this.#status(this.#meta!));
+    }
     this.#outbox.rememberKey(caller.apiKey);
 
-    meta.state = "closing";
-    meta.close = {
-      requestedAt: now,
-      lastSeq: request.lastSeq,
-      lastAudioSeq: request.lastAudioSeq ?? -1,
-      reason: request.reason,
-      deadline: now + this.#config.closeGraceMs,
-    };
-    meta.lastActivityAt = now;
-    this.#save(meta);
-    await this.#finalizeIfComplete(meta, now);
+    this.#save({
+      ...meta,
+      state: "closing",
+      close: {
+        requestedAt: now,
+        lastSeq: request.lastSeq,
+        lastAudioSeq: request.lastAudioSeq ?? -1,
+        reason: request.reason,
+        deadline: now + this.#config.closeGraceMs,
+      },
+      lastActivityAt: now,
+    });
+    await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
-    return ok(this.#status(meta));
+    return ok(this.#status(this.#meta!));
   }
 
   async status(caller: Caller): Promise<Outcome<SessionStatus>> {
-    const meta = this.#meta;
-    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
-    return ok(this.#status(meta));
+    const found = this.#own(caller);
+    return found.ok ? ok(this.#status(found.value)) : found;
   }
 
+  /**
+   * The one alarm: idle timeout, close deadline, finalization retries, forwarding, spans. Each step
+   * catches its own error and records it where status shows it; the alarm is always re-armed, because
+   * the platform gives up on an alarm that keeps throwing.
+   */
   override async alarm(): Promise<void> {
+    try {
+      await this.#alarmSteps();
+    } catch (error) {
+      console.error("session alarm step failed", this.#meta?.sessionId, errorText(error));
+    } finally {
+      await this.#scheduleAlarm();
+    }
+  }
+
+  async #alarmSteps(): Promise<void> {
     const meta = this.#meta;
     if (!meta) return;
     const now = Date.now();
     if (await this.#privacy.alarm(meta, now)) return;
-    if (meta.state === "open" && now >= meta.lastActivityAt + this.#config.idleTimeoutMs) {
-      meta.state = "closing";
-      meta.close = { requestedAt: meta.lastActivityAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason: "idle-timeout", deadline: now };
-      this.#save(meta);
+    if (meta.state === "open") {
+      const idle = now >= meta.lastActivityAt + this.#config.idleTimeoutMs;
+      // Writes push the idle timeout back; nothing pushes this one: a session cannot be kept open for ever.
+      const tooLong = now >= meta.createdAt + SESSION_CAPS.openSeconds * 1000;
+      if (idle || tooLong) {
+        const reason = idle ? "idle-timeout" : "max-duration";
+        const requestedAt = idle ? meta.lastActivityAt : now;
+        this.#save({ ...meta, state: "closing", close: { requestedAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason, deadline: now } });
+      }
     }
-    if (meta.state === "closing" && meta.close) {
-      if (now >= meta.close.deadline) await this.#finalize(meta, now);
-      else await this.#finalizeIfComplete(meta, now);
+    const closing = this.#meta!;
+    if (closing.state === "closing" && closing.close) {
+      const retryDue = closing.finalization !== undefined && now >= closing.finalization.nextAttemptAt;
+      if (now >= closing.close.deadline || retryDue) await this.#finalize(now);
+      else await this.#finalizeIfComplete(now);
     }
-    await this.#outbox.step(meta, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
+    await this.#outbox.step(this.#meta!, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
     await this.#spans.step(this.#meta, Date.now());
-    await this.#scheduleAlarm();
   }
 
   /** Operator re-queue of a dead-lettered forward (same tenant): see outbox.ts. */
   async requeueForward(caller: Caller): Promise<Outcome<SessionStatus>> {
-    const meta = this.#meta;
-    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    const found = this.#own(caller);
+    if (!found.ok) return found;
+    const meta = found.value;
     const refused = this.#outbox.requeue(meta, Date.now(), caller.apiKey);
     if (refused) return refused;
     this.#save(meta);
@@ -224,51 +274,50 @@ export class SessionDO extends DurableObject<Env> {
     return ok(this.#status(meta));
   }
 
-  #ensureSession(caller: Caller, intro: SessionIntro, now: number): SessionMeta {
-    if (this.#meta) return this.#meta;
-    const deferUpload = intro.mode === "observe" ? (intro.deferUpload ?? false) : false;
-    const meta = newSessionMeta(
-      {
-        sessionId: caller.sessionId,
-        tenant: caller.tenant,
-        agentId: intro.agentId,
-        mode: intro.mode,
-        deferUpload,
-        state: "open",
-        consent: deferUpload === false ? "granted" : "deferred",
-        callStartedAt: intro.callStartedAt ? Date.parse(intro.callStartedAt) : undefined,
-        ...(intro.sdk ? { sdk: intro.sdk } : {}),
-      },
-      now,
-    );
+  /** Creates the session as its first contact describes it. */
+  #create(caller: Caller, intro: SessionIntro, now: number): SessionMeta {
+    const meta = sessionFromIntro(caller, intro, now);
     this.#save(meta);
     this.ctx.waitUntil(registerInTenantIndex(this.env, meta.tenant, meta.sessionId, now));
     return meta;
   }
 
-  #refuseWrites(meta: SessionMeta): Outcome<never> | undefined {
-    switch (meta.state) {
-      case "finalized":
-        return fail(409, "session_finalized", `session "${meta.sessionId}" was finalized at ${new Date(meta.finalizedAt ?? 0).toISOString()}; its record is immutable and accepts no more writes`);
-      case "aborted":
-        return fail(409, "session_aborted", `session "${meta.sessionId}" was aborted; everything captured was deleted and it accepts nothing more`);
-      case "discarded":
-        return fail(409, "session_discarded", `session "${meta.sessionId}" was closed without consent and discarded; it accepts nothing more`);
-      case "erased":
-        return refuseErased(meta);
-      default:
-        return undefined;
-    }
+  /** The session, created from `intro` on first contact; 404 when there is none and nothing introduces one. */
+  #sessionOrIntro(caller: Caller, intro: SessionIntro | undefined, now: number, hint?: string): Outcome<SessionMeta> {
+    if (this.#meta) return ok(this.#meta);
+    if (!intro) return sessionNotFound(caller.sessionId, hint);
+    return ok(this.#create(caller, intro, now));
   }
 
-  #refuseMismatch(meta: SessionMeta, fragment: Fragment): Outcome<never> | undefined {
-    if (fragment.mode !== meta.mode) {
-      return fail(409, "session_conflict", `session "${meta.sessionId}" is a ${meta.mode} session; a fragment cannot switch it to ${fragment.mode}`);
-    }
-    if (fragment.agentId !== meta.agentId) {
-      return fail(409, "session_conflict", `session "${meta.sessionId}" belongs to agent ${meta.agentId}, not ${fragment.agentId}`);
-    }
-    return undefined;
+  /** The session when it exists for this caller's tenant; 404 otherwise (the same answer as for no session). */
+  #own(caller: Caller): Outcome<SessionMeta> {
+    const meta = this.#meta;
+    if (!meta || meta.tenant !== caller.tenant) return sessionNotFound(caller.sessionId);
+    return ok(meta);
+  }
+
+  /**
+   * Destroys everything captured: audio bytes and uploads first, then every table but the meta row.
+   * The tombstone is saved before and after, so a crash midway leaves a session that refuses writes
+   * and finishes the destroy on the next abort.
+   */
+  async #destroy(now: number): Promise<void> {
+    this.#save(consent.destroyBegun(this.#meta!, now));
+    await this.#audio.destroy();
+    await wipeCapturedTables(this.ctx.storage);
+    this.#save({ ...this.#meta!, destroyComplete: true });
+  }
+
+  /** Close (or idle timeout) without consent while everything was deferred: destroy, state "discarded". */
+  async #discard(now: number, reason: string): Promise<void> {
+    this.#save(consent.markDiscarded(this.#meta!, reason));
+    await this.#destroy(now);
+  }
+
+  /** Drops the audio only: marked first, so a crash leaves a session that refuses audio and retries the drop. */
+  async #dropAudio(now: number, reason: "abort-recording" | "no-consent"): Promise<void> {
+    this.#save(consent.markAudioDropped(this.#meta!, now, reason));
+    await this.#audio.destroy();
   }
 
   #missing(meta: SessionMeta): number[] {
@@ -284,18 +333,45 @@ export class SessionDO extends DurableObject<Env> {
     return toStatus(meta, meta.state === "open" || meta.state === "closing" ? this.#missing(meta) : []);
   }
 
-  async #finalizeIfComplete(meta: SessionMeta, now: number): Promise<void> {
-    if (meta.state === "closing" && meta.close && meta.ackedThrough >= meta.close.lastSeq && this.#audio.complete(meta.close.lastAudioSeq)) {
-      await this.#finalize(meta, now);
+  async #finalizeIfComplete(now: number): Promise<void> {
+    const meta = this.#meta;
+    if (meta?.state === "closing" && meta.close && meta.ackedThrough >= meta.close.lastSeq && this.#audio.complete(meta.close.lastAudioSeq)) {
+      await this.#finalize(now);
     }
   }
 
-  async #finalize(meta: SessionMeta, now: number): Promise<void> {
-    if (meta.state !== "closing" || !meta.close) return;
-    if (!(await prepareFinalize(this.#consentHost, meta, now))) return void (await discardSession(this.#consentHost, meta, now, meta.close.reason));
+  /**
+   * Single flight: a request or the alarm that asks while a finalization is in progress joins it.
+   * Never throws: a failure is recorded in `meta.finalization` (status shows it) and retried from the
+   * alarm with backoff, so a session never stays closing without a next attempt.
+   */
+  #finalize(now: number): Promise<void> {
+    this.#finalizing ??= this.#finalizeOnce(now)
+      .catch((error: unknown) => this.#finalizeFailed(error))
+      .finally(() => (this.#finalizing = undefined));
+    return this.#finalizing;
+  }
+
+  #finalizeFailed(error: unknown): void {
+    const meta = this.#meta;
+    if (meta?.state !== "closing") return;
+    const attempts = (meta.finalization?.attempts ?? 0) + 1;
+    const delay = Math.min(FINALIZE_RETRY_MAX_MS, FINALIZE_RETRY_BASE_MS * 2 ** (attempts - 1));
+    const lastError = errorText(error);
+    console.error("finalization failed; retrying", meta.sessionId, lastError);
+    this.#save({ ...meta, finalization: { attempts, lastError, nextAttemptAt: Date.now() + delay } });
+  }
+
+  async #finalizeOnce(now: number): Promise<void> {
+    let meta = this.#meta;
+    if (meta?.state !== "closing" || !meta.close) return;
+    const meaning = consent.closeMeaning(meta);
+    if (meaning === "discard") return this.#discard(now, meta.close.reason);
+    if (meaning === "drop-audio") await this.#dropAudio(now, "no-consent");
     const key = recordKey(meta.tenant, meta.sessionId);
-    const audio = await this.#audio.finalize(meta);
-    if (meta.state !== "closing") return;
+    const audio = await this.#audio.finalize(this.#meta!);
+    meta = this.#meta!;
+    if (meta.state !== "closing" || !meta.close) return;
     const record = buildRecord({
       meta,
       fragments: this.#fragments.all(),
@@ -307,14 +383,18 @@ export class SessionDO extends DurableObject<Env> {
       traceId: this.#spans.traceId(),
     });
     await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record));
-    // An abort that arrived while the record was being written wins: it is never kept (consent.ts).
-    if (meta.state !== "closing") return void (await this.env.RECORDINGS.delete(key));
-    meta.state = "finalized";
-    meta.finalizedAt = now;
-    meta.endedReason = meta.close.reason;
-    meta.recordKey = key;
-    meta.forward = { status: this.#config.cekuraHost ? "pending" : "skipped", attempts: 0 };
-    this.#save(meta);
+    meta = this.#meta!;
+    // An abort (or discard) that arrived while the record was being written wins: the record is never kept.
+    if (meta.state === "aborted" || meta.state === "discarded") return void (await this.env.RECORDINGS.delete(key));
+    if (meta.state !== "closing" || !meta.close) return;
+    this.#save({
+      ...meta,
+      state: "finalized",
+      finalizedAt: now,
+      endedReason: meta.close.reason,
+      recordKey: key,
+      forward: { status: this.#config.cekuraHost ? "pending" : "skipped", attempts: 0 },
+    });
     // The record holds every event now; the rows were only needed to build it.
     this.#fragments.deleteAll();
   }
@@ -323,8 +403,8 @@ export class SessionDO extends DurableObject<Env> {
     const meta = this.#meta;
     if (!meta) return;
     let at: number | undefined;
-    if (meta.state === "open") at = meta.lastActivityAt + this.#config.idleTimeoutMs;
-    else if (meta.state === "closing" && meta.close) at = meta.close.deadline;
+    if (meta.state === "open") at = Math.min(meta.lastActivityAt + this.#config.idleTimeoutMs, meta.createdAt + SESSION_CAPS.openSeconds * 1000);
+    else if (meta.state === "closing" && meta.close) at = meta.finalization?.nextAttemptAt ?? meta.close.deadline;
     const spansDue = this.#spans.dueAt(meta);
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
     const due = this.#outbox.dueAt(meta);
@@ -357,7 +437,7 @@ export class SessionDO extends DurableObject<Env> {
 
   /** GET /v1/traces/:id: the spans this Worker holds for the session, as one OTLP request. */
   async storedSpans(caller: Caller): Promise<Outcome<{ items: ReturnType<SpanStore["all"]>; traceId: string | null }>> {
-    if (this.#meta && this.#meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    if (this.#meta && this.#meta.tenant !== caller.tenant) return sessionNotFound(caller.sessionId);
     return ok({ items: this.#spans.all(), traceId: this.#spans.traceId() });
   }
 
@@ -373,7 +453,7 @@ export class SessionDO extends DurableObject<Env> {
 
   /** DELETE /v1/sessions/:id: erases everything, keeps a tombstone (worker/privacy/erase.ts). Idempotent. */
   async erase(caller: Caller): Promise<Outcome<ErasureReceipt>> {
-    if (this.#meta && this.#meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    if (this.#meta && this.#meta.tenant !== caller.tenant) return sessionNotFound(caller.sessionId);
     return ok(await this.#privacy.erase(caller, Date.now()));
   }
 
@@ -384,8 +464,9 @@ export class SessionDO extends DurableObject<Env> {
 
   /** The record's key once finalized (for the record route). */
   async recordLocation(caller: Caller): Promise<Outcome<{ key: string }>> {
-    const meta = this.#meta;
-    if (!meta || meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    const found = this.#own(caller);
+    if (!found.ok) return found;
+    const meta = found.value;
     if (meta.state !== "finalized" || !meta.recordKey) {
       return fail(409, "record_not_ready", `session "${meta.sessionId}" is ${meta.state}; its record exists once it is finalized`);
     }

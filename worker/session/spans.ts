@@ -3,6 +3,7 @@ import { readForwardConfig, type ForwardConfig } from "../forward/forward-config
 import { sendSpans } from "../forward/otel-forward.ts";
 import { OTLP_LIMITS, type SpanItem } from "../forward/otel-wire.ts";
 import { decide } from "../forward/policy.ts";
+import { mayForward } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
 
 const SPANS_SQL = `CREATE TABLE IF NOT EXISTS otel_spans (
@@ -56,7 +57,7 @@ export interface SpanForwardState {
 /**
  * The session's OTel spans in its Durable Object: stored on receipt (idempotent by trace+span id),
  * held while consent is deferred, forwarded to CEKURA_OTEL_ENDPOINT once the session may be sent,
- * and deleted with everything else on abort (consent.ts calls deleteAll(), or its table sweep).
+ * and deleted with everything else on abort or discard (the session's wipe of every table).
  * The conversation's trace id is kept for the record.
  */
 export class SpanStore {
@@ -162,9 +163,7 @@ export class SpanStore {
 
   /** Whether held spans may leave the Worker now: consent given (or deferral is audio-only), not aborted. */
   #mayForward(meta: SessionMeta | undefined): meta is SessionMeta {
-    if (!meta || !this.#endpoint) return false;
-    if (meta.state === "aborted" || meta.state === "discarded") return false;
-    return meta.consent === "granted" || meta.deferUpload === "audio";
+    return meta !== undefined && this.#endpoint !== undefined && mayForward(meta);
   }
 
   #pending(): number {
@@ -224,8 +223,10 @@ export class SpanStore {
         }
       }
     } catch (error) {
+      // Unexpected (storage): try again after a backoff, not at once (the alarm would fire in a loop).
       const state = this.#state();
-      this.#writeState({ ...state, last_error: error instanceof Error ? error.message : String(error) });
+      const backoff = Math.min(this.#forward.maxMs, this.#forward.baseMs * 2 ** state.attempts);
+      this.#writeState({ ...state, next_attempt_at: Date.now() + backoff, last_error: error instanceof Error ? error.message : String(error) });
     } finally {
       this.#running = false;
     }
@@ -243,11 +244,6 @@ export class SpanStore {
     };
   }
 
-  /** Deletes every span and the forwarder's state (abort / discard). */
-  deleteAll(): void {
-    this.#sql.exec("DELETE FROM otel_spans");
-    this.#sql.exec("DELETE FROM otel_state");
-  }
 }
 
 const LINK_SQL = `CREATE TABLE IF NOT EXISTS otel_trace_link (id INTEGER PRIMARY KEY CHECK (id = 1), session_id TEXT NOT NULL)`;

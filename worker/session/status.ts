@@ -1,31 +1,7 @@
+import type { SessionStatus } from "../../sdk/wire/status.ts";
 import type { SessionMeta } from "./meta.ts";
 
-/** What `GET /v1/sessions/:id` answers: state and counts, never content. */
-export interface SessionStatus {
-  sessionId: string;
-  agentId: number;
-  mode: SessionMeta["mode"];
-  state: SessionMeta["state"];
-  consent: SessionMeta["consent"];
-  deferUpload: SessionMeta["deferUpload"];
-  createdAt: string;
-  lastActivityAt: string;
-  closeRequestedAt: string | null;
-  finalizedAt: string | null;
-  endedReason: string | null;
-  /** When abort or a close without consent destroyed everything captured (aborted / discarded). */
-  destroyedAt: string | null;
-  /** Why audio was dropped while the rest was kept ("abort-recording" | "no-consent"), else null. */
-  audioDropped: "abort-recording" | "no-consent" | null;
-  counts: { fragments: number; events: number; ackedThrough: number; missing: number[] };
-  forward: {
-    status: SessionMeta["forward"]["status"];
-    attempts: number;
-    nextAttemptAt: string | null;
-    lastError: string | null;
-    deliveredAt: string | null;
-  };
-}
+export type { SessionStatus };
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -45,6 +21,9 @@ export function toStatus(meta: SessionMeta, missing: number[]): SessionStatus {
     destroyedAt: iso(meta.destroyedAt),
     audioDropped: meta.audioDropped?.reason ?? null,
     counts: { fragments: meta.fragmentCount, events: meta.eventCount, ackedThrough: meta.ackedThrough, missing },
+    finalization: meta.finalization
+      ? { attempts: meta.finalization.attempts, lastError: meta.finalization.lastError, nextAttemptAt: new Date(meta.finalization.nextAttemptAt).toISOString() }
+      : null,
     forward: {
       status: meta.forward.status,
       attempts: meta.forward.attempts,

@@ -22,6 +22,9 @@ export function createS3Store(settings: S3Settings): ObjectStore {
     secretAccessKey: settings.secretAccessKey,
     region: settings.region,
     service: "s3",
+    // A couple of quick retries here; a longer outage fails the step, which the session retries from its
+    // alarm with backoff and shows in its status (aws4fetch's default of 10 would block a request ~50 s).
+    retries: 2,
   });
   const base = `${settings.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(settings.bucket)}`;
   const url = (key: string, query = "") => `${base}/${key.split("/").map(encodeURIComponent).join("/")}${query}`;

@@ -4,7 +4,7 @@
  */
 import { env as testEnv, runInDurableObject } from "cloudflare:test";
 import type { Env } from "../../../worker/env.ts";
-import { sha256Hex } from "../../../worker/middleware/auth.ts";
+import { sha256Hex } from "../../../worker/util/sha256.ts";
 
 /** The Worker's own bindings (wrangler.toml), as the tests see them. */
 const env = testEnv as unknown as Env;

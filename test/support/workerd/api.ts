@@ -1,0 +1,40 @@
+/**
+ * The Worker API inside workerd (vitest-pool-workers): calls go to SELF, the Worker under test.
+ * One fixed call clock (`at`), keys of two tenants, and the helpers every test/worker file uses.
+ */
+import { SELF } from "cloudflare:test";
+import { sha256Hex } from "../../../worker/util/sha256.ts";
+import { clockFrom, fragmentBody, workerApi } from "../worker-api.ts";
+
+export { uniqueId } from "../ids.ts";
+
+export const KEY = "test-key-tenant-a";
+export const OTHER_KEY = "test-key-tenant-b";
+export const BASE = "http://ingest.test";
+
+export const at = clockFrom(Date.UTC(2026, 10, 25, 12, 0, 0));
+
+export const apiFor = (key: string) => workerApi({ baseUrl: BASE, key, fetch: (request) => SELF.fetch(request) });
+export const api = apiFor(KEY);
+
+export const fragment = (seq: number, events: unknown[] = [], extra: Record<string, unknown> = {}) => fragmentBody(seq, events, extra, at);
+
+export const say = (role: string, text: string, startMs: number, endMs = startMs + 500) => ({
+  kind: "transcript",
+  role,
+  text,
+  startedAt: at(startMs),
+  endedAt: at(endMs),
+});
+
+/** Any request with KEY (or `key`, or none with null). */
+export const call = (method: string, path: string, body?: unknown, key: string | null = KEY, headers: Record<string, string> = {}) =>
+  api.call(method, path, body, headers, key);
+
+export const sendFragment = (id: string, f: unknown, key: string = KEY) => apiFor(key).fragment(id, f);
+export const closeSession = (id: string, body: unknown, key: string = KEY) => apiFor(key).close(id, body);
+export const getStatus = (id: string, key: string = KEY) => apiFor(key).status(id);
+export const getRecord = (id: string, key: string = KEY) => apiFor(key).record(id);
+
+/** The tenant a key maps to (its SHA-256), as the Worker computes it. */
+export const tenantOf = (key: string) => sha256Hex(key);

@@ -1,0 +1,15 @@
+/**
+ * Per-session caps: what one call may hold in its Durable Object, so finalization, forwarding and the
+ * record stay bounded whatever a client sends. Past a cap the Worker answers 413 `session_limit_exceeded`
+ * naming it; what was accepted before stays.
+ */
+export const SESSION_CAPS = {
+  /** Events over the whole session. */
+  events: 100_000,
+  /** Bytes of event JSON over the whole session: the record is built from them in one 128 MB isolate. */
+  eventBytes: 16 * 1024 * 1024,
+  /** Seconds of call audio (4 hours). */
+  audioSeconds: 4 * 60 * 60,
+  /** Seconds a session may stay open, however often it writes; then it is closed with reason "max-duration". */
+  openSeconds: 6 * 60 * 60,
+} as const;
