@@ -105,7 +105,7 @@ describe("observeLiveKitSession (@livekit/agents)", () => {
     const status = await observed.closed;
     expect(status?.state).toBe("finalized");
     // A capture-gap warning (e.g. audio on one channel only) is the SDK's advice, not a failure here.
-    expect(h.errors.filter((e) => (e as { code?: string }).code !== "capture_gap")).toEqual([]);
+    expect(h.errors).toEqual([]);
 
     const record = await h.record(sessionId);
     expect(record.transcript.map((t) => [t.role, t.text])).toEqual([
@@ -138,6 +138,6 @@ describe("observeLiveKitSession (@livekit/agents)", () => {
 
     // Events after close record nothing and throw nothing.
     session.emit(E.ConversationItemAdded, voice.createConversationItemAddedEvent(new llm.ChatMessage({ role: "user", content: "late" })));
-    expect(h.errors.filter((e) => (e as { code?: string }).code !== "capture_gap")).toEqual([]);
+    expect(h.errors).toEqual([]);
   });
 });

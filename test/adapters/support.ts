@@ -9,7 +9,10 @@ export const API_KEY = "adapter-test-key";
 
 export interface Harness {
   worker: LocalWorker;
+  /** What onError reported, except close()'s capture_gap warnings (many adapter tests record one side on purpose). */
   errors: unknown[];
+  /** close()'s capture_gap warnings (test/sdk/capture-gaps-and-stats.test.ts tests them). */
+  warnings: unknown[];
   tracer(): CekuraTracer;
   record(sessionId: string): Promise<WireRecord & { audio: { key?: string; sampleRate?: number; [k: string]: unknown } | null; traceId: string | null }>;
   spans(sessionId: string): Promise<WireSpan[]>;
@@ -19,6 +22,8 @@ export interface Harness {
 export async function startHarness(): Promise<Harness> {
   const worker = await startLocalWorker();
   const errors: unknown[] = [];
+  const warnings: unknown[] = [];
+  const report = (e: unknown) => ((e as { code?: string }).code === "capture_gap" ? warnings : errors).push(e);
   const get = async (path: string) => {
     const response = await fetch(`${worker.url}${path}`, { headers: { authorization: `Bearer ${API_KEY}` } });
     const body: unknown = await response.json();
@@ -28,7 +33,8 @@ export async function startHarness(): Promise<Harness> {
   return {
     worker,
     errors,
-    tracer: () => new CekuraTracer({ apiKey: API_KEY, agentId: 7, ingestUrl: worker.url, onError: (e) => errors.push(e) }),
+    warnings,
+    tracer: () => new CekuraTracer({ apiKey: API_KEY, agentId: 7, ingestUrl: worker.url, onError: report }),
     record: async (id) => (await get(`/v1/sessions/${encodeURIComponent(id)}/record`)) as Awaited<ReturnType<Harness["record"]>>,
     spans: async (id) => spansOf(await get(`/v1/traces/${encodeURIComponent(id)}`)),
     stop: () => worker.stop(),

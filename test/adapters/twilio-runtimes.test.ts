@@ -25,6 +25,7 @@ interface Server {
   url: string;
   output(): string;
   errors(): string[];
+  warnings(): string[];
   stop(): Promise<void>;
 }
 
@@ -47,6 +48,7 @@ async function startServer(runtime: "deno" | "bun"): Promise<Server> {
     url: `ws://127.0.0.1:${port}`,
     output: () => output,
     errors: () => output.split("\n").filter((l) => l.startsWith("@@ERROR")),
+    warnings: () => output.split("\n").filter((l) => l.startsWith("@@WARN")),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
@@ -83,6 +85,7 @@ describe.each(["deno", "bun"] as const)("observeTwilioStream in %s", (runtime) =
 
       const record = await finalizedRecord(callSid);
       expect(server.errors()).toEqual([]);
+      expect(server.warnings()).toEqual([expect.stringContaining("recorded no transcript at all")]);
       expect(record.endedReason).toBe("customer-ended-call");
       expect(record.metadata).toMatchObject({ customer_number: "+15550333" });
 

@@ -7,10 +7,12 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSyn
 import { dirname, join } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { REPO_ROOT, startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { BIN, freshProject, jsrFiles, packSdk, parseCall, recordOf, sh, SDK_DIR, type CallOutcome } from "./support.ts";
 
-const ADAPTERS = { "event-stream": "function", "openai-realtime": "function", livekit: "function", "ai-sdk": "function" };
+const ADAPTERS = { "event-stream": "function", "openai-realtime": "function", "ai-sdk": "function", twilio: "function" };
+/** Where the LiveKit peer is installed (Node), its adapter loads too. */
+const WITH_LIVEKIT = { ...ADAPTERS, livekit: "function" };
 
 describe("the SDK installed from its packed tarball", () => {
   let worker: LocalWorker;
@@ -28,11 +30,17 @@ describe("the SDK installed from its packed tarball", () => {
     await worker?.stop();
   });
 
-  const settings = (runtime: string) => ({ ingestUrl: worker.url, apiKey, sessionId: `install-${runtime}-${crypto.randomUUID()}`, runtime });
+  const settings = (runtime: string, withLiveKit = false) => ({
+    ingestUrl: worker.url,
+    apiKey,
+    sessionId: `install-${runtime}-${crypto.randomUUID()}`,
+    runtime,
+    withLiveKit,
+  });
 
   async function expectCall(outcome: CallOutcome, call: ReturnType<typeof settings>): Promise<void> {
     expect(outcome.state).toBe("finalized");
-    expect(outcome.adapters).toEqual(ADAPTERS);
+    expect(outcome.adapters).toEqual(call.withLiveKit ? WITH_LIVEKIT : ADAPTERS);
     expect(outcome.warnings).toEqual([]);
     expect(outcome.stats.recorded.transcripts).toBe(2);
     expect(outcome.stats.sent.events).toBeGreaterThanOrEqual(3);
@@ -59,8 +67,12 @@ describe("the SDK installed from its packed tarball", () => {
     sh(BIN("tsc"), ["-p", "tsconfig.consumer.json"], project);
   });
 
-  it("runs a call from plain node, with no TypeScript loader", async () => {
-    const call = settings("node");
+  it("runs a call from plain node, with no TypeScript loader (and the LiveKit adapter beside its installed peer)", async () => {
+    // The user's project has LiveKit Agents installed: link this repository's copy rather than install 290 MB.
+    const peerDir = join(project, "node_modules/@livekit");
+    mkdirSync(peerDir, { recursive: true });
+    symlinkSync(join(REPO_ROOT, "node_modules/@livekit/agents"), join(peerDir, "agents"));
+    const call = settings("node", true);
     await expectCall(parseCall(sh(process.execPath, ["call.mjs", JSON.stringify(call)], project)), call);
   });
 

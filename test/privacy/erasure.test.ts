@@ -116,7 +116,7 @@ describe("DELETE /v1/sessions/:id", () => {
     const upload = await audioUpload(id, key);
     expect(upload).toBeDefined();
     expect(await multipartStillOpen(upload!.key, upload!.uploadId)).toBe(true); // the check below can fail
-    expect((await inspectDo(id, key)).tables.audio_bytes).toBeGreaterThan(0);
+    expect((await inspectDo(id, key)).tables.audio_chunk_rows).toBeGreaterThan(0);
 
     expect((await call("DELETE", `/v1/sessions/${id}`, key)).status).toBe(200);
     expect(await multipartStillOpen(upload!.key, upload!.uploadId)).toBe(false);

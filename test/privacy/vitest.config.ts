@@ -21,6 +21,9 @@ export default defineConfig({
           REDACTION: JSON.stringify(DEPLOYMENT_REDACTION),
           RETENTION_DAYS: "1",
           MAX_OPEN_SESSIONS_PER_TENANT: "3",
+          // wrangler.toml forwards to Cekura's own hosts; tests inside workerd forward nowhere.
+          CEKURA_HOST: "",
+          CEKURA_OTEL_ENDPOINT: "",
         },
         ratelimits: {
           TENANT_RATE_LIMITER: { simple: { limit: 20000, period: 10 } },

@@ -9,7 +9,7 @@ import { startLocalWorker, type LocalWorker } from "../../worker/local/local-wor
 export interface HarnessOptions {
   /** Extra [vars] for the Worker. */
   vars?: Record<string, string>;
-  /** Start the Cekura stand-in and point CEKURA_HOST at it (default true). */
+  /** Start the Cekura stand-in and point CEKURA_HOST and CEKURA_OTEL_ENDPOINT at it (default true). */
   standIn?: boolean;
 }
 
@@ -25,7 +25,7 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const standIn = options.standIn === false ? undefined : await startCekuraStandIn();
-  const vars = { ...(standIn ? { CEKURA_HOST: standIn.url } : {}), ...options.vars };
+  const vars = { ...(standIn ? { CEKURA_HOST: standIn.url, CEKURA_OTEL_ENDPOINT: `${standIn.url}/v1/traces` } : {}), ...options.vars };
   let worker = await startLocalWorker({ vars });
   const harness: Harness = {
     standIn: standIn as CekuraStandIn,

@@ -2,7 +2,7 @@
 // Usage: <runtime> call.mjs '{"ingestUrl":"...","apiKey":"...","sessionId":"...","runtime":"node"}'
 import { CekuraTracer, SessionClosedError } from "cekura-edge-tracer";
 
-const { ingestUrl, apiKey, sessionId, runtime } = JSON.parse(globalThis.Deno ? Deno.args[0] : process.argv[2]);
+const { ingestUrl, apiKey, sessionId, runtime, withLiveKit } = JSON.parse(globalThis.Deno ? Deno.args[0] : process.argv[2]);
 const warnings = [];
 const tracer = new CekuraTracer({ apiKey, agentId: 4242, ingestUrl, onError: (error) => warnings.push(`${error.code}: ${error.message}`) });
 const session = tracer.observe({ sessionId, customMetadata: { runtime } });
@@ -13,12 +13,16 @@ session.transcript({ role: "assistant", text: `hi, ${runtime}` });
 turn.end();
 const status = await session.close();
 const adapters = {};
-for (const [subpath, name] of [
+// The LiveKit adapter extends LiveKit's own classes, so it loads only where its peer @livekit/agents
+// (a Node framework) is installed; the other adapters need nothing.
+const subpaths = [
   ["event-stream", "observeEventStream"],
   ["openai-realtime", "observeRealtimeSession"],
-  ["livekit", "observeLiveKitSession"],
   ["ai-sdk", "observeAiSdk"],
-]) {
+  ["twilio", "observeTwilioStream"],
+];
+if (withLiveKit) subpaths.push(["livekit", "observeLiveKitSession"]);
+for (const [subpath, name] of subpaths) {
   adapters[subpath] = typeof (await import(`cekura-edge-tracer/${subpath}`))[name];
 }
 console.log(

@@ -2,7 +2,7 @@
 import { CekuraTracer } from "cekura-edge-tracer";
 import { observeEventStream } from "cekura-edge-tracer/event-stream";
 import { observeRealtimeSession } from "cekura-edge-tracer/openai-realtime";
-import { observeLiveKitSession } from "cekura-edge-tracer/livekit";
+import { observeTwilioStream } from "cekura-edge-tracer/twilio";
 import { observeAiSdk } from "cekura-edge-tracer/ai-sdk";
 
 export default {
@@ -20,7 +20,7 @@ export default {
     const adapters = {
       "event-stream": typeof observeEventStream,
       "openai-realtime": typeof observeRealtimeSession,
-      livekit: typeof observeLiveKitSession,
+      twilio: typeof observeTwilioStream,
       "ai-sdk": typeof observeAiSdk,
     };
     return Response.json({ state: status.state, stats: session.stats(), warnings, adapters, errors: "function" });
