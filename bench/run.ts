@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark of issue 8 in one run (target: under 10 minutes on 2 cores),
+ * `npm run bench`: every benchmark in one run (target: under 10 minutes on 2 cores),
  * each figure beside its baseline measured in the same run. Prints a table and writes
  * bench/results/latest.json.
  *

@@ -43,7 +43,7 @@ async function goldenCall(id: string, mode: "observe" | "track", lifted: Record<
   return traceId;
 }
 
-describe("payloads as Cekura receives them (../shared/cekura-contract.md)", () => {
+describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () => {
   it("observe: POST /observability/v1/observe/ as JSON, field by field", async () => {
     const id = sessionId("golden-observe");
     const traceId = await goldenCall(id, "observe", { dynamic_variables: { name: "Ann" }, redact_fields: ["ssn"] });

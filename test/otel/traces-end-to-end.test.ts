@@ -1,5 +1,5 @@
 /**
- * Issue 6 against the real local Worker (wrangler dev on workerd) and the Cekura stand-in, both on
+ * OTel traces against the real local Worker (wrangler dev on workerd) and the Cekura stand-in, both on
  * 127.0.0.1: the official OTLP exporter (Node, gzip) is accepted; the SDK's scripted call shows the
  * same span tree at the Worker and at the stand-in's /v1/traces, linked to the record and to the
  * forwarded call by trace id; a deferred-then-aborted session's spans never leave the Worker.

@@ -1,5 +1,5 @@
 /**
- * OTel traces (issue 6): a scripted 3-turn call with an interruption and a tool call; the span tree
+ * OTel traces: a scripted 3-turn call with an interruption and a tool call; the span tree
  * and Pipecat's attribute names are checked from what the Worker received (GET /v1/traces/:id),
  * and the record carries the conversation's trace id. Runtime-neutral: used by the shared suite and
  * by test/otel/ (which also compares with what the Cekura stand-in received).
