@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { Log, LogLevel, Miniflare } from "miniflare";
-import { REPO_ROOT } from "../../worker/local/local-worker.ts";
+import { localVars, REPO_ROOT } from "../../worker/local/local-worker.ts";
 import { snapshotWorker } from "./wrangler-dev.ts";
 
 export interface MiniflareWorker {
@@ -127,7 +127,7 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
     compatibilityFlags: flags,
     durableObjects,
     r2Buckets,
-    bindings: { ...varsOf(toml), ...vars },
+    bindings: { ...varsOf(toml), ...localVars(), ...vars },
     ...(persistRoot ? { defaultPersistRoot: persistRoot } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   });

@@ -12,6 +12,15 @@ export const REPO_ROOT = resolve(import.meta.dirname, "../..");
  */
 export const LOCAL_CEKURA_VARS = { CEKURA_HOST: "", CEKURA_OTEL_ENDPOINT: "" } as const;
 
+/**
+ * What every local Worker (wrangler dev, Miniflare in benches) runs with: forwarding nowhere unless the
+ * caller points it at a stand-in, any key accepted (wrangler.toml refuses that for deployments), and
+ * inspector logins signed with a fresh secret per start (README "Privacy controls").
+ */
+export function localVars(): Record<string, string> {
+  return { ...LOCAL_CEKURA_VARS, ALLOW_ANY_KEY: "true", INSPECTOR_SECRET: `local-${crypto.randomUUID()}${crypto.randomUUID()}` };
+}
+
 export interface LocalWorkerOptions {
   /** Extra [vars] for the Worker (override wrangler.toml and LOCAL_CEKURA_VARS). */
   vars?: Record<string, string>;
@@ -56,7 +65,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   ];
   // A local Worker accepts any key (wrangler.toml refuses that for deployments) and signs inspector
   // logins with a fresh secret per start (README "Privacy controls").
-  const vars = { ...LOCAL_CEKURA_VARS, ALLOW_ANY_KEY: "true", INSPECTOR_SECRET: `local-${crypto.randomUUID()}${crypto.randomUUID()}`, ...options.vars };
+  const vars = { ...localVars(), ...options.vars };
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
 
   const child = spawn(process.execPath, args, {
