@@ -63,8 +63,6 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     "--show-interactive-dev-session=false",
     "--log-level", options.logLevel ?? (options.inheritOutput ? "info" : "warn"),
   ];
-  // A local Worker accepts any key (wrangler.toml refuses that for deployments) and signs inspector
-  // logins with a fresh secret per start (README "Privacy controls").
   const vars = { ...localVars(), ...options.vars };
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
 
