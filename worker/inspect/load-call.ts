@@ -29,13 +29,11 @@ export async function loadRecord(env: Env, tenant: string, sessionId: string): P
   return object ? ((await object.json()) as SessionRecord) : null;
 }
 
+/** The waterfall's compact span rows (capped by the session's DO), or none when they cannot be read. */
 async function loadSpanTexts(env: Env, tenant: string, sessionId: string): Promise<string[]> {
-  const stub = stubOf(env, tenant, sessionId) as unknown as {
-    storedSpans?: (caller: { tenant: string; sessionId: string }) => Promise<{ ok: boolean; value?: { items: { span: string }[] } }>;
-  };
   try {
-    const outcome = await stub.storedSpans?.({ tenant, sessionId });
-    return outcome?.ok && outcome.value ? outcome.value.items.map((i) => i.span) : [];
+    const outcome = await stubOf(env, tenant, sessionId).waterfallSpans({ tenant, sessionId });
+    return outcome.ok ? outcome.value : [];
   } catch {
     return [];
   }

@@ -10,7 +10,8 @@ import { abortRecording, abortSession, discardSession, discardsOnClose, grantCon
 import { FragmentStore } from "./fragments.ts";
 import { MetaStore, newSessionMeta, type SessionMeta } from "./meta.ts";
 import { Outbox } from "./outbox.ts";
-import { SpanStore, TraceLink, type SpanReceipt } from "./spans.ts";
+import { SpanStore, type SpanReceipt } from "./spans.ts";
+import { traceLinkStub } from "./trace-link-do.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
@@ -98,6 +99,7 @@ export class SessionDO extends DurableObject<Env> {
 
   /** POST /abort: destroys everything captured, keeps a tombstone. */
   async abort(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
+    if (this.#meta && this.#meta.tenant === caller.tenant && this.#meta.state !== "finalized") await this.#forgetParkedSpans(this.#meta);
     return abortSession(this.#consentHost, caller, request, Date.now());
   }
 
@@ -149,6 +151,7 @@ export class SessionDO extends DurableObject<Env> {
     if (meta.state === "closing" || meta.state === "finalized" || meta.state === "discarded") return ok(this.#status(meta));
     const refused = this.#refuseWrites(meta);
     if (refused) return refused;
+    if (discardsOnClose(meta)) await this.#forgetParkedSpans(meta);
     if (discardsOnClose(meta)) return ok(this.#status(await discardSession(this.#consentHost, meta, now, request.reason)));
     this.#outbox.rememberKey(caller.apiKey);
 
@@ -267,6 +270,7 @@ export class SessionDO extends DurableObject<Env> {
 
   async #finalize(meta: SessionMeta, now: number): Promise<void> {
     if (meta.state !== "closing" || !meta.close) return;
+    if (discardsOnClose(meta)) await this.#forgetParkedSpans(meta);
     if (!(await prepareFinalize(this.#consentHost, meta, now))) return void (await discardSession(this.#consentHost, meta, now, meta.close.reason));
     const key = recordKey(meta.tenant, meta.sessionId);
     const audio = await this.#audio.finalize(meta);
@@ -326,14 +330,20 @@ export class SessionDO extends DurableObject<Env> {
     return ok({ items: this.#spans.all(), traceId: this.#spans.traceId() });
   }
 
-  /** Only on a trace's own DO (`#trace#<traceId>`, see TraceLink): links the trace to its session. */
-  async linkTrace(sessionId: string): Promise<{ sessionId: string; parked: SpanItem[] }> {
-    return new TraceLink(this.ctx.storage.sql).link(sessionId);
+  /** The inspector's waterfall: compact span rows, capped (see SpanStore.waterfallTexts). */
+  async waterfallSpans(caller: Caller): Promise<Outcome<string[]>> {
+    if (!this.#meta || this.#meta.tenant !== caller.tenant) return fail(404, "session_not_found", `no session "${caller.sessionId}" exists for this API key`);
+    return ok(this.#spans.waterfallTexts());
   }
 
-  /** Only on a trace's own DO: spans without a session are routed by the link, or parked until it exists. */
-  async orphanSpans(items: SpanItem[]): Promise<{ sessionId: string } | { parked: number; rejected: number }> {
-    return new TraceLink(this.ctx.storage.sql).orphans(items, Date.now());
+  /**
+   * Before an abort or a discard destroys the session: spans of its traces that still wait in a trace's
+   * own object are deleted there too. Done first, so a failure here fails the abort before anything is
+   * gone and the retried abort still knows the traces.
+   */
+  async #forgetParkedSpans(meta: SessionMeta): Promise<void> {
+    const traceIds = this.#spans.traceIds();
+    await Promise.all(traceIds.map((traceId) => traceLinkStub(this.env, this.#config, meta.tenant, traceId).forget(meta.sessionId)));
   }
 
   /** The record's key once finalized (for the record route). */
