@@ -4,13 +4,9 @@ import type { Env } from "../env.ts";
 import type { SessionRecord } from "../session/record.ts";
 import { sessionStub } from "../session/locate.ts";
 import type { SessionStatus } from "../session/status.ts";
-import { audioBytes } from "./audio-response.ts";
 import type { CallView } from "./call-page.ts";
 import { buildWaterfall } from "./waterfall.ts";
-import { computeWaveform } from "./waveform.ts";
-
-/** Waveform resolution: min/max pairs per channel. */
-const WAVE_BUCKETS = 1200;
+import { loadPeaks } from "./peaks.ts";
 
 export function stubOf(env: Env, tenant: string, sessionId: string) {
   return sessionStub(env, readConfig(env), tenant, sessionId);
@@ -48,8 +44,11 @@ export async function loadCall(env: Env, tenant: string, sessionId: string): Pro
   ]);
   let waveform: CallView["waveform"];
   if (record?.audio) {
-    const bytes = await audioBytes(env, record.audio.key);
-    if (bytes) waveform = computeWaveform(bytes, WAVE_BUCKETS);
+    // A waveform that cannot be drawn leaves the page without it; the player still works.
+    waveform = await loadPeaks(env, tenant, sessionId, record.audio).catch((error) => {
+      console.error("inspector: waveform peaks failed", error instanceof Error ? error.message : String(error));
+      return undefined;
+    });
   }
   return {
     status,
