@@ -7,7 +7,7 @@ export default defineConfig({
     name: "node",
     dir: new URL("..", import.meta.url).pathname,
     environment: "node",
-    include: ["test/{sdk,runtimes,forward,e2e,inspect,consent,audio,otel,adapters}/**/*.test.ts"],
+    include: ["test/{sdk,runtimes,forward,e2e,inspect,consent,audio,otel,adapters,chaos}/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
