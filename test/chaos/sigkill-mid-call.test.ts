@@ -63,6 +63,7 @@ describe("a call through two hard crashes of the Worker", () => {
     };
     let crashedInAudio = false;
     let crashedInClose = false;
+    let closeAnsweredBeforeCrash = false;
     let callMs = 0;
     const tracer = new CekuraTracer({
       apiKey: API_KEY,
@@ -71,7 +72,8 @@ describe("a call through two hard crashes of the Worker", () => {
       enableOtelTraces: false,
       captureLogs: false,
       onError: (e) => errors.push(e),
-      retry: { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 2000 },
+      // Enough attempts to outlast a restart (several seconds): close() has no redelivery loop of its own.
+      retry: { maxAttempts: 40, baseDelayMs: 200, maxDelayMs: 2000 },
       redeliveryPauseMs: 1000,
       flushTimeoutMs: 240_000,
       closeTimeoutMs: 120_000,
@@ -85,7 +87,16 @@ describe("a call through two hard crashes of the Worker", () => {
         }
         if (crashedInAudio && !crashedInClose && method === "POST" && url.endsWith("/close")) {
           crashedInClose = true;
+          // The Worker finalizes inside the close request (the data is complete): the crash lands in it.
+          const attempt = fetch(input, init);
           setTimeout(() => crash("while the session was finalizing"), 25);
+          try {
+            const answer = await attempt;
+            closeAnsweredBeforeCrash = true;
+            return answer;
+          } catch (error) {
+            throw error;
+          }
         }
         return fetch(input, init);
       },
@@ -117,6 +128,8 @@ describe("a call through two hard crashes of the Worker", () => {
     const status = await session.close({ reason: "customer-ended-call" });
     await Promise.all(crashes);
     expect(crashedInAudio && crashedInClose).toBe(true);
+    // The close request that triggered the second crash was cut by it: finalization was under way.
+    expect(closeAnsweredBeforeCrash).toBe(false);
     expect(status.state).toBe("finalized");
 
     // Delivered exactly once.
