@@ -90,13 +90,9 @@ describe("a call through two hard crashes of the Worker", () => {
           // The Worker finalizes inside the close request (the data is complete): the crash lands in it.
           const attempt = fetch(input, init);
           setTimeout(() => crash("while the session was finalizing"), 25);
-          try {
-            const answer = await attempt;
-            closeAnsweredBeforeCrash = true;
-            return answer;
-          } catch (error) {
-            throw error;
-          }
+          const answer = await attempt; // throws when the crash cut it
+          closeAnsweredBeforeCrash = true;
+          return answer;
         }
         return fetch(input, init);
       },
