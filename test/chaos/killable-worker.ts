@@ -12,6 +12,8 @@ export interface KillableWorker {
   readonly persistTo: string;
   /** SIGKILLs workerd, stops what is left of wrangler, starts a new Worker on the same port and state. */
   crashAndRestart(): Promise<{ killedPids: number[] }>;
+  /** What the current wrangler/workerd printed (for failure messages). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startKillableWorker(vars: Record<string, string>): Promise
       worker = await startLocalWorker({ vars, port, persistTo });
       return { killedPids: workerd.map((p) => p.pid) };
     },
+    output: () => worker.output(),
     stop: () => worker.stop(),
   };
 }
