@@ -6,10 +6,10 @@ import { counter, runSession } from "./session-runner.ts";
 
 /** Inputs (requests) each fuzz file sends at least; four files make more than 10,000. */
 export const INPUTS_PER_FILE = 2500;
-/** Runs per file: about 4 sessions x 8.5 operations each, so about 2,700 inputs. */
-const RUNS = 80;
+/** Runs per file: 6 sessions x about 8.5 operations each, so about 2,750 inputs. */
+const RUNS = 54;
 /** Sessions played at once in one run (separate Durable Objects, so their I/O overlaps). */
-const PARALLEL = 4;
+const PARALLEL = 6;
 /** A failure is shrunk until then, and reported with the smallest counterexample found so far. */
 const TIME_LIMIT_MS = 240_000;
 
