@@ -6,6 +6,14 @@
  */
 import fc from "fast-check";
 
+/**
+ * Stand-ins for the session id and trace ids in generated operations: each run replaces them with fresh
+ * random ones (generated ids would repeat across runs, as fast-check favours small values, and sessions
+ * would then pile up state from earlier runs).
+ */
+export const SESSION_PLACEHOLDER = "fz-session-placeholder";
+export const TRACE_PLACEHOLDERS = ["a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a1", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b2", "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c3"] as const;
+
 /** Every generated time is near this instant unless it is hostile on purpose. */
 export const BASE_MS = Date.UTC(2026, 10, 25, 12);
 
@@ -217,7 +225,7 @@ const nanos = fc.oneof({ weight: 12, arbitrary: goodNanos }, { weight: 2, arbitr
 const attribute = (key: fc.Arbitrary<string>, value: fc.Arbitrary<unknown>) => fc.record({ key, value });
 
 /** One span; `sessionId` is put in conversation.id most of the time (otherwise it parks or rides the header). */
-export function span(sessionId: string, traceIds: string[]) {
+export function span(sessionId: string, traceIds: readonly string[]) {
   return fc.record(
     {
       traceId: fc.oneof({ weight: 10, arbitrary: fc.constantFrom(...traceIds) }, { weight: 1, arbitrary: fc.constantFrom("0".repeat(32), "xyz", "A".repeat(32)) }),
@@ -240,7 +248,7 @@ export function span(sessionId: string, traceIds: string[]) {
   );
 }
 
-export function otlpOp(sessionId: string, traceIds: string[]): fc.Arbitrary<Op> {
+export function otlpOp(sessionId: string, traceIds: readonly string[] = TRACE_PLACEHOLDERS): fc.Arbitrary<Op> {
   const resource = fc.oneof(
     { weight: 10, arbitrary: fc.constant({ attributes: [{ key: "service.name", value: { stringValue: "agent" } }] }) },
     { weight: 1, arbitrary: fc.constant({ attributes: [{ key: "big", value: { stringValue: "r".repeat(40_000) } }] }) },

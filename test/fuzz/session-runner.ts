@@ -6,7 +6,7 @@
  */
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
-import type { Op } from "./arbitraries.ts";
+import { SESSION_PLACEHOLDER, TRACE_PLACEHOLDERS, type Op } from "./arbitraries.ts";
 
 const KEY = "fuzz-key";
 const BASE = "http://ingest.test";
@@ -102,8 +102,19 @@ async function status(id: string): Promise<{ code: number; body: Status }> {
   return { code, body: (await expectNo5xx("status", res)) as Status };
 }
 
-/** Plays `ops` on a fresh session, then finalizes it and checks what it acknowledged. */
-export async function runSession(ops: Op[], id = `fz-${crypto.randomUUID()}`): Promise<void> {
+const randomHex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** The operations with the placeholders replaced by a fresh session id and fresh trace ids. */
+function withFreshIds(generated: Op[], id: string): Op[] {
+  let json = JSON.stringify(generated).replaceAll(SESSION_PLACEHOLDER, id);
+  for (const placeholder of TRACE_PLACEHOLDERS) json = json.replaceAll(placeholder, randomHex(16));
+  return JSON.parse(json) as Op[];
+}
+
+/** Plays `generated` on a fresh session, then finalizes it and checks what it acknowledged. */
+export async function runSession(generated: Op[]): Promise<void> {
+  const id = `fz-${crypto.randomUUID()}`;
+  const ops = withFreshIds(generated, id);
   const acked: Acked = { transcripts: [], logs: [], toolCalls: [], audio: new Map(), audioAckedThrough: -1, aborted: false };
   for (const op of ops) await play(id, op, acked);
 
