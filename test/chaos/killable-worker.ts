@@ -65,18 +65,28 @@ export async function startKillableWorker(vars: Record<string, string>): Promise
   const port = await freePort();
   let worker: LocalWorker = await startLocalWorker({ vars, port });
   const persistTo = worker.persistTo;
+  /** A restart under way: stop() waits for it, so a failed test leaves no Worker running. */
+  let restarting: Promise<unknown> = Promise.resolve();
+  const crashAndRestart = async () => {
+    const workerd = descendants(wranglerPid(persistTo)).filter((p) => p.comm === "workerd");
+    if (workerd.length === 0) throw new Error("wrangler dev runs no workerd process");
+    for (const p of workerd) process.kill(p.pid, "SIGKILL");
+    await worker.stop();
+    worker = await startLocalWorker({ vars, port, persistTo });
+    return { killedPids: workerd.map((p) => p.pid) };
+  };
   return {
     url: worker.url,
     persistTo,
-    async crashAndRestart() {
-      const workerd = descendants(wranglerPid(persistTo)).filter((p) => p.comm === "workerd");
-      if (workerd.length === 0) throw new Error("wrangler dev runs no workerd process");
-      for (const p of workerd) process.kill(p.pid, "SIGKILL");
-      await worker.stop();
-      worker = await startLocalWorker({ vars, port, persistTo });
-      return { killedPids: workerd.map((p) => p.pid) };
+    crashAndRestart() {
+      const run = crashAndRestart();
+      restarting = run.catch(() => undefined);
+      return run;
     },
     output: () => worker.output(),
-    stop: () => worker.stop(),
+    async stop() {
+      await restarting;
+      await worker.stop();
+    },
   };
 }
