@@ -1,11 +1,14 @@
 import type { TenantIndexDO } from "./inspect/tenant-index-do.ts";
 import type { SessionDO } from "./session/session-do.ts";
+import type { TraceLinkDO } from "./session/trace-link-do.ts";
 
 /** Bindings and variables of the ingestion Worker (wrangler.toml). All variables are strings. */
 export interface Env {
   SESSIONS: DurableObjectNamespace<SessionDO>;
   /** One TenantIndexDO per tenant (the inspector's session list); optional so a Worker without it still runs. */
   TENANT_INDEX?: DurableObjectNamespace<TenantIndexDO>;
+  /** One TraceLinkDO per tenant + trace: the trace's session, and spans parked until it is named. */
+  TRACE_LINKS: DurableObjectNamespace<TraceLinkDO>;
   RECORDINGS: R2Bucket;
   /** Comma-separated SHA-256 hex hashes of accepted API keys; empty accepts any key. */
   API_KEY_HASHES?: string;

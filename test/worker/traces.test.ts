@@ -87,7 +87,7 @@ describe("POST /v1/traces", () => {
     expect(text.status).toBe(415);
 
     const id = uniqueId();
-    const good = { traceId: "a".repeat(32), spanId: "b".repeat(16), name: "turn", startTimeUnixNano: "1", endTimeUnixNano: "2", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
+    const good = { traceId: "a".repeat(32), spanId: "b".repeat(16), name: "turn", startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521844000000", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
     const badId = { ...good, spanId: "xyz" };
     const orphan = { ...good, traceId: "c".repeat(32), spanId: "d".repeat(16), attributes: [] };
     const res = await postTraces({ resourceSpans: [{ resource: {}, scopeSpans: [{ scope: { name: "t" }, spans: [good, badId, orphan] }] }] });
@@ -101,8 +101,8 @@ describe("POST /v1/traces", () => {
   it("parks spans whose session is not named yet and hands them to the session once a span of their trace names it", async () => {
     const id = uniqueId();
     const trace = crypto.randomUUID().replaceAll("-", "");
-    const child = { traceId: trace, spanId: "1".repeat(16), parentSpanId: "2".repeat(16), name: "stt", startTimeUnixNano: "1", endTimeUnixNano: "2" };
-    const parent = { traceId: trace, spanId: "2".repeat(16), name: "turn", startTimeUnixNano: "1", endTimeUnixNano: "3", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
+    const child = { traceId: trace, spanId: "1".repeat(16), parentSpanId: "2".repeat(16), name: "stt", startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521844000000" };
+    const parent = { traceId: trace, spanId: "2".repeat(16), name: "turn", startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521845000000", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
     const late = { ...child, spanId: "3".repeat(16) };
     const send = (span: unknown) => postTraces({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
     expect(await (await send(child)).json()).toEqual({});
@@ -116,7 +116,7 @@ describe("POST /v1/traces", () => {
 
   it("routes spans without conversation.id by the session header, and keeps tenants apart", async () => {
     const id = uniqueId();
-    const span = { traceId: "e".repeat(32), spanId: "f".repeat(16), name: "llm", startTimeUnixNano: "1", endTimeUnixNano: "2" };
+    const span = { traceId: "e".repeat(32), spanId: "f".repeat(16), name: "llm", startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521844000000" };
     const res = await postTraces({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }, { "x-cekura-session-id": id });
     expect(await res.json()).toEqual({});
     expect((await storedSpans(id)).spans).toHaveLength(1);

@@ -4,13 +4,9 @@ import type { Env } from "../env.ts";
 import type { SessionRecord } from "../session/record.ts";
 import { sessionStub } from "../session/locate.ts";
 import type { SessionStatus } from "../session/status.ts";
-import { audioBytes } from "./audio-response.ts";
 import type { CallView } from "./call-page.ts";
 import { buildWaterfall } from "./waterfall.ts";
-import { computeWaveform } from "./waveform.ts";
-
-/** Waveform resolution: min/max pairs per channel. */
-const WAVE_BUCKETS = 1200;
+import { loadPeaks } from "./peaks.ts";
 
 export function stubOf(env: Env, tenant: string, sessionId: string) {
   return sessionStub(env, configOf(env), tenant, sessionId);
@@ -29,13 +25,11 @@ export async function loadRecord(env: Env, tenant: string, sessionId: string): P
   return object ? ((await object.json()) as SessionRecord) : null;
 }
 
+/** The waterfall's compact span rows (capped by the session's DO), or none when they cannot be read. */
 async function loadSpanTexts(env: Env, tenant: string, sessionId: string): Promise<string[]> {
-  const stub = stubOf(env, tenant, sessionId) as unknown as {
-    storedSpans?: (caller: { tenant: string; sessionId: string }) => Promise<{ ok: boolean; value?: { items: { span: string }[] } }>;
-  };
   try {
-    const outcome = await stub.storedSpans?.({ tenant, sessionId });
-    return outcome?.ok && outcome.value ? outcome.value.items.map((i) => i.span) : [];
+    const outcome = await stubOf(env, tenant, sessionId).waterfallSpans({ tenant, sessionId });
+    return outcome.ok ? outcome.value : [];
   } catch {
     return [];
   }
@@ -50,8 +44,11 @@ export async function loadCall(env: Env, tenant: string, sessionId: string): Pro
   ]);
   let waveform: CallView["waveform"];
   if (record?.audio) {
-    const bytes = await audioBytes(env, record.audio.key);
-    if (bytes) waveform = computeWaveform(bytes, WAVE_BUCKETS);
+    // A waveform that cannot be drawn leaves the page without it; the player still works.
+    waveform = await loadPeaks(env, tenant, sessionId, record.audio).catch((error) => {
+      console.error("inspector: waveform peaks failed", error instanceof Error ? error.message : String(error));
+      return undefined;
+    });
   }
   return {
     status,

@@ -4,14 +4,13 @@ import type { WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { newSessionMeta, type SessionMeta } from "../session/meta.ts";
 import { audioKey } from "../session/audio-store.ts";
-import { sessionStub } from "../session/locate.ts";
+import { traceLinkStub } from "../session/trace-link-do.ts";
 import { removeFromTenantIndex } from "./open-sessions.ts";
 
 /** The waveform peaks the inspector may cache beside the recording. */
 export const peaksKey = (tenant: string, sessionId: string) => `peaks/${tenant}/${sessionId}.json`;
 
 /** A trace's own Durable Object name (kept in step with routes/traces.ts). */
-const traceObjectName = (traceId: string) => `#trace#${traceId}`;
 
 /** What `DELETE /v1/sessions/:id` answers. */
 export interface ErasureReceipt {
@@ -127,7 +126,7 @@ export async function eraseSession(
   await audio.delete(audioKey(meta.tenant, meta.sessionId));
   await env.RECORDINGS.delete([erasure.recordKey ?? recordKey(meta.tenant, meta.sessionId), peaksKey(meta.tenant, meta.sessionId)]);
   await Promise.all(
-    erasure.traceIds.map((traceId) => sessionStub(env, config, meta.tenant, traceObjectName(traceId)).eraseTraceObject(meta.sessionId)),
+    erasure.traceIds.map((traceId) => traceLinkStub(env, config, meta.tenant, traceId).forget(meta.sessionId)),
   );
   await sweepStorage(host.storage);
   host.waitUntil(removeFromTenantIndex(env, meta.tenant, meta.sessionId));
@@ -155,13 +154,3 @@ export async function eraseSession(
   return receiptOf(tombstone);
 }
 
-/**
- * On a trace's own object (`#trace#<traceId>`): deletes its link and parked spans when they belong to
- * `sessionId` (or to no session yet). A trace linked to another session is left alone.
- */
-export async function eraseTraceObject(storage: DurableObjectStorage, sessionId: string): Promise<void> {
-  const sql = storage.sql;
-  const linked = rows<{ s: string }>(sql, "otel_trace_link", "SELECT session_id AS s FROM otel_trace_link WHERE id = 1")[0]?.s;
-  if (linked !== undefined && linked !== sessionId) return;
-  await sweepStorage(storage, new Set());
-}

@@ -3,7 +3,7 @@ import type { Env } from "../env.ts";
 import { fail, type Outcome } from "../errors.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import type { SessionMeta } from "../session/meta.ts";
-import { eraseSession, eraseTraceObject, sweepStorage, type ErasureReceipt } from "./erase.ts";
+import { eraseSession, sweepStorage, type ErasureReceipt } from "./erase.ts";
 import { OPEN_SESSIONS_RETRY_AFTER_SECONDS, openSessionCap, releaseInTenantIndex, tenantIndexStub } from "./open-sessions.ts";
 import { redactParkedSpans, SessionRedaction } from "./redaction.ts";
 import { retentionDueAt, retentionMs } from "./retention.ts";
@@ -126,14 +126,5 @@ export class SessionPrivacy {
     const due = this.retentionDueAt(this.#host.meta());
     if (due !== undefined) await this.#ctx.storage.setAlarm(due);
     return receipt;
-  }
-
-  /** Spans parked in a trace's own object: the deployment's rules (the session's are not known yet). */
-  parked(items: SpanItem[]): SpanItem[] {
-    return redactParkedSpans(this.#env, items);
-  }
-
-  eraseTraceObject(sessionId: string): Promise<void> {
-    return eraseTraceObject(this.#ctx.storage, sessionId);
   }
 }

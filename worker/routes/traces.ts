@@ -5,7 +5,8 @@ import { configOf } from "../config.ts";
 import { HttpError, unwrap } from "../errors.ts";
 import { readBodyBytes } from "../middleware/body.ts";
 import { sessionStub } from "../session/locate.ts";
-import { PARKED_PER_TRACE } from "../session/spans.ts";
+import { spanContextProblem, spanTimeProblem, type SpanReceipt } from "../session/spans.ts";
+import { traceLinkStub, type TraceAnswer } from "../session/trace-link-do.ts";
 import type { Caller } from "../session/session-do.ts";
 import { decodeTraceRequest, encodeTraceResponse, isProtobufType } from "../forward/otlp-protobuf.ts";
 import { OTLP_LIMITS, spanSchema, stringAttribute, toTraceRequest, traceRequestSchema, type SpanItem, type TraceRequest } from "../forward/otel-wire.ts";
@@ -24,9 +25,6 @@ interface Routed {
   reasons: Set<string>;
 }
 
-/** A trace's own Durable Object (see TraceLink in session/spans.ts); `#` is never in a session id. */
-export const traceObjectName = (traceId: string) => `#trace#${traceId}`;
-
 /** Validates each span and assigns it to a session: conversation.id > same trace as one that has it > header. */
 export function routeSpans(request: TraceRequest, headerSessionId: string | undefined): Routed {
   const out: Routed = { bySession: new Map(), traceSession: new Map(), orphans: new Map(), rejected: 0, reasons: new Set() };
@@ -39,11 +37,23 @@ export function routeSpans(request: TraceRequest, headerSessionId: string | unde
     const resourceSession = stringAttribute(resourceSpans.resource?.attributes, CONVERSATION_ID);
     for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
       const scope = JSON.stringify(scopeSpans.scope ?? {});
+      const contextProblem = spanContextProblem(resource, scope);
+      if (contextProblem) {
+        out.rejected += scopeSpans.spans?.length ?? 0;
+        out.reasons.add(contextProblem);
+        continue;
+      }
       for (const raw of scopeSpans.spans ?? []) {
         const parsed = spanSchema.safeParse(raw);
         if (!parsed.success) {
           out.rejected++;
           out.reasons.add(`invalid span: ${describeZodError(parsed.error)}`);
+          continue;
+        }
+        const timeProblem = spanTimeProblem(parsed.data.startTimeUnixNano, parsed.data.endTimeUnixNano);
+        if (timeProblem) {
+          out.rejected++;
+          out.reasons.add(timeProblem);
           continue;
         }
         const span = { ...parsed.data, parentSpanId: parsed.data.parentSpanId ?? "" };
@@ -150,42 +160,58 @@ export const traceRoutes = new Hono<AppEnv>()
     const config = configOf(c.env);
     let rejected = routed.rejected;
     const reasons = routed.reasons;
-    const traceStub = (traceId: string) => sessionStub(c.env, config, tenant, traceObjectName(traceId));
+    const traceStub = (traceId: string) => traceLinkStub(c.env, config, tenant, traceId);
+    /** Parked spans handed to a session, by trace: deleted from the trace's object once the session answered. */
+    const handedOver = new Map<string, string[]>();
     const addTo = (sessionId: string, items: SpanItem[]) => {
       let group = routed.bySession.get(sessionId);
       if (!group) routed.bySession.set(sessionId, (group = { items: [] }));
       group.items.push(...items);
     };
+    const handOver = (traceId: string, sessionId: string, parked: SpanItem[]) => {
+      if (parked.length === 0) return;
+      addTo(sessionId, parked);
+      handedOver.set(traceId, [...(handedOver.get(traceId) ?? []), ...parked.map((p) => p.spanId)]);
+    };
+    let capped: SpanReceipt["cap"] & { sessionId: string; reason: string } | undefined;
     try {
       // Spans of a trace whose session is not known yet wait in the trace's DO; naming the session releases them.
       const [links, orphans] = await Promise.all([
-        Promise.all([...routed.traceSession].map(([traceId, sessionId]) => traceStub(traceId).linkTrace(sessionId))),
-        Promise.all([...routed.orphans].map(async ([traceId, items]) => ({ items, answer: await traceStub(traceId).orphanSpans(items) }))),
+        Promise.all([...routed.traceSession].map(async ([traceId, sessionId]) => ({ traceId, link: await traceStub(traceId).link(sessionId) }))),
+        Promise.all([...routed.orphans].map(async ([traceId, items]) => ({ traceId, items, answer: (await traceStub(traceId).route(items)) as TraceAnswer }))),
       ]);
-      for (const link of links) if (link.parked.length > 0) addTo(link.sessionId, link.parked);
-      for (const { items, answer } of orphans) {
-        if ("sessionId" in answer) addTo(answer.sessionId, items);
-        else if (answer.rejected > 0) {
+      for (const { traceId, link } of links) handOver(traceId, link.sessionId, link.parked);
+      for (const { traceId, items, answer } of orphans) {
+        if ("sessionId" in answer) {
+          addTo(answer.sessionId, items);
+          handOver(traceId, answer.sessionId, answer.parked);
+        } else if (answer.rejected > 0) {
           rejected += answer.rejected;
-          reasons.add(`spans with no session yet: set the "${CONVERSATION_ID}" attribute or the ${SESSION_HEADER} header; a trace parks at most ${PARKED_PER_TRACE} until its session is named`);
+          reasons.add(`spans with no session yet: set the "${CONVERSATION_ID}" attribute or the ${SESSION_HEADER} header; ${answer.reason ?? "the trace cannot park more"}`);
         }
       }
       const receipts = await Promise.all(
         [...routed.bySession].map(async ([sessionId, group]) => {
           const caller: Caller = { tenant, sessionId, apiKey };
-          return unwrap(await sessionStub(c.env, config, tenant, sessionId).traces(caller, group.items, group.conversationTraceId));
+          return { sessionId, receipt: unwrap(await sessionStub(c.env, config, tenant, sessionId).traces(caller, group.items, group.conversationTraceId)) };
         }),
       );
-      for (const receipt of receipts) {
+      for (const { sessionId, receipt } of receipts) {
         rejected += receipt.rejected;
         if (receipt.reason) reasons.add(receipt.reason);
+        if (receipt.cap && !capped) capped = { ...receipt.cap, sessionId, reason: receipt.reason ?? "" };
       }
+      // Every session answered (stored, or refused for good): the parked copies can go.
+      await Promise.all([...handedOver].map(([traceId, spanIds]) => traceStub(traceId).release(spanIds)));
     } catch (error) {
       if (error instanceof HttpError) throw error;
       if (isOverload(error)) {
         throw new HttpError(503, "overloaded", "the session's storage is busy; retry after the Retry-After delay", { "retry-after": "1" });
       }
       throw error;
+    }
+    if (capped) {
+      throw new HttpError(413, "session_limit_exceeded", `session "${capped.sessionId}": ${capped.reason}; ${rejected} span${rejected === 1 ? "" : "s"} of this request were not stored (cap ${capped.name} = ${capped.limit})`);
     }
     return exportResponse(encoding, rejected, reasons);
   })

@@ -12,7 +12,8 @@ import { FragmentStore } from "./fragments.ts";
 import { MetaStore, refuseIntroMismatch, sessionFromIntro, type Caller, type SessionIntro, type SessionMeta } from "./meta.ts";
 import { wipeCapturedTables } from "./wipe.ts";
 import { Outbox } from "./outbox.ts";
-import { SpanStore, TraceLink, type SpanReceipt } from "./spans.ts";
+import { SpanStore, type SpanReceipt } from "./spans.ts";
+import { traceLinkStub } from "./trace-link-do.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
@@ -297,12 +298,13 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /**
-   * Destroys everything captured: audio bytes and uploads first, then every table but the meta row.
-   * The tombstone is saved before and after, so a crash midway leaves a session that refuses writes
-   * and finishes the destroy on the next abort.
+   * Destroys everything captured: spans its traces parked elsewhere, audio bytes and uploads, then every
+   * table but the meta row. The tombstone is saved before and after, so a crash midway leaves a session
+   * that refuses writes and finishes the destroy on the next abort.
    */
   async #destroy(now: number): Promise<void> {
     this.#save(consent.destroyBegun(this.#meta!, now));
+    await this.#forgetParkedSpans(this.#meta!);
     await this.#audio.destroy();
     await wipeCapturedTables(this.ctx.storage);
     this.#save({ ...this.#meta!, destroyComplete: true });
@@ -441,14 +443,10 @@ export class SessionDO extends DurableObject<Env> {
     return ok({ items: this.#spans.all(), traceId: this.#spans.traceId() });
   }
 
-  /** Only on a trace's own DO (`#trace#<traceId>`, see TraceLink): links the trace to its session. */
-  async linkTrace(sessionId: string): Promise<{ sessionId: string; parked: SpanItem[] }> {
-    return new TraceLink(this.ctx.storage.sql).link(sessionId);
-  }
-
-  /** Only on a trace's own DO: spans without a session are routed by the link, or parked until it exists. */
-  async orphanSpans(items: SpanItem[]): Promise<{ sessionId: string } | { parked: number; rejected: number }> {
-    return new TraceLink(this.ctx.storage.sql).orphans(this.#privacy.parked(items), Date.now());
+  /** The inspector's waterfall: compact span rows, capped (see SpanStore.waterfallTexts). */
+  async waterfallSpans(caller: Caller): Promise<Outcome<string[]>> {
+    const found = this.#own(caller);
+    return found.ok ? ok(this.#spans.waterfallTexts()) : found;
   }
 
   /** DELETE /v1/sessions/:id: erases everything, keeps a tombstone (worker/privacy/erase.ts). Idempotent. */
@@ -457,9 +455,14 @@ export class SessionDO extends DurableObject<Env> {
     return ok(await this.#privacy.erase(caller, Date.now()));
   }
 
-  /** Only on a trace's own DO: its link and parked spans, when they belong to the erased session. */
-  async eraseTraceObject(sessionId: string): Promise<void> {
-    await this.#privacy.eraseTraceObject(sessionId);
+  /**
+   * Before an abort or a discard destroys the session: spans of its traces that still wait in a trace's
+   * own object are deleted there too. Done before the wipe, so a failure here leaves the destroy
+   * unfinished with the traces still known, and the retried abort finishes it.
+   */
+  async #forgetParkedSpans(meta: SessionMeta): Promise<void> {
+    const traceIds = this.#spans.traceIds();
+    await Promise.all(traceIds.map((traceId) => traceLinkStub(this.env, this.#config, meta.tenant, traceId).forget(meta.sessionId)));
   }
 
   /** The record's key once finalized (for the record route). */

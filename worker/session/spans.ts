@@ -30,6 +30,63 @@ const STATE_SQL = `CREATE TABLE IF NOT EXISTS otel_state (
 /** Spans sent on per request to the collector. */
 const FORWARD_BATCH = 500;
 
+/**
+ * What one session, and one trace waiting for its session, may hold. Every row also keeps its
+ * resource and scope JSON, so those are capped too; bytes are span + resource + scope JSON.
+ */
+export const SPAN_LIMITS = {
+  /** Resource JSON kept with each span of a resource. */
+  resourceBytes: 32 * 1024,
+  /** Instrumentation scope JSON kept with each span. */
+  scopeBytes: 8 * 1024,
+  /** Bytes of spans one session holds (also bounds GET /v1/traces/:id under the platform's RPC limit). */
+  bytesPerSession: 24 * 1024 * 1024,
+  /** Spans a trace parks while no span has named its session. */
+  parkedPerTrace: 2000,
+  /** Bytes a trace parks while no span has named its session. */
+  parkedBytesPerTrace: 4 * 1024 * 1024,
+  /** Parked spans whose session is never named are deleted after this long. */
+  parkedTtlMs: 24 * 60 * 60 * 1000,
+  /** Spans the inspector's waterfall shows. */
+  waterfallSpans: 5000,
+} as const;
+
+/** Span times must be real dates in [2000-01-01, 2100-01-01), as event times are. */
+export const SPAN_TIME_RANGE_NANOS = { from: 946_684_800_000_000_000n, to: 4_102_444_800_000_000_000n } as const;
+
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).byteLength;
+
+/** Bytes a stored span row costs against the caps. */
+export const itemBytes = (item: Pick<SpanItem, "span" | "resource" | "scope">) => utf8Bytes(item.span) + utf8Bytes(item.resource) + utf8Bytes(item.scope);
+
+function nanosOf(value: string | number): bigint | undefined {
+  try {
+    return typeof value === "number" ? (Number.isSafeInteger(value) ? BigInt(value) : BigInt(Math.trunc(value))) : BigInt(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a span's start/end times are refused, or undefined when both are real dates in range and end >= start. */
+export function spanTimeProblem(start: string | number, end: string | number): string | undefined {
+  const from = nanosOf(start);
+  const to = nanosOf(end);
+  const { from: min, to: max } = SPAN_TIME_RANGE_NANOS;
+  const inRange = (n: bigint | undefined) => n !== undefined && n >= min && n < max;
+  if (!inRange(from) || !inRange(to)) {
+    return `span times must be Unix nanoseconds between 2000-01-01 and 2100-01-01 (${min} <= t < ${max}); got start ${String(start).slice(0, 24)}, end ${String(end).slice(0, 24)}`;
+  }
+  if (to! < from!) return `a span's endTimeUnixNano must not be before its startTimeUnixNano`;
+  return undefined;
+}
+
+/** Why a resource or scope (kept with every span row) is refused, or undefined. */
+export function spanContextProblem(resource: string, scope: string): string | undefined {
+  if (utf8Bytes(resource) > SPAN_LIMITS.resourceBytes) return `a resource's JSON exceeds ${SPAN_LIMITS.resourceBytes} bytes (it is kept with each of its spans)`;
+  if (utf8Bytes(scope) > SPAN_LIMITS.scopeBytes) return `an instrumentation scope's JSON exceeds ${SPAN_LIMITS.scopeBytes} bytes (it is kept with each of its spans)`;
+  return undefined;
+}
+
 type StateRow = {
   trace_id: string | null;
   api_key: string | null;
@@ -44,6 +101,8 @@ export interface SpanReceipt {
   rejected: number;
   /** Why spans were rejected (OTLP partialSuccess.errorMessage). */
   reason?: string;
+  /** Set when spans were refused because the session reached a cap (the route answers 413 naming it). */
+  cap?: { name: "spansPerSession" | "bytesPerSession"; limit: number };
 }
 
 /** What the span forwarder reports (the status route may show it). */
@@ -57,7 +116,8 @@ export interface SpanForwardState {
 /**
  * The session's OTel spans in its Durable Object: stored on receipt (idempotent by trace+span id),
  * held while consent is deferred, forwarded to CEKURA_OTEL_ENDPOINT once the session may be sent,
- * and deleted with everything else on abort or discard (the session's wipe of every table).
+ * and deleted with everything else on abort or discard (the session wipes every table). Spans that
+ * waited in a trace's own object (trace-link-do.ts) are cleared by the session at the same time.
  * The conversation's trace id is kept for the record.
  */
 export class SpanStore {
@@ -65,6 +125,8 @@ export class SpanStore {
   readonly #endpoint: string | undefined;
   readonly #forward: ForwardConfig;
   #running = false;
+  /** Bytes held (span + resource + scope), summed once per instance and kept up to date. */
+  #bytes: number | undefined;
 
   constructor(sql: SqlStorage, env: Env, endpoint: string | undefined) {
     this.#sql = sql;
@@ -105,38 +167,55 @@ export class SpanStore {
     return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans").one().n;
   }
 
+  /** Bytes of spans held, against SPAN_LIMITS.bytesPerSession. */
+  bytes(): number {
+    this.#bytes ??= this.#sql
+      .exec<{ n: number }>("SELECT COALESCE(SUM(length(CAST(span AS BLOB)) + length(CAST(resource AS BLOB)) + length(CAST(scope AS BLOB))), 0) AS n FROM otel_spans")
+      .one().n;
+    return this.#bytes;
+  }
+
   /**
    * Stores spans of this session. Refused whole when the session was aborted or discarded (its spans
-   * must never be kept); spans past the per-session cap are rejected. Repeats are accepted again.
+   * must never be kept); spans past a per-session cap (count or bytes) are refused and the receipt names
+   * the cap. Repeats are accepted again.
    */
   receive(meta: SessionMeta | undefined, items: SpanItem[], conversationTraceId: string | undefined, apiKey: string | undefined, now: number): SpanReceipt {
     if (meta && (meta.state === "aborted" || meta.state === "discarded")) {
       return { accepted: 0, rejected: items.length, reason: `session "${meta.sessionId}" was ${meta.state}; its spans are not kept` };
     }
-    const room = OTLP_LIMITS.spansPerSession - this.count();
+    let count = this.count();
+    let bytes = this.bytes();
     let accepted = 0;
     let rejected = 0;
+    let cap: SpanReceipt["cap"];
     for (const item of items) {
       const exists = this.#sql.exec("SELECT 1 FROM otel_spans WHERE trace_id = ? AND span_id = ?", item.traceId, item.spanId).toArray().length > 0;
       if (exists) {
         accepted++;
         continue;
       }
-      if (accepted >= room) {
-        rejected++;
+      const size = itemBytes(item);
+      if (count >= OTLP_LIMITS.spansPerSession) cap = { name: "spansPerSession", limit: OTLP_LIMITS.spansPerSession };
+      else if (bytes + size > SPAN_LIMITS.bytesPerSession) cap = { name: "bytesPerSession", limit: SPAN_LIMITS.bytesPerSession };
+      else {
+        this.#sql.exec(
+          "INSERT INTO otel_spans (trace_id, span_id, parent_span_id, resource, scope, span, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          item.traceId,
+          item.spanId,
+          item.parentSpanId,
+          item.resource,
+          item.scope,
+          item.span,
+          now,
+        );
+        count++;
+        bytes += size;
+        this.#bytes = bytes;
+        accepted++;
         continue;
       }
-      this.#sql.exec(
-        "INSERT INTO otel_spans (trace_id, span_id, parent_span_id, resource, scope, span, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        item.traceId,
-        item.spanId,
-        item.parentSpanId,
-        item.resource,
-        item.scope,
-        item.span,
-        now,
-      );
-      accepted++;
+      rejected++;
     }
     const state = this.#state();
     const next: StateRow = { ...state, trace_id: state.trace_id ?? conversationTraceId ?? null };
@@ -144,9 +223,42 @@ export class SpanStore {
     if (apiKey && this.#endpoint && !this.#forward.apiKeyOverride) next.api_key = apiKey;
     if (state.next_attempt_at === null || state.attempts === 0) next.next_attempt_at = now;
     this.#writeState(next);
-    return rejected > 0
-      ? { accepted, rejected, reason: `session holds at most ${OTLP_LIMITS.spansPerSession} spans; ${rejected} were rejected` }
-      : { accepted, rejected };
+    if (rejected === 0 || !cap) return { accepted, rejected };
+    const what = cap.name === "spansPerSession" ? `${cap.limit} spans` : `${cap.limit} bytes of spans`;
+    return { accepted, rejected, cap, reason: `session holds at most ${what} (${cap.name}); ${rejected} span${rejected === 1 ? " was" : "s were"} refused` };
+  }
+
+  /** The trace ids this session holds spans of (abort and discard also clear what those traces parked). */
+  traceIds(limit = 1000): string[] {
+    const ids = new Set(
+      this.#sql.exec<{ trace_id: string }>("SELECT DISTINCT trace_id FROM otel_spans LIMIT ?", limit).toArray().map((r) => r.trace_id),
+    );
+    const known = this.#state().trace_id;
+    if (known) ids.add(known);
+    return [...ids];
+  }
+
+  /**
+   * The waterfall's view of the spans: only the fields it draws, extracted by SQLite row by row,
+   * ordered by start time and capped, so a long call never loads every span's JSON into memory.
+   */
+  waterfallTexts(limit: number = SPAN_LIMITS.waterfallSpans): string[] {
+    return this.#sql
+      .exec<{ text: string }>(
+        `SELECT json_object(
+           'spanId', json_extract(span, '$.spanId'),
+           'parentSpanId', json_extract(span, '$.parentSpanId'),
+           'name', substr(json_extract(span, '$.name'), 1, 200),
+           'startTimeUnixNano', json_extract(span, '$.startTimeUnixNano'),
+           'endTimeUnixNano', json_extract(span, '$.endTimeUnixNano'),
+           'attributes', (SELECT json_group_array(json(a.value)) FROM json_each(span, '$.attributes') AS a
+                          WHERE json_extract(a.value, '$.key') IN ('turn.number', 'turn.was_interrupted', 'function.name', 'gen_ai.provider.name', 'metrics.ttfb'))
+         ) AS text
+         FROM otel_spans WHERE json_valid(span) ORDER BY CAST(json_extract(span, '$.startTimeUnixNano') AS INTEGER), rowid LIMIT ?`,
+        limit,
+      )
+      .toArray()
+      .map((r) => r.text);
   }
 
   /** The conversation's 32-hex trace id (from the span carrying `conversation.id`), else the first span's. */
@@ -244,61 +356,4 @@ export class SpanStore {
     };
   }
 
-}
-
-const LINK_SQL = `CREATE TABLE IF NOT EXISTS otel_trace_link (id INTEGER PRIMARY KEY CHECK (id = 1), session_id TEXT NOT NULL)`;
-const PARKED_SQL = `CREATE TABLE IF NOT EXISTS otel_parked (
-  span_id TEXT PRIMARY KEY,
-  item TEXT NOT NULL,
-  parked_at INTEGER NOT NULL
-)`;
-
-/** Spans one trace may park while its session is unknown. */
-export const PARKED_PER_TRACE = 2000;
-
-/**
- * The Durable Object of one tenant's trace (named `#trace#<traceId>`, never a valid session id):
- * which session the trace belongs to, and spans that arrived before anything said so. An exporter
- * that sends children before their parents (span-at-a-time or batch processors) then still lands
- * every span in its session. Used only by the /v1/traces route.
- */
-export class TraceLink {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(LINK_SQL);
-    sql.exec(PARKED_SQL);
-  }
-
-  #session(): string | undefined {
-    return this.sql.exec<{ session_id: string }>("SELECT session_id FROM otel_trace_link WHERE id = 1").toArray()[0]?.session_id;
-  }
-
-  /** Records the trace's session (first one wins) and hands back the spans parked until now. */
-  link(sessionId: string): { sessionId: string; parked: SpanItem[] } {
-    const known = this.#session();
-    if (!known) this.sql.exec("INSERT INTO otel_trace_link (id, session_id) VALUES (1, ?)", sessionId);
-    const parked = this.sql
-      .exec<{ item: string }>("SELECT item FROM otel_parked ORDER BY parked_at, rowid")
-      .toArray()
-      .map((r) => JSON.parse(r.item) as SpanItem);
-    this.sql.exec("DELETE FROM otel_parked");
-    return { sessionId: known ?? sessionId, parked };
-  }
-
-  /** Spans with no session of their own: their session when the trace is linked, else parked (up to a cap). */
-  orphans(items: SpanItem[], now: number): { sessionId: string } | { parked: number; rejected: number } {
-    const known = this.#session();
-    if (known) return { sessionId: known };
-    const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_parked").one().n;
-    let parked = 0;
-    let rejected = 0;
-    for (const item of items) {
-      if (count + parked >= PARKED_PER_TRACE) {
-        rejected++;
-        continue;
-      }
-      this.sql.exec("INSERT OR IGNORE INTO otel_parked (span_id, item, parked_at) VALUES (?, ?, ?)", item.spanId, JSON.stringify(item), now);
-      parked++;
-    }
-    return { parked, rejected };
-  }
 }

@@ -1,0 +1,124 @@
+import { DurableObject } from "cloudflare:workers";
+import type { WorkerConfig } from "../config.ts";
+import type { Env } from "../env.ts";
+import type { SpanItem } from "../forward/otel-wire.ts";
+import { itemBytes, SPAN_LIMITS } from "./spans.ts";
+import { redactParkedSpans } from "../privacy/redaction.ts";
+
+const LINK_SQL = `CREATE TABLE IF NOT EXISTS trace_link (id INTEGER PRIMARY KEY CHECK (id = 1), session_id TEXT NOT NULL)`;
+const PARKED_SQL = `CREATE TABLE IF NOT EXISTS parked (
+  span_id TEXT PRIMARY KEY,
+  item TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  parked_at INTEGER NOT NULL
+)`;
+
+/** Where a trace's spans go: its session (with any spans still parked, to hand over), or parked here. */
+export type TraceAnswer = { sessionId: string; parked: SpanItem[] } | { parked: number; rejected: number; reason?: string };
+
+/**
+ * One tenant's trace (named `<tenant>:<traceId>` on the TRACE_LINKS namespace): which session the trace
+ * belongs to, and spans that arrived before any span said so. An exporter that sends children before
+ * their parents (span-at-a-time or batch processors) then still lands every span in its session.
+ *
+ * Parked spans are capped by count and bytes and expire after SPAN_LIMITS.parkedTtlMs (the alarm deletes
+ * them), so a trace whose session is never named holds nothing for long. Handing parked spans to the
+ * session is two steps: `link`/`route` return them, and `release` deletes them only once the session
+ * has stored them, so a failure in between loses nothing (the session stores by trace + span id, so a
+ * repeat is harmless).
+ */
+export class TraceLinkDO extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(LINK_SQL);
+    this.#sql.exec(PARKED_SQL);
+  }
+
+  #session(): string | undefined {
+    return this.#sql.exec<{ session_id: string }>("SELECT session_id FROM trace_link WHERE id = 1").toArray()[0]?.session_id;
+  }
+
+  #parked(): SpanItem[] {
+    return this.#sql
+      .exec<{ item: string }>("SELECT item FROM parked ORDER BY parked_at, rowid")
+      .toArray()
+      .map((r) => JSON.parse(r.item) as SpanItem);
+  }
+
+  /** Records the trace's session (the first one wins) and returns the spans parked until now (still parked). */
+  link(sessionId: string): { sessionId: string; parked: SpanItem[] } {
+    const known = this.#session();
+    if (!known) this.#sql.exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
+    return { sessionId: known ?? sessionId, parked: this.#parked() };
+  }
+
+  /** Spans with no session of their own: their session when the trace is linked, else parked (up to the caps). */
+  async route(items: SpanItem[]): Promise<TraceAnswer> {
+    const known = this.#session();
+    if (known) return { sessionId: known, parked: this.#parked() };
+    const now = Date.now();
+    const held = this.#sql.exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM parked").one();
+    let count = held.n;
+    let bytes = held.bytes;
+    let parked = 0;
+    let rejected = 0;
+    let reason: string | undefined;
+    // The session's own redaction rules are not known yet: the deployment's apply.
+    for (const item of redactParkedSpans(this.env, items)) {
+      if (this.#sql.exec("SELECT 1 FROM parked WHERE span_id = ?", item.spanId).toArray().length > 0) {
+        parked++;
+        continue;
+      }
+      const size = itemBytes(item);
+      if (count >= SPAN_LIMITS.parkedPerTrace) reason = `a trace parks at most ${SPAN_LIMITS.parkedPerTrace} spans until its session is named`;
+      else if (bytes + size > SPAN_LIMITS.parkedBytesPerTrace) reason = `a trace parks at most ${SPAN_LIMITS.parkedBytesPerTrace} bytes of spans until its session is named`;
+      else {
+        this.#sql.exec("INSERT INTO parked (span_id, item, bytes, parked_at) VALUES (?, ?, ?, ?)", item.spanId, JSON.stringify(item), size, now);
+        count++;
+        bytes += size;
+        parked++;
+        continue;
+      }
+      rejected++;
+    }
+    if (parked > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + SPAN_LIMITS.parkedTtlMs);
+    return reason ? { parked, rejected, reason } : { parked, rejected };
+  }
+
+  /** Deletes parked spans the session has stored (the second step of a hand-over). */
+  release(spanIds: string[]): void {
+    for (const spanId of spanIds) this.#sql.exec("DELETE FROM parked WHERE span_id = ?", spanId);
+  }
+
+  /**
+   * The session was aborted or discarded: its parked spans are deleted, and the trace stays linked to it,
+   * so later spans of the trace go to the session (which refuses them) instead of parking here again.
+   */
+  forget(sessionId: string): void {
+    if (!this.#session()) this.#sql.exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
+    if (this.#session() === sessionId) this.#sql.exec("DELETE FROM parked");
+  }
+
+  /** Expires parked spans older than the TTL, then waits for the next oldest. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.#sql.exec("DELETE FROM parked WHERE parked_at <= ?", now - SPAN_LIMITS.parkedTtlMs);
+    const oldest = this.#sql.exec<{ at: number | null }>("SELECT MIN(parked_at) AS at FROM parked").one().at;
+    if (oldest !== null) await this.ctx.storage.setAlarm(oldest + SPAN_LIMITS.parkedTtlMs);
+  }
+
+  /** Spans parked now (tests and operators). */
+  parkedCount(): number {
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM parked").one().n;
+  }
+}
+
+/** A tenant's trace object; jurisdiction and location hint as for sessions, so spans stay where sessions do. */
+export function traceLinkStub(env: Env, config: WorkerConfig, tenant: string, traceId: string) {
+  const namespace = config.jurisdiction ? env.TRACE_LINKS.jurisdiction(config.jurisdiction) : env.TRACE_LINKS;
+  const id = namespace.idFromName(`${tenant}:${traceId}`);
+  return config.locationHint ? namespace.get(id, { locationHint: config.locationHint }) : namespace.get(id);
+}
