@@ -7,7 +7,7 @@
  */
 import { abortAllDurableObjects, env, reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { audioUpload, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, tenantOfKey } from "../support/workerd/inspect-do.ts";
+import { audioUpload, dumpDo, inspectDo, inspectTraceLink, multipartStillOpen, r2KeysFor, tenantOfKey } from "../support/workerd/inspect-do.ts";
 import { call, fragment, freshKey, hex, json, say, spanRequest, uniqueId } from "./support.ts";
 
 afterEach(() => reset());
@@ -32,7 +32,7 @@ interface Receipt {
 }
 
 /** Only the tombstone is left, and it refuses every write. */
-async function expectOnlyTombstone(key: string, id: string, secret: string, traceObjects: string[]) {
+async function expectOnlyTombstone(key: string, id: string, secret: string, traceIds: string[]) {
   const stored = await inspectDo(id, key);
   for (const [table, rows] of Object.entries(stored.tables)) expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
   expect(stored.kvKeys).toEqual([]);
@@ -43,9 +43,11 @@ async function expectOnlyTombstone(key: string, id: string, secret: string, trac
   expect(stored.alarm).toBe((stored.meta!.erasedAt as number) + 24 * 3600 * 1000);
   expect(await dumpDo(id, key)).not.toContain(secret);
   expect(await r2KeysFor(id)).toEqual([]);
-  for (const name of traceObjects) {
-    const trace = await inspectDo(name, key);
-    for (const [table, rows] of Object.entries(trace.tables)) expect({ name, table, rows }).toEqual({ name, table, rows: 0 });
+  // A trace object keeps only its link to the erased session (no content), so later spans of the trace are refused.
+  for (const traceId of traceIds) {
+    const trace = await inspectTraceLink(traceId, key);
+    expect({ traceId, parked: trace.tables.parked }).toEqual({ traceId, parked: 0 });
+    expect(trace.tables.trace_link ?? 0).toBeLessThanOrEqual(1);
   }
   await abortAllDurableObjects();
   const status = await json<{ state: string; destroyedAt: string | null; erasedAt?: string }>(await call("GET", `/v1/sessions/${id}`, key));
@@ -81,8 +83,8 @@ describe("DELETE /v1/sessions/:id", () => {
     const orphan = spanRequest(id, secret, t2);
     orphan.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.shift();
     expect((await call("POST", "/v1/traces", key, orphan)).status).toBe(200);
-    expect((await inspectDo(`#trace#${t2}`, key)).tables.otel_parked).toBe(1); // the check below can fail
-    expect((await inspectDo(`#trace#${t1}`, key)).tables.otel_trace_link).toBe(1);
+    expect((await inspectTraceLink(t2, key)).tables.parked).toBe(1); // the check below can fail
+    expect((await inspectTraceLink(t1, key)).tables.trace_link).toBe(1);
 
     expect((await call("POST", `/v1/sessions/${id}/close`, key, { lastSeq: 0, lastAudioSeq: 0 })).status).toBe(200);
     await env.RECORDINGS.put(`peaks/${tenant}/${id}.json`, JSON.stringify({ peaks: [secret] }));
@@ -97,7 +99,7 @@ describe("DELETE /v1/sessions/:id", () => {
     expect(receipt).toMatchObject({ sessionId: id, state: "erased", reason: "request", forwardedToCekura: false, cekura: null });
     expect(Date.parse(receipt.erasedAt)).toBeGreaterThan(Date.now() - 60_000);
     await abortAllDurableObjects();
-    await expectOnlyTombstone(key, id, secret, [`#trace#${t1}`, `#trace#${t2}`]);
+    await expectOnlyTombstone(key, id, secret, [t1, t2]);
     expect((await call("GET", `/v1/sessions/${id}/record`, key)).status).toBe(409);
 
     // Idempotent: the same answer, the same erasure time.

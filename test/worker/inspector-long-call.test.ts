@@ -7,7 +7,7 @@ import { env, reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { audioResponse } from "../../worker/inspect/audio-response.ts";
 import { peaksKey } from "../../worker/inspect/peaks.ts";
-import { call, closeSession, fragment, KEY, say, sendFragment, tenantOf, uniqueId } from "./helpers.ts";
+import { call, closeSession, fragment, KEY, say, sendFragment, tenantOf, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 

@@ -5,7 +5,7 @@
  */
 import { env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { call, closeSession, fragment, KEY, say, sendFragment, tenantOf, uniqueId } from "./helpers.ts";
+import { call, closeSession, fragment, KEY, say, sendFragment, tenantOf, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 

@@ -26,9 +26,22 @@ export interface DoStorage {
   meta: Record<string, unknown> | null;
 }
 
+/** A trace's own object (TraceLinkDO: trace -> session, parked spans), addressed as the Worker does. */
+export async function traceLinkStubOf(traceId: string, key: string) {
+  return env.TRACE_LINKS.get(env.TRACE_LINKS.idFromName(`${await tenantOfKey(key)}:${traceId}`));
+}
+
 /** Everything the session's DO holds, read through runInDurableObject + ctx.storage.sql. */
 export async function inspectDo(sessionId: string, key: string): Promise<DoStorage> {
-  const stub = await stubOf(sessionId, key);
+  return inspectStorage(await stubOf(sessionId, key));
+}
+
+/** Everything a trace's own object holds. */
+export async function inspectTraceLink(traceId: string, key: string): Promise<DoStorage> {
+  return inspectStorage(await traceLinkStubOf(traceId, key));
+}
+
+async function inspectStorage(stub: DurableObjectStub): Promise<DoStorage> {
   return runInDurableObject(stub, async (_instance, state) => {
     const sql = state.storage.sql;
     const names = sql
