@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { WORKERD_TEST_BINDINGS } from "../support/workerd/bindings.ts";
 
 // Property-based fuzzing inside workerd against the real Worker (SELF.fetch), with real SQLite-backed
 // Durable Objects, alarms and R2. A short close grace lets a session closed with gaps finalize quickly.
@@ -8,7 +9,7 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "../../wrangler.toml" },
       miniflare: {
-        bindings: { SESSION_IDLE_TIMEOUT_SECONDS: "600", CLOSE_GRACE_SECONDS: "0.05" },
+        bindings: { ...WORKERD_TEST_BINDINGS, CLOSE_GRACE_SECONDS: "0.05" },
       },
     }),
   ],

@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { WORKERD_TEST_BINDINGS } from "../support/workerd/bindings.ts";
 
 /**
  * Privacy controls inside workerd (real SQLite Durable Objects, alarms, R2, the Rate Limiting binding),
@@ -14,16 +15,10 @@ export default defineConfig({
       wrangler: { configPath: "../../wrangler.toml" },
       miniflare: {
         bindings: {
-          SESSION_IDLE_TIMEOUT_SECONDS: "600",
-          CLOSE_GRACE_SECONDS: "30",
-          ALLOW_ANY_KEY: "true",
-          INSPECTOR_SECRET: "privacy-tests-inspector-secret-0123456789abcdef",
+          ...WORKERD_TEST_BINDINGS,
           REDACTION: JSON.stringify(DEPLOYMENT_REDACTION),
           RETENTION_DAYS: "1",
           MAX_OPEN_SESSIONS_PER_TENANT: "3",
-          // wrangler.toml forwards to Cekura's own hosts; tests inside workerd forward nowhere.
-          CEKURA_HOST: "",
-          CEKURA_OTEL_ENDPOINT: "",
         },
         ratelimits: {
           TENANT_RATE_LIMITER: { simple: { limit: 20000, period: 10 } },

@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { WORKERD_TEST_BINDINGS } from "../support/workerd/bindings.ts";
 
 // Worker tests run inside workerd with real SQLite-backed Durable Objects, alarms and R2.
 export default defineConfig({
@@ -7,9 +8,7 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "../../wrangler.toml" },
       miniflare: {
-        // wrangler.toml forwards to Cekura's own hosts; tests inside workerd forward nowhere.
-        bindings: { SESSION_IDLE_TIMEOUT_SECONDS: "600", CLOSE_GRACE_SECONDS: "30", CEKURA_HOST: "", CEKURA_OTEL_ENDPOINT: "",
-          ALLOW_ANY_KEY: "true", INSPECTOR_SECRET: "worker-tests-inspector-secret-0123456789abcdef" },
+        bindings: WORKERD_TEST_BINDINGS,
       },
     }),
   ],
