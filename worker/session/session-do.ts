@@ -11,7 +11,7 @@ import * as consent from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
 import { MetaStore, refuseIntroMismatch, sessionFromIntro, type Caller, type SessionIntro, type SessionMeta } from "./meta.ts";
 import { wipeCapturedTables } from "./wipe.ts";
-import { Outbox } from "./outbox.ts";
+import { forwardDueAt, Outbox, type ForwardState } from "./outbox.ts";
 import { SpanStore, TraceLink, type SpanReceipt } from "./spans.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord } from "./record.ts";
@@ -63,6 +63,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #spans: SpanStore;
   /** The finalization in progress, if one is (see #finalize). */
   #finalizing: Promise<void> | undefined;
+  /** Whether a forwarding attempt is in progress (see #forward). */
+  #forwarding = false;
   /** Redaction, erasure, retention, open-session cap: worker/privacy/. */
   readonly #privacy: SessionPrivacy;
 
@@ -72,7 +74,7 @@ export class SessionDO extends DurableObject<Env> {
     this.#metaStore = new MetaStore(ctx.storage.sql);
     this.#fragments = new FragmentStore(ctx.storage.sql);
     this.#meta = this.#metaStore.load();
-    this.#outbox = new Outbox(ctx.storage, env, this.#config);
+    this.#outbox = new Outbox(ctx.storage.sql, env, this.#config);
     this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
     this.#spans = new SpanStore(ctx.storage.sql, env, this.#config.otelEndpoint);
     this.#privacy = new SessionPrivacy(ctx, env, this.#config, {
@@ -258,8 +260,41 @@ export class SessionDO extends DurableObject<Env> {
       if (now >= closing.close.deadline || retryDue) await this.#finalize(now);
       else await this.#finalizeIfComplete(now);
     }
-    await this.#outbox.step(this.#meta!, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
+    await this.#forward(Date.now());
     await this.#spans.step(this.#meta, Date.now());
+  }
+
+  /**
+   * One attempt to forward the record when one is due (see outbox.ts). The attempt is saved as counted,
+   * with its retry time, and the alarm armed, before the request leaves. Never throws.
+   */
+  async #forward(now: number): Promise<void> {
+    const meta = this.#meta!;
+    const due = forwardDueAt(meta);
+    if (due === undefined || due > now || this.#forwarding) return;
+    this.#forwarding = true;
+    try {
+      const begun = await this.#outbox.begin(meta, now);
+      if ("settled" in begun) return void this.#saveForward(begun.settled);
+      // An erasure that came in while the record was read wins: nothing leaves.
+      if (!this.#saveForward(begun.attempt.inFlight)) return;
+      await this.#scheduleAlarm();
+      await this.ctx.storage.sync?.();
+      this.#saveForward(await this.#outbox.send(begun.attempt));
+    } catch (error) {
+      console.error("forward attempt failed unexpectedly", meta.sessionId, errorText(error));
+      this.#saveForward(this.#outbox.failed(this.#meta?.forward ?? meta.forward, error, Date.now()));
+    } finally {
+      this.#forwarding = false;
+    }
+  }
+
+  /** Saves a forward state, unless the session stopped forwarding meanwhile (an erasure wins). */
+  #saveForward(forward: ForwardState): boolean {
+    const meta = this.#meta;
+    if (meta?.state !== "finalized") return false;
+    this.#save({ ...meta, forward });
+    return true;
   }
 
   /** Operator re-queue of a dead-lettered forward (same tenant): see outbox.ts. */
@@ -267,11 +302,11 @@ export class SessionDO extends DurableObject<Env> {
     const found = this.#own(caller);
     if (!found.ok) return found;
     const meta = found.value;
-    const refused = this.#outbox.requeue(meta, Date.now(), caller.apiKey);
-    if (refused) return refused;
-    this.#save(meta);
+    const requeued = this.#outbox.requeue(meta, Date.now(), caller.apiKey);
+    if (!requeued.ok) return requeued;
+    this.#save({ ...meta, forward: requeued.value });
     await this.#scheduleAlarm();
-    return ok(this.#status(meta));
+    return ok(this.#status(this.#meta!));
   }
 
   /** Creates the session as its first contact describes it. */
@@ -407,7 +442,7 @@ export class SessionDO extends DurableObject<Env> {
     else if (meta.state === "closing" && meta.close) at = meta.finalization?.nextAttemptAt ?? meta.close.deadline;
     const spansDue = this.#spans.dueAt(meta);
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
-    const due = this.#outbox.dueAt(meta);
+    const due = forwardDueAt(meta);
     if (due !== undefined) at = at === undefined ? due : Math.min(at, due);
     const expires = this.#privacy.retentionDueAt(meta);
     if (expires !== undefined) at = at === undefined ? expires : Math.min(at, expires);
