@@ -18,7 +18,8 @@ import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 import { SessionPrivacy } from "../privacy/session-privacy.ts";
-import type { ErasureReceipt } from "../privacy/erase.ts";
+import { eraseStoredData, erasedBefore, erasedTombstone, erasureFacts, markErasing, receiptOf, type ErasureReceipt } from "../privacy/erase.ts";
+import { releaseInTenantIndex, removeFromTenantIndex } from "../privacy/open-sessions.ts";
 
 export type { Caller };
 
@@ -77,12 +78,7 @@ export class SessionDO extends DurableObject<Env> {
     this.#outbox = new Outbox(ctx.storage.sql, env, this.#config);
     this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
     this.#spans = new SpanStore(ctx.storage.sql, env, this.#config.otelEndpoint);
-    this.#privacy = new SessionPrivacy(ctx, env, this.#config, {
-      meta: () => this.#meta,
-      save: (meta) => this.#save(meta),
-      forget: () => (this.#meta = undefined),
-      destroyAudio: () => this.#audio.destroy(),
-    });
+    this.#privacy = new SessionPrivacy(ctx.storage, env);
   }
 
   /** PUT /audio/:chunkSeq: see audio-store.ts. Headers may introduce the session (first contact). */
@@ -243,7 +239,14 @@ export class SessionDO extends DurableObject<Env> {
     const meta = this.#meta;
     if (!meta) return;
     const now = Date.now();
-    if (await this.#privacy.alarm(meta, now)) return;
+    const retention = this.#privacy.retentionAction(meta, now);
+    if (retention === "erase") return void (await this.#erase(meta, now, "retention"));
+    if (retention === "remove") {
+      // The tombstone expired: the session is forgotten whole, as if never seen.
+      await this.#privacy.removeAll();
+      this.#meta = undefined;
+      return;
+    }
     if (meta.state === "open") {
       const idle = now >= meta.lastActivityAt + this.#config.idleTimeoutMs;
       // Writes push the idle timeout back; nothing pushes this one: a session cannot be kept open for ever.
@@ -457,9 +460,24 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   #save(meta: SessionMeta): void {
+    const was = this.#meta?.state;
     this.#meta = meta;
     this.#metaStore.save(meta);
-    this.#privacy?.onSave(meta);
+    this.#afterSave(was, meta);
+  }
+
+  /** Leaving open/closing frees the tenant's open-session slot; an abort's or discard's tombstone arms its expiry. */
+  #afterSave(was: SessionMeta["state"] | undefined, meta: SessionMeta): void {
+    if (this.#privacy.freesSlot(was, meta.state)) {
+      this.ctx.waitUntil(releaseInTenantIndex(this.env, meta.tenant, meta.sessionId, Date.now()));
+    }
+    const expires = this.#privacy.tombstoneExpiry(meta);
+    if (expires !== undefined) this.ctx.waitUntil(this.#armNoLaterThan(expires));
+  }
+
+  async #armNoLaterThan(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   /** POST /v1/traces: this session's spans (see spans.ts); forwarding runs from the alarm. */
@@ -489,7 +507,27 @@ export class SessionDO extends DurableObject<Env> {
   /** DELETE /v1/sessions/:id: erases everything, keeps a tombstone (worker/privacy/erase.ts). Idempotent. */
   async erase(caller: Caller): Promise<Outcome<ErasureReceipt>> {
     if (this.#meta && this.#meta.tenant !== caller.tenant) return sessionNotFound(caller.sessionId);
-    return ok(await this.#privacy.erase(caller, Date.now()));
+    return ok(await this.#erase(caller, Date.now(), "request"));
+  }
+
+  /**
+   * Erases the session (rules and storage in worker/privacy/erase.ts): the erasing meta is saved first, so
+   * a retry finishes an erasure that failed midway; then audio, record, spans and every row go, and a
+   * minimal tombstone stays. Idempotent.
+   */
+  async #erase(caller: { tenant: string; sessionId: string }, now: number, reason: ErasureReceipt["reason"]): Promise<ErasureReceipt> {
+    const before = erasedBefore(this.#meta);
+    if (before) return before;
+    const erasing = markErasing(this.#meta, caller, now, reason, erasureFacts(this.ctx.storage.sql));
+    this.#save(erasing);
+    await this.#audio.destroy();
+    await eraseStoredData(this.ctx.storage, this.env, this.#config, erasing);
+    this.ctx.waitUntil(removeFromTenantIndex(this.env, erasing.tenant, erasing.sessionId));
+    const tombstone = erasedTombstone(erasing, now);
+    this.#save(tombstone);
+    const expires = this.#privacy.retentionDueAt(tombstone);
+    if (expires !== undefined) await this.ctx.storage.setAlarm(expires);
+    return receiptOf(tombstone);
   }
 
   /** Only on a trace's own DO: its link and parked spans, when they belong to the erased session. */
