@@ -122,11 +122,10 @@ export class Outbox {
     return { attempt: { inFlight, record, host, apiKey, sentBefore, deadline, deadlineReason } };
   }
 
-  /** The second half: sends the prepared attempt and returns the forward state its answer leads to. */
-  async send(prepared: PreparedAttempt): Promise<ForwardState> {
-    const { inFlight, record, deadline, deadlineReason } = prepared;
-    const result: AttemptResult = await sendRecord({
-      record,
+  /** The second half: sends the prepared attempt; `settle` then records its answer. */
+  send(prepared: PreparedAttempt): Promise<AttemptResult> {
+    return sendRecord({
+      record: prepared.record,
       host: prepared.host,
       simulationPath: this.#config.simulationPath,
       apiKey: prepared.apiKey,
@@ -136,6 +135,11 @@ export class Outbox {
       timeoutMs: this.#forward.timeoutMs,
       spansForwarded: this.#config.otelEndpoint !== undefined,
     });
+  }
+
+  /** The forward state an attempt's answer leads to (delivered, a next attempt, or dead letter). */
+  settle(prepared: PreparedAttempt, result: AttemptResult): ForwardState {
+    const { inFlight, deadline, deadlineReason } = prepared;
     const decision: Decision = decide(result, {
       attempt: inFlight.attempts,
       maxAttempts: this.#forward.maxAttempts,
@@ -152,6 +156,12 @@ export class Outbox {
     if (decision.status === "delivered") return this.#settled(inFlight, { status: "delivered", deliveredAt: Date.now(), ...(lastError ? { lastError } : {}) });
     if (decision.status === "dead_letter") return this.#settled(inFlight, { status: "dead_letter", lastError: decision.lastError });
     return this.#settled(inFlight, { status: "pending", nextAttemptAt: decision.nextAttemptAt, lastError: decision.lastError });
+  }
+
+  /** Drops the row, key included: the session was erased while an attempt was out. */
+  forget(): void {
+    this.#sql.exec("DELETE FROM forward_outbox");
+    this.#row = { api_key: null, sent_attempts: 0, in_flight_at: null };
   }
 
   /** After an unexpected error (storage): try again after the backoff ceiling rather than at once, and say why. */

@@ -283,7 +283,10 @@ export class SessionDO extends DurableObject<Env> {
       if (!this.#saveForward(begun.attempt.inFlight)) return;
       await this.#scheduleAlarm();
       await this.ctx.storage.sync?.();
-      this.#saveForward(await this.#outbox.send(begun.attempt));
+      const result = await this.#outbox.send(begun.attempt);
+      // An erasure that came in while the request was out wins: the answer changes nothing, the key is not kept.
+      if (this.#meta?.state !== "finalized") return this.#outbox.forget();
+      this.#saveForward(this.#outbox.settle(begun.attempt, result));
     } catch (error) {
       console.error("forward attempt failed unexpectedly", meta.sessionId, errorText(error));
       this.#saveForward(this.#outbox.failed(this.#meta?.forward ?? meta.forward, error, Date.now()));
