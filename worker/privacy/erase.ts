@@ -5,6 +5,7 @@ import type { Env } from "../env.ts";
 import { newSessionMeta, type SessionMeta } from "../session/meta.ts";
 import { audioKey } from "../session/audio-store.ts";
 import { sessionStub } from "../session/locate.ts";
+import { userTables, wipeCapturedTables } from "../session/wipe.ts";
 
 /** The waveform peaks the inspector may cache beside the recording. */
 export const peaksKey = (tenant: string, sessionId: string) => `peaks/${tenant}/${sessionId}.json`;
@@ -25,26 +26,8 @@ export interface ErasureReceipt {
   cekura: string | null;
 }
 
-const KEPT_TABLES = new Set(["session_meta"]);
-
-function userTables(sql: SqlStorage): string[] {
-  return sql
-    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-    .toArray()
-    .map((row) => row.name);
-}
-
 function rows<T>(sql: SqlStorage, table: string, query: string): T[] {
   return userTables(sql).includes(table) ? sql.exec<Record<string, SqlStorageValue>>(query).toArray() as T[] : [];
-}
-
-/** Every row of every table but the meta row, every key-value entry and the alarm. */
-export async function sweepStorage(storage: DurableObjectStorage, keep: ReadonlySet<string> = KEPT_TABLES): Promise<void> {
-  const sql = storage.sql;
-  for (const name of userTables(sql)) if (!keep.has(name)) sql.exec(`DELETE FROM "${name.replaceAll('"', '""')}"`);
-  const keys = [...(await storage.list()).keys()];
-  for (let i = 0; i < keys.length; i += 128) await storage.delete(keys.slice(i, i + 128));
-  await storage.deleteAlarm();
 }
 
 export function receiptOf(meta: SessionMeta): ErasureReceipt {
@@ -132,7 +115,7 @@ export async function eraseStoredData(storage: DurableObjectStorage, env: Env, c
   await Promise.all(
     (erasure?.traceIds ?? []).map((traceId) => sessionStub(env, config, meta.tenant, traceObjectName(traceId)).eraseTraceObject(meta.sessionId)),
   );
-  await sweepStorage(storage);
+  await wipeCapturedTables(storage);
 }
 
 /** The minimal tombstone an erasure leaves (ids, times, state "erased"): it refuses every later write. */
@@ -167,5 +150,5 @@ export async function eraseTraceObject(storage: DurableObjectStorage, sessionId:
   const sql = storage.sql;
   const linked = rows<{ s: string }>(sql, "otel_trace_link", "SELECT session_id AS s FROM otel_trace_link WHERE id = 1")[0]?.s;
   if (linked !== undefined && linked !== sessionId) return;
-  await sweepStorage(storage, new Set());
+  await wipeCapturedTables(storage, new Set());
 }

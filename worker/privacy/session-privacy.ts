@@ -2,7 +2,8 @@ import type { Env } from "../env.ts";
 import { fail, type Outcome } from "../errors.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import type { SessionMeta } from "../session/meta.ts";
-import { eraseTraceObject, sweepStorage } from "./erase.ts";
+import { wipeCapturedTables } from "../session/wipe.ts";
+import { eraseTraceObject } from "./erase.ts";
 import { OPEN_SESSIONS_RETRY_AFTER_SECONDS, openSessionCap, tenantIndexStub } from "./open-sessions.ts";
 import { redactParkedSpans, SessionRedaction } from "./redaction.ts";
 import { retentionDueAt, retentionMs } from "./retention.ts";
@@ -86,7 +87,7 @@ export class SessionPrivacy {
 
   /** Removes every row, key and the alarm, the meta row too: the session is then as if never seen. */
   removeAll(): Promise<void> {
-    return sweepStorage(this.#storage, new Set());
+    return wipeCapturedTables(this.#storage, new Set());
   }
 
   /** Spans parked in a trace's own object: the deployment's rules (the session's are not known yet). */
