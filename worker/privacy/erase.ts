@@ -5,7 +5,7 @@ import type { Env } from "../env.ts";
 import { newSessionMeta, type SessionMeta } from "../session/meta.ts";
 import { audioKey } from "../session/audio-store.ts";
 import { traceLinkStub } from "../session/trace-link-do.ts";
-import { removeFromTenantIndex } from "./open-sessions.ts";
+import { userTables, wipeCapturedTables } from "../session/wipe.ts";
 
 /** The waveform peaks the inspector may cache beside the recording. */
 export const peaksKey = (tenant: string, sessionId: string) => `peaks/${tenant}/${sessionId}.json`;
@@ -25,41 +25,11 @@ export interface ErasureReceipt {
   cekura: string | null;
 }
 
-/** What the session's Durable Object lends erasure. */
-export interface ErasureHost {
-  readonly storage: DurableObjectStorage;
-  readonly env: Env;
-  readonly config: WorkerConfig;
-  meta(): SessionMeta | undefined;
-  save(meta: SessionMeta): void;
-  /** Deletes held audio, aborts an in-progress multipart upload and deletes the stored WAV. */
-  destroyAudio(): Promise<void>;
-  waitUntil(work: Promise<unknown>): void;
-}
-
-const KEPT_TABLES = new Set(["session_meta"]);
-
-function userTables(sql: SqlStorage): string[] {
-  return sql
-    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-    .toArray()
-    .map((row) => row.name);
-}
-
 function rows<T>(sql: SqlStorage, table: string, query: string): T[] {
   return userTables(sql).includes(table) ? sql.exec<Record<string, SqlStorageValue>>(query).toArray() as T[] : [];
 }
 
-/** Every row of every table but the meta row, every key-value entry and the alarm. */
-export async function sweepStorage(storage: DurableObjectStorage, keep: ReadonlySet<string> = KEPT_TABLES): Promise<void> {
-  const sql = storage.sql;
-  for (const name of userTables(sql)) if (!keep.has(name)) sql.exec(`DELETE FROM "${name.replaceAll('"', '""')}"`);
-  const keys = [...(await storage.list()).keys()];
-  for (let i = 0; i < keys.length; i += 128) await storage.delete(keys.slice(i, i + 128));
-  await storage.deleteAlarm();
-}
-
-function receiptOf(meta: SessionMeta): ErasureReceipt {
+export function receiptOf(meta: SessionMeta): ErasureReceipt {
   const forwarded = meta.erasure?.forwarded ?? false;
   return {
     sessionId: meta.sessionId,
@@ -73,65 +43,84 @@ function receiptOf(meta: SessionMeta): ErasureReceipt {
   };
 }
 
+/** What erasure reads from storage before it deletes: whether anything left, and which traces hold spans. */
+export interface ErasureFacts {
+  sentAttempts: number;
+  spansForwarded: boolean;
+  traceIds: string[];
+}
+
+export function erasureFacts(sql: SqlStorage): ErasureFacts {
+  const sentAttempts = rows<{ n: number }>(sql, "forward_outbox", "SELECT sent_attempts AS n FROM forward_outbox WHERE id = 1")[0]?.n ?? 0;
+  const spansForwarded = (rows<{ n: number }>(sql, "otel_spans", "SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 1")[0]?.n ?? 0) > 0;
+  const traceIds = [
+    ...new Set([
+      ...rows<{ t: string }>(sql, "otel_spans", "SELECT DISTINCT trace_id AS t FROM otel_spans").map((r) => r.t),
+      ...rows<{ t: string | null }>(sql, "otel_state", "SELECT trace_id AS t FROM otel_state").flatMap((r) => (r.t ? [r.t] : [])),
+    ]),
+  ];
+  return { sentAttempts, spansForwarded, traceIds };
+}
+
+/** An erasure finished before: nothing is left to do, its receipt is answered again. */
+export function erasedBefore(meta: SessionMeta | undefined): ErasureReceipt | undefined {
+  return meta?.state === "erased" && meta.erasure?.complete ? receiptOf(meta) : undefined;
+}
+
 /**
- * Erases a session: record, audio (and an in-progress multipart upload), waveform peaks, spans (also
- * those parked in its traces' own objects), every row and key of the Durable Object. Keeps a minimal
- * tombstone (ids, times, state "erased") that refuses later writes. Idempotent; a retry finishes an
- * erasure that failed midway (the tombstone is written first).
+ * The meta saved before anything is deleted (state "erased", what to delete noted in `erasure`), so a
+ * retry finishes an erasure that failed midway. A session never seen becomes one too.
  */
-export async function eraseSession(
-  host: ErasureHost,
+export function markErasing(
+  current: SessionMeta | undefined,
   caller: { tenant: string; sessionId: string },
   now: number,
-  reason: ErasureReceipt["reason"] = "request",
-): Promise<ErasureReceipt> {
-  let meta = host.meta();
-  if (meta?.state === "erased" && meta.erasure?.complete) return receiptOf(meta);
-  const sql = host.storage.sql;
-  if (!meta) {
-    meta = newSessionMeta(
+  reason: ErasureReceipt["reason"],
+  facts: ErasureFacts,
+): SessionMeta {
+  const meta =
+    current ??
+    newSessionMeta(
       { sessionId: caller.sessionId, tenant: caller.tenant, agentId: 0, mode: "observe", deferUpload: false, state: "erased", consent: "aborted", erasedAt: now },
       now,
     );
-  }
-  if (meta.state !== "erased") {
-    const sentAttempts = rows<{ n: number }>(sql, "forward_outbox", "SELECT sent_attempts AS n FROM forward_outbox WHERE id = 1")[0]?.n ?? 0;
-    const spansForwarded = (rows<{ n: number }>(sql, "otel_spans", "SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 1")[0]?.n ?? 0) > 0;
-    const traceIds = [
-      ...new Set([
-        ...rows<{ t: string }>(sql, "otel_spans", "SELECT DISTINCT trace_id AS t FROM otel_spans").map((r) => r.t),
-        ...rows<{ t: string | null }>(sql, "otel_state", "SELECT trace_id AS t FROM otel_state").flatMap((r) => (r.t ? [r.t] : [])),
-      ]),
-    ];
-    meta.erasure = {
+  if (meta.state === "erased") return { ...meta, erasure: meta.erasure ?? { complete: false, reason, forwarded: false, spansForwarded: false, traceIds: [] } };
+  return {
+    ...meta,
+    state: "erased",
+    erasedAt: now,
+    erasure: {
       complete: false,
       reason,
-      forwarded: meta.forward.status === "delivered" || sentAttempts > 0 || spansForwarded,
-      spansForwarded,
-      traceIds,
+      forwarded: meta.forward.status === "delivered" || facts.sentAttempts > 0 || facts.spansForwarded,
+      spansForwarded: facts.spansForwarded,
+      traceIds: facts.traceIds,
       recordKey: meta.recordKey,
-    };
-    meta.state = "erased";
-    meta.erasedAt = now;
+    },
     // No forward may start (or retry) from here on.
-    if (meta.forward.status !== "delivered") meta.forward = { status: "none", attempts: meta.forward.attempts };
-  }
-  meta.erasure ??= { complete: false, reason, forwarded: false, spansForwarded: false, traceIds: [] };
-  host.save(meta);
+    forward: meta.forward.status === "delivered" ? meta.forward : { status: "none", attempts: meta.forward.attempts },
+  };
+}
 
-  const { env, config } = host;
+/**
+ * Deletes what an erasing session stored outside its meta row: the WAV, record and waveform peaks, the
+ * spans parked in its traces' own objects, and every other row, key and the alarm of the Durable Object.
+ * Audio held in the DO and an in-progress multipart upload are the audio store's to destroy first.
+ */
+export async function eraseStoredData(storage: DurableObjectStorage, env: Env, config: WorkerConfig, meta: SessionMeta): Promise<void> {
   const erasure = meta.erasure;
-  await host.destroyAudio();
-  const audio = audioObjectStore(env);
-  await audio.delete(audioKey(meta.tenant, meta.sessionId));
-  await env.RECORDINGS.delete([erasure.recordKey ?? recordKey(meta.tenant, meta.sessionId), peaksKey(meta.tenant, meta.sessionId)]);
+  await audioObjectStore(env).delete(audioKey(meta.tenant, meta.sessionId));
+  await env.RECORDINGS.delete([erasure?.recordKey ?? recordKey(meta.tenant, meta.sessionId), peaksKey(meta.tenant, meta.sessionId)]);
   await Promise.all(
-    erasure.traceIds.map((traceId) => traceLinkStub(env, config, meta.tenant, traceId).forget(meta.sessionId)),
+    (erasure?.traceIds ?? []).map((traceId) => traceLinkStub(env, config, meta.tenant, traceId).forget(meta.sessionId)),
   );
-  await sweepStorage(host.storage);
-  host.waitUntil(removeFromTenantIndex(env, meta.tenant, meta.sessionId));
+  await wipeCapturedTables(storage);
+}
 
-  const tombstone = newSessionMeta(
+/** The minimal tombstone an erasure leaves (ids, times, state "erased"): it refuses every later write. */
+export function erasedTombstone(meta: SessionMeta, now: number): SessionMeta {
+  const erasure = meta.erasure ?? { complete: false, reason: "request", forwarded: false, spansForwarded: false, traceIds: [] };
+  return newSessionMeta(
     {
       sessionId: meta.sessionId,
       tenant: meta.tenant,
@@ -150,7 +139,5 @@ export async function eraseSession(
     },
     meta.erasedAt ?? now,
   );
-  host.save(tombstone);
-  return receiptOf(tombstone);
 }
 

@@ -1,21 +1,10 @@
-import type { WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { fail, type Outcome } from "../errors.ts";
-import type { SpanItem } from "../forward/otel-wire.ts";
 import type { SessionMeta } from "../session/meta.ts";
-import { eraseSession, sweepStorage, type ErasureReceipt } from "./erase.ts";
-import { OPEN_SESSIONS_RETRY_AFTER_SECONDS, openSessionCap, releaseInTenantIndex, tenantIndexStub } from "./open-sessions.ts";
-import { redactParkedSpans, SessionRedaction } from "./redaction.ts";
+import { wipeCapturedTables } from "../session/wipe.ts";
+import { OPEN_SESSIONS_RETRY_AFTER_SECONDS, openSessionCap, tenantIndexStub } from "./open-sessions.ts";
+import { SessionRedaction } from "./redaction.ts";
 import { retentionDueAt, retentionMs } from "./retention.ts";
-
-/** What the session's Durable Object lends its privacy controls. */
-export interface PrivacyHost {
-  meta(): SessionMeta | undefined;
-  save(meta: SessionMeta): void;
-  /** The DO forgets its session entirely (retention removed even the tombstone). */
-  forget(): void;
-  destroyAudio(): Promise<void>;
-}
 
 const LIVE = new Set<SessionMeta["state"]>(["open", "closing"]);
 
@@ -25,29 +14,27 @@ export function refuseErased(meta: SessionMeta | undefined): Outcome<never> | un
   return fail(409, "session_erased", `session "${meta.sessionId}" was erased at ${new Date(meta.erasedAt ?? 0).toISOString()}; it keeps no data and accepts nothing more`);
 }
 
+/** What retention asks of the session's alarm: erase a finalized session past its age, or remove an expired tombstone. */
+export type RetentionAction = "erase" | "remove";
+
 /**
- * The session Durable Object's privacy controls in one place: redaction before storage, erasure,
- * retention (the DO's alarm) and the per-tenant cap on open sessions.
+ * The session Durable Object's privacy controls in one place: redaction before storage, the rules of
+ * retention and of the per-tenant cap on open sessions, and the storage they touch. It answers and
+ * returns; the Durable Object saves its meta, destroys audio, arms the alarm and forgets its session.
  */
 export class SessionPrivacy {
   readonly redaction: SessionRedaction;
-  readonly #ctx: DurableObjectState;
+  readonly #storage: DurableObjectStorage;
   readonly #env: Env;
-  readonly #config: WorkerConfig;
-  readonly #host: PrivacyHost;
   readonly #retentionMs: number | undefined;
   readonly #cap: number | undefined;
-  #lastState: SessionMeta["state"] | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env, config: WorkerConfig, host: PrivacyHost) {
-    this.#ctx = ctx;
+  constructor(storage: DurableObjectStorage, env: Env) {
+    this.#storage = storage;
     this.#env = env;
-    this.#config = config;
-    this.#host = host;
-    this.redaction = new SessionRedaction(ctx.storage.sql, env);
+    this.redaction = new SessionRedaction(storage.sql, env);
     this.#retentionMs = retentionMs(env);
     this.#cap = openSessionCap(env);
-    this.#lastState = host.meta()?.state;
   }
 
   /** Before a write creates the session: 429 with Retry-After when the tenant has its cap of open sessions. */
@@ -66,24 +53,20 @@ export class SessionPrivacy {
     };
   }
 
-  /** Called on every save of the meta row: frees the open-session slot, arms the retention alarm. */
-  onSave(meta: SessionMeta): void {
-    const was = this.#lastState;
-    this.#lastState = meta.state;
-    if (this.#cap !== undefined && was !== undefined && LIVE.has(was) && !LIVE.has(meta.state)) {
-      this.#ctx.waitUntil(releaseInTenantIndex(this.#env, meta.tenant, meta.sessionId, Date.now()));
-    }
-    // Abort and discard end with the alarm deleted and nothing re-arming it: the tombstone's expiry is armed
-    // here. Every other state change is followed by the DO's own scheduling, which includes retention (arming
-    // here too could overwrite an earlier alarm, e.g. a forward retry, that it sets meanwhile).
-    if (meta.state !== "aborted" && meta.state !== "discarded") return;
-    const due = this.retentionDueAt(meta);
-    if (due !== undefined) this.#ctx.waitUntil(this.#armNoLaterThan(due));
+  /** Whether a save that moves the session from `was` to `state` frees its slot under the open-session cap. */
+  freesSlot(was: SessionMeta["state"] | undefined, state: SessionMeta["state"]): boolean {
+    return this.#cap !== undefined && was !== undefined && LIVE.has(was) && !LIVE.has(state);
   }
 
-  async #armNoLaterThan(at: number): Promise<void> {
-    const current = await this.#ctx.storage.getAlarm();
-    if (current === null || current > at) await this.#ctx.storage.setAlarm(at);
+  /**
+   * When a saved tombstone of an abort or discard expires. Those end with the alarm deleted and nothing
+   * re-arming it, so the DO arms this itself. Every other state change is followed by the DO's own
+   * scheduling, which includes retention (arming then too could overwrite an earlier alarm, e.g. a forward
+   * retry, that it sets meanwhile).
+   */
+  tombstoneExpiry(meta: SessionMeta): number | undefined {
+    if (meta.state !== "aborted" && meta.state !== "discarded") return undefined;
+    return this.retentionDueAt(meta);
   }
 
   retentionDueAt(meta: SessionMeta | undefined): number | undefined {
@@ -91,40 +74,17 @@ export class SessionPrivacy {
   }
 
   /**
-   * From the DO's alarm, first: true when retention acted (the caller then stops). A finalized session
-   * past its age is erased (its tombstone expires N days later); an expired tombstone is removed whole.
+   * From the DO's alarm, first: what retention asks now, if anything (the caller then stops). A finalized
+   * session past its age is erased (its tombstone expires N days later); an expired tombstone is removed whole.
    */
-  async alarm(meta: SessionMeta, now: number): Promise<boolean> {
+  retentionAction(meta: SessionMeta, now: number): RetentionAction | undefined {
     const due = this.retentionDueAt(meta);
-    if (due === undefined || due > now) return false;
-    if (meta.state === "finalized") {
-      await this.erase(meta, now, "retention");
-      return true;
-    }
-    await sweepStorage(this.#ctx.storage, new Set());
-    this.#host.forget();
-    this.#lastState = undefined;
-    return true;
+    if (due === undefined || due > now) return undefined;
+    return meta.state === "finalized" ? "erase" : "remove";
   }
 
-  /** DELETE /v1/sessions/:id (see erase.ts). */
-  async erase(caller: { tenant: string; sessionId: string }, now: number, reason: ErasureReceipt["reason"] = "request"): Promise<ErasureReceipt> {
-    const receipt = await eraseSession(
-      {
-        storage: this.#ctx.storage,
-        env: this.#env,
-        config: this.#config,
-        meta: () => this.#host.meta(),
-        save: (m) => this.#host.save(m),
-        destroyAudio: () => this.#host.destroyAudio(),
-        waitUntil: (work) => this.#ctx.waitUntil(work),
-      },
-      caller,
-      now,
-      reason,
-    );
-    const due = this.retentionDueAt(this.#host.meta());
-    if (due !== undefined) await this.#ctx.storage.setAlarm(due);
-    return receipt;
+  /** Removes every row, key and the alarm, the meta row too: the session is then as if never seen. */
+  removeAll(): Promise<void> {
+    return wipeCapturedTables(this.#storage, new Set());
   }
 }

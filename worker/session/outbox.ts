@@ -1,6 +1,6 @@
 import type { WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
-import { fail, type Outcome } from "../errors.ts";
+import { fail, ok, type Outcome } from "../errors.ts";
 import { audioSource, type AudioSource } from "../forward/audio-source.ts";
 import { readForwardConfig, type ForwardConfig } from "../forward/forward-config.ts";
 import { decide, type AttemptResult, type Decision } from "../forward/policy.ts";
@@ -25,31 +25,46 @@ type OutboxRow = {
   in_flight_at: number | null;
 };
 
-export interface OutboxHooks {
-  save(meta: SessionMeta): void;
-  /** Re-arms the DO's one alarm from the saved state (min of deadlines and the outbox's next attempt). */
-  schedule(): Promise<void>;
+/** A session's forward state, as status shows it. */
+export type ForwardState = SessionMeta["forward"];
+
+/** An attempt ready to leave: its in-flight state is saved (and the alarm armed) before `send` runs. */
+export interface PreparedAttempt {
+  readonly inFlight: ForwardState;
+  readonly record: SessionRecord;
+  readonly host: string;
+  readonly apiKey: string;
+  readonly sentBefore: boolean;
+  readonly deadline: number | undefined;
+  readonly deadlineReason: string;
+}
+
+/** What `begin` decided: settled without sending, or an attempt to save as in flight and then send. */
+export type Begun = { settled: ForwardState } | { attempt: PreparedAttempt };
+
+/** When the next attempt is due, if one is. */
+export function forwardDueAt(meta: SessionMeta): number | undefined {
+  if (meta.forward.status !== "pending") return undefined;
+  return meta.forward.nextAttemptAt ?? meta.finalizedAt ?? 0;
 }
 
 /**
- * The session's durable outbox to Cekura. State lives in `meta.forward` (what status shows) and one
- * SQLite row (key, attempts that went out, in-flight mark). Every attempt is counted and its retry time
- * saved before the request leaves, so an eviction mid-request only ever leads to a retry, and a retry
- * answered "duplicate" counts as delivered: Cekura gets the call once.
+ * The session's durable outbox to Cekura. State lives in `meta.forward` (what status shows, saved by the
+ * Durable Object) and one SQLite row here (key, attempts that went out, in-flight mark). The DO saves each
+ * attempt as counted, with its retry time, before the request leaves, so an eviction mid-request only ever
+ * leads to a retry, and a retry answered "duplicate" counts as delivered: Cekura gets the call once.
+ * Methods return the new forward state; they never save the meta or arm the alarm themselves.
  */
 export class Outbox {
   readonly #sql: SqlStorage;
-  readonly #storage: DurableObjectStorage;
   readonly #env: Env;
   readonly #config: WorkerConfig;
   readonly #forward: ForwardConfig;
   readonly #audio: AudioSource;
   #row: OutboxRow;
-  #running = false;
 
-  constructor(storage: DurableObjectStorage, env: Env, config: WorkerConfig) {
-    this.#storage = storage;
-    this.#sql = storage.sql;
+  constructor(sql: SqlStorage, env: Env, config: WorkerConfig) {
+    this.#sql = sql;
     this.#env = env;
     this.#config = config;
     this.#forward = readForwardConfig(env);
@@ -68,89 +83,67 @@ export class Outbox {
     this.#write({ ...this.#row, api_key: apiKey });
   }
 
-  /** When the next attempt is due, if one is. */
-  dueAt(meta: SessionMeta): number | undefined {
-    if (meta.forward.status !== "pending") return undefined;
-    return meta.forward.nextAttemptAt ?? meta.finalizedAt ?? 0;
-  }
-
-  /** Runs one attempt when it is due; called from the DO's alarm. Never throws. */
-  async step(meta: SessionMeta, now: number, hooks: OutboxHooks): Promise<void> {
-    const due = this.dueAt(meta);
-    if (due === undefined || due > now || this.#running) return;
-    this.#running = true;
-    try {
-      await this.#attempt(meta, now, hooks);
-    } catch (error) {
-      // Unexpected (storage): try again after the backoff ceiling rather than at once, and say why.
-      const message = error instanceof Error ? error.message : String(error);
-      console.error("forward attempt failed unexpectedly", meta.sessionId, message);
-      const ceiling = Math.min(this.#forward.maxMs, this.#forward.baseMs * 2 ** Math.max(0, meta.forward.attempts - 1));
-      meta.forward = { ...meta.forward, nextAttemptAt: Date.now() + ceiling, lastError: `internal error before sending: ${message}` };
-      hooks.save(meta);
-    } finally {
-      this.#running = false;
-    }
-  }
-
-  /** Operator re-queue of a dead-lettered session: attempts start again now. */
-  requeue(meta: SessionMeta, now: number, apiKey: string | undefined): Outcome<never> | undefined {
+  /** Operator re-queue of a dead-lettered session: the forward state that starts attempts again now. */
+  requeue(meta: SessionMeta, now: number, apiKey: string | undefined): Outcome<ForwardState> {
     if (meta.forward.status !== "dead_letter") {
       return fail(409, "not_dead_lettered", `session "${meta.sessionId}" forward status is ${meta.forward.status}; only a dead-lettered session can be re-queued`);
     }
     this.rememberKey(apiKey);
-    meta.forward = { status: "pending", attempts: 0, nextAttemptAt: now, lastError: `re-queued at ${new Date(now).toISOString()}; before: ${meta.forward.lastError ?? "none"}` };
-    return undefined;
+    return ok({ status: "pending", attempts: 0, nextAttemptAt: now, lastError: `re-queued at ${new Date(now).toISOString()}; before: ${meta.forward.lastError ?? "none"}` });
   }
 
-  async #attempt(meta: SessionMeta, now: number, hooks: OutboxHooks): Promise<void> {
-    const finish = (forward: Partial<SessionMeta["forward"]> & { status: SessionMeta["forward"]["status"] }) => {
-      meta.forward = { attempts: meta.forward.attempts, ...forward };
-      // The key is kept only while a forward may still use it (a dead letter can be re-queued).
-      if ((forward.status === "skipped" || forward.status === "delivered") && this.#row.api_key !== null) this.#write({ ...this.#row, api_key: null });
-      hooks.save(meta);
-    };
+  /**
+   * The first half of an attempt that is due: settles at once when nothing may or can be sent, otherwise
+   * reads the record and counts the attempt as gone out (this row) before anything is sent.
+   */
+  async begin(meta: SessionMeta, now: number): Promise<Begun> {
     // deferUpload "audio" holds only the audio: without consent the audio was dropped and the rest is sent.
-    if (!mayForward(meta)) return finish({ status: "skipped", lastError: `consent is ${meta.consent}; nothing is forwarded` });
+    if (!mayForward(meta)) return this.#settle(meta.forward, { status: "skipped", lastError: `consent is ${meta.consent}; nothing is forwarded` });
     const host = this.#config.cekuraHost;
-    if (!host) return finish({ status: "skipped", lastError: "CEKURA_HOST is not configured" });
+    if (!host) return this.#settle(meta.forward, { status: "skipped", lastError: "CEKURA_HOST is not configured" });
     const apiKey = this.#forward.apiKeyOverride ?? this.#row.api_key;
-    if (!apiKey) return finish({ status: "dead_letter", lastError: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known" });
+    if (!apiKey) return this.#settle(meta.forward, { status: "dead_letter", lastError: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known" });
 
     const record = await this.#readRecord(meta);
-    if (typeof record === "string") return finish({ status: "dead_letter", lastError: record });
+    if (typeof record === "string") return this.#settle(meta.forward, { status: "dead_letter", lastError: record });
 
     const deadline = record.mode === "track" ? Date.parse(record.endedAt) + this.#forward.trackWindowMs : undefined;
     const deadlineReason = `Cekura listens for a track call only ${this.#forward.trackWindowMs / 1000} s after it ends (${record.endedAt})`;
     if (deadline !== undefined && now > deadline) {
-      return finish({ status: "dead_letter", lastError: `${deadlineReason}; it is now ${new Date(now).toISOString()}`, nextAttemptAt: undefined });
+      return this.#settle(meta.forward, { status: "dead_letter", lastError: `${deadlineReason}; it is now ${new Date(now).toISOString()}`, nextAttemptAt: undefined });
     }
 
-    // Durably in flight before the request leaves: counted, and a retry armed in case we are evicted.
-    const attempt = meta.forward.attempts + 1;
+    // Counted before the request leaves, with a retry armed in case we are evicted.
+    const attempts = meta.forward.attempts + 1;
     const sentBefore = this.#row.sent_attempts > 0;
-    const ceiling = Math.min(this.#forward.maxMs, this.#forward.baseMs * 2 ** (attempt - 1));
-    meta.forward = { ...meta.forward, attempts: attempt, nextAttemptAt: now + this.#forward.timeoutMs + ceiling };
+    const ceiling = Math.min(this.#forward.maxMs, this.#forward.baseMs * 2 ** (attempts - 1));
     this.#write({ ...this.#row, sent_attempts: this.#row.sent_attempts + 1, in_flight_at: now });
-    hooks.save(meta);
-    await hooks.schedule();
-    await this.#storage.sync?.();
+    const inFlight = { ...meta.forward, attempts, nextAttemptAt: now + this.#forward.timeoutMs + ceiling };
+    return { attempt: { inFlight, record, host, apiKey, sentBefore, deadline, deadlineReason } };
+  }
 
-    const result: AttemptResult = await sendRecord({
-      record,
-      host,
+  /** The second half: sends the prepared attempt; `settle` then records its answer. */
+  send(prepared: PreparedAttempt): Promise<AttemptResult> {
+    return sendRecord({
+      record: prepared.record,
+      host: prepared.host,
       simulationPath: this.#config.simulationPath,
-      apiKey,
+      apiKey: prepared.apiKey,
       audio: this.#audio,
       audioAs: this.#forward.audioAs,
       audioUrlTtlSeconds: this.#forward.audioUrlTtlSeconds,
       timeoutMs: this.#forward.timeoutMs,
       spansForwarded: this.#config.otelEndpoint !== undefined,
     });
+  }
+
+  /** The forward state an attempt's answer leads to (delivered, a next attempt, or dead letter). */
+  settle(prepared: PreparedAttempt, result: AttemptResult): ForwardState {
+    const { inFlight, deadline, deadlineReason } = prepared;
     const decision: Decision = decide(result, {
-      attempt,
+      attempt: inFlight.attempts,
       maxAttempts: this.#forward.maxAttempts,
-      sentBefore,
+      sentBefore: prepared.sentBefore,
       now: Date.now(),
       baseMs: this.#forward.baseMs,
       maxMs: this.#forward.maxMs,
@@ -159,10 +152,33 @@ export class Outbox {
     });
     if (result.kind === "unsendable") this.#write({ ...this.#row, sent_attempts: this.#row.sent_attempts - 1 });
     this.#write({ ...this.#row, in_flight_at: null, api_key: decision.status === "delivered" ? null : this.#row.api_key });
-    const lastError = meta.forward.lastError;
-    if (decision.status === "delivered") return finish({ status: "delivered", deliveredAt: Date.now(), ...(lastError ? { lastError } : {}) });
-    if (decision.status === "dead_letter") return finish({ status: "dead_letter", lastError: decision.lastError });
-    return finish({ status: "pending", nextAttemptAt: decision.nextAttemptAt, lastError: decision.lastError });
+    const lastError = inFlight.lastError;
+    if (decision.status === "delivered") return this.#settled(inFlight, { status: "delivered", deliveredAt: Date.now(), ...(lastError ? { lastError } : {}) });
+    if (decision.status === "dead_letter") return this.#settled(inFlight, { status: "dead_letter", lastError: decision.lastError });
+    return this.#settled(inFlight, { status: "pending", nextAttemptAt: decision.nextAttemptAt, lastError: decision.lastError });
+  }
+
+  /** Drops the row, key included: the session was erased while an attempt was out. */
+  forget(): void {
+    this.#sql.exec("DELETE FROM forward_outbox");
+    this.#row = { api_key: null, sent_attempts: 0, in_flight_at: null };
+  }
+
+  /** After an unexpected error (storage): try again after the backoff ceiling rather than at once, and say why. */
+  failed(forward: ForwardState, error: unknown, now: number): ForwardState {
+    const message = error instanceof Error ? error.message : String(error);
+    const ceiling = Math.min(this.#forward.maxMs, this.#forward.baseMs * 2 ** Math.max(0, forward.attempts - 1));
+    return { ...forward, nextAttemptAt: now + ceiling, lastError: `internal error before sending: ${message}` };
+  }
+
+  #settle(forward: ForwardState, next: Partial<ForwardState> & Pick<ForwardState, "status">): Begun {
+    return { settled: this.#settled(forward, next) };
+  }
+
+  #settled(forward: ForwardState, next: Partial<ForwardState> & Pick<ForwardState, "status">): ForwardState {
+    // The key is kept only while a forward may still use it (a dead letter can be re-queued).
+    if ((next.status === "skipped" || next.status === "delivered") && this.#row.api_key !== null) this.#write({ ...this.#row, api_key: null });
+    return { attempts: forward.attempts, ...next };
   }
 
   async #readRecord(meta: SessionMeta): Promise<SessionRecord | string> {

@@ -11,7 +11,7 @@ import * as consent from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
 import { MetaStore, refuseIntroMismatch, sessionFromIntro, type Caller, type SessionIntro, type SessionMeta } from "./meta.ts";
 import { wipeCapturedTables } from "./wipe.ts";
-import { Outbox } from "./outbox.ts";
+import { forwardDueAt, Outbox, type ForwardState } from "./outbox.ts";
 import { SpanStore, type SpanReceipt } from "./spans.ts";
 import { traceLinkStub } from "./trace-link-do.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
@@ -19,7 +19,8 @@ import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 import { SessionPrivacy } from "../privacy/session-privacy.ts";
-import type { ErasureReceipt } from "../privacy/erase.ts";
+import { eraseStoredData, erasedBefore, erasedTombstone, erasureFacts, markErasing, receiptOf, type ErasureReceipt } from "../privacy/erase.ts";
+import { releaseInTenantIndex, removeFromTenantIndex } from "../privacy/open-sessions.ts";
 
 export type { Caller };
 
@@ -64,6 +65,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly #spans: SpanStore;
   /** The finalization in progress, if one is (see #finalize). */
   #finalizing: Promise<void> | undefined;
+  /** Whether a forwarding attempt is in progress (see #forward). */
+  #forwarding = false;
   /** Redaction, erasure, retention, open-session cap: worker/privacy/. */
   readonly #privacy: SessionPrivacy;
 
@@ -73,15 +76,10 @@ export class SessionDO extends DurableObject<Env> {
     this.#metaStore = new MetaStore(ctx.storage.sql);
     this.#fragments = new FragmentStore(ctx.storage.sql);
     this.#meta = this.#metaStore.load();
-    this.#outbox = new Outbox(ctx.storage, env, this.#config);
+    this.#outbox = new Outbox(ctx.storage.sql, env, this.#config);
     this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
     this.#spans = new SpanStore(ctx.storage.sql, env, this.#config.otelEndpoint);
-    this.#privacy = new SessionPrivacy(ctx, env, this.#config, {
-      meta: () => this.#meta,
-      save: (meta) => this.#save(meta),
-      forget: () => (this.#meta = undefined),
-      destroyAudio: () => this.#audio.destroy(),
-    });
+    this.#privacy = new SessionPrivacy(ctx.storage, env);
   }
 
   /** PUT /audio/:chunkSeq: see audio-store.ts. Headers may introduce the session (first contact). */
@@ -242,7 +240,14 @@ export class SessionDO extends DurableObject<Env> {
     const meta = this.#meta;
     if (!meta) return;
     const now = Date.now();
-    if (await this.#privacy.alarm(meta, now)) return;
+    const retention = this.#privacy.retentionAction(meta, now);
+    if (retention === "erase") return void (await this.#erase(meta, now, "retention"));
+    if (retention === "remove") {
+      // The tombstone expired: the session is forgotten whole, as if never seen.
+      await this.#privacy.removeAll();
+      this.#meta = undefined;
+      return;
+    }
     if (meta.state === "open") {
       const idle = now >= meta.lastActivityAt + this.#config.idleTimeoutMs;
       // Writes push the idle timeout back; nothing pushes this one: a session cannot be kept open for ever.
@@ -259,8 +264,44 @@ export class SessionDO extends DurableObject<Env> {
       if (now >= closing.close.deadline || retryDue) await this.#finalize(now);
       else await this.#finalizeIfComplete(now);
     }
-    await this.#outbox.step(this.#meta!, Date.now(), { save: (m) => this.#save(m), schedule: () => this.#scheduleAlarm() });
+    await this.#forward(Date.now());
     await this.#spans.step(this.#meta, Date.now());
+  }
+
+  /**
+   * One attempt to forward the record when one is due (see outbox.ts). The attempt is saved as counted,
+   * with its retry time, and the alarm armed, before the request leaves. Never throws.
+   */
+  async #forward(now: number): Promise<void> {
+    const meta = this.#meta!;
+    const due = forwardDueAt(meta);
+    if (due === undefined || due > now || this.#forwarding) return;
+    this.#forwarding = true;
+    try {
+      const begun = await this.#outbox.begin(meta, now);
+      if ("settled" in begun) return void this.#saveForward(begun.settled);
+      // An erasure that came in while the record was read wins: nothing leaves.
+      if (!this.#saveForward(begun.attempt.inFlight)) return;
+      await this.#scheduleAlarm();
+      await this.ctx.storage.sync?.();
+      const result = await this.#outbox.send(begun.attempt);
+      // An erasure that came in while the request was out wins: the answer changes nothing, the key is not kept.
+      if (this.#meta?.state !== "finalized") return this.#outbox.forget();
+      this.#saveForward(this.#outbox.settle(begun.attempt, result));
+    } catch (error) {
+      console.error("forward attempt failed unexpectedly", meta.sessionId, errorText(error));
+      this.#saveForward(this.#outbox.failed(this.#meta?.forward ?? meta.forward, error, Date.now()));
+    } finally {
+      this.#forwarding = false;
+    }
+  }
+
+  /** Saves a forward state, unless the session stopped forwarding meanwhile (an erasure wins). */
+  #saveForward(forward: ForwardState): boolean {
+    const meta = this.#meta;
+    if (meta?.state !== "finalized") return false;
+    this.#save({ ...meta, forward });
+    return true;
   }
 
   /** Operator re-queue of a dead-lettered forward (same tenant): see outbox.ts. */
@@ -268,11 +309,11 @@ export class SessionDO extends DurableObject<Env> {
     const found = this.#own(caller);
     if (!found.ok) return found;
     const meta = found.value;
-    const refused = this.#outbox.requeue(meta, Date.now(), caller.apiKey);
-    if (refused) return refused;
-    this.#save(meta);
+    const requeued = this.#outbox.requeue(meta, Date.now(), caller.apiKey);
+    if (!requeued.ok) return requeued;
+    this.#save({ ...meta, forward: requeued.value });
     await this.#scheduleAlarm();
-    return ok(this.#status(meta));
+    return ok(this.#status(this.#meta!));
   }
 
   /** Creates the session as its first contact describes it. */
@@ -409,7 +450,7 @@ export class SessionDO extends DurableObject<Env> {
     else if (meta.state === "closing" && meta.close) at = meta.finalization?.nextAttemptAt ?? meta.close.deadline;
     const spansDue = this.#spans.dueAt(meta);
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
-    const due = this.#outbox.dueAt(meta);
+    const due = forwardDueAt(meta);
     if (due !== undefined) at = at === undefined ? due : Math.min(at, due);
     const expires = this.#privacy.retentionDueAt(meta);
     if (expires !== undefined) at = at === undefined ? expires : Math.min(at, expires);
@@ -424,9 +465,24 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   #save(meta: SessionMeta): void {
+    const was = this.#meta?.state;
     this.#meta = meta;
     this.#metaStore.save(meta);
-    this.#privacy?.onSave(meta);
+    this.#afterSave(was, meta);
+  }
+
+  /** Leaving open/closing frees the tenant's open-session slot; an abort's or discard's tombstone arms its expiry. */
+  #afterSave(was: SessionMeta["state"] | undefined, meta: SessionMeta): void {
+    if (this.#privacy.freesSlot(was, meta.state)) {
+      this.ctx.waitUntil(releaseInTenantIndex(this.env, meta.tenant, meta.sessionId, Date.now()));
+    }
+    const expires = this.#privacy.tombstoneExpiry(meta);
+    if (expires !== undefined) this.ctx.waitUntil(this.#armNoLaterThan(expires));
+  }
+
+  async #armNoLaterThan(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   /** POST /v1/traces: this session's spans (see spans.ts); forwarding runs from the alarm. */
@@ -452,7 +508,27 @@ export class SessionDO extends DurableObject<Env> {
   /** DELETE /v1/sessions/:id: erases everything, keeps a tombstone (worker/privacy/erase.ts). Idempotent. */
   async erase(caller: Caller): Promise<Outcome<ErasureReceipt>> {
     if (this.#meta && this.#meta.tenant !== caller.tenant) return sessionNotFound(caller.sessionId);
-    return ok(await this.#privacy.erase(caller, Date.now()));
+    return ok(await this.#erase(caller, Date.now(), "request"));
+  }
+
+  /**
+   * Erases the session (rules and storage in worker/privacy/erase.ts): the erasing meta is saved first, so
+   * a retry finishes an erasure that failed midway; then audio, record, spans and every row go, and a
+   * minimal tombstone stays. Idempotent.
+   */
+  async #erase(caller: { tenant: string; sessionId: string }, now: number, reason: ErasureReceipt["reason"]): Promise<ErasureReceipt> {
+    const before = erasedBefore(this.#meta);
+    if (before) return before;
+    const erasing = markErasing(this.#meta, caller, now, reason, erasureFacts(this.ctx.storage.sql));
+    this.#save(erasing);
+    await this.#audio.destroy();
+    await eraseStoredData(this.ctx.storage, this.env, this.#config, erasing);
+    this.ctx.waitUntil(removeFromTenantIndex(this.env, erasing.tenant, erasing.sessionId));
+    const tombstone = erasedTombstone(erasing, now);
+    this.#save(tombstone);
+    const expires = this.#privacy.retentionDueAt(tombstone);
+    if (expires !== undefined) await this.ctx.storage.setAlarm(expires);
+    return receiptOf(tombstone);
   }
 
   /**
