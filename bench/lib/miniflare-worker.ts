@@ -127,7 +127,8 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
     compatibilityFlags: flags,
     durableObjects,
     r2Buckets,
-    bindings: { ...varsOf(toml), ...vars },
+    // Like `npm start`: a local bench Worker accepts any key (a deployment lists its keys in API_KEY_HASHES).
+    bindings: { ...varsOf(toml), ALLOW_ANY_KEY: "true", ...vars },
     ...(persistRoot ? { defaultPersistRoot: persistRoot } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   });
