@@ -43,7 +43,6 @@ export class FragmentStore {
   #tables(): SqlStorage {
     if (this.#ready) return this.sql;
     this.sql.exec(FRAGMENTS_SQL);
-    this.sql.exec(OVERFLOW_SQL);
     // A table created before the count columns existed gets them (its older rows are counted from their JSON).
     const columns = this.sql.exec("SELECT * FROM fragments LIMIT 0").columnNames;
     for (const column of ["event_count", "event_bytes"]) {
@@ -89,6 +88,8 @@ export class FragmentStore {
       "INSERT INTO fragments (seq, body_hash, events, received_at, event_count, event_bytes) VALUES (?, ?, ?, ?, ?, ?)",
       seq, bodyHash, rows[0] ?? "[]", receivedAt, counted.events, counted.bytes,
     );
+    // The overflow table exists only once a fragment needed it (creating a table is billed as rows written).
+    if (rows.length > 1) this.sql.exec(OVERFLOW_SQL);
     for (let part = 1; part < rows.length; part++) {
       this.sql.exec("INSERT INTO fragment_overflow (seq, part, events) VALUES (?, ?, ?)", seq, part, rows[part]!);
     }
@@ -123,7 +124,9 @@ export class FragmentStore {
 
   all(): StoredFragment[] {
     const overflow = new Map<number, SessionEvent[]>();
-    for (const row of this.#tables().exec<{ seq: number; events: string }>("SELECT seq, events FROM fragment_overflow ORDER BY seq, part")) {
+    const sql = this.#tables();
+    const hasOverflow = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fragment_overflow'").toArray().length > 0;
+    for (const row of hasOverflow ? sql.exec<{ seq: number; events: string }>("SELECT seq, events FROM fragment_overflow ORDER BY seq, part") : []) {
       const list = overflow.get(row.seq);
       const events = JSON.parse(row.events) as SessionEvent[];
       if (list) list.push(...events);

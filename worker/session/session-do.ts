@@ -30,9 +30,10 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * How stale the stored lastActivityAt may get while fragments or audio stream in: the meta row is written at
- * most this often for activity alone, so after an eviction the idle timeout may come this much early.
+ * most this often for activity alone (each write is a billed row), so after an eviction the idle timeout may
+ * come this much early - at most 30 s, and never more than 5% of the idle timeout (30 s of the default 600 s).
  */
-const ACTIVITY_SAVE_MS = 10_000;
+const activitySaveMs = (idleTimeoutMs: number) => Math.min(30_000, idleTimeoutMs / 20);
 
 /** 413 when a fragment would take the session past its event caps; nothing accepted before is touched. */
 function refuseOverCaps(meta: SessionMeta, events: number, bytes: number): Outcome<never> | undefined {
@@ -68,7 +69,7 @@ export class SessionDO extends DurableObject<Env> {
   #finalizing: Promise<void> | undefined;
   /** Redaction, erasure, retention, open-session cap: worker/privacy/. */
   readonly #privacy: SessionPrivacy;
-  /** lastActivityAt as the meta row holds it (the in-memory meta may be newer, see ACTIVITY_SAVE_MS). */
+  /** lastActivityAt as the meta row holds it (the in-memory meta may be newer, see activitySaveMs). */
   #storedActivityAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -107,7 +108,7 @@ export class SessionDO extends DurableObject<Env> {
     // The upload awaited storage: read the meta again (an abort may have come in meanwhile).
     const current = this.#meta!;
     // An open session notes activity at most every few seconds: one row per chunk, not two.
-    if (!firstContact && current.state === "open" && now - this.#storedActivityAt < ACTIVITY_SAVE_MS) {
+    if (!firstContact && current.state === "open" && now - this.#storedActivityAt < activitySaveMs(this.#config.idleTimeoutMs)) {
       current.lastActivityAt = now;
       return ack;
     }
@@ -191,8 +192,8 @@ export class SessionDO extends DurableObject<Env> {
     meta.lastActivityAt = now;
     // The fragment's row is what makes it durable: after an eviction the counts above are recounted from the
     // rows (FragmentStore.recount), so the meta row is written only for what no row tells - the SDK info - and
-    // for the activity time at most every ACTIVITY_SAVE_MS. Any other save writes these counts too.
-    if (learnedSdk || now - this.#storedActivityAt >= ACTIVITY_SAVE_MS) this.#save(meta);
+    // for the activity time at most every activitySaveMs. Any other save writes these counts too.
+    if (learnedSdk || now - this.#storedActivityAt >= activitySaveMs(this.#config.idleTimeoutMs)) this.#save(meta);
 
     await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
