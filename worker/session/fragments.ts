@@ -40,6 +40,11 @@ export class FragmentStore {
 
   constructor(private readonly sql: SqlStorage) {}
 
+  /** True when the table exists (reading sqlite_master is billed as rows read, never written). */
+  #exists(table: string): boolean {
+    return this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray().length > 0;
+  }
+
   #tables(): SqlStorage {
     if (this.#ready) return this.sql;
     this.sql.exec(FRAGMENTS_SQL);
@@ -59,6 +64,7 @@ export class FragmentStore {
    */
   recount(meta: SessionMeta | undefined): SessionMeta | undefined {
     if (meta?.state !== "open" && meta?.state !== "closing") return meta;
+    if (!this.#ready && !this.#exists("fragments")) return meta;
     const tally = this.#tables()
       .exec<{ n: number; max_seq: number | null; events: number | null; bytes: number | null }>(
         "SELECT count(*) AS n, max(seq) AS max_seq, sum(coalesce(event_count, json_array_length(events))) AS events, sum(coalesce(event_bytes, length(events))) AS bytes FROM fragments",
@@ -123,9 +129,10 @@ export class FragmentStore {
   }
 
   all(): StoredFragment[] {
+    if (!this.#ready && !this.#exists("fragments")) return [];
     const overflow = new Map<number, SessionEvent[]>();
     const sql = this.#tables();
-    const hasOverflow = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fragment_overflow'").toArray().length > 0;
+    const hasOverflow = this.#exists("fragment_overflow");
     for (const row of hasOverflow ? sql.exec<{ seq: number; events: string }>("SELECT seq, events FROM fragment_overflow ORDER BY seq, part") : []) {
       const list = overflow.get(row.seq);
       const events = JSON.parse(row.events) as SessionEvent[];
