@@ -24,6 +24,13 @@ export interface CostScenario {
   chunkSeconds: number;
   /** Seconds of events per fragment (the SDK's flushIntervalMs / 1000; default 1). */
   flushSeconds?: number;
+  /**
+   * Sent at the call's own pace (a second of call per second) instead of as fast as accepted, so what the
+   * Worker does per interval of time (the meta row's activity time, written at most every 10 s) shows.
+   */
+  realTime?: boolean;
+  /** Call length for this scenario, overriding the run's (real-time calls take their length in wall time). */
+  callSeconds?: number;
 }
 
 export interface PerCallMinute {
@@ -73,6 +80,7 @@ export interface CostResult {
 export const SCENARIOS: CostScenario[] = [
   { name: "observe, audio in 1 s chunks", mode: "observe", audio: true, chunkSeconds: 1 },
   { name: "observe, audio in 5 s chunks (SDK default)", mode: "observe", audio: true, chunkSeconds: AUDIO_CHUNK_SECONDS },
+  { name: "observe, audio in 5 s chunks, sent in real time (1-minute calls)", mode: "observe", audio: true, chunkSeconds: AUDIO_CHUNK_SECONDS, realTime: true, callSeconds: 60 },
   { name: "observe, audio in 5 s chunks, fragments every 5 s", mode: "observe", audio: true, chunkSeconds: AUDIO_CHUNK_SECONDS, flushSeconds: 5 },
   { name: "observe, no audio", mode: "observe", audio: false, chunkSeconds: AUDIO_CHUNK_SECONDS },
   { name: "track (no audio)", mode: "track", audio: false, chunkSeconds: AUDIO_CHUNK_SECONDS },
@@ -91,7 +99,7 @@ async function must(response: Response, what: string): Promise<unknown> {
 /** One whole call as the SDK sends it: a fragment per second with events, audio as it fills a chunk, then close. */
 export async function sendCall(url: string, id: string, scenario: CostScenario, callSeconds: number): Promise<void> {
   const base = `${url}/v1/sessions/${id}`;
-  const callStart = Date.now() - callSeconds * 1000;
+  const callStart = scenario.realTime ? Date.now() : Date.now() - callSeconds * 1000;
   const callStartedAt = new Date(callStart).toISOString();
   const chunk = stereoPcm(scenario.chunkSeconds);
   let seq = 0;
@@ -103,6 +111,7 @@ export async function sendCall(url: string, id: string, scenario: CostScenario, 
     await must(await fetch(`${base}/fragments`, { method: "POST", headers: { ...HEADERS, "content-type": "application/json" }, body }), "fragment");
   };
   for (let s = 0; s < callSeconds; s++) {
+    if (scenario.realTime) await new Promise((r) => setTimeout(r, Math.max(0, callStart + (s + 1) * 1000 - Date.now())));
     const work: Promise<unknown>[] = [];
     pending.push(...eventsOfSecond(s, callStart));
     if (pending.length > 0 && ((s + 1) % flush === 0 || s === callSeconds - 1)) {
@@ -198,13 +207,14 @@ export interface CostOptions {
 export async function runCost(options: CostOptions = {}): Promise<CostResult[]> {
   const log = options.log ?? (() => {});
   const calls = options.calls ?? 3;
-  const callSeconds = options.callSeconds ?? 300;
+  const runSeconds = options.callSeconds ?? 300;
   const standIn = await startCekuraStandIn();
   const worker = await startMiniflare(await snapshotEntry(COUNTING_ENTRY), { CEKURA_HOST: standIn.url, CLOSE_GRACE_SECONDS: "5" });
   const results: CostResult[] = [];
   try {
     for (const scenario of options.scenarios ?? SCENARIOS) {
       const ids = Array.from({ length: calls }, () => `cost-${crypto.randomUUID()}`);
+      const callSeconds = scenario.callSeconds ?? runSeconds;
       await resetCounts(worker.url);
       const cpu0 = cpuSeconds(worker.pid);
       const t0 = performance.now();

@@ -204,7 +204,7 @@ if (cost) {
   for (const c of cost as CostResult[]) {
     const p = c.perCallMinute;
     const name = c.scenario.name;
-    const judged = c.scenario.mode === "observe" && c.scenario.audio && c.scenario.chunkSeconds === AUDIO_CHUNK_SECONDS && c.scenario.flushSeconds === undefined;
+    const judged = c.scenario.mode === "observe" && c.scenario.audio && c.scenario.chunkSeconds === AUDIO_CHUNK_SECONDS && c.scenario.flushSeconds === undefined && !c.scenario.realTime;
     const counted = (figure: string, value: number, unit: string, note?: string) => rows.push({ section: `cost: ${name}`, figure, value, unit, ...(note ? { note } : {}) });
     counted("Worker requests per call-minute", p.workerRequests, "");
     counted("DO requests per call-minute", p.doRequests, "", "RPC calls + alarms");

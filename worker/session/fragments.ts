@@ -1,10 +1,15 @@
 import type { SessionEvent } from "../../sdk/protocol.ts";
+import type { SessionMeta } from "./meta.ts";
 
+// event_count and event_bytes (the fragment's events and their JSON bytes as received) let the session's
+// counts be recounted from the rows, so a fragment writes its own row and not the meta row too.
 const FRAGMENTS_SQL = `CREATE TABLE IF NOT EXISTS fragments (
   seq INTEGER PRIMARY KEY,
   body_hash TEXT NOT NULL,
   events TEXT NOT NULL,
-  received_at INTEGER NOT NULL
+  received_at INTEGER NOT NULL,
+  event_count INTEGER,
+  event_bytes INTEGER
 )`;
 
 // A fragment's events beyond its first row (rows must stay under the platform's 2 MB limit).
@@ -26,28 +31,78 @@ export interface StoredFragment {
   events: SessionEvent[];
 }
 
-/** Fragments of one session keyed by seq, in the DO's SQLite storage. */
+/**
+ * Fragments of one session keyed by seq, in the DO's SQLite storage. The tables are created on first use
+ * (creating one is billed as rows written) and dropped whole once the record holds the events.
+ */
 export class FragmentStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(FRAGMENTS_SQL);
-    sql.exec(OVERFLOW_SQL);
+  #ready = false;
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** True when the table exists (reading sqlite_master is billed as rows read, never written). */
+  #exists(table: string): boolean {
+    return this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray().length > 0;
+  }
+
+  #tables(): SqlStorage {
+    if (this.#ready) return this.sql;
+    this.sql.exec(FRAGMENTS_SQL);
+    // A table created before the count columns existed gets them (its older rows are counted from their JSON).
+    const columns = this.sql.exec("SELECT * FROM fragments LIMIT 0").columnNames;
+    for (const column of ["event_count", "event_bytes"]) {
+      if (!columns.includes(column)) this.sql.exec(`ALTER TABLE fragments ADD COLUMN ${column} INTEGER`);
+    }
+    this.#ready = true;
+    return this.sql;
+  }
+
+  /**
+   * The meta as of its last save, brought up to date from the rows: while a session is open or closing a
+   * fragment writes only its own row, so the rows are the truth for what fragments were received. Never
+   * lowers a count (rows are only removed once the session is past closing).
+   */
+  recount(meta: SessionMeta | undefined): SessionMeta | undefined {
+    if (meta?.state !== "open" && meta?.state !== "closing") return meta;
+    if (!this.#ready && !this.#exists("fragments")) return meta;
+    const tally = this.#tables()
+      .exec<{ n: number; max_seq: number | null; events: number | null; bytes: number | null }>(
+        "SELECT count(*) AS n, max(seq) AS max_seq, sum(coalesce(event_count, json_array_length(events))) AS events, sum(coalesce(event_bytes, length(events))) AS bytes FROM fragments",
+      )
+      .one();
+    return {
+      ...meta,
+      fragmentCount: Math.max(meta.fragmentCount, tally.n),
+      maxSeq: Math.max(meta.maxSeq, tally.max_seq ?? -1),
+      eventCount: Math.max(meta.eventCount, tally.events ?? 0),
+      eventBytes: Math.max(meta.eventBytes ?? 0, tally.bytes ?? 0),
+      ackedThrough: this.advance(meta.ackedThrough),
+    };
   }
 
   hashOf(seq: number): string | undefined {
-    return this.sql.exec<{ body_hash: string }>("SELECT body_hash FROM fragments WHERE seq = ?", seq).toArray()[0]?.body_hash;
+    return this.#tables().exec<{ body_hash: string }>("SELECT body_hash FROM fragments WHERE seq = ?", seq).toArray()[0]?.body_hash;
   }
 
-  /** Stores a fragment's events in rows of at most ROW_JSON_BYTES of JSON each. */
-  insert(seq: number, bodyHash: string, events: SessionEvent[], receivedAt: number): void {
+  /**
+   * Stores a fragment's events in rows of at most ROW_JSON_BYTES of JSON each, with the count and bytes
+   * the session's caps were checked against (the events as received, before redaction).
+   */
+  insert(seq: number, bodyHash: string, events: SessionEvent[], receivedAt: number, counted: { events: number; bytes: number }): void {
     const rows = splitRows(events);
-    this.sql.exec("INSERT INTO fragments (seq, body_hash, events, received_at) VALUES (?, ?, ?, ?)", seq, bodyHash, rows[0] ?? "[]", receivedAt);
+    this.#tables().exec(
+      "INSERT INTO fragments (seq, body_hash, events, received_at, event_count, event_bytes) VALUES (?, ?, ?, ?, ?, ?)",
+      seq, bodyHash, rows[0] ?? "[]", receivedAt, counted.events, counted.bytes,
+    );
+    // The overflow table exists only once a fragment needed it (creating a table is billed as rows written).
+    if (rows.length > 1) this.sql.exec(OVERFLOW_SQL);
     for (let part = 1; part < rows.length; part++) {
       this.sql.exec("INSERT INTO fragment_overflow (seq, part, events) VALUES (?, ?, ?)", seq, part, rows[part]!);
     }
   }
 
   has(seq: number): boolean {
-    return this.sql.exec("SELECT 1 FROM fragments WHERE seq = ?", seq).toArray().length > 0;
+    return this.#tables().exec("SELECT 1 FROM fragments WHERE seq = ?", seq).toArray().length > 0;
   }
 
   /** Advances a contiguous watermark over the stored seqs. */
@@ -61,7 +116,7 @@ export class FragmentStore {
   missing(ackedThrough: number, upTo: number): number[] {
     if (upTo <= ackedThrough) return [];
     const present = new Set(
-      this.sql
+      this.#tables()
         .exec<{ seq: number }>("SELECT seq FROM fragments WHERE seq > ? AND seq <= ?", ackedThrough, upTo)
         .toArray()
         .map((r) => r.seq),
@@ -74,8 +129,11 @@ export class FragmentStore {
   }
 
   all(): StoredFragment[] {
+    if (!this.#ready && !this.#exists("fragments")) return [];
     const overflow = new Map<number, SessionEvent[]>();
-    for (const row of this.sql.exec<{ seq: number; events: string }>("SELECT seq, events FROM fragment_overflow ORDER BY seq, part")) {
+    const sql = this.#tables();
+    const hasOverflow = this.#exists("fragment_overflow");
+    for (const row of hasOverflow ? sql.exec<{ seq: number; events: string }>("SELECT seq, events FROM fragment_overflow ORDER BY seq, part") : []) {
       const list = overflow.get(row.seq);
       const events = JSON.parse(row.events) as SessionEvent[];
       if (list) list.push(...events);
@@ -87,9 +145,11 @@ export class FragmentStore {
       .map((row) => ({ seq: row.seq, events: [...(JSON.parse(row.events) as SessionEvent[]), ...(overflow.get(row.seq) ?? [])] }));
   }
 
+  /** Drops both tables: a DROP is not billed per row, where a DELETE writes one row per fragment. */
   deleteAll(): void {
-    this.sql.exec("DELETE FROM fragments");
-    this.sql.exec("DELETE FROM fragment_overflow");
+    this.sql.exec("DROP TABLE IF EXISTS fragments");
+    this.sql.exec("DROP TABLE IF EXISTS fragment_overflow");
+    this.#ready = false;
   }
 }
 

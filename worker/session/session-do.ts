@@ -30,8 +30,12 @@ const FINALIZE_RETRY_MAX_MS = 5 * 60 * 1000;
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 1000);
 
-/** How stale lastActivityAt may get while audio streams in (the idle timeout may come this much early). */
-const ACTIVITY_SAVE_MS = 10_000;
+/**
+ * How stale the stored lastActivityAt may get while fragments or audio stream in: the meta row is written at
+ * most this often for activity alone (each write is a billed row), so after an eviction the idle timeout may
+ * come this much early - at most 30 s, and never more than 5% of the idle timeout (30 s of the default 600 s).
+ */
+const activitySaveMs = (idleTimeoutMs: number) => Math.min(30_000, idleTimeoutMs / 20);
 
 /** 413 when a fragment would take the session past its event caps; nothing accepted before is touched. */
 function refuseOverCaps(meta: SessionMeta, events: number, bytes: number): Outcome<never> | undefined {
@@ -69,13 +73,16 @@ export class SessionDO extends DurableObject<Env> {
   #forwarding = false;
   /** Redaction, erasure, retention, open-session cap: worker/privacy/. */
   readonly #privacy: SessionPrivacy;
+  /** lastActivityAt as the meta row holds it (the in-memory meta may be newer, see activitySaveMs). */
+  #storedActivityAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = configOf(env);
     this.#metaStore = new MetaStore(ctx.storage.sql);
     this.#fragments = new FragmentStore(ctx.storage.sql);
-    this.#meta = this.#metaStore.load();
+    this.#meta = this.#fragments.recount(this.#metaStore.load());
+    this.#storedActivityAt = this.#meta?.lastActivityAt ?? 0;
     this.#outbox = new Outbox(ctx.storage.sql, env, this.#config);
     this.#audio = new AudioStore(ctx.storage.sql, audioObjectStore(env), readPartBytes(env));
     this.#spans = new SpanStore(ctx.storage.sql, env, this.#config.otelEndpoint);
@@ -100,7 +107,10 @@ export class SessionDO extends DurableObject<Env> {
     // The upload awaited storage: read the meta again (an abort may have come in meanwhile).
     const current = this.#meta!;
     // An open session notes activity at most every few seconds: one row per chunk, not two.
-    if (!firstContact && current.state === "open" && now - current.lastActivityAt < ACTIVITY_SAVE_MS) return ack;
+    if (!firstContact && current.state === "open" && now - this.#storedActivityAt < activitySaveMs(this.#config.idleTimeoutMs)) {
+      current.lastActivityAt = now;
+      return ack;
+    }
     if (current.state === "open" || current.state === "closing") this.#save({ ...current, lastActivityAt: now });
     await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
@@ -170,15 +180,19 @@ export class SessionDO extends DurableObject<Env> {
     const overCap = refuseOverCaps(meta, fragment.events.length, eventBytes);
     if (overCap) return overCap;
 
-    this.#fragments.insert(fragment.seq, bodyHash, this.#privacy.redaction.events(fragment.events), now);
-    if (!meta.sdk && fragment.sdk) meta.sdk = fragment.sdk;
+    this.#fragments.insert(fragment.seq, bodyHash, this.#privacy.redaction.events(fragment.events), now, { events: fragment.events.length, bytes: eventBytes });
+    const learnedSdk = !meta.sdk && fragment.sdk !== undefined;
+    if (learnedSdk) meta.sdk = fragment.sdk;
     meta.fragmentCount++;
     meta.eventCount += fragment.events.length;
     meta.eventBytes = (meta.eventBytes ?? 0) + eventBytes;
     meta.maxSeq = Math.max(meta.maxSeq, fragment.seq);
     meta.ackedThrough = this.#fragments.advance(meta.ackedThrough);
     meta.lastActivityAt = now;
-    this.#save(meta);
+    // The fragment's row is what makes it durable: after an eviction the counts above are recounted from the
+    // rows (FragmentStore.recount), so the meta row is written only for what no row tells - the SDK info - and
+    // for the activity time at most every activitySaveMs. Any other save writes these counts too.
+    if (learnedSdk || now - this.#storedActivityAt >= activitySaveMs(this.#config.idleTimeoutMs)) this.#save(meta);
 
     await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
@@ -468,6 +482,7 @@ export class SessionDO extends DurableObject<Env> {
     const was = this.#meta?.state;
     this.#meta = meta;
     this.#metaStore.save(meta);
+    this.#storedActivityAt = meta.lastActivityAt;
     this.#afterSave(was, meta);
   }
 
