@@ -9,13 +9,27 @@ const withoutTraces = (config) => ({
     {
       name: "lazy-traces-chunk",
       setup(build) {
-        build.onResolve({ filter: /chunks\/addon-/ }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+        build.onResolve({ filter: /chunks\/addon-/ }, (args) =>
+          args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined,
+        );
       },
     },
   ],
 });
 
 export default [
-  { name: "SDK entry (traces off: OpenTelemetry not loaded)", path: "sdk/dist/index.js", gzip: true, limit: "20 KB", modifyEsbuildConfig: withoutTraces },
-  { name: "SDK entry with traces (the lazy OpenTelemetry chunk included)", path: "sdk/dist/index.js", gzip: true, limit: "40 KB", modifyEsbuildConfig: asWorker },
+  {
+    name: "SDK entry (traces off: OpenTelemetry not loaded)",
+    path: "sdk/dist/index.js",
+    gzip: true,
+    limit: "20 KB",
+    modifyEsbuildConfig: withoutTraces,
+  },
+  {
+    name: "SDK entry with traces (the lazy OpenTelemetry chunk included)",
+    path: "sdk/dist/index.js",
+    gzip: true,
+    limit: "40 KB",
+    modifyEsbuildConfig: asWorker,
+  },
 ];

@@ -17,11 +17,16 @@ const CALL_SECONDS = Number(process.env.BENCH_AUDIO_SECONDS ?? 600);
 const SESSION_RATE = 16_000;
 let wireBytes = 0;
 let bodyBytes = 0;
-const ack = () => new Response('{"ackedThrough":0,"missing":[],"bytes":0}', { status: 200, headers: { "content-type": "application/json" } });
+const ack = () =>
+  new Response('{"ackedThrough":0,"missing":[],"bytes":0}', {
+    status: 200,
+    headers: { "content-type": "application/json" },
+  });
 const fetch = async (input: string | URL | Request, init?: RequestInit) => {
   const url = new URL(String(input));
   const body = init?.body instanceof Uint8Array ? init.body.byteLength : 0;
-  let head = `${init?.method ?? "GET"} ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-length: ${body}\r\n\r\n`.length;
+  let head = `${init?.method ?? "GET"} ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-length: ${body}\r\n\r\n`
+    .length;
   new Headers(init?.headers).forEach((v, k) => (head += k.length + v.length + 4));
   wireBytes += head + body;
   bodyBytes += body;
@@ -70,7 +75,15 @@ async function runCall(seconds: number, assistantRate: number) {
   const close = await audio.beforeClose?.();
   const cpu = process.cpuUsage(cpu0);
   const stats = audio.stats();
-  return { cpuMs: (cpu.user + cpu.system) / 1000, callerNs: (callerMs * 1e6) / calls, peakBuffered, stats, close, wireBytes, bodyBytes };
+  return {
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    callerNs: (callerMs * 1e6) / calls,
+    peakBuffered,
+    stats,
+    close,
+    wireBytes,
+    bodyBytes,
+  };
 }
 
 function bareCopyNs(): number {
@@ -92,9 +105,16 @@ const rawStereoPerSecond = SESSION_RATE * 2 * 2;
 const result = {
   callSeconds: CALL_SECONDS,
   sessionRate: SESSION_RATE,
-  cpuFractionOfRealTime: { resampled24k: resampled.cpuMs / (CALL_SECONDS * 1000), passthrough16k: passthrough.cpuMs / (CALL_SECONDS * 1000) },
+  cpuFractionOfRealTime: {
+    resampled24k: resampled.cpuMs / (CALL_SECONDS * 1000),
+    passthrough16k: passthrough.cpuMs / (CALL_SECONDS * 1000),
+  },
   cpuMs: { resampled24k: resampled.cpuMs, passthrough16k: passthrough.cpuMs },
-  callerNsPerAudioCall: { resampled24k: resampled.callerNs, passthrough16k: passthrough.callerNs, bareFrameCopy: floorNs },
+  callerNsPerAudioCall: {
+    resampled24k: resampled.callerNs,
+    passthrough16k: passthrough.callerNs,
+    bareFrameCopy: floorNs,
+  },
   wireBytesPerSecond: resampled.wireBytes / CALL_SECONDS,
   rawStereoPcmBytesPerSecond: rawStereoPerSecond,
   wireOverRawRatio: resampled.wireBytes / CALL_SECONDS / rawStereoPerSecond,
@@ -104,8 +124,16 @@ const result = {
   sdkPeakBufferedBytes: { resampled24k: resampled.peakBuffered, passthrough16k: passthrough.peakBuffered },
   droppedSamples: resampled.stats.droppedSamples + passthrough.stats.droppedSamples,
 };
-console.log(`audio path CPU, ${CALL_SECONDS} s call: ${(100 * result.cpuFractionOfRealTime.resampled24k).toFixed(2)}% of real time with a 24 kHz assistant (resampled), ${(100 * result.cpuFractionOfRealTime.passthrough16k).toFixed(2)}% at 16 kHz (passthrough)`);
-console.log(`caller path per audio() call: ${result.callerNsPerAudioCall.resampled24k.toFixed(0)} ns (an allocating copy, pcm.slice(), of the same frame: ${floorNs.toFixed(0)} ns)`);
-console.log(`wire: ${result.wireBytesPerSecond.toFixed(0)} B/s of call vs raw stereo PCM ${rawStereoPerSecond} B/s (ratio ${result.wireOverRawRatio.toFixed(4)}; bodies alone ${result.bodyOverRawRatio.toFixed(4)}) in ${result.chunks} chunks`);
-console.log(`SDK memory bound: peak ${result.sdkPeakBufferedBytes.resampled24k} B buffered (resampled), ${result.sdkPeakBufferedBytes.passthrough16k} B (passthrough); dropped samples ${result.droppedSamples}`);
+console.log(
+  `audio path CPU, ${CALL_SECONDS} s call: ${(100 * result.cpuFractionOfRealTime.resampled24k).toFixed(2)}% of real time with a 24 kHz assistant (resampled), ${(100 * result.cpuFractionOfRealTime.passthrough16k).toFixed(2)}% at 16 kHz (passthrough)`,
+);
+console.log(
+  `caller path per audio() call: ${result.callerNsPerAudioCall.resampled24k.toFixed(0)} ns (an allocating copy, pcm.slice(), of the same frame: ${floorNs.toFixed(0)} ns)`,
+);
+console.log(
+  `wire: ${result.wireBytesPerSecond.toFixed(0)} B/s of call vs raw stereo PCM ${rawStereoPerSecond} B/s (ratio ${result.wireOverRawRatio.toFixed(4)}; bodies alone ${result.bodyOverRawRatio.toFixed(4)}) in ${result.chunks} chunks`,
+);
+console.log(
+  `SDK memory bound: peak ${result.sdkPeakBufferedBytes.resampled24k} B buffered (resampled), ${result.sdkPeakBufferedBytes.passthrough16k} B (passthrough); dropped samples ${result.droppedSamples}`,
+);
 console.log(`BENCH_JSON ${JSON.stringify(result)}`);

@@ -49,7 +49,13 @@ async function call(url: string, seconds: number) {
     const res = await fetch(`${url}/v1/sessions/${id}/audio/${seq}`, {
       method: "PUT",
       body: chunk,
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/octet-stream", "x-audio-sample-rate": String(RATE), "x-cekura-agent-id": "42", "x-cekura-mode": "observe" },
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        "content-type": "application/octet-stream",
+        "x-audio-sample-rate": String(RATE),
+        "x-cekura-agent-id": "42",
+        "x-cekura-mode": "observe",
+      },
     });
     if (!res.ok) throw new Error(`chunk ${seq}: ${res.status} ${await res.text()}`);
     await res.body?.cancel();
@@ -63,7 +69,13 @@ async function call(url: string, seconds: number) {
   });
   const state = ((await close.json()) as { state: string }).state;
   peak = Math.max(peak, workerdRss());
-  return { seconds, state, peakRss: peak, rssPerMinuteMiB: perMinute.map((n) => Math.round(n / 1048576)), ingestSecondsPerSecond: seconds / ((performance.now() - t) / 1000) };
+  return {
+    seconds,
+    state,
+    peakRss: peak,
+    rssPerMinuteMiB: perMinute.map((n) => Math.round(n / 1048576)),
+    ingestSecondsPerSecond: seconds / ((performance.now() - t) / 1000),
+  };
 }
 
 const worker = await startLocalWorker();
@@ -84,10 +96,16 @@ try {
     peakGrowthTenVsOneMinute: long.peakRss - short.peakRss,
   };
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-  console.log(`workerd RSS: idle ${mb(idle)} MiB; peak ${mb(short.peakRss)} MiB during a 1-min call; peak ${mb(long.peakRss)} MiB during a 10-min call (${mb(result.tenMinuteWavBytes)} MiB WAV)`);
+  console.log(
+    `workerd RSS: idle ${mb(idle)} MiB; peak ${mb(short.peakRss)} MiB during a 1-min call; peak ${mb(long.peakRss)} MiB during a 10-min call (${mb(result.tenMinuteWavBytes)} MiB WAV)`,
+  );
   console.log(`second 10-min call: peak ${mb(again.peakRss)} MiB`);
-  console.log(`RSS at each minute (MiB): first 10-min call ${long.rssPerMinuteMiB.join(" ")}; second ${again.rssPerMinuteMiB.join(" ")}`);
-  console.log(`ingest: ${long.ingestSecondsPerSecond.toFixed(1)} s of call per second; final states ${short.state}/${long.state}`);
+  console.log(
+    `RSS at each minute (MiB): first 10-min call ${long.rssPerMinuteMiB.join(" ")}; second ${again.rssPerMinuteMiB.join(" ")}`,
+  );
+  console.log(
+    `ingest: ${long.ingestSecondsPerSecond.toFixed(1)} s of call per second; final states ${short.state}/${long.state}`,
+  );
   console.log(`BENCH_JSON ${JSON.stringify(result)}`);
 } finally {
   await worker.stop();

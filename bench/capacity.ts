@@ -69,13 +69,25 @@ async function timed(url: string, init: RequestInit, latencies: number[], errors
     latencies.push(performance.now() - t0);
     return true;
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? ` (${(error.cause as Error & { code?: string }).code ?? error.cause.message})` : "";
-    if (errors.length < 5) errors.push(error instanceof Error ? `${error.name}: ${error.message}${cause}` : String(error));
+    const cause =
+      error instanceof Error && error.cause instanceof Error
+        ? ` (${(error.cause as Error & { code?: string }).code ?? error.cause.message})`
+        : "";
+    if (errors.length < 5)
+      errors.push(error instanceof Error ? `${error.name}: ${error.message}${cause}` : String(error));
     return false;
   }
 }
 
-export async function runLevel(baseUrl: string, target: LevelResult["target"], sessions: number, pace: number, seconds: number, audio: boolean, chunkSeconds = AUDIO_CHUNK_SECONDS): Promise<LevelResult> {
+export async function runLevel(
+  baseUrl: string,
+  target: LevelResult["target"],
+  sessions: number,
+  pace: number,
+  seconds: number,
+  audio: boolean,
+  chunkSeconds = AUDIO_CHUNK_SECONDS,
+): Promise<LevelResult> {
   const latencies: number[] = [];
   const errorSamples: string[] = [];
   let requests = 0;
@@ -97,7 +109,8 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
     const callStartedAt = new Date(callStart).toISOString();
     const offset = Math.random() * interval;
     let seq = 0;
-    for (let k = 0; start + offset + k * interval < deadline; k++) scheduled += (eventsOfSecond(k, 0).length > 0 ? 1 : 0) + (audio && (k + 1) % chunkSeconds === 0 ? 1 : 0);
+    for (let k = 0; start + offset + k * interval < deadline; k++)
+      scheduled += (eventsOfSecond(k, 0).length > 0 ? 1 : 0) + (audio && (k + 1) % chunkSeconds === 0 ? 1 : 0);
     for (let second = 0; ; second++) {
       const due = start + offset + second * interval;
       // Bounded in time: a session that fell behind stops at the deadline (its missed slots count as offered).
@@ -108,16 +121,32 @@ export async function runLevel(baseUrl: string, target: LevelResult["target"], s
       const events = eventsOfSecond(second, callStart);
       if (events.length > 0) {
         fragments++;
-        work.push(timed(`${base}/fragments`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: fragmentBody(seq++, events, callStartedAt) }, latencies, errorSamples));
+        work.push(
+          timed(
+            `${base}/fragments`,
+            {
+              method: "POST",
+              headers: { ...headers, "content-type": "application/json" },
+              body: fragmentBody(seq++, events, callStartedAt),
+            },
+            latencies,
+            errorSamples,
+          ),
+        );
       }
       if (audio && (second + 1) % chunkSeconds === 0) {
         audioChunks++;
         work.push(
-          timed(`${base}/audio/${(second + 1) / chunkSeconds - 1}`, {
-            method: "PUT",
-            headers: { ...headers, ...audioChunkHeaders(callStartedAt) },
-            body: pcm(chunkSeconds),
-          }, latencies, errorSamples),
+          timed(
+            `${base}/audio/${(second + 1) / chunkSeconds - 1}`,
+            {
+              method: "PUT",
+              headers: { ...headers, ...audioChunkHeaders(callStartedAt) },
+              body: pcm(chunkSeconds),
+            },
+            latencies,
+            errorSamples,
+          ),
         );
       }
       requests += work.length;
@@ -158,7 +187,14 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
     const chunkSeconds = options.chunkSeconds ?? AUDIO_CHUNK_SECONDS;
     for (const url of [worker.url, echo.url]) await runLevel(url, "echo", 20, 5, 2, options.audio, chunkSeconds);
     const pidOf = { worker: worker.pid, echo: echo.pid };
-    const measured = async (target: LevelResult["target"], url: string, sessions: number, pace: number, seconds: number, audio: boolean) => {
+    const measured = async (
+      target: LevelResult["target"],
+      url: string,
+      sessions: number,
+      pace: number,
+      seconds: number,
+      audio: boolean,
+    ) => {
       const cpu0 = cpuSeconds(pidOf[target]);
       const r = await runLevel(url, target, sessions, pace, seconds, audio, chunkSeconds);
       r.cpuMsPerAck = ((cpuSeconds(pidOf[target]) - cpu0) * 1000) / Math.max(1, r.acks);
@@ -171,19 +207,29 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
           log(`  capacity ${sessions} sessions x${pace}: skipped (time budget)`);
           continue;
         }
-        for (const [target, url] of [["worker", worker.url], ["echo", echo.url]] as const) {
+        for (const [target, url] of [
+          ["worker", worker.url],
+          ["echo", echo.url],
+        ] as const) {
           const r = await measured(target, url, sessions, pace, seconds, options.audio);
           results.push(r);
-          log(`  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, ${r.cpuMsPerAck?.toFixed(2)} ms CPU/ack${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
+          log(
+            `  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, ${r.cpuMsPerAck?.toFixed(2)} ms CPU/ack${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
+          );
           await new Promise((r) => setTimeout(r, 1000));
         }
       }
     }
-    for (const sessions of overBudget() ? [] : options.fragmentsOnlyLevels ?? []) {
-      for (const [target, url] of [["worker", worker.url], ["echo", echo.url]] as const) {
+    for (const sessions of overBudget() ? [] : (options.fragmentsOnlyLevels ?? [])) {
+      for (const [target, url] of [
+        ["worker", worker.url],
+        ["echo", echo.url],
+      ] as const) {
         const r = await measured(target, url, sessions, 1, options.paces[0]?.seconds ?? 8, false);
         results.push(r);
-        log(`  capacity ${target} ${sessions} sessions x1, fragments only: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`);
+        log(
+          `  capacity ${target} ${sessions} sessions x1, fragments only: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
+        );
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
@@ -197,6 +243,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const levels = (process.argv[2] ?? "50,200").split(",").map(Number);
   const seconds = Number(process.argv[3] ?? 10);
   const chunkSeconds = Number(process.argv[4] ?? AUDIO_CHUNK_SECONDS);
-  const results = await runCapacity({ levels, paces: [{ pace: 1, seconds }, { pace: 5, seconds: Math.max(2, seconds / 2) }], audio: true, chunkSeconds, log: console.log });
+  const results = await runCapacity({
+    levels,
+    paces: [
+      { pace: 1, seconds },
+      { pace: 5, seconds: Math.max(2, seconds / 2) },
+    ],
+    audio: true,
+    chunkSeconds,
+    log: console.log,
+  });
   console.log(JSON.stringify(results, null, 2));
 }

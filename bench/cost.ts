@@ -12,7 +12,14 @@ import { pathToFileURL } from "node:url";
 import { startCekuraStandIn } from "../worker/local/cekura-standin.ts";
 import { REPO_ROOT } from "../worker/local/local-worker.ts";
 import type { Counts } from "./worker/counts.ts";
-import { AUDIO_CHUNK_SECONDS, audioChunkHeaders, eventsOfSecond, fragmentBody, SAMPLE_RATE, stereoPcm } from "./lib/call-model.ts";
+import {
+  AUDIO_CHUNK_SECONDS,
+  audioChunkHeaders,
+  eventsOfSecond,
+  fragmentBody,
+  SAMPLE_RATE,
+  stereoPcm,
+} from "./lib/call-model.ts";
 import { cpuSeconds, snapshotEntry, startMiniflare, type MiniflareWorker } from "./lib/miniflare-worker.ts";
 import { DO_BILLED_GB, PRICES, REFERENCE, unitPrice } from "./cost/prices.ts";
 
@@ -79,9 +86,27 @@ export interface CostResult {
 
 export const SCENARIOS: CostScenario[] = [
   { name: "observe, audio in 1 s chunks", mode: "observe", audio: true, chunkSeconds: 1 },
-  { name: "observe, audio in 5 s chunks (SDK default)", mode: "observe", audio: true, chunkSeconds: AUDIO_CHUNK_SECONDS },
-  { name: "observe, audio in 5 s chunks, sent in real time (1-minute calls)", mode: "observe", audio: true, chunkSeconds: AUDIO_CHUNK_SECONDS, realTime: true, callSeconds: 60 },
-  { name: "observe, audio in 5 s chunks, fragments every 5 s", mode: "observe", audio: true, chunkSeconds: AUDIO_CHUNK_SECONDS, flushSeconds: 5 },
+  {
+    name: "observe, audio in 5 s chunks (SDK default)",
+    mode: "observe",
+    audio: true,
+    chunkSeconds: AUDIO_CHUNK_SECONDS,
+  },
+  {
+    name: "observe, audio in 5 s chunks, sent in real time (1-minute calls)",
+    mode: "observe",
+    audio: true,
+    chunkSeconds: AUDIO_CHUNK_SECONDS,
+    realTime: true,
+    callSeconds: 60,
+  },
+  {
+    name: "observe, audio in 5 s chunks, fragments every 5 s",
+    mode: "observe",
+    audio: true,
+    chunkSeconds: AUDIO_CHUNK_SECONDS,
+    flushSeconds: 5,
+  },
   { name: "observe, no audio", mode: "observe", audio: false, chunkSeconds: AUDIO_CHUNK_SECONDS },
   { name: "track (no audio)", mode: "track", audio: false, chunkSeconds: AUDIO_CHUNK_SECONDS },
 ];
@@ -108,10 +133,18 @@ export async function sendCall(url: string, id: string, scenario: CostScenario, 
   let pending: ReturnType<typeof eventsOfSecond> = [];
   const sendFragment = async (events: typeof pending) => {
     const body = fragmentBody(seq++, events, callStartedAt, 42, scenario.mode);
-    await must(await fetch(`${base}/fragments`, { method: "POST", headers: { ...HEADERS, "content-type": "application/json" }, body }), "fragment");
+    await must(
+      await fetch(`${base}/fragments`, {
+        method: "POST",
+        headers: { ...HEADERS, "content-type": "application/json" },
+        body,
+      }),
+      "fragment",
+    );
   };
   for (let s = 0; s < callSeconds; s++) {
-    if (scenario.realTime) await new Promise((r) => setTimeout(r, Math.max(0, callStart + (s + 1) * 1000 - Date.now())));
+    if (scenario.realTime)
+      await new Promise((r) => setTimeout(r, Math.max(0, callStart + (s + 1) * 1000 - Date.now())));
     const work: Promise<unknown>[] = [];
     pending.push(...eventsOfSecond(s, callStart));
     if (pending.length > 0 && ((s + 1) % flush === 0 || s === callSeconds - 1)) {
@@ -120,12 +153,32 @@ export async function sendCall(url: string, id: string, scenario: CostScenario, 
     }
     if (scenario.audio && (s + 1) % scenario.chunkSeconds === 0) {
       const n = chunkSeq++;
-      work.push(fetch(`${base}/audio/${n}`, { method: "PUT", headers: { ...HEADERS, ...audioChunkHeaders(callStartedAt) }, body: chunk }).then((r) => must(r, `audio ${n}`)));
+      work.push(
+        fetch(`${base}/audio/${n}`, {
+          method: "PUT",
+          headers: { ...HEADERS, ...audioChunkHeaders(callStartedAt) },
+          body: chunk,
+        }).then((r) => must(r, `audio ${n}`)),
+      );
     }
     await Promise.all(work);
   }
-  const close = { lastSeq: seq - 1, lastAudioSeq: chunkSeq - 1, reason: "customer-ended-call", agentId: 42, mode: scenario.mode, callStartedAt };
-  await must(await fetch(`${base}/close`, { method: "POST", headers: { ...HEADERS, "content-type": "application/json" }, body: JSON.stringify(close) }), "close");
+  const close = {
+    lastSeq: seq - 1,
+    lastAudioSeq: chunkSeq - 1,
+    reason: "customer-ended-call",
+    agentId: 42,
+    mode: scenario.mode,
+    callStartedAt,
+  };
+  await must(
+    await fetch(`${base}/close`, {
+      method: "POST",
+      headers: { ...HEADERS, "content-type": "application/json" },
+      body: JSON.stringify(close),
+    }),
+    "close",
+  );
 }
 
 /** Polls the session's status (uncounted probe requests) until forwarding has settled. */
@@ -133,9 +186,13 @@ async function settled(url: string, id: string, timeoutMs: number): Promise<stri
   const until = performance.now() + timeoutMs;
   let last = "unknown";
   while (performance.now() < until) {
-    const status = (await must(await fetch(`${url}/v1/sessions/${id}`, { headers: { ...HEADERS, "x-bench-probe": "1" } }), "status")) as { state: string; forward: { status: string } };
+    const status = (await must(
+      await fetch(`${url}/v1/sessions/${id}`, { headers: { ...HEADERS, "x-bench-probe": "1" } }),
+      "status",
+    )) as { state: string; forward: { status: string } };
     last = `${status.state}/${status.forward.status}`;
-    if (status.state === "finalized" && ["delivered", "skipped", "dead_letter"].includes(status.forward.status)) return last;
+    if (status.state === "finalized" && ["delivered", "skipped", "dead_letter"].includes(status.forward.status))
+      return last;
     await new Promise((r) => setTimeout(r, 100));
   }
   return `${last} (timed out)`;
@@ -162,10 +219,19 @@ async function r2BytesOf(worker: MiniflareWorker, ids: string[]): Promise<number
 }
 
 /** Prices one scenario's counts. */
-export function price(counts: Counts, calls: number, callSeconds: number, cpuS: number, r2Bytes: number): { perCallMinute: PerCallMinute; lines: CostLine[]; storage: CostResult["storageUsdPerThousandPerMonth"] } {
+export function price(
+  counts: Counts,
+  calls: number,
+  callSeconds: number,
+  cpuS: number,
+  r2Bytes: number,
+): { perCallMinute: PerCallMinute; lines: CostLine[]; storage: CostResult["storageUsdPerThousandPerMonth"] } {
   const minutes = (calls * callSeconds) / 60;
-  const sessions = Object.entries(counts.objectStorage).filter(([k]) => k.startsWith("SESSIONS:")).map(([, v]) => v);
-  const mean = (f: (s: { current: number; peak: number }) => number) => (sessions.length ? sessions.reduce((n, s) => n + f(s), 0) / sessions.length : 0);
+  const sessions = Object.entries(counts.objectStorage)
+    .filter(([k]) => k.startsWith("SESSIONS:"))
+    .map(([, v]) => v);
+  const mean = (f: (s: { current: number; peak: number }) => number) =>
+    sessions.length ? sessions.reduce((n, s) => n + f(s), 0) / sessions.length : 0;
   const perCallMinute: PerCallMinute = {
     workerRequests: counts.workerRequests / minutes,
     doRequests: (counts.doRequests + counts.doAlarms) / minutes,
@@ -179,7 +245,11 @@ export function price(counts: Counts, calls: number, callSeconds: number, cpuS: 
     doBytesAfter: mean((s) => s.current) / (callSeconds / 60),
     r2Bytes: r2Bytes / minutes,
   };
-  const line = (item: keyof typeof PRICES, quantity: number): CostLine => ({ item, quantity, usdPerThousandCallMinutes: quantity * 1000 * unitPrice(PRICES[item]) });
+  const line = (item: keyof typeof PRICES, quantity: number): CostLine => ({
+    item,
+    quantity,
+    usdPerThousandCallMinutes: quantity * 1000 * unitPrice(PRICES[item]),
+  });
   const lines = [
     line("workerRequest", perCallMinute.workerRequests),
     line("doRequest", perCallMinute.doRequests),
@@ -209,7 +279,10 @@ export async function runCost(options: CostOptions = {}): Promise<CostResult[]> 
   const calls = options.calls ?? 3;
   const runSeconds = options.callSeconds ?? 300;
   const standIn = await startCekuraStandIn();
-  const worker = await startMiniflare(await snapshotEntry(COUNTING_ENTRY), { CEKURA_HOST: standIn.url, CLOSE_GRACE_SECONDS: "5" });
+  const worker = await startMiniflare(await snapshotEntry(COUNTING_ENTRY), {
+    CEKURA_HOST: standIn.url,
+    CLOSE_GRACE_SECONDS: "5",
+  });
   const results: CostResult[] = [];
   try {
     for (const scenario of options.scenarios ?? SCENARIOS) {
@@ -243,7 +316,9 @@ export async function runCost(options: CostOptions = {}): Promise<CostResult[]> 
         counts,
       });
       const p = perCallMinute;
-      log(`  cost ${scenario.name}: ${calls} x ${callSeconds / 60} min in ${((performance.now() - t0) / 1000).toFixed(1)} s; per call-minute: ${p.workerRequests.toFixed(1)} Worker req, ${p.doRequests.toFixed(1)} DO req, ${p.rowsWritten.toFixed(1)} rows written, ${p.rowsRead.toFixed(1)} read, R2 A ${p.r2ClassA.toFixed(2)} / B ${p.r2ClassB.toFixed(2)}; $${usdPerThousand.toFixed(4)} per 1,000 call-minutes (reference ${REFERENCE.usdPerThousandMinutes}); forward ${[...new Set(forwardStatuses)].join(", ")}`);
+      log(
+        `  cost ${scenario.name}: ${calls} x ${callSeconds / 60} min in ${((performance.now() - t0) / 1000).toFixed(1)} s; per call-minute: ${p.workerRequests.toFixed(1)} Worker req, ${p.doRequests.toFixed(1)} DO req, ${p.rowsWritten.toFixed(1)} rows written, ${p.rowsRead.toFixed(1)} read, R2 A ${p.r2ClassA.toFixed(2)} / B ${p.r2ClassB.toFixed(2)}; $${usdPerThousand.toFixed(4)} per 1,000 call-minutes (reference ${REFERENCE.usdPerThousandMinutes}); forward ${[...new Set(forwardStatuses)].join(", ")}`,
+      );
     }
   } finally {
     await worker.stop();
@@ -258,11 +333,24 @@ export function describeCost(results: CostResult[]): string {
   for (const r of results) {
     const p = r.perCallMinute;
     out.push(`${r.scenario.name} (${r.calls} calls of ${r.callSeconds / 60} min, ${SAMPLE_RATE / 1000} kHz stereo):`);
-    out.push(`  per call-minute: Worker requests ${p.workerRequests.toFixed(1)}, DO requests ${p.doRequests.toFixed(1)}, rows written ${p.rowsWritten.toFixed(1)}, rows read ${p.rowsRead.toFixed(1)}, R2 class A ${p.r2ClassA.toFixed(3)}, class B ${p.r2ClassB.toFixed(3)}, DO ${p.doGbSeconds.toFixed(4)} GB-s, CPU <= ${p.cpuMsUpperBound.toFixed(0)} ms`);
-    out.push(`  storage: DO ${(p.doBytesOpen / 1e6).toFixed(3)} MB per call-minute while open, ${(p.doBytesAfter / 1e3).toFixed(1)} KB per call-minute kept after; R2 ${(p.r2Bytes / 1e6).toFixed(3)} MB per call-minute`);
-    out.push(`  $ per 1,000 call-minutes: ${r.lines.map((l) => `${l.item} ${l.usdPerThousandCallMinutes.toFixed(4)}`).join(", ")}; total ${r.usdPerThousand.toFixed(4)} (${r.usdPerThousandWithoutCpu.toFixed(4)} without the CPU upper bound) vs ${REFERENCE.label} ${REFERENCE.usdPerThousandMinutes.toFixed(2)}`);
-    out.push(`  storage per month of 1,000 call-minutes: R2 $${r.storageUsdPerThousandPerMonth.r2.toFixed(4)}, DO $${r.storageUsdPerThousandPerMonth.durableObjects.toFixed(5)} vs ${REFERENCE.label} $${REFERENCE.storageUsdPerThousandMinuteMonths.toFixed(2)}`);
-    out.push(`  rows written by statement: ${Object.entries(r.rowsWrittenBySql).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / ((r.calls * r.callSeconds) / 60)).toFixed(1)}`).join("; ")}`);
+    out.push(
+      `  per call-minute: Worker requests ${p.workerRequests.toFixed(1)}, DO requests ${p.doRequests.toFixed(1)}, rows written ${p.rowsWritten.toFixed(1)}, rows read ${p.rowsRead.toFixed(1)}, R2 class A ${p.r2ClassA.toFixed(3)}, class B ${p.r2ClassB.toFixed(3)}, DO ${p.doGbSeconds.toFixed(4)} GB-s, CPU <= ${p.cpuMsUpperBound.toFixed(0)} ms`,
+    );
+    out.push(
+      `  storage: DO ${(p.doBytesOpen / 1e6).toFixed(3)} MB per call-minute while open, ${(p.doBytesAfter / 1e3).toFixed(1)} KB per call-minute kept after; R2 ${(p.r2Bytes / 1e6).toFixed(3)} MB per call-minute`,
+    );
+    out.push(
+      `  $ per 1,000 call-minutes: ${r.lines.map((l) => `${l.item} ${l.usdPerThousandCallMinutes.toFixed(4)}`).join(", ")}; total ${r.usdPerThousand.toFixed(4)} (${r.usdPerThousandWithoutCpu.toFixed(4)} without the CPU upper bound) vs ${REFERENCE.label} ${REFERENCE.usdPerThousandMinutes.toFixed(2)}`,
+    );
+    out.push(
+      `  storage per month of 1,000 call-minutes: R2 $${r.storageUsdPerThousandPerMonth.r2.toFixed(4)}, DO $${r.storageUsdPerThousandPerMonth.durableObjects.toFixed(5)} vs ${REFERENCE.label} $${REFERENCE.storageUsdPerThousandMinuteMonths.toFixed(2)}`,
+    );
+    out.push(
+      `  rows written by statement: ${Object.entries(r.rowsWrittenBySql)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${(v / ((r.calls * r.callSeconds) / 60)).toFixed(1)}`)
+        .join("; ")}`,
+    );
   }
   return out.join("\n");
 }

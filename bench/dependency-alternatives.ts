@@ -16,7 +16,14 @@ import { REPO_ROOT } from "../worker/local/local-worker.ts";
 import { median } from "./lib/stats.ts";
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
-const PACKAGES = ["@aws-sdk/client-s3@3.1175.0", "@aws-sdk/s3-request-presigner@3.1169.0", "@opentelemetry/sdk-trace-web@2.12.0", "@opentelemetry/sdk-trace@2.12.1", "@opentelemetry/api@1.9.1", "aws4fetch@1.0.20"];
+const PACKAGES = [
+  "@aws-sdk/client-s3@3.1175.0",
+  "@aws-sdk/s3-request-presigner@3.1169.0",
+  "@opentelemetry/sdk-trace-web@2.12.0",
+  "@opentelemetry/sdk-trace@2.12.1",
+  "@opentelemetry/api@1.9.1",
+  "aws4fetch@1.0.20",
+];
 
 /** Each probe: a Worker (S3) or a script (OTel) doing the same small job with one package. */
 const PROBES: Record<string, string> = {
@@ -45,7 +52,11 @@ console.log("RAN");`,
 
 const dir = mkdtempSync(join(tmpdir(), "cekura-alternatives-"));
 writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "alternatives", private: true, type: "module" }));
-const install = spawnSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...PACKAGES], { cwd: dir, encoding: "utf8" });
+const install = spawnSync(
+  "npm",
+  ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...PACKAGES],
+  { cwd: dir, encoding: "utf8" },
+);
 if (install.status !== 0) throw new Error(`npm install failed:\n${install.stderr}`);
 for (const [file, code] of Object.entries(PROBES)) writeFileSync(join(dir, file), code);
 
@@ -75,7 +86,12 @@ async function firstAnswerMs(script: string): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    const mf = new Miniflare({ modules: true, modulesRoot: dirname(script), scriptPath: script, compatibilityDate: "2026-04-20" });
+    const mf = new Miniflare({
+      modules: true,
+      modulesRoot: dirname(script),
+      scriptPath: script,
+      compatibilityDate: "2026-04-20",
+    });
     await (await mf.dispatchFetch("http://probe.local/")).text();
     times.push(performance.now() - t0);
     await mf.dispose();
@@ -88,12 +104,22 @@ const empty = await bundle("empty-worker.mjs");
 const emptyMs = await firstAnswerMs(empty.out);
 for (const file of ["s3-aws-sdk.mjs", "s3-aws4fetch.mjs"]) {
   const b = await bundle(file);
-  lines.push(`${file.padEnd(24)} ${b.minKb.toFixed(1)} KB min, ${b.gzipKb.toFixed(1)} KB gzip; workerd first answer ${(await firstAnswerMs(b.out)).toFixed(0)} ms (empty Worker ${emptyMs.toFixed(0)} ms)`);
+  lines.push(
+    `${file.padEnd(24)} ${b.minKb.toFixed(1)} KB min, ${b.gzipKb.toFixed(1)} KB gzip; workerd first answer ${(await firstAnswerMs(b.out)).toFixed(0)} ms (empty Worker ${emptyMs.toFixed(0)} ms)`,
+  );
 }
 for (const file of ["otel-sdk-trace-web.mjs", "otel-sdk-trace.mjs"]) {
   const b = await bundle(file);
-  const deno = spawnSync(join(REPO_ROOT, "node_modules/.bin/deno"), ["run", "--allow-read", file], { cwd: dir, encoding: "utf8", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } });
-  const verdict = deno.stdout.includes("RAN") ? "runs" : `fails: ${(deno.stderr.match(/NotCapable[^\n]*/) ?? [deno.stderr.trim().split("\n")[0]])[0]}`;
-  lines.push(`${file.padEnd(24)} ${b.minKb.toFixed(1)} KB min, ${b.gzipKb.toFixed(1)} KB gzip; Deno without --allow-env: ${verdict}`);
+  const deno = spawnSync(join(REPO_ROOT, "node_modules/.bin/deno"), ["run", "--allow-read", file], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  });
+  const verdict = deno.stdout.includes("RAN")
+    ? "runs"
+    : `fails: ${(deno.stderr.match(/NotCapable[^\n]*/) ?? [deno.stderr.trim().split("\n")[0]])[0]}`;
+  lines.push(
+    `${file.padEnd(24)} ${b.minKb.toFixed(1)} KB min, ${b.gzipKb.toFixed(1)} KB gzip; Deno without --allow-env: ${verdict}`,
+  );
 }
 console.log(lines.join("\n"));

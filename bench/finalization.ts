@@ -11,7 +11,13 @@ import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { startCekuraStandIn } from "../worker/local/cekura-standin.ts";
 import { snapshotWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
-import { audioChunkHeaders, eventsOfSecond, fragmentBody, STEREO_PCM_BYTES_PER_SECOND, stereoPcm } from "./lib/call-model.ts";
+import {
+  audioChunkHeaders,
+  eventsOfSecond,
+  fragmentBody,
+  STEREO_PCM_BYTES_PER_SECOND,
+  stereoPcm,
+} from "./lib/call-model.ts";
 import { persistSizes } from "./lib/persist-size.ts";
 import { median } from "./lib/stats.ts";
 
@@ -51,9 +57,11 @@ const CONCURRENCY = 8;
 
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /** fetch with a 60 s limit, tried twice (every route is idempotent: a repeat is acknowledged again). */
@@ -75,9 +83,16 @@ async function must(response: Response, what: string): Promise<unknown> {
   return text ? JSON.parse(text) : undefined;
 }
 
-export async function runFinalization(calls = 3, minutes = 10, log: (l: string) => void = () => {}, workerConfig?: string, deadline = Number.POSITIVE_INFINITY): Promise<FinalizationSummary> {
+export async function runFinalization(
+  calls = 3,
+  minutes = 10,
+  log: (l: string) => void = () => {},
+  workerConfig?: string,
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<FinalizationSummary> {
   const budget = (what: string) => {
-    if (performance.now() > deadline) throw new Error(`time budget exhausted during ${what} (the Worker took too long under this machine's load)`);
+    if (performance.now() > deadline)
+      throw new Error(`time budget exhausted during ${what} (the Worker took too long under this machine's load)`);
   };
   const config = workerConfig ?? (await snapshotWorker());
   const standIn = await startCekuraStandIn();
@@ -102,42 +117,75 @@ export async function runFinalization(calls = 3, minutes = 10, log: (l: string) 
       }
       const before = persistSizes(worker.persistTo);
       const t0 = performance.now();
-      await pool(bodies.map((b, i) => [b, i] as const), CONCURRENCY, async ([body]) => {
-        budget("fragment ingest");
-        await must(await send(`${base}/fragments`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body }), "fragment");
-      });
-      await pool(Array.from({ length: seconds }, (_, i) => i), CONCURRENCY, async (seq) => {
-        budget("audio ingest");
-        if (seq % 120 === 0) log(`    audio chunk ${seq}/${seconds} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-        await must(await send(`${base}/audio/${seq}`, {
-          method: "PUT",
-          headers: { ...headers, ...audioChunkHeaders(callStartedAt) },
-          body: chunk,
-        }), `audio ${seq}`);
-      });
+      await pool(
+        bodies.map((b, i) => [b, i] as const),
+        CONCURRENCY,
+        async ([body]) => {
+          budget("fragment ingest");
+          await must(
+            await send(`${base}/fragments`, {
+              method: "POST",
+              headers: { ...headers, "content-type": "application/json" },
+              body,
+            }),
+            "fragment",
+          );
+        },
+      );
+      await pool(
+        Array.from({ length: seconds }, (_, i) => i),
+        CONCURRENCY,
+        async (seq) => {
+          budget("audio ingest");
+          if (seq % 120 === 0)
+            log(`    audio chunk ${seq}/${seconds} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+          await must(
+            await send(`${base}/audio/${seq}`, {
+              method: "PUT",
+              headers: { ...headers, ...audioChunkHeaders(callStartedAt) },
+              body: chunk,
+            }),
+            `audio ${seq}`,
+          );
+        },
+      );
       const ingestSeconds = (performance.now() - t0) / 1000;
       const open = persistSizes(worker.persistTo);
 
       const closeAt = performance.now();
-      const closed = (await must(await send(`${base}/close`, {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json" },
-        body: JSON.stringify({ lastSeq: bodies.length - 1, lastAudioSeq: seconds - 1, reason: "customer-ended-call", agentId: 42, mode: "observe", callStartedAt }),
-      }), "close")) as { state: string };
+      const closed = (await must(
+        await send(`${base}/close`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify({
+            lastSeq: bodies.length - 1,
+            lastAudioSeq: seconds - 1,
+            reason: "customer-ended-call",
+            agentId: 42,
+            mode: "observe",
+            callStartedAt,
+          }),
+        }),
+        "close",
+      )) as { state: string };
       const closeAnsweredMs = performance.now() - closeAt;
       let finalizedMs = closed.state === "finalized" ? closeAnsweredMs : Number.NaN;
       let deliveredMs = Number.NaN;
       const closeDeadline = closeAt + 180_000;
       while (performance.now() < closeDeadline) {
         budget("finalization");
-        const status = (await must(await send(base, { headers }), "status")) as { state: string; forward: { status: string; lastError: string | null } };
+        const status = (await must(await send(base, { headers }), "status")) as {
+          state: string;
+          forward: { status: string; lastError: string | null };
+        };
         const now = performance.now() - closeAt;
         if (Number.isNaN(finalizedMs) && status.state === "finalized") finalizedMs = now;
         if (status.forward.status === "delivered") {
           deliveredMs = now;
           break;
         }
-        if (status.forward.status === "dead_letter") throw new Error(`forward dead-lettered: ${status.forward.lastError}`);
+        if (status.forward.status === "dead_letter")
+          throw new Error(`forward dead-lettered: ${status.forward.lastError}`);
         await new Promise((r) => setTimeout(r, 25));
       }
       const after = persistSizes(worker.persistTo);
@@ -158,7 +206,9 @@ export async function runFinalization(calls = 3, minutes = 10, log: (l: string) 
         deliveredWithAudio: Boolean(delivered?.files.some((f) => f.field === "voice_recording")),
       });
       const r = runs.at(-1)!;
-      log(`  finalization call ${c + 1}/${calls}: ingest ${r.ingestSeconds.toFixed(1)} s, close answered ${r.closeAnsweredMs.toFixed(0)} ms (${r.closeStateAnswered}), close->finalized ${r.closeToFinalizedMs.toFixed(0)} ms, close->delivered ${r.closeToDeliveredMs.toFixed(0)} ms, DO ${(r.doBytesOpen / 1e6).toFixed(2)} MB open / ${(r.doBytesAfter / 1e6).toFixed(2)} MB after, audio delivered: ${r.deliveredWithAudio}`);
+      log(
+        `  finalization call ${c + 1}/${calls}: ingest ${r.ingestSeconds.toFixed(1)} s, close answered ${r.closeAnsweredMs.toFixed(0)} ms (${r.closeStateAnswered}), close->finalized ${r.closeToFinalizedMs.toFixed(0)} ms, close->delivered ${r.closeToDeliveredMs.toFixed(0)} ms, DO ${(r.doBytesOpen / 1e6).toFixed(2)} MB open / ${(r.doBytesAfter / 1e6).toFixed(2)} MB after, audio delivered: ${r.deliveredWithAudio}`,
+      );
       standIn.reset();
     }
   } finally {

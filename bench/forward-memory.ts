@@ -29,7 +29,13 @@ function eventsAtCap(chars: number): SessionEvent[] {
   const events: SessionEvent[] = [];
   let bytes = 2;
   for (let i = 0; i < SESSION_CAPS.events; i++) {
-    const event: SessionEvent = { kind: "transcript", role: i % 2 ? "assistant" : "user", text: `${i} `.padEnd(chars, "word "), startedAt: at(i * 1000), endedAt: at(i * 1000 + 900) };
+    const event: SessionEvent = {
+      kind: "transcript",
+      role: i % 2 ? "assistant" : "user",
+      text: `${i} `.padEnd(chars, "word "),
+      startedAt: at(i * 1000),
+      endedAt: at(i * 1000 + 900),
+    };
     const size = JSON.stringify(event).length + 1;
     if (bytes + size > SESSION_CAPS.eventBytes) break;
     bytes += size;
@@ -39,8 +45,26 @@ function eventsAtCap(chars: number): SessionEvent[] {
 }
 
 function recordJson(events: SessionEvent[]): string {
-  const meta = newSessionMeta({ sessionId: "s-memory", tenant: "t", agentId: 1, mode: "observe", deferUpload: false, state: "closing", consent: "granted" }, start);
-  const record = buildRecord({ meta, fragments: [{ seq: 0, events }], finalizedAt: start + 3_600_000, endedReason: "completed", lastSeq: 0, missing: [] });
+  const meta = newSessionMeta(
+    {
+      sessionId: "s-memory",
+      tenant: "t",
+      agentId: 1,
+      mode: "observe",
+      deferUpload: false,
+      state: "closing",
+      consent: "granted",
+    },
+    start,
+  );
+  const record = buildRecord({
+    meta,
+    fragments: [{ seq: 0, events }],
+    finalizedAt: start + 3_600_000,
+    endedReason: "completed",
+    lastSeq: 0,
+    missing: [],
+  });
   return JSON.stringify(record);
 }
 
@@ -53,11 +77,17 @@ async function attempt(name: string, chars: number) {
   // What the outbox holds during an attempt: the parsed record, the payload, and the body as sent.
   const record = (await new Response(stored).json()) as SessionRecord;
   const parsed = heap();
-  let observeBody: Uint8Array | undefined = new TextEncoder().encode(observeFormFields(buildObservePayload(record, { spansForwarded: false })).map(([, v]) => v).join(""));
+  let observeBody: Uint8Array | undefined = new TextEncoder().encode(
+    observeFormFields(buildObservePayload(record, { spansForwarded: false }))
+      .map(([, v]) => v)
+      .join(""),
+  );
   const observed = heap();
   const observeBytes = observeBody.byteLength;
   observeBody = undefined;
-  const trackBody = new TextEncoder().encode(JSON.stringify(buildTrackPayload({ ...record, mode: "track" }, { spansForwarded: false })));
+  const trackBody = new TextEncoder().encode(
+    JSON.stringify(buildTrackPayload({ ...record, mode: "track" }, { spansForwarded: false })),
+  );
   const tracked = heap();
   stored = undefined;
   return {

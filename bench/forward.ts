@@ -23,14 +23,22 @@ const auth = { authorization: `Bearer ${KEY}` };
 function fragment() {
   const events: unknown[] = [];
   for (let i = 0; i < 40; i++) {
-    events.push({ kind: "transcript", role: i % 2 ? "assistant" : "user", text: `turn ${i} `.repeat(12), startedAt: at(i * 3000), endedAt: at(i * 3000 + 2000) });
+    events.push({
+      kind: "transcript",
+      role: i % 2 ? "assistant" : "user",
+      text: `turn ${i} `.repeat(12),
+      startedAt: at(i * 3000),
+      endedAt: at(i * 3000 + 2000),
+    });
   }
   return { agentId: 1, mode: "observe", seq: 0, sentAt: at(200_000), callStartedAt: at(0), events };
 }
 
 async function deliveredAfterClose(id: string, closedAt: number): Promise<number> {
   for (;;) {
-    const status = (await (await fetch(`${worker.url}/v1/sessions/${id}`, { headers: auth })).json()) as { forward: { status: string; deliveredAt: string | null } };
+    const status = (await (await fetch(`${worker.url}/v1/sessions/${id}`, { headers: auth })).json()) as {
+      forward: { status: string; deliveredAt: string | null };
+    };
     if (status.forward.status === "delivered") return Date.parse(status.forward.deliveredAt!) - closedAt;
     if (status.forward.status === "dead_letter") throw new Error(`${id} dead-lettered`);
     await new Promise((r) => setTimeout(r, 50));
@@ -38,7 +46,11 @@ async function deliveredAfterClose(id: string, closedAt: number): Promise<number
 }
 
 async function call(id: string, pcm?: Uint8Array): Promise<number> {
-  await fetch(`${worker.url}/v1/sessions/${id}/fragments`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(fragment()) });
+  await fetch(`${worker.url}/v1/sessions/${id}/fragments`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify(fragment()),
+  });
   let lastAudioSeq = -1;
   if (pcm) {
     const chunk = 4 * 1024 * 1024;
@@ -53,11 +65,16 @@ async function call(id: string, pcm?: Uint8Array): Promise<number> {
     }
   }
   const closedAt = Date.now();
-  await fetch(`${worker.url}/v1/sessions/${id}/close`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ lastSeq: 0, lastAudioSeq, reason: "agent-ended-call" }) });
+  await fetch(`${worker.url}/v1/sessions/${id}/close`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ lastSeq: 0, lastAudioSeq, reason: "agent-ended-call" }),
+  });
   return deliveredAfterClose(id, closedAt);
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 try {
   // Small calls, closed at once.
@@ -88,17 +105,32 @@ try {
   form.set("transcript_type", "pipecat");
   form.set("transcript_json", "[]");
   form.set("voice_recording", new Blob([wav as Uint8Array<ArrayBuffer>], { type: "audio/wav" }), "a.wav");
-  await (await fetch(`${standIn.url}/observability/v1/observe/`, { method: "POST", headers: { "x-cekura-api-key": KEY }, body: form })).text();
+  await (
+    await fetch(`${standIn.url}/observability/v1/observe/`, {
+      method: "POST",
+      headers: { "x-cekura-api-key": KEY },
+      body: form,
+    })
+  ).text();
   const directAudioMs = performance.now() - t;
 
   const result = {
     calls: CALLS,
     closeToDeliveredMs: { p50: pct(latencies, 50), p95: pct(latencies, 95), max: Math.max(...latencies) },
     directPostMs: { p50: Math.round(pct(direct, 50)), p95: Math.round(pct(direct, 95)) },
-    audio: { seconds: AUDIO_SECONDS, wavBytes: wav.byteLength, closeToDeliveredMs: audioMs, directMultipartPostMs: Math.round(directAudioMs) },
+    audio: {
+      seconds: AUDIO_SECONDS,
+      wavBytes: wav.byteLength,
+      closeToDeliveredMs: audioMs,
+      directMultipartPostMs: Math.round(directAudioMs),
+    },
   };
-  console.log(`${CALLS} small observe calls closed at once: close -> delivered p50 ${result.closeToDeliveredMs.p50} ms, p95 ${result.closeToDeliveredMs.p95} ms (direct POST from Node p50 ${result.directPostMs.p50} ms)`);
-  console.log(`${AUDIO_SECONDS} s recording (${(wav.byteLength / 1e6).toFixed(1)} MB WAV): close -> delivered ${audioMs} ms (direct multipart POST from Node ${result.audio.directMultipartPostMs} ms)`);
+  console.log(
+    `${CALLS} small observe calls closed at once: close -> delivered p50 ${result.closeToDeliveredMs.p50} ms, p95 ${result.closeToDeliveredMs.p95} ms (direct POST from Node p50 ${result.directPostMs.p50} ms)`,
+  );
+  console.log(
+    `${AUDIO_SECONDS} s recording (${(wav.byteLength / 1e6).toFixed(1)} MB WAV): close -> delivered ${audioMs} ms (direct multipart POST from Node ${result.audio.directMultipartPostMs} ms)`,
+  );
   console.log(`BENCH_JSON ${JSON.stringify(result)}`);
 } finally {
   await worker.stop();

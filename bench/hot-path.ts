@@ -22,7 +22,9 @@ const YIELD_EVERY = 1_000;
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 /** Process CPU time in microseconds (user + system, all threads); undefined where unavailable. */
 function cpuMicros(): number | undefined {
-  const usage = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process?.cpuUsage?.();
+  const usage = (
+    globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }
+  ).process?.cpuUsage?.();
   return usage ? usage.user + usage.system : undefined;
 }
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -32,7 +34,10 @@ let posts = 0;
 const fakeFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
   if (init?.method === "PUT") puts++;
   else posts++;
-  return new Response('{"ackedThrough":0,"missing":[],"state":"open","bytes":0}', { status: 200, headers: { "content-type": "application/json" } });
+  return new Response('{"ackedThrough":0,"missing":[],"state":"open","bytes":0}', {
+    status: 200,
+    headers: { "content-type": "application/json" },
+  });
 };
 
 function newSession() {
@@ -114,11 +119,15 @@ async function sample(call: (i: number) => void, finish?: () => Promise<void>): 
 
 async function otelSpanCost(): Promise<Sampled | undefined> {
   try {
-    const { BasicTracerProvider, SimpleSpanProcessor, InMemorySpanExporter } = await import("@opentelemetry/sdk-trace-base");
+    const { BasicTracerProvider, SimpleSpanProcessor, InMemorySpanExporter } = await import(
+      "@opentelemetry/sdk-trace-base"
+    );
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const tracer = provider.getTracer("bench");
-    const result = await sample(() => tracer.startSpan("llm", { attributes: { "gen_ai.request.model": "gpt-4o-mini" } }).end());
+    const result = await sample(() =>
+      tracer.startSpan("llm", { attributes: { "gen_ai.request.model": "gpt-4o-mini" } }).end(),
+    );
     exporter.reset();
     await provider.shutdown();
     return result;
@@ -136,7 +145,10 @@ for (let run = 0; run < RUNS; run++) {
     const list: unknown[] = [];
     const base = await sample((i) => callBaseline(list, kind, i));
     list.length = 0;
-    const sdk = await sample((i) => callSdk(s, kind, i), () => s.flush());
+    const sdk = await sample(
+      (i) => callSdk(s, kind, i),
+      () => s.flush(),
+    );
     await s.close().catch(() => undefined);
     (perRun[kind] ??= { sdk: [], base: [] }).sdk.push(sdk);
     perRun[kind]!.base.push(base);
@@ -148,7 +160,12 @@ for (let run = 0; run < RUNS; run++) {
 const med = (xs: Sampled[], k: keyof Sampled) => median(xs.map((x) => x[k] ?? Number.NaN));
 const out = {
   runtime,
-  version: runtime === "deno" ? (globalThis as any).Deno.version.deno : runtime === "bun" ? (globalThis as any).Bun.version : (globalThis as any).process.version,
+  version:
+    runtime === "deno"
+      ? (globalThis as any).Deno.version.deno
+      : runtime === "bun"
+        ? (globalThis as any).Bun.version
+        : (globalThis as any).process.version,
   runs: RUNS,
   callsPerRun: CALLS,
   batch: BATCH,

@@ -22,7 +22,10 @@ const requests = Number(process.argv[3] ?? 1500);
 const pcm = stereoPcm(Number(process.argv[4] ?? 5));
 const inspectorPort = await freePort();
 const worker = await startWorkerMiniflare({}, undefined, { inspectorPort });
-const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as { title: string; webSocketDebuggerUrl: string }[];
+const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as {
+  title: string;
+  webSocketDebuggerUrl: string;
+}[];
 const target = targets.find((t) => t.title.includes("core:user"));
 if (!target) throw new Error(`no user worker among the inspector targets: ${targets.map((t) => t.title).join(", ")}`);
 
@@ -46,16 +49,27 @@ const startedAt = new Date().toISOString();
 const events = eventsOfSecond(1, Date.now());
 async function burst(n: number, tag: string): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: 20 }, async () => {
-    while (next < n) {
-      const i = next++;
-      const session = `${worker.url}/v1/sessions/p-${tag}-${i % 20}`;
-      const response = kind === "audio"
-        ? await fetch(`${session}/audio/${Math.floor(i / 20)}`, { method: "PUT", headers: { ...headers, ...audioChunkHeaders(startedAt) }, body: pcm })
-        : await fetch(`${session}/fragments`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: fragmentBody(Math.floor(i / 20), events, startedAt) });
-      await response.text();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (next < n) {
+        const i = next++;
+        const session = `${worker.url}/v1/sessions/p-${tag}-${i % 20}`;
+        const response =
+          kind === "audio"
+            ? await fetch(`${session}/audio/${Math.floor(i / 20)}`, {
+                method: "PUT",
+                headers: { ...headers, ...audioChunkHeaders(startedAt) },
+                body: pcm,
+              })
+            : await fetch(`${session}/fragments`, {
+                method: "POST",
+                headers: { ...headers, "content-type": "application/json" },
+                body: fragmentBody(Math.floor(i / 20), events, startedAt),
+              });
+        await response.text();
+      }
+    }),
+  );
 }
 
 try {
@@ -66,7 +80,8 @@ try {
   await burst(requests, "profiled");
   const { profile } = await send<{ profile: { nodes: ProfileNode[] } }>("Profiler.stop");
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const name = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop() ?? ""}:${n.callFrame.lineNumber + 1}`;
+  const name = (n: ProfileNode) =>
+    `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop() ?? ""}:${n.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let total = 0;
@@ -80,8 +95,15 @@ try {
     return sum;
   };
   walk(profile.nodes[0]!);
-  const top = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`).join("\n");
-  console.log(`${kind}: ${requests} requests; samples ${total} (lines refer to the bundle)\n-- self\n${top(self)}\n-- inclusive\n${top(inclusive)}`);
+  const top = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`)
+      .join("\n");
+  console.log(
+    `${kind}: ${requests} requests; samples ${total} (lines refer to the bundle)\n-- self\n${top(self)}\n-- inclusive\n${top(inclusive)}`,
+  );
 } finally {
   socket.close();
   await worker.stop();

@@ -36,7 +36,13 @@ const FINAL_MINUTES = Number(env.BENCH_FINAL_MINUTES ?? (QUICK ? 2 : 10));
 const COST_CALLS = Number(env.BENCH_COST_CALLS ?? (QUICK ? 2 : 3));
 const COST_MINUTES = Number(env.BENCH_COST_MINUTES ?? (QUICK ? 2 : 5));
 const RUNTIMES = (env.BENCH_RUNTIMES ?? (QUICK ? "node" : "node,deno,bun")).split(",");
-const CHILD_ENV = { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+const CHILD_ENV = {
+  ...env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  DENO_NO_UPDATE_CHECK: "1",
+  NO_COLOR: "1",
+};
 
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
@@ -56,7 +62,8 @@ function runJson<T>(command: string, args: string[], timeoutMs: number): Promise
       clearTimeout(timer);
       const line = out.split("\n").find((l) => l.startsWith("BENCH_JSON "));
       if (line) resolve(JSON.parse(line.slice("BENCH_JSON ".length)) as T);
-      else reject(new Error(`${command} ${args.join(" ")} exited ${code} without a result:\n${(out + err).slice(-2000)}`));
+      else
+        reject(new Error(`${command} ${args.join(" ")} exited ${code} without a result:\n${(out + err).slice(-2000)}`));
     });
   });
 }
@@ -91,7 +98,11 @@ const failures: string[] = [];
 const load: Record<string, number[]> = { start: loadavg() };
 
 async function section<T>(name: string, work: () => Promise<T>): Promise<T | undefined> {
-  log(`[${elapsed()}] ${name} (load average ${loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+  log(
+    `[${elapsed()}] ${name} (load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")})`,
+  );
   try {
     const result = await work();
     raw[name] = result;
@@ -125,7 +136,9 @@ for (const h of hot) {
       baseline: { label: "array push", value: k.baselineMedianUs },
       ratio: ratio(k.medianUs, k.baselineMedianUs),
       ...(eventTarget ? { target: "<= 1 us", met: k.medianUs <= 1 } : {}),
-      ...(eventTarget && k.medianUs > 1 ? { note: `missed by ${round(k.medianUs - 1)} us (${round(k.medianUs)}x the target)` } : {}),
+      ...(eventTarget && k.medianUs > 1
+        ? { note: `missed by ${round(k.medianUs - 1)} us (${round(k.medianUs)}x the target)` }
+        : {}),
     });
     rows.push({
       section: `hot path ${h.runtime}`,
@@ -147,8 +160,8 @@ for (const h of hot) {
     });
   }
   // Audio: 50 frames per channel per second = 100 calls per second of call.
-  const audioCore = (h.kinds.audioFrame.allInUs * 100) / 1e6 * 100;
-  const pushCore = (h.kinds.audioFrame.baselineMedianUs * 100) / 1e6 * 100;
+  const audioCore = ((h.kinds.audioFrame.allInUs * 100) / 1e6) * 100;
+  const pushCore = ((h.kinds.audioFrame.baselineMedianUs * 100) / 1e6) * 100;
   rows.push({
     section: `hot path ${h.runtime}`,
     figure: "audio CPU per call (2 x 50 frames/s)",
@@ -158,7 +171,10 @@ for (const h of hot) {
     ratio: ratio(audioCore, pushCore),
     target: "<= 0.5%",
     met: audioCore <= 0.5,
-    note: h.audioRequestsSeen > 0 ? `incl. resample/interleave/upload (${h.audioRequestsSeen} audio PUTs seen)` : "NO audio sent: audio addon not active in this build",
+    note:
+      h.audioRequestsSeen > 0
+        ? `incl. resample/interleave/upload (${h.audioRequestsSeen} audio PUTs seen)`
+        : "NO audio sent: audio addon not active in this build",
     ...(audioCore > 0.5 ? { note: `missed by ${round(audioCore - 0.5)} points` } : {}),
   });
   if (h.otelSpan) {
@@ -182,16 +198,59 @@ if (sdkSize) rows.push(...sdkSizeRows(sdkSize));
 const wire = await section("wire", async () => ({ gzip: await runWire(120, true), plain: await runWire(120, false) }));
 if (wire) {
   const w: WireResult = wire.gzip;
-  rows.push({ section: "wire", figure: "SDK bytes/s of call (events + audio)", value: w.sdkBytesPerSecond, unit: "B/s", baseline: { label: "raw stereo PCM", value: STEREO_PCM_BYTES_PER_SECOND }, ratio: ratio(w.sdkBytesPerSecond, STEREO_PCM_BYTES_PER_SECOND), note: w.audioSent ? `${w.audioRequests} audio PUTs in ${w.callSeconds} s, bodies only` : "no audio sent (addon inactive)" });
-  rows.push({ section: "wire", figure: "event bytes/s, gzip on", value: w.eventBodyBytesPerSecond, unit: "B/s", baseline: { label: "events JSON", value: w.eventsJsonBytesPerSecond }, ratio: ratio(w.eventBodyBytesPerSecond, w.eventsJsonBytesPerSecond), note: `${w.fragmentRequests} fragments in ${w.callSeconds} s (gzip only when >= 1 KiB and >= 10% smaller)` });
-  rows.push({ section: "wire", figure: "event bytes/s, gzip off", value: wire.plain.eventBodyBytesPerSecond, unit: "B/s", baseline: { label: "events JSON", value: wire.plain.eventsJsonBytesPerSecond }, ratio: ratio(wire.plain.eventBodyBytesPerSecond, wire.plain.eventsJsonBytesPerSecond) });
+  rows.push({
+    section: "wire",
+    figure: "SDK bytes/s of call (events + audio)",
+    value: w.sdkBytesPerSecond,
+    unit: "B/s",
+    baseline: { label: "raw stereo PCM", value: STEREO_PCM_BYTES_PER_SECOND },
+    ratio: ratio(w.sdkBytesPerSecond, STEREO_PCM_BYTES_PER_SECOND),
+    note: w.audioSent
+      ? `${w.audioRequests} audio PUTs in ${w.callSeconds} s, bodies only`
+      : "no audio sent (addon inactive)",
+  });
+  rows.push({
+    section: "wire",
+    figure: "event bytes/s, gzip on",
+    value: w.eventBodyBytesPerSecond,
+    unit: "B/s",
+    baseline: { label: "events JSON", value: w.eventsJsonBytesPerSecond },
+    ratio: ratio(w.eventBodyBytesPerSecond, w.eventsJsonBytesPerSecond),
+    note: `${w.fragmentRequests} fragments in ${w.callSeconds} s (gzip only when >= 1 KiB and >= 10% smaller)`,
+  });
+  rows.push({
+    section: "wire",
+    figure: "event bytes/s, gzip off",
+    value: wire.plain.eventBodyBytesPerSecond,
+    unit: "B/s",
+    baseline: { label: "events JSON", value: wire.plain.eventsJsonBytesPerSecond },
+    ratio: ratio(wire.plain.eventBodyBytesPerSecond, wire.plain.eventsJsonBytesPerSecond),
+  });
 }
 
 // 3. Memory (Node, --expose-gc).
-const memory = await section("memory", () => runJson<MemoryResult>(process.execPath, ["--expose-gc", "--import", "tsx", "bench/memory.ts"], 120_000));
+const memory = await section("memory", () =>
+  runJson<MemoryResult>(process.execPath, ["--expose-gc", "--import", "tsx", "bench/memory.ts"], 120_000),
+);
 if (memory) {
-  rows.push({ section: "memory", figure: "SDK heap per active session (idle, delivered)", value: memory.bytesPerIdleSession, unit: "B", baseline: { label: "1 min of events in an array", value: memory.baselineBytesPerMinuteOfEvents }, ratio: ratio(memory.bytesPerIdleSession, memory.baselineBytesPerMinuteOfEvents), note: `${memory.sessions} sessions, Node heapUsed after gc` });
-  rows.push({ section: "memory", figure: "SDK heap per session, 1 min queued", value: memory.bytesPerSessionWithMinuteQueued, unit: "B", baseline: { label: "1 min of events in an array", value: memory.baselineBytesPerMinuteOfEvents }, ratio: ratio(memory.bytesPerSessionWithMinuteQueued, memory.baselineBytesPerMinuteOfEvents), note: `${memory.eventsPerMinute} events/min` });
+  rows.push({
+    section: "memory",
+    figure: "SDK heap per active session (idle, delivered)",
+    value: memory.bytesPerIdleSession,
+    unit: "B",
+    baseline: { label: "1 min of events in an array", value: memory.baselineBytesPerMinuteOfEvents },
+    ratio: ratio(memory.bytesPerIdleSession, memory.baselineBytesPerMinuteOfEvents),
+    note: `${memory.sessions} sessions, Node heapUsed after gc`,
+  });
+  rows.push({
+    section: "memory",
+    figure: "SDK heap per session, 1 min queued",
+    value: memory.bytesPerSessionWithMinuteQueued,
+    unit: "B",
+    baseline: { label: "1 min of events in an array", value: memory.baselineBytesPerMinuteOfEvents },
+    ratio: ratio(memory.bytesPerSessionWithMinuteQueued, memory.baselineBytesPerMinuteOfEvents),
+    note: `${memory.eventsPerMinute} events/min`,
+  });
 }
 
 // 4. The Worker bundled once: edits to worker/ by others mid-run do not reload it.
@@ -199,19 +258,41 @@ const workerConfig = await section("bundle worker", () => snapshotWorker());
 
 // 5. Cost per call-minute, counted on the real code paths (bench/worker/counting-entry.ts).
 const COST_TARGET_USD = 0.1;
-const cost = await section("cost", () => runCost({ scenarios: SCENARIOS, calls: COST_CALLS, callSeconds: COST_MINUTES * 60, log }));
+const cost = await section("cost", () =>
+  runCost({ scenarios: SCENARIOS, calls: COST_CALLS, callSeconds: COST_MINUTES * 60, log }),
+);
 if (cost) {
   for (const c of cost as CostResult[]) {
     const p = c.perCallMinute;
     const name = c.scenario.name;
-    const judged = c.scenario.mode === "observe" && c.scenario.audio && c.scenario.chunkSeconds === AUDIO_CHUNK_SECONDS && c.scenario.flushSeconds === undefined && !c.scenario.realTime;
-    const counted = (figure: string, value: number, unit: string, note?: string) => rows.push({ section: `cost: ${name}`, figure, value, unit, ...(note ? { note } : {}) });
+    const judged =
+      c.scenario.mode === "observe" &&
+      c.scenario.audio &&
+      c.scenario.chunkSeconds === AUDIO_CHUNK_SECONDS &&
+      c.scenario.flushSeconds === undefined &&
+      !c.scenario.realTime;
+    const counted = (figure: string, value: number, unit: string, note?: string) =>
+      rows.push({ section: `cost: ${name}`, figure, value, unit, ...(note ? { note } : {}) });
     counted("Worker requests per call-minute", p.workerRequests, "");
     counted("DO requests per call-minute", p.doRequests, "", "RPC calls + alarms");
-    counted("SQLite rows written per call-minute", p.rowsWritten, "", `incl. setAlarm(); top: ${Object.entries(c.rowsWrittenBySql).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${round(v / ((c.calls * c.callSeconds) / 60))}`).join("; ")}`);
+    counted(
+      "SQLite rows written per call-minute",
+      p.rowsWritten,
+      "",
+      `incl. setAlarm(); top: ${Object.entries(c.rowsWrittenBySql)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([k, v]) => `${k} ${round(v / ((c.calls * c.callSeconds) / 60))}`)
+        .join("; ")}`,
+    );
     counted("SQLite rows read per call-minute", p.rowsRead, "");
     counted("R2 class A / B ops per call-minute", p.r2ClassA, "A", `class B ${round(p.r2ClassB)}`);
-    counted("DO bytes while the call is open", p.doBytesOpen, "B per call-minute", `kept after delivery: ${round(p.doBytesAfter)} B per call-minute`);
+    counted(
+      "DO bytes while the call is open",
+      p.doBytesOpen,
+      "B per call-minute",
+      `kept after delivery: ${round(p.doBytesAfter)} B per call-minute`,
+    );
     counted("R2 bytes after the call", p.r2Bytes, "B per call-minute");
     rows.push({
       section: `cost: ${name}`,
@@ -238,10 +319,23 @@ if (cost) {
 
 // 6. Worker capacity vs the bare echo Worker; no level starts after BENCH_CAPACITY_UNTIL seconds.
 const capacity = await section("worker capacity", () =>
-  runCapacity({ levels: LEVELS, paces: [{ pace: 1, seconds: LEVEL_SECONDS }, { pace: 5, seconds: Math.max(2, LEVEL_SECONDS / 2) }], audio: true, chunkSeconds: CHUNK_SECONDS, log, workerConfig, deadline: t0 + CAPACITY_UNTIL_MS, fragmentsOnlyLevels: [LEVELS[0] ?? 50] }),
+  runCapacity({
+    levels: LEVELS,
+    paces: [
+      { pace: 1, seconds: LEVEL_SECONDS },
+      { pace: 5, seconds: Math.max(2, LEVEL_SECONDS / 2) },
+    ],
+    audio: true,
+    chunkSeconds: CHUNK_SECONDS,
+    log,
+    workerConfig,
+    deadline: t0 + CAPACITY_UNTIL_MS,
+    fragmentsOnlyLevels: [LEVELS[0] ?? 50],
+  }),
 );
 if (capacity) {
-  const find = (t: LevelResult["target"], s: number, p: number) => capacity.find((r) => r.target === t && r.sessions === s && r.pace === p && r.audio);
+  const find = (t: LevelResult["target"], s: number, p: number) =>
+    capacity.find((r) => r.target === t && r.sessions === s && r.pace === p && r.audio);
   for (const w of capacity.filter((r) => r.target === "worker" && !r.audio)) {
     const e = capacity.find((r) => r.target === "echo" && !r.audio && r.sessions === w.sessions);
     if (!e) continue;
@@ -297,7 +391,8 @@ if (capacity) {
     met: held.echo > 0 && heldRatio >= 0.8,
     note: `levels tried: ${LEVELS.join(", ")}${held.echo === Math.max(...LEVELS) ? " (echo held the highest level tried)" : ""}; ${CHUNK_SECONDS} s audio chunks${heldRatio < 0.8 ? `; missed by ${round(0.8 * held.echo - held.worker)} calls` : ""}`,
   });
-  const peak = (t: LevelResult["target"]) => Math.max(0, ...capacity.filter((r) => r.target === t && r.audio).map((r) => r.acksPerSecond));
+  const peak = (t: LevelResult["target"]) =>
+    Math.max(0, ...capacity.filter((r) => r.target === t && r.audio).map((r) => r.acksPerSecond));
   const saturation = ratio(peak("worker"), peak("echo"));
   rows.push({
     section: "capacity",
@@ -313,15 +408,58 @@ if (capacity) {
 }
 
 // 7. Finalization of a long call + DO storage per minute; abandoned past BENCH_BUDGET_SECONDS.
-const final = await section("finalization", () => runFinalization(FINAL_CALLS, FINAL_MINUTES, log, workerConfig, t0 + BUDGET_MS));
+const final = await section("finalization", () =>
+  runFinalization(FINAL_CALLS, FINAL_MINUTES, log, workerConfig, t0 + BUDGET_MS),
+);
 if (final) {
   const f: FinalizationSummary = final;
   const callMs = FINAL_MINUTES * 60_000;
-  rows.push({ section: "finalization", figure: `${FINAL_MINUTES}-min call: close -> finalized`, value: f.closeToFinalizedMs, unit: "ms", baseline: { label: "call length ms", value: callMs }, ratio: ratio(f.closeToFinalizedMs, callMs), note: `close answered in ${round(f.closeAnsweredMs)} ms; ${FINAL_CALLS} call(s), median` });
-  rows.push({ section: "finalization", figure: `${FINAL_MINUTES}-min call: close -> delivered at stand-in`, value: f.closeToDeliveredMs, unit: "ms", baseline: { label: "call length ms", value: callMs }, ratio: ratio(f.closeToDeliveredMs, callMs), note: f.runs.every((r) => r.deliveredWithAudio) ? "stand-in got the WAV as voice_recording" : "WAV not seen at the stand-in" });
-  rows.push({ section: "storage", figure: "DO SQLite per minute of call (open)", value: f.doBytesPerMinuteOpen, unit: "B/min", baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute }, ratio: ratio(f.doBytesPerMinuteOpen, f.audioBytesPerMinute), note: "audio waits in DO rows until a 5 MiB part is full" });
-  rows.push({ section: "storage", figure: "DO SQLite per minute of call (after delivery)", value: f.doBytesPerMinuteAfter, unit: "B/min", baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute }, ratio: ratio(f.doBytesPerMinuteAfter, f.audioBytesPerMinute), note: "file size on disk (SQLite does not shrink files on delete)" });
-  rows.push({ section: "storage", figure: "R2 per minute of call (WAV + record)", value: f.r2BytesPerMinute, unit: "B/min", baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute }, ratio: ratio(f.r2BytesPerMinute, f.audioBytesPerMinute) });
+  rows.push({
+    section: "finalization",
+    figure: `${FINAL_MINUTES}-min call: close -> finalized`,
+    value: f.closeToFinalizedMs,
+    unit: "ms",
+    baseline: { label: "call length ms", value: callMs },
+    ratio: ratio(f.closeToFinalizedMs, callMs),
+    note: `close answered in ${round(f.closeAnsweredMs)} ms; ${FINAL_CALLS} call(s), median`,
+  });
+  rows.push({
+    section: "finalization",
+    figure: `${FINAL_MINUTES}-min call: close -> delivered at stand-in`,
+    value: f.closeToDeliveredMs,
+    unit: "ms",
+    baseline: { label: "call length ms", value: callMs },
+    ratio: ratio(f.closeToDeliveredMs, callMs),
+    note: f.runs.every((r) => r.deliveredWithAudio)
+      ? "stand-in got the WAV as voice_recording"
+      : "WAV not seen at the stand-in",
+  });
+  rows.push({
+    section: "storage",
+    figure: "DO SQLite per minute of call (open)",
+    value: f.doBytesPerMinuteOpen,
+    unit: "B/min",
+    baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute },
+    ratio: ratio(f.doBytesPerMinuteOpen, f.audioBytesPerMinute),
+    note: "audio waits in DO rows until a 5 MiB part is full",
+  });
+  rows.push({
+    section: "storage",
+    figure: "DO SQLite per minute of call (after delivery)",
+    value: f.doBytesPerMinuteAfter,
+    unit: "B/min",
+    baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute },
+    ratio: ratio(f.doBytesPerMinuteAfter, f.audioBytesPerMinute),
+    note: "file size on disk (SQLite does not shrink files on delete)",
+  });
+  rows.push({
+    section: "storage",
+    figure: "R2 per minute of call (WAV + record)",
+    value: f.r2BytesPerMinute,
+    unit: "B/min",
+    baseline: { label: "raw stereo PCM/min", value: f.audioBytesPerMinute },
+    ratio: ratio(f.r2BytesPerMinute, f.audioBytesPerMinute),
+  });
 }
 
 load.end = loadavg();
@@ -329,7 +467,18 @@ const result = {
   startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
   durationSeconds: Math.round((performance.now() - t0) / 1000),
   machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", loadAverage: load, node: process.version },
-  settings: { quick: QUICK, levels: LEVELS, levelSeconds: LEVEL_SECONDS, chunkSeconds: CHUNK_SECONDS, finalCalls: FINAL_CALLS, finalMinutes: FINAL_MINUTES, costCalls: COST_CALLS, costMinutes: COST_MINUTES, runtimes: RUNTIMES, pricesChecked: PRICES_CHECKED },
+  settings: {
+    quick: QUICK,
+    levels: LEVELS,
+    levelSeconds: LEVEL_SECONDS,
+    chunkSeconds: CHUNK_SECONDS,
+    finalCalls: FINAL_CALLS,
+    finalMinutes: FINAL_MINUTES,
+    costCalls: COST_CALLS,
+    costMinutes: COST_MINUTES,
+    runtimes: RUNTIMES,
+    pricesChecked: PRICES_CHECKED,
+  },
   rows,
   failures,
   raw,
@@ -340,7 +489,9 @@ const resultFile = QUICK ? "quick.json" : "latest.json";
 writeFileSync(join(dir, resultFile), `${JSON.stringify(result, null, 2)}\n`);
 
 log("");
-log(`Benchmarks, ${result.machine.cores} cores (${result.machine.cpu}), Node ${process.version}, load average at start ${load.start!.map((l) => l.toFixed(1)).join(" ")}, at end ${load.end.map((l) => l.toFixed(1)).join(" ")}`);
+log(
+  `Benchmarks, ${result.machine.cores} cores (${result.machine.cpu}), Node ${process.version}, load average at start ${load.start!.map((l) => l.toFixed(1)).join(" ")}, at end ${load.end.map((l) => l.toFixed(1)).join(" ")}`,
+);
 log(renderTable(rows));
 if (cost) log(`\nCost detail (list prices of ${PRICES_CHECKED}, bench/cost/prices.ts):\n${describeCost(cost)}`);
 const met = rows.filter((r) => r.met === true).map((r) => `${r.section}: ${r.figure}`);
@@ -348,5 +499,7 @@ const missed = rows.filter((r) => r.met === false).map((r) => `${r.section}: ${r
 log(`\nTargets met (${met.length}): ${met.join("; ") || "none"}`);
 log(`Targets missed (${missed.length}): ${missed.join("; ") || "none"}`);
 if (failures.length) log(`\nFailed sections:\n${failures.map((f) => `- ${f}`).join("\n")}`);
-log(`\n${rows.filter((r) => r.met === false).length} target(s) missed; total ${result.durationSeconds} s; JSON: bench/results/${resultFile}`);
+log(
+  `\n${rows.filter((r) => r.met === false).length} target(s) missed; total ${result.durationSeconds} s; JSON: bench/results/${resultFile}`,
+);
 process.exit(failures.length ? 1 : 0);

@@ -11,8 +11,14 @@ const ack = '{"ackedThrough":0,"missing":[],"state":"open"}';
 const fetchInProcess = async () => new Response(ack, { headers: { "content-type": "application/json" } });
 
 function session() {
-  return new CekuraTracer({ apiKey: "bench", agentId: 1, ingestUrl: "http://127.0.0.1:9", fetch: fetchInProcess, enableOtelTraces: false, onError: () => undefined })
-    .observe({ sessionId: `bench-${crypto.randomUUID()}` });
+  return new CekuraTracer({
+    apiKey: "bench",
+    agentId: 1,
+    ingestUrl: "http://127.0.0.1:9",
+    fetch: fetchInProcess,
+    enableOtelTraces: false,
+    onError: () => undefined,
+  }).observe({ sessionId: `bench-${crypto.randomUUID()}` });
 }
 
 const median = (xs: number[]) => {
@@ -38,9 +44,21 @@ const args = { day: "friday", slot: "10:00", customer: { id: 1234, tier: "gold" 
 type S = ReturnType<typeof session>;
 /** [name, the SDK call, the same input pushed onto a plain array] */
 const kinds: [string, (s: S, i: number) => void, (sink: unknown[], i: number) => void][] = [
-  ["transcript", (s, i) => s.transcript({ role: i % 2 ? "assistant" : "user", text }), (k, i) => k.push({ role: i % 2 ? "assistant" : "user", text })],
-  ["toolCall", (s, i) => s.toolCall({ id: `c${i}`, name: "book", arguments: args }), (k, i) => k.push({ id: `c${i}`, name: "book", arguments: args })],
-  ["log", (s, i) => s.log("info", "booked", { i }), (k, i) => k.push({ level: "info", message: "booked", attributes: { i } })],
+  [
+    "transcript",
+    (s, i) => s.transcript({ role: i % 2 ? "assistant" : "user", text }),
+    (k, i) => k.push({ role: i % 2 ? "assistant" : "user", text }),
+  ],
+  [
+    "toolCall",
+    (s, i) => s.toolCall({ id: `c${i}`, name: "book", arguments: args }),
+    (k, i) => k.push({ id: `c${i}`, name: "book", arguments: args }),
+  ],
+  [
+    "log",
+    (s, i) => s.log("info", "booked", { i }),
+    (k, i) => k.push({ level: "info", message: "booked", attributes: { i } }),
+  ],
   ["logger.debug (not captured)", (s) => s.logger.debug("debug"), (k) => k.push({ message: "debug" })],
   ["setCustomMetadata", (s, i) => s.setCustomMetadata({ step: i }), (k, i) => k.push({ step: i })],
 ];
@@ -56,5 +74,7 @@ for (const [name, sdkCall, bareCall] of kinds) {
     bareCall(sink, i);
   });
   await s.close().catch(() => undefined);
-  console.log(`${name.padEnd(30)} ${sdkNs.toFixed(0).padStart(10)} ${pushNs.toFixed(0).padStart(14)} ${(sdkNs / pushNs).toFixed(1).padStart(7)}x`);
+  console.log(
+    `${name.padEnd(30)} ${sdkNs.toFixed(0).padStart(10)} ${pushNs.toFixed(0).padStart(14)} ${(sdkNs / pushNs).toFixed(1).padStart(7)}x`,
+  );
 }

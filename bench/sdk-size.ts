@@ -25,13 +25,29 @@ const WITH_TRACES_BUDGET_KB = 40;
 const withoutLazyTraces: Plugin = {
   name: "without-lazy-traces",
   setup(b) {
-    b.onResolve({ filter: /chunks\/addon-/ }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+    b.onResolve({ filter: /chunks\/addon-/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined,
+    );
   },
 };
 
 /** min+gzip bytes of `entry` bundled for a Worker (peer frameworks external: the user's app has them). */
-async function workerBytes(entry: string, plugins: Plugin[] = [], external: string[] = []): Promise<{ min: number; gzip: number }> {
-  const result = await build({ entryPoints: [entry], bundle: true, minify: true, format: "esm", platform: "browser", write: false, plugins, external, logLevel: "silent" });
+async function workerBytes(
+  entry: string,
+  plugins: Plugin[] = [],
+  external: string[] = [],
+): Promise<{ min: number; gzip: number }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    plugins,
+    external,
+    logLevel: "silent",
+  });
   const code = result.outputFiles[0]!.contents;
   return { min: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength };
 }
@@ -51,10 +67,17 @@ console.log("IMPORT_MS " + (performance.now() - t0));\n`,
   );
   const urls = JSON.stringify(modules.map((m) => (m.startsWith("/") ? pathToFileURL(m).href : m)));
   const [command, args] =
-    runtime === "node" ? [process.execPath, [probe, urls]] : runtime === "deno" ? [bin("deno"), ["run", "--allow-read", probe, urls]] : [bin("bun"), [probe, urls]];
+    runtime === "node"
+      ? [process.execPath, [probe, urls]]
+      : runtime === "deno"
+        ? [bin("deno"), ["run", "--allow-read", probe, urls]]
+        : [bin("bun"), [probe, urls]];
   const times: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
-    const run = spawnSync(command, args, { encoding: "utf8", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } });
+    const run = spawnSync(command, args, {
+      encoding: "utf8",
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    });
     const line = run.stdout.split("\n").find((l) => l.startsWith("IMPORT_MS "));
     if (!line) throw new Error(`${runtime} import probe failed: ${run.stdout}${run.stderr}`);
     times.push(Number(line.slice("IMPORT_MS ".length)));
@@ -73,9 +96,21 @@ async function workerdFirstAnswerMs(modules: string[]): Promise<number[]> {
   const bundles: string[] = [];
   for (const [i, module] of modules.entries()) {
     const source = join(dir, `worker-probe-${i}.mjs`);
-    writeFileSync(source, `import * as m from ${JSON.stringify(module)};\nexport default { fetch() { return new Response(String(Object.keys(m).length)); } };\n`);
+    writeFileSync(
+      source,
+      `import * as m from ${JSON.stringify(module)};\nexport default { fetch() { return new Response(String(Object.keys(m).length)); } };\n`,
+    );
     const outfile = join(dir, `worker-probe-${i}.bundle.mjs`);
-    await build({ entryPoints: [source], bundle: true, minify: true, format: "esm", platform: "browser", conditions: ["workerd", "worker", "browser"], outfile, logLevel: "silent" });
+    await build({
+      entryPoints: [source],
+      bundle: true,
+      minify: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["workerd", "worker", "browser"],
+      outfile,
+      logLevel: "silent",
+    });
     bundles.push(outfile);
   }
   const times: number[][] = modules.map(() => []);
@@ -103,7 +138,10 @@ export interface SdkSizeResult {
 export async function runSdkSize(runtimes: readonly string[] = ["node", "deno", "bun"]): Promise<SdkSizeResult> {
   const built = spawnSync(process.execPath, [join(SDK, "scripts/build.mjs")], { encoding: "utf8" });
   if (built.status !== 0) throw new Error(`building the SDK failed:\n${built.stdout}${built.stderr}`);
-  const pkg = JSON.parse(readFileSync(join(SDK, "package.json"), "utf8")) as { exports: Record<string, string | { default: string }>; peerDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(SDK, "package.json"), "utf8")) as {
+    exports: Record<string, string | { default: string }>;
+    peerDependencies: Record<string, string>;
+  };
   const peers = Object.keys(pkg.peerDependencies);
   const entry = join(DIST, "index.js");
   const tracesChunk = join(DIST, "chunks", readdirSync(join(DIST, "chunks")).find((f) => f.startsWith("addon-"))!);
@@ -117,7 +155,11 @@ export async function runSdkSize(runtimes: readonly string[] = ["node", "deno", 
   }
   const importTimes: SdkSizeResult["importMs"] = {};
   for (const runtime of runtimes as ("node" | "deno" | "bun")[]) {
-    importTimes[runtime] = { entry: importMs(runtime, [entry]), entryWithTraces: importMs(runtime, [entry, tracesChunk]), otelApi: importMs(runtime, ["@opentelemetry/api"]) };
+    importTimes[runtime] = {
+      entry: importMs(runtime, [entry]),
+      entryWithTraces: importMs(runtime, [entry, tracesChunk]),
+      otelApi: importMs(runtime, ["@opentelemetry/api"]),
+    };
   }
   // One bundle, as wrangler makes it: the lazy OTel chunk is in it either way.
   const [workerdEntry, workerdOtelApi] = await workerdFirstAnswerMs([entry, "@opentelemetry/api"]);
@@ -136,20 +178,72 @@ const kb = (bytes: number) => bytes / 1024;
 export function sdkSizeRows(r: SdkSizeResult): Row[] {
   const base = { label: "@opentelemetry/api alone", value: kb(r.otelApiAlone.gzip) };
   const rows: Row[] = [
-    { section: "sdk package", figure: "entry, Worker bundle (traces off)", value: kb(r.entry.gzip), unit: "KB min+gzip", baseline: base, ratio: ratio(r.entry.gzip, r.otelApiAlone.gzip), target: `<= ${ENTRY_BUDGET_KB} KB`, met: kb(r.entry.gzip) <= ENTRY_BUDGET_KB, note: `${Math.round(kb(r.entry.min))} KB minified; OpenTelemetry is a lazy chunk` },
-    { section: "sdk package", figure: "entry + lazy OTel chunk (traces on)", value: kb(r.withTraces.gzip), unit: "KB min+gzip", baseline: base, ratio: ratio(r.withTraces.gzip, r.otelApiAlone.gzip), target: `<= ${WITH_TRACES_BUDGET_KB} KB`, met: kb(r.withTraces.gzip) <= WITH_TRACES_BUDGET_KB, note: `${Math.round(kb(r.withTraces.min))} KB minified; one file, as wrangler bundles it` },
+    {
+      section: "sdk package",
+      figure: "entry, Worker bundle (traces off)",
+      value: kb(r.entry.gzip),
+      unit: "KB min+gzip",
+      baseline: base,
+      ratio: ratio(r.entry.gzip, r.otelApiAlone.gzip),
+      target: `<= ${ENTRY_BUDGET_KB} KB`,
+      met: kb(r.entry.gzip) <= ENTRY_BUDGET_KB,
+      note: `${Math.round(kb(r.entry.min))} KB minified; OpenTelemetry is a lazy chunk`,
+    },
+    {
+      section: "sdk package",
+      figure: "entry + lazy OTel chunk (traces on)",
+      value: kb(r.withTraces.gzip),
+      unit: "KB min+gzip",
+      baseline: base,
+      ratio: ratio(r.withTraces.gzip, r.otelApiAlone.gzip),
+      target: `<= ${WITH_TRACES_BUDGET_KB} KB`,
+      met: kb(r.withTraces.gzip) <= WITH_TRACES_BUDGET_KB,
+      note: `${Math.round(kb(r.withTraces.min))} KB minified; one file, as wrangler bundles it`,
+    },
   ];
   for (const [subpath, size] of Object.entries(r.subpaths)) {
-    rows.push({ section: "sdk package", figure: `cekura-edge-tracer${subpath.slice(1)}`, value: kb(size.gzip), unit: "KB min+gzip", baseline: base, ratio: ratio(size.gzip, r.otelApiAlone.gzip), note: "framework peers external" });
+    rows.push({
+      section: "sdk package",
+      figure: `cekura-edge-tracer${subpath.slice(1)}`,
+      value: kb(size.gzip),
+      unit: "KB min+gzip",
+      baseline: base,
+      ratio: ratio(size.gzip, r.otelApiAlone.gzip),
+      note: "framework peers external",
+    });
   }
   for (const [runtime, t] of Object.entries(r.importMs)) {
     if (runtime === "workerd") {
-      rows.push({ section: "sdk package", figure: "Worker start to first answer, workerd", value: t.entry, unit: "ms", baseline: { label: "Worker with @opentelemetry/api", value: t.otelApi }, ratio: ratio(t.entry, t.otelApi), note: `Miniflare start incl. module evaluation, median of ${COLD_RUNS}` });
+      rows.push({
+        section: "sdk package",
+        figure: "Worker start to first answer, workerd",
+        value: t.entry,
+        unit: "ms",
+        baseline: { label: "Worker with @opentelemetry/api", value: t.otelApi },
+        ratio: ratio(t.entry, t.otelApi),
+        note: `Miniflare start incl. module evaluation, median of ${COLD_RUNS}`,
+      });
       continue;
     }
     const baseline = { label: "import @opentelemetry/api", value: t.otelApi };
-    rows.push({ section: "sdk package", figure: `import entry, ${runtime} (cold)`, value: t.entry, unit: "ms", baseline, ratio: ratio(t.entry, t.otelApi), note: `median of ${COLD_RUNS} fresh processes` });
-    rows.push({ section: "sdk package", figure: `import entry + OTel chunk, ${runtime} (cold)`, value: t.entryWithTraces, unit: "ms", baseline, ratio: ratio(t.entryWithTraces, t.otelApi), note: "what enableOtelTraces: true loads" });
+    rows.push({
+      section: "sdk package",
+      figure: `import entry, ${runtime} (cold)`,
+      value: t.entry,
+      unit: "ms",
+      baseline,
+      ratio: ratio(t.entry, t.otelApi),
+      note: `median of ${COLD_RUNS} fresh processes`,
+    });
+    rows.push({
+      section: "sdk package",
+      figure: `import entry + OTel chunk, ${runtime} (cold)`,
+      value: t.entryWithTraces,
+      unit: "ms",
+      baseline,
+      ratio: ratio(t.entryWithTraces, t.otelApi),
+      note: "what enableOtelTraces: true loads",
+    });
   }
   return rows;
 }

@@ -22,7 +22,8 @@ async function viaSdk(options: Record<string, unknown>): Promise<number> {
   }
   const status = await s.close();
   const seconds = (performance.now() - start) / 1000;
-  if (status.state !== "finalized" || status.counts.events !== EVENTS) throw new Error(`not all delivered: ${JSON.stringify(status.counts)}`);
+  if (status.state !== "finalized" || status.counts.events !== EVENTS)
+    throw new Error(`not all delivered: ${JSON.stringify(status.counts)}`);
   return EVENTS / seconds;
 }
 
@@ -33,7 +34,14 @@ async function baseline(): Promise<number> {
   let seq = 0;
   for (let i = 0; i < EVENTS; i += 200) {
     const events = [];
-    for (let j = i; j < Math.min(EVENTS, i + 200); j++) events.push({ kind: "transcript", role: j % 2 ? "assistant" : "user", text: text(j), startedAt: now, endedAt: now });
+    for (let j = i; j < Math.min(EVENTS, i + 200); j++)
+      events.push({
+        kind: "transcript",
+        role: j % 2 ? "assistant" : "user",
+        text: text(j),
+        startedAt: now,
+        endedAt: now,
+      });
     const response = await fetch(`${worker.url}/v1/sessions/${id}/fragments`, {
       method: "POST",
       headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
@@ -60,7 +68,8 @@ try {
     ["SDK, 1000/fragment, 4 in flight", await viaSdk({ maxBatchEvents: 1000, maxConcurrentRequests: 4 })],
   ];
   console.log(`Events/s delivered to the local Worker (${EVENTS} transcript events, recorded -> finalized)`);
-  for (const [name, rate] of rows) console.log(`${name.padEnd(58)} ${Math.round(rate).toString().padStart(8)} events/s`);
+  for (const [name, rate] of rows)
+    console.log(`${name.padEnd(58)} ${Math.round(rate).toString().padStart(8)} events/s`);
 } finally {
   await worker.stop();
 }

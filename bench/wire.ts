@@ -5,7 +5,13 @@
  * Headers are not counted (HTTP/2 compresses them); request counts are reported.
  */
 import { CekuraTracer } from "../sdk/index.ts";
-import { eventsOfSecond, FRAME_SAMPLES, monoFrame, SAMPLE_RATE, STEREO_PCM_BYTES_PER_SECOND } from "./lib/call-model.ts";
+import {
+  eventsOfSecond,
+  FRAME_SAMPLES,
+  monoFrame,
+  SAMPLE_RATE,
+  STEREO_PCM_BYTES_PER_SECOND,
+} from "./lib/call-model.ts";
 
 export interface WireResult {
   callSeconds: number;
@@ -30,7 +36,15 @@ export async function runWire(callSeconds = 120, compression = true): Promise<Wi
   let audioRequests = 0;
   let audioBytes = 0;
   const size = (body: BodyInit | null | undefined): number =>
-    body == null ? 0 : typeof body === "string" ? new TextEncoder().encode(body).byteLength : body instanceof Uint8Array ? body.byteLength : body instanceof ArrayBuffer ? body.byteLength : 0;
+    body == null
+      ? 0
+      : typeof body === "string"
+        ? new TextEncoder().encode(body).byteLength
+        : body instanceof Uint8Array
+          ? body.byteLength
+          : body instanceof ArrayBuffer
+            ? body.byteLength
+            : 0;
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = String(input instanceof Request ? input.url : input);
     if (/\/audio\//.test(url)) {
@@ -40,9 +54,20 @@ export async function runWire(callSeconds = 120, compression = true): Promise<Wi
       fragmentRequests++;
       fragmentBytes += size(init?.body);
     }
-    return new Response('{"ackedThrough":0,"missing":[],"state":"open","bytes":0}', { status: 200, headers: { "content-type": "application/json" } });
+    return new Response('{"ackedThrough":0,"missing":[],"state":"open","bytes":0}', {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
   };
-  const tracer = new CekuraTracer({ apiKey: "bench-key", agentId: 42, ingestUrl: "http://127.0.0.1:9", fetch, enableOtelTraces: false, compression, onError: () => {} });
+  const tracer = new CekuraTracer({
+    apiKey: "bench-key",
+    agentId: 42,
+    ingestUrl: "http://127.0.0.1:9",
+    fetch,
+    enableOtelTraces: false,
+    compression,
+    onError: () => {},
+  });
   const s = tracer.observe({ sessionId: `wire-${crypto.randomUUID()}` });
   const start = Date.now();
   const frame = monoFrame();
@@ -50,7 +75,13 @@ export async function runWire(callSeconds = 120, compression = true): Promise<Wi
   for (let sec = 0; sec < callSeconds; sec++) {
     for (const e of eventsOfSecond(sec, start)) {
       eventsJson += JSON.stringify(e).length;
-      if (e.kind === "transcript") s.transcript({ role: e.role, text: e.text, startedAt: Date.parse(e.startedAt), endedAt: Date.parse(e.endedAt) });
+      if (e.kind === "transcript")
+        s.transcript({
+          role: e.role,
+          text: e.text,
+          startedAt: Date.parse(e.startedAt),
+          endedAt: Date.parse(e.endedAt),
+        });
       else if (e.kind === "tool_call") s.toolCall({ id: e.id, name: e.name, arguments: JSON.parse(e.arguments) });
       else if (e.kind === "tool_result") s.toolResult({ id: e.id, name: e.name, result: JSON.parse(e.result) });
       else if (e.kind === "log") s.log(e.level, e.message, e.attributes);

@@ -15,7 +15,15 @@ export { DEFAULTS } from "./defaults.ts";
 export type { SessionStatus } from "./wire/status.ts";
 export type { SessionLogger } from "./logger.ts";
 export type { AudioOptions, AudioStats } from "./audio/audio-addon.ts";
-export type { LlmOptions, ServiceSpanHandle, SttOptions, ToolCallHandle, TtsOptions, TurnEndOptions, Usage } from "./otel/types.ts";
+export type {
+  LlmOptions,
+  ServiceSpanHandle,
+  SttOptions,
+  ToolCallHandle,
+  TtsOptions,
+  TurnEndOptions,
+  Usage,
+} from "./otel/types.ts";
 export type { FetchLike } from "./transport.ts";
 export { createRedactor, DETECTORS } from "./redact.ts";
 export type { DetectorName, RedactionPattern, RedactionRules, Redactor } from "./redact.ts";

@@ -44,7 +44,9 @@ const CHECKS: Record<string, Check> = {
   from_phone_number: shortString(100, "+15550002222"),
   run_id: shortString(200, "run-123"),
   dynamic_variables: (value) =>
-    typeof value === "object" && value !== null && !Array.isArray(value) ? undefined : `must be an object of variables, got ${typeName(value)}`,
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? undefined
+      : `must be an object of variables, got ${typeName(value)}`,
   redact_fields: (value) => {
     if (!Array.isArray(value)) return `must be an array of field names, got ${typeName(value)}`;
     const bad = value.findIndex((v) => typeof v !== "string" || v === "");
@@ -61,9 +63,15 @@ export function liftedValueProblem(field: string, value: unknown): string | unde
  * The first problem in a metadata patch for a session of `mode`: the reserved key, or a lifted
  * field of that mode with the wrong type. A null value deletes a key and is always fine.
  */
-export function metadataPatchProblem(mode: keyof typeof LIFTED_FIELDS, patch: Record<string, unknown>): MetadataProblem | undefined {
+export function metadataPatchProblem(
+  mode: keyof typeof LIFTED_FIELDS,
+  patch: Record<string, unknown>,
+): MetadataProblem | undefined {
   if (TRACER_METADATA_KEY in patch) {
-    return { field: TRACER_METADATA_KEY, problem: `is reserved for the facts the Worker adds (logs, SDK, runtime); use another key` };
+    return {
+      field: TRACER_METADATA_KEY,
+      problem: `is reserved for the facts the Worker adds (logs, SDK, runtime); use another key`,
+    };
   }
   for (const field of LIFTED_FIELDS[mode]) {
     const value = patch[field];

@@ -9,7 +9,13 @@ import { CONSENT_STATES, FORWARD_STATUSES, SESSION_STATES } from "./wire/status.
 import { isRealUtcTime } from "./wire/time.ts";
 
 export { ERROR_CODES, type ErrorCode, type HttpStatusCode } from "./wire/error-codes.ts";
-export { CONSENT_STATES, FORWARD_STATUSES, SESSION_STATES, type AudioDropReason, type SessionStatus } from "./wire/status.ts";
+export {
+  CONSENT_STATES,
+  FORWARD_STATUSES,
+  SESSION_STATES,
+  type AudioDropReason,
+  type SessionStatus,
+} from "./wire/status.ts";
 export { isRealUtcTime, TIME_RANGE } from "./wire/time.ts";
 
 import {
@@ -35,7 +41,10 @@ export const sessionIdSchema = z
 /** UTC ISO-8601 with milliseconds, e.g. 2026-11-25T13:53:15.123Z: a real calendar date from 2000 to 2100. */
 export const utcTimestamp = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, "must be a UTC ISO-8601 timestamp with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)")
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+    "must be a UTC ISO-8601 timestamp with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)",
+  )
   .refine(isRealUtcTime, "must be a real calendar date and time from 2000-01-01 to 2100-01-01 (UTC)");
 
 const endNotBeforeStart = (event: { startedAt: string; endedAt?: string | undefined }) =>
@@ -54,13 +63,15 @@ const text = z.string().max(LIMITS.textLength, `must be at most ${LIMITS.textLen
 export const modeSchema = z.enum(MODES);
 export type Mode = Wire.Mode;
 
-export const transcriptEventSchema = z.object({
-  kind: z.literal("transcript"),
-  role: z.enum(["user", "assistant", "system"]),
-  text,
-  startedAt: utcTimestamp,
-  endedAt: utcTimestamp,
-}).refine(endNotBeforeStart, END_BEFORE_START);
+export const transcriptEventSchema = z
+  .object({
+    kind: z.literal("transcript"),
+    role: z.enum(["user", "assistant", "system"]),
+    text,
+    startedAt: utcTimestamp,
+    endedAt: utcTimestamp,
+  })
+  .refine(endNotBeforeStart, END_BEFORE_START);
 
 export const toolCallEventSchema = z.object({
   kind: z.literal("tool_call"),
@@ -99,15 +110,17 @@ export const metadataEventSchema = z.object({
   time: utcTimestamp,
 });
 
-export const turnEventSchema = z.object({
-  kind: z.literal("turn"),
-  number: z.number().int().nonnegative(),
-  startedAt: utcTimestamp,
-  endedAt: utcTimestamp.optional(),
-  interrupted: z.boolean().optional(),
-  /** Seconds from the end of the user's speech to the start of the bot's. */
-  userBotLatencySeconds: z.number().nonnegative().optional(),
-}).refine(endNotBeforeStart, END_BEFORE_START);
+export const turnEventSchema = z
+  .object({
+    kind: z.literal("turn"),
+    number: z.number().int().nonnegative(),
+    startedAt: utcTimestamp,
+    endedAt: utcTimestamp.optional(),
+    interrupted: z.boolean().optional(),
+    /** Seconds from the end of the user's speech to the start of the bot's. */
+    userBotLatencySeconds: z.number().nonnegative().optional(),
+  })
+  .refine(endNotBeforeStart, END_BEFORE_START);
 
 export const eventSchema = z.discriminatedUnion("kind", [
   transcriptEventSchema,
@@ -152,30 +165,32 @@ function redactionRulesSchema() {
   });
 }
 
-export const fragmentSchema = z.object({
-  agentId: z.number().int().positive(),
-  mode: modeSchema,
-  /** 0, 1, 2, ... per session. */
-  seq: z.number().int().nonnegative(),
-  sentAt: utcTimestamp,
-  /** The session's consent setting; read when the session is first seen. */
-  deferUpload: deferUploadSchema.optional(),
-  /** When the call started (the SDK's observe()/track() time); read when the session is first seen. */
-  callStartedAt: utcTimestamp.optional(),
-  sdk: sdkInfoSchema.optional(),
-  /** The session's redaction rules (sdk/redact.ts); the Worker applies them, with its own, before storing. */
-  redact: redactionRulesSchema().optional(),
-  events: z
-    .array(eventSchema)
-    .max(LIMITS.eventsPerFragment, `at most ${LIMITS.eventsPerFragment} events per fragment`),
-}).superRefine((fragment, ctx) => {
-  // Metadata that Cekura would reject at forward time is refused here, while the agent can still hear of it.
-  fragment.events.forEach((event, i) => {
-    if (event.kind !== "metadata") return;
-    const found = metadataPatchProblem(fragment.mode, event.patch);
-    if (found) ctx.addIssue({ code: "custom", path: ["events", i, "patch", found.field], message: found.problem });
+export const fragmentSchema = z
+  .object({
+    agentId: z.number().int().positive(),
+    mode: modeSchema,
+    /** 0, 1, 2, ... per session. */
+    seq: z.number().int().nonnegative(),
+    sentAt: utcTimestamp,
+    /** The session's consent setting; read when the session is first seen. */
+    deferUpload: deferUploadSchema.optional(),
+    /** When the call started (the SDK's observe()/track() time); read when the session is first seen. */
+    callStartedAt: utcTimestamp.optional(),
+    sdk: sdkInfoSchema.optional(),
+    /** The session's redaction rules (sdk/redact.ts); the Worker applies them, with its own, before storing. */
+    redact: redactionRulesSchema().optional(),
+    events: z
+      .array(eventSchema)
+      .max(LIMITS.eventsPerFragment, `at most ${LIMITS.eventsPerFragment} events per fragment`),
+  })
+  .superRefine((fragment, ctx) => {
+    // Metadata that Cekura would reject at forward time is refused here, while the agent can still hear of it.
+    fragment.events.forEach((event, i) => {
+      if (event.kind !== "metadata") return;
+      const found = metadataPatchProblem(fragment.mode, event.patch);
+      if (found) ctx.addIssue({ code: "custom", path: ["events", i, "patch", found.field], message: found.problem });
+    });
   });
-});
 export type Fragment = z.infer<typeof fragmentSchema>;
 
 export const fragmentAckSchema = z.object({

@@ -322,10 +322,16 @@ export class EventQueue {
         return;
       } catch (error) {
         if (this.#dropped) return;
-        const sdkError = error instanceof SdkError ? error : new SdkError("unexpected", String(error), { cause: error });
+        const sdkError =
+          error instanceof SdkError ? error : new SdkError("unexpected", String(error), { cause: error });
         this.report(sdkError);
         // A 4xx is final (the Worker said what was wrong); anything else is tried again later.
-        if (sdkError instanceof ApiError && sdkError.status < 500 && sdkError.status !== 408 && sdkError.status !== 429) {
+        if (
+          sdkError instanceof ApiError &&
+          sdkError.status < 500 &&
+          sdkError.status !== 408 &&
+          sdkError.status !== 429
+        ) {
           this.counts.dropped += fragment.events;
           return;
         }

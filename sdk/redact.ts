@@ -59,8 +59,10 @@ const FIELD_SEGMENT = /^(\*\*|\*|[^.*]+)$/;
  */
 export function checkPattern(source: string, flags = ""): string | undefined {
   if (source.length === 0) return "pattern must not be empty";
-  if (source.length > REDACTION_LIMITS.patternLength) return `pattern must be at most ${REDACTION_LIMITS.patternLength} characters`;
-  if (!/^[imsu]*$/.test(flags) || new Set(flags).size !== flags.length) return `flags may contain only i, m, s, u (each once), got "${flags}"`;
+  if (source.length > REDACTION_LIMITS.patternLength)
+    return `pattern must be at most ${REDACTION_LIMITS.patternLength} characters`;
+  if (!/^[imsu]*$/.test(flags) || new Set(flags).size !== flags.length)
+    return `flags may contain only i, m, s, u (each once), got "${flags}"`;
   let compiled: RegExp;
   try {
     compiled = new RegExp(source, flags);
@@ -68,7 +70,9 @@ export function checkPattern(source: string, flags = ""): string | undefined {
     return `not a valid regular expression: ${(error as Error).message}`;
   }
   // Scan the source: groups as a stack of {quantified-content flags}.
-  const stack: { hasQuantifier: boolean; hasAlternation: boolean }[] = [{ hasQuantifier: false, hasAlternation: false }];
+  const stack: { hasQuantifier: boolean; hasAlternation: boolean }[] = [
+    { hasQuantifier: false, hasAlternation: false },
+  ];
   let budget = 0;
   let inClass = false;
   let lastAtomWasGroup: { hasQuantifier: boolean; hasAlternation: boolean } | undefined;
@@ -91,7 +95,12 @@ export function checkPattern(source: string, flags = ""): string | undefined {
       continue;
     }
     if (ch === "(") {
-      if (source.startsWith("(?=", i) || source.startsWith("(?!", i) || source.startsWith("(?<=", i) || source.startsWith("(?<!", i)) {
+      if (
+        source.startsWith("(?=", i) ||
+        source.startsWith("(?!", i) ||
+        source.startsWith("(?<=", i) ||
+        source.startsWith("(?<!", i)
+      ) {
         return "lookahead and lookbehind are not allowed";
       }
       stack.push({ hasQuantifier: false, hasAlternation: false });
@@ -117,12 +126,14 @@ export function checkPattern(source: string, flags = ""): string | undefined {
     let min: number | undefined;
     let max: number | undefined;
     let length = 1;
-    if (ch === "*" || ch === "+") return `unbounded quantifier "${ch}" is not allowed: use a bounded one such as {0,64}`;
+    if (ch === "*" || ch === "+")
+      return `unbounded quantifier "${ch}" is not allowed: use a bounded one such as {0,64}`;
     if (ch === "?") [min, max] = [0, 1];
     if (ch === "{") {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
       if (m) {
-        if (m[2] !== undefined && m[3] === "") return `unbounded quantifier "${m[0]}" is not allowed: give an upper bound`;
+        if (m[2] !== undefined && m[3] === "")
+          return `unbounded quantifier "${m[0]}" is not allowed: give an upper bound`;
         min = Number(m[1]);
         max = m[3] !== undefined ? Number(m[3]) : min;
         length = m[0].length;
@@ -132,12 +143,14 @@ export function checkPattern(source: string, flags = ""): string | undefined {
       lastAtomWasGroup = undefined;
       continue;
     }
-    if (max > REDACTION_LIMITS.quantifierMax) return `quantifier bound ${max} is above ${REDACTION_LIMITS.quantifierMax}`;
+    if (max > REDACTION_LIMITS.quantifierMax)
+      return `quantifier bound ${max} is above ${REDACTION_LIMITS.quantifierMax}`;
     if (lastAtomWasGroup && (lastAtomWasGroup.hasQuantifier || lastAtomWasGroup.hasAlternation)) {
       return "a repeated group may not contain a quantifier or an alternation (nested repetition can backtrack catastrophically)";
     }
     budget += max - min;
-    if (budget > REDACTION_LIMITS.patternBacktrackBudget) return `the pattern's quantifiers allow too much backtracking (budget ${REDACTION_LIMITS.patternBacktrackBudget})`;
+    if (budget > REDACTION_LIMITS.patternBacktrackBudget)
+      return `the pattern's quantifiers allow too much backtracking (budget ${REDACTION_LIMITS.patternBacktrackBudget})`;
     stack[stack.length - 1]!.hasQuantifier = true;
     i += length - 1;
     if (source[i + 1] === "?") i++; // lazy modifier
@@ -147,21 +160,37 @@ export function checkPattern(source: string, flags = ""): string | undefined {
   return undefined;
 }
 
-const describe = (v: unknown) => (typeof v === "string" ? JSON.stringify(v.slice(0, 80)) : Array.isArray(v) ? "an array" : v === null ? "null" : typeof v);
+const describe = (v: unknown) =>
+  typeof v === "string"
+    ? JSON.stringify(v.slice(0, 80))
+    : Array.isArray(v)
+      ? "an array"
+      : v === null
+        ? "null"
+        : typeof v;
 
 /**
  * Validates rules from untrusted input (a Worker variable, a fragment, an SDK option). Returns the rules,
  * or a message naming the first problem by its path (`where.fields.2: ...`).
  */
 export function parseRedactionRules(input: unknown, where = "redact"): RedactionRules | string {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return `${where} must be an object {fields?, detectors?, patterns?}, got ${describe(input)}`;
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    return `${where} must be an object {fields?, detectors?, patterns?}, got ${describe(input)}`;
   const o = input as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!["fields", "detectors", "patterns"].includes(key)) return `${where}.${key} is not a redaction setting (use fields, detectors, patterns)`;
+  for (const key of Object.keys(o))
+    if (!["fields", "detectors", "patterns"].includes(key))
+      return `${where}.${key} is not a redaction setting (use fields, detectors, patterns)`;
   const rules: RedactionRules = {};
   if (o.fields !== undefined) {
-    if (!Array.isArray(o.fields) || o.fields.length > REDACTION_LIMITS.fields) return `${where}.fields must be an array of at most ${REDACTION_LIMITS.fields} paths`;
+    if (!Array.isArray(o.fields) || o.fields.length > REDACTION_LIMITS.fields)
+      return `${where}.fields must be an array of at most ${REDACTION_LIMITS.fields} paths`;
     for (const [i, f] of o.fields.entries()) {
-      if (typeof f !== "string" || f.length === 0 || f.length > REDACTION_LIMITS.fieldLength || !f.split(".").every((s) => FIELD_SEGMENT.test(s))) {
+      if (
+        typeof f !== "string" ||
+        f.length === 0 ||
+        f.length > REDACTION_LIMITS.fieldLength ||
+        !f.split(".").every((s) => FIELD_SEGMENT.test(s))
+      ) {
         return `${where}.fields.${i} must be a dotted path such as "card.number", "*.email" or "**.password", got ${describe(f)}`;
       }
     }
@@ -170,18 +199,21 @@ export function parseRedactionRules(input: unknown, where = "redact"): Redaction
   if (o.detectors !== undefined) {
     if (!Array.isArray(o.detectors)) return `${where}.detectors must be an array of ${DETECTORS.join(", ")}`;
     for (const [i, d] of o.detectors.entries()) {
-      if (!DETECTORS.includes(d as DetectorName)) return `${where}.detectors.${i} must be one of ${DETECTORS.join(", ")}, got ${describe(d)}`;
+      if (!DETECTORS.includes(d as DetectorName))
+        return `${where}.detectors.${i} must be one of ${DETECTORS.join(", ")}, got ${describe(d)}`;
     }
     rules.detectors = [...new Set(o.detectors as DetectorName[])];
   }
   if (o.patterns !== undefined) {
-    if (!Array.isArray(o.patterns) || o.patterns.length > REDACTION_LIMITS.patterns) return `${where}.patterns must be an array of at most ${REDACTION_LIMITS.patterns} {name, pattern, flags?}`;
+    if (!Array.isArray(o.patterns) || o.patterns.length > REDACTION_LIMITS.patterns)
+      return `${where}.patterns must be an array of at most ${REDACTION_LIMITS.patterns} {name, pattern, flags?}`;
     const patterns: RedactionPattern[] = [];
     for (const [i, p] of o.patterns.entries()) {
       const at = `${where}.patterns.${i}`;
       if (typeof p !== "object" || p === null) return `${at} must be an object {name, pattern, flags?}`;
       const { name, pattern, flags } = p as Record<string, unknown>;
-      if (typeof name !== "string" || !NAME.test(name)) return `${at}.name must be 1-40 letters, digits or _ starting with a letter, got ${describe(name)}`;
+      if (typeof name !== "string" || !NAME.test(name))
+        return `${at}.name must be 1-40 letters, digits or _ starting with a letter, got ${describe(name)}`;
       if (typeof pattern !== "string") return `${at}.pattern must be a string`;
       if (flags !== undefined && typeof flags !== "string") return `${at}.flags must be a string`;
       const problem = checkPattern(pattern, flags ?? "");
@@ -210,7 +242,8 @@ export function mergeRules(...sets: (RedactionRules | undefined)[]): RedactionRu
   return out;
 }
 
-export const isEmptyRules = (rules: RedactionRules | undefined) => !rules?.fields?.length && !rules?.detectors?.length && !rules?.patterns?.length;
+export const isEmptyRules = (rules: RedactionRules | undefined) =>
+  !rules?.fields?.length && !rules?.detectors?.length && !rules?.patterns?.length;
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -239,7 +272,11 @@ const hasDigit = (text: string) => /\d/.test(text);
 
 /** Built-in detectors, in the order they run (cards before phone numbers: both are digit runs). */
 const BUILT_IN: Record<DetectorName, Detector> = {
-  email: { type: "email", hint: hasAt, regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g },
+  email: {
+    type: "email",
+    hint: hasAt,
+    regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g,
+  },
   // 13-19 digits, optionally grouped by spaces or dashes, passing the Luhn check.
   card: {
     type: "card",
@@ -248,19 +285,25 @@ const BUILT_IN: Record<DetectorName, Detector> = {
     accept: (m) => luhn(m.replace(/[ -]/g, "")),
   },
   // US Social Security number with separators: 123-45-6789 or 123 45 6789 (not 000/666/9xx, 00, 0000).
-  us_ssn: { type: "us_ssn", hint: hasDigit, regex: /(?<!\d)(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?!\d)/g },
+  us_ssn: {
+    type: "us_ssn",
+    hint: hasDigit,
+    regex: /(?<!\d)(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?!\d)/g,
+  },
   // UK National Insurance number: two letters, six digits, A-D (spaces allowed), excluding invalid prefixes.
   uk_nino: {
     type: "uk_nino",
     hint: hasDigit,
-    regex: /(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/gi,
+    regex:
+      /(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/gi,
   },
   // International (+ and 8-15 digits), North American (555) 123-4567 / 555-123-4567 / 5551234567,
   // and UK-style national numbers starting with 0 (10-11 digits).
   phone: {
     type: "phone",
     hint: hasDigit,
-    regex: /(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,5}|(?:\(\d{3}\)\s?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}|0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4})(?![\w])/g,
+    regex:
+      /(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,5}|(?:\(\d{3}\)\s?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}|0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4})(?![\w])/g,
     accept: (m) => {
       const n = m.replace(/\D/g, "").length;
       return m.startsWith("+") ? n >= 8 && n <= 15 : n >= 10 && n <= 11;
@@ -379,7 +422,11 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
       case "log":
         return e.attributes === undefined
           ? { ...e, message: cap(text(e.message)) }
-          : { ...e, message: cap(text(e.message)), attributes: walk(e.attributes, [], true) as Record<string, unknown> };
+          : {
+              ...e,
+              message: cap(text(e.message)),
+              attributes: walk(e.attributes, [], true) as Record<string, unknown>,
+            };
       case "metadata":
         return { ...e, patch: walk(e.patch, [], false) as Record<string, unknown> };
       default:
@@ -391,7 +438,15 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
     const id = <T>(v: T) => v;
     return { active, rules: merged, text: id, json: id, jsonText: id, event: id, otlp: id };
   }
-  return { active, rules: merged, text, json: (v, scan = true) => walk(v, [], scan), jsonText, event, otlp: otlp as <T>(v: T) => T };
+  return {
+    active,
+    rules: merged,
+    text,
+    json: (v, scan = true) => walk(v, [], scan),
+    jsonText,
+    event,
+    otlp: otlp as <T>(v: T) => T,
+  };
 }
 
 /** An OTLP/HTTP JSON request body, redacted (the SDK's trace sink); bytes that are not JSON pass unchanged. */

@@ -20,7 +20,9 @@ export function resolveRetryOptions(partial: Partial<RetryOptions> | undefined, 
   const check = (name: keyof RetryOptions, min: number, integer: boolean) => {
     const v = merged[name];
     if (typeof v !== "number" || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-      throw new RangeError(`${path}.${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${String(v)}`);
+      throw new RangeError(
+        `${path}.${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${String(v)}`,
+      );
     }
   };
   check("maxAttempts", 1, true);
@@ -36,7 +38,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Full jitter: random() * min(max, base * 2^(attempt-1)); attempt counts from 1. */
-export function backoffDelay(attempt: number, policy: Pick<RetryOptions, "baseDelayMs" | "maxDelayMs">, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: Pick<RetryOptions, "baseDelayMs" | "maxDelayMs">,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }
@@ -52,7 +58,12 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 }
 
 /** The wait before the next attempt: the server's Retry-After (capped) wins over our own backoff. */
-export function nextDelay(attempt: number, policy: RetryOptions, retryAfter: string | null | undefined, random?: () => number): number {
+export function nextDelay(
+  attempt: number,
+  policy: RetryOptions,
+  retryAfter: string | null | undefined,
+  random?: () => number,
+): number {
   const server = parseRetryAfter(retryAfter);
   if (server !== undefined) return Math.min(server, policy.maxRetryAfterMs);
   return backoffDelay(attempt, policy, random);

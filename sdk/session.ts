@@ -48,7 +48,15 @@ import type {
 import type { Redactor } from "./redact.ts";
 
 export type { SessionStatus } from "./wire/status.ts";
-export type { AudioChannel, CloseOptions, SessionStats, ToolCallInput, ToolResultInput, TranscriptInput, Turn } from "./cekura-session.ts";
+export type {
+  AudioChannel,
+  CloseOptions,
+  SessionStats,
+  ToolCallInput,
+  ToolResultInput,
+  TranscriptInput,
+  Turn,
+} from "./cekura-session.ts";
 
 /** What an addon (audio, traces) knows about its session. */
 export interface SessionContext {
@@ -134,7 +142,15 @@ export class Session implements CekuraSession, ConsoleSink {
   #closeSent = false;
   /** abortRecording() was called: the audio is gone on purpose, so a one-sided recording is no gap. */
   #recordingAborted = false;
-  readonly #recorded = { transcripts: 0, toolCalls: 0, toolResults: 0, logs: 0, metadataPatches: 0, user: 0, assistant: 0 };
+  readonly #recorded = {
+    transcripts: 0,
+    toolCalls: 0,
+    toolResults: 0,
+    logs: 0,
+    metadataPatches: 0,
+    user: 0,
+    assistant: 0,
+  };
   #audio: AudioAddon | undefined;
   #ignoredAudioSamples = 0;
   #traces: TracesAddon | undefined;
@@ -160,7 +176,10 @@ export class Session implements CekuraSession, ConsoleSink {
       ctx.report,
       ctx.redactor?.active ? (event) => ctx.redactor!.event(event, LIMITS.textLength) : undefined,
     );
-    this.logger = createSessionLogger((level, message, attributes) => this.log(level, message, attributes), config.captureLogs ? "info" : undefined);
+    this.logger = createSessionLogger(
+      (level, message, attributes) => this.log(level, message, attributes),
+      config.captureLogs ? "info" : undefined,
+    );
     if (ctx.mode === "observe") this.#audio = createAudioAddon(ctx, config.audio);
     // Traces helper: this.#traces = createTracesAddon(ctx) (sdk/otel/) when ctx.enableOtelTraces.
     if (ctx.enableOtelTraces) this.#traces = createTracesAddon(ctx, config.additionalSpanAttributes);
@@ -184,7 +203,8 @@ export class Session implements CekuraSession, ConsoleSink {
     const now = utcNow();
     const startedAt = utcTime(o.startedAt, "transcript startedAt", now);
     const endedAt = utcTime(o.endedAt, "transcript endedAt", o.startedAt === undefined ? now : startedAt);
-    if (endedAt < startedAt) throw new ValidationError(`transcript endedAt (${endedAt}) is before startedAt (${startedAt})`);
+    if (endedAt < startedAt)
+      throw new ValidationError(`transcript endedAt (${endedAt}) is before startedAt (${startedAt})`);
     this.#queue.push({ kind: "transcript", role: o.role, text, startedAt, endedAt }, text.length + 110);
     this.#recorded.transcripts++;
   }
@@ -196,7 +216,10 @@ export class Session implements CekuraSession, ConsoleSink {
     const id = identifier(o.id, "toolCall id");
     const name = identifier(o.name, "toolCall name");
     const args = jsonText(o.arguments === undefined ? {} : o.arguments, "toolCall arguments");
-    this.#queue.push({ kind: "tool_call", id, name, arguments: args, time: utcNow() }, id.length + name.length + args.length + 90);
+    this.#queue.push(
+      { kind: "tool_call", id, name, arguments: args, time: utcNow() },
+      id.length + name.length + args.length + 90,
+    );
     this.#recorded.toolCalls++;
     this.#traces?.toolCall?.(id, name, args);
   }
@@ -208,7 +231,8 @@ export class Session implements CekuraSession, ConsoleSink {
     const id = identifier(o.id, "toolResult id");
     const name = o.name === undefined ? undefined : identifier(o.name, "toolResult name");
     const result = jsonText(o.result === undefined ? null : o.result, "toolResult result");
-    if (o.isError !== undefined && typeof o.isError !== "boolean") throw new ValidationError(`toolResult isError must be a boolean, got ${describe(o.isError)}`);
+    if (o.isError !== undefined && typeof o.isError !== "boolean")
+      throw new ValidationError(`toolResult isError must be a boolean, got ${describe(o.isError)}`);
     const event: SessionEvent = { kind: "tool_result", id, result, isError: o.isError === true, time: utcNow() };
     if (name !== undefined) event.name = name;
     this.#queue.push(event, id.length + (name?.length ?? 0) + result.length + 100);
@@ -236,9 +260,12 @@ export class Session implements CekuraSession, ConsoleSink {
 
   /** Shallow-merges `patch` into the custom metadata (a null value deletes a key). */
   setCustomMetadata(patch: Record<string, unknown>): void {
-    if (this.#phase === "aborted") throw new SessionClosedError(`session "${this.id}" was aborted; setCustomMetadata is no longer possible`);
+    if (this.#phase === "aborted")
+      throw new SessionClosedError(`session "${this.id}" was aborted; setCustomMetadata is no longer possible`);
     if (this.#phase === "close-sent" || this.#phase === "closed") {
-      throw new SessionClosedError(`session "${this.id}" was closed and its record is immutable; setCustomMetadata must come before close() is acknowledged`);
+      throw new SessionClosedError(
+        `session "${this.id}" was closed and its record is immutable; setCustomMetadata must come before close() is acknowledged`,
+      );
     }
     const { value, bytes } = boundedJsonObject(patch, "custom metadata", LIMITS.metadataBytes);
     const problem = metadataPatchProblem(this.mode, value);
@@ -250,7 +277,9 @@ export class Session implements CekuraSession, ConsoleSink {
     }
     const mergedBytes = JSON.stringify(merged).length;
     if (mergedBytes > LIMITS.metadataBytes) {
-      throw new ValidationError(`custom metadata of a session must stay within ${LIMITS.metadataBytes} bytes of JSON; this patch makes it ${mergedBytes}`);
+      throw new ValidationError(
+        `custom metadata of a session must stay within ${LIMITS.metadataBytes} bytes of JSON; this patch makes it ${mergedBytes}`,
+      );
     }
     for (const key of Object.keys(this.#metadata)) delete this.#metadata[key];
     Object.assign(this.#metadata, merged);
@@ -270,15 +299,21 @@ export class Session implements CekuraSession, ConsoleSink {
    */
   audio(channel: AudioChannel, pcm: Int16Array | Uint8Array, sampleRate: number, at?: Date | number): void {
     this.#assertRecording("audio");
-    if (channel !== "user" && channel !== "assistant") throw new ValidationError(`audio channel must be "user" or "assistant", got ${describe(channel)}`);
+    if (channel !== "user" && channel !== "assistant")
+      throw new ValidationError(`audio channel must be "user" or "assistant", got ${describe(channel)}`);
     if (!(pcm instanceof Int16Array) && !(pcm instanceof Uint8Array && pcm.byteLength % 2 === 0)) {
-      throw new ValidationError(`audio pcm must be an Int16Array of mono s16 samples (or s16le bytes, an even count), got ${describe(pcm)}`);
+      throw new ValidationError(
+        `audio pcm must be an Int16Array of mono s16 samples (or s16le bytes, an even count), got ${describe(pcm)}`,
+      );
     }
     if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192000) {
-      throw new ValidationError(`audio sampleRate must be an integer between 8000 and 192000, got ${describe(sampleRate)}`);
+      throw new ValidationError(
+        `audio sampleRate must be an integer between 8000 and 192000, got ${describe(sampleRate)}`,
+      );
     }
     const atMs = at === undefined ? undefined : at instanceof Date ? at.getTime() : at;
-    if (atMs !== undefined && !Number.isFinite(atMs)) throw new ValidationError(`audio at must be a Date or epoch ms, got ${describe(at)}`);
+    if (atMs !== undefined && !Number.isFinite(atMs))
+      throw new ValidationError(`audio at must be a Date or epoch ms, got ${describe(at)}`);
     const samples = pcm instanceof Int16Array ? pcm : bytesToSamples(pcm);
     if (this.mode === "track") {
       this.#ignoredAudioSamples += samples.length;
@@ -308,7 +343,11 @@ export class Session implements CekuraSession, ConsoleSink {
         audioSamples: { user: r.user, assistant: r.assistant },
       },
       sent: { fragments: q.fragments, events: q.events, audioChunks: audio.chunks, audioBytes: audio.bytes },
-      dropped: { events: q.dropped, audioSamples: audio.droppedSamples, ignoredAudioSamples: this.#ignoredAudioSamples },
+      dropped: {
+        events: q.dropped,
+        audioSamples: audio.droppedSamples,
+        ignoredAudioSamples: this.#ignoredAudioSamples,
+      },
       queuedBytes: this.#queue.queuedBytes,
     };
   }
@@ -330,7 +369,8 @@ export class Session implements CekuraSession, ConsoleSink {
    * returns the same promise.
    */
   close(options: CloseOptions = {}): Promise<SessionStatus> {
-    if (this.#phase === "aborted") return Promise.reject(new SessionClosedError(`session "${this.id}" was aborted; there is nothing to close`));
+    if (this.#phase === "aborted")
+      return Promise.reject(new SessionClosedError(`session "${this.id}" was aborted; there is nothing to close`));
     if (this.#closing) return this.#closing;
     let reason: string | undefined;
     if (options.reason !== undefined) {
@@ -344,7 +384,15 @@ export class Session implements CekuraSession, ConsoleSink {
     const ms = this.#config.closeTimeoutMs;
     const stop = new AbortController();
     this.#closeStop = stop;
-    const timer = setTimeout(() => stop.abort(new TimeoutError(`close() did not finish within ${ms} ms (closeTimeoutMs); delivery continues in the background and a later close() tries again`)), ms);
+    const timer = setTimeout(
+      () =>
+        stop.abort(
+          new TimeoutError(
+            `close() did not finish within ${ms} ms (closeTimeoutMs); delivery continues in the background and a later close() tries again`,
+          ),
+        ),
+      ms,
+    );
     this.#closing = untilStopped(this.#close(reason, Date.now() + ms, stop.signal), stop.signal)
       .finally(() => {
         clearTimeout(timer);
@@ -375,10 +423,14 @@ export class Session implements CekuraSession, ConsoleSink {
   async abort(): Promise<SessionStatus> {
     this.#assertNotAborted("abort");
     if (this.#closeSent) {
-      throw new SessionClosedError(`session "${this.id}" was already closed (the close request was sent); abort() can no longer delete it`);
+      throw new SessionClosedError(
+        `session "${this.id}" was already closed (the close request was sent); abort() can no longer delete it`,
+      );
     }
     this.#phase = "aborted";
-    this.#closeStop?.abort(new SessionClosedError(`session "${this.id}" was aborted before its close request was sent; nothing was closed`));
+    this.#closeStop?.abort(
+      new SessionClosedError(`session "${this.id}" was aborted before its close request was sent; nothing was closed`),
+    );
     sessionEnded(this);
     this.#queue.drop();
     for (const addon of this.#addons()) addon.abort?.();
@@ -438,7 +490,8 @@ export class Session implements CekuraSession, ConsoleSink {
     try {
       await untilStopped(this.#flushAll(), signal);
       const extra: Partial<CloseRequest> = {};
-      for (const addon of this.#addons()) Object.assign(extra, (await untilStopped(Promise.resolve(addon.beforeClose?.()), signal)) ?? {});
+      for (const addon of this.#addons())
+        Object.assign(extra, (await untilStopped(Promise.resolve(addon.beforeClose?.()), signal)) ?? {});
       await untilStopped(this.#flushAll(), signal);
       // abort() or the timeout may have come while this was waiting: then close is never sent.
       if (signal.aborted) throw signal.reason;
@@ -453,7 +506,9 @@ export class Session implements CekuraSession, ConsoleSink {
       };
       this.#phase = "close-sent";
       this.#closeSent = true;
-      let status = await this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/close`, request, { signal });
+      let status = await this.#ctx.transport.sendJson<SessionStatus>(`${this.#ctx.basePath}/close`, request, {
+        signal,
+      });
       this.#phase = "closed";
       status = await this.#awaitFinal(status, deadline, signal);
       for (const addon of this.#addons()) await addon.afterClose?.(status);
@@ -472,7 +527,8 @@ export class Session implements CekuraSession, ConsoleSink {
       await sleep(wait, signal);
       wait = Math.min(wait * 2, 1000);
       if (signal.aborted) break;
-      status = (await this.#ctx.transport.send<SessionStatus>({ method: "GET", path: this.#ctx.basePath, signal })).body;
+      status = (await this.#ctx.transport.send<SessionStatus>({ method: "GET", path: this.#ctx.basePath, signal }))
+        .body;
     }
     return status;
   }
@@ -481,28 +537,43 @@ export class Session implements CekuraSession, ConsoleSink {
   #warnCaptureGaps(): void {
     const r = this.#recorded;
     if (r.transcripts === 0) {
-      this.#ctx.report(new SdkError("capture_gap", `session "${this.id}" recorded no transcript at all: is the transcript source wired to session.transcript() (or an adapter)?`));
+      this.#ctx.report(
+        new SdkError(
+          "capture_gap",
+          `session "${this.id}" recorded no transcript at all: is the transcript source wired to session.transcript() (or an adapter)?`,
+        ),
+      );
     }
-    if (this.mode === "observe" && !this.#recordingAborted && (r.user > 0) !== (r.assistant > 0)) {
+    if (this.mode === "observe" && !this.#recordingAborted && r.user > 0 !== r.assistant > 0) {
       const [has, missing] = r.user > 0 ? ["user", "assistant"] : ["assistant", "user"];
-      this.#ctx.report(new SdkError("capture_gap", `session "${this.id}" recorded audio on the ${has} channel only: no ${missing} audio reached session.audio()`));
+      this.#ctx.report(
+        new SdkError(
+          "capture_gap",
+          `session "${this.id}" recorded audio on the ${has} channel only: no ${missing} audio reached session.audio()`,
+        ),
+      );
     }
   }
 
   #assertRecording(call: string): void {
     if (this.#phase === "open") return;
-    if (this.#phase === "aborted") throw new SessionClosedError(`session "${this.id}" was aborted; ${call}() records nothing more`);
+    if (this.#phase === "aborted")
+      throw new SessionClosedError(`session "${this.id}" was aborted; ${call}() records nothing more`);
     throw new SessionClosedError(`session "${this.id}" is closed; ${call}() must come before close()`);
   }
 
   #assertNotAborted(call: string): void {
-    if (this.#phase === "aborted") throw new SessionClosedError(`session "${this.id}" was aborted; ${call}() is no longer possible`);
+    if (this.#phase === "aborted")
+      throw new SessionClosedError(`session "${this.id}" was aborted; ${call}() is no longer possible`);
   }
 
   async #withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms} ms; delivery continues in the background`)), ms);
+      timer = setTimeout(
+        () => reject(new TimeoutError(`${what} did not finish within ${ms} ms; delivery continues in the background`)),
+        ms,
+      );
     });
     try {
       return await Promise.race([work, timeout]);

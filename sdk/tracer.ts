@@ -89,16 +89,22 @@ export class CekuraTracer {
   readonly #report: (error: SdkError) => void;
 
   constructor(options: CekuraTracerOptions) {
-    if (typeof options !== "object" || options === null) throw new ConfigError("new CekuraTracer(options): options must be an object");
+    if (typeof options !== "object" || options === null)
+      throw new ConfigError("new CekuraTracer(options): options must be an object");
     this.#options = options;
     const env = options.env;
-    if (env !== undefined && (typeof env !== "object" || env === null)) throw new ConfigError("env must be an object (e.g. a Worker's env), when given");
-    if (options.enabled !== undefined && typeof options.enabled !== "boolean") throw new ConfigError(`enabled must be a boolean, got ${String(options.enabled)}`);
+    if (env !== undefined && (typeof env !== "object" || env === null))
+      throw new ConfigError("env must be an object (e.g. a Worker's env), when given");
+    if (options.enabled !== undefined && typeof options.enabled !== "boolean")
+      throw new ConfigError(`enabled must be a boolean, got ${String(options.enabled)}`);
     for (const flag of ["captureLogs", "captureConsole", "enableOtelTraces", "compression"] as const) {
-      if (options[flag] !== undefined && typeof options[flag] !== "boolean") throw new ConfigError(`${flag} must be a boolean, got ${String(options[flag])}`);
+      if (options[flag] !== undefined && typeof options[flag] !== "boolean")
+        throw new ConfigError(`${flag} must be a boolean, got ${String(options[flag])}`);
     }
-    if (options.onError !== undefined && typeof options.onError !== "function") throw new ConfigError("onError must be a function");
-    if (options.fetch !== undefined && typeof options.fetch !== "function") throw new ConfigError("fetch must be a function (e.g. globalThis.fetch)");
+    if (options.onError !== undefined && typeof options.onError !== "function")
+      throw new ConfigError("onError must be a function");
+    if (options.fetch !== undefined && typeof options.fetch !== "function")
+      throw new ConfigError("fetch must be a function (e.g. globalThis.fetch)");
 
     const envEnabled = envFlag(readEnv("CEKURA_TRACER_ENABLED", env));
     this.enabled = options.enabled !== false && envEnabled !== false;
@@ -144,17 +150,24 @@ export class CekuraTracer {
   }
 
   #start(mode: Mode, options: ObserveOptions): CekuraSession {
-    if (typeof options !== "object" || options === null) throw new ConfigError(`${mode}(options): options must be an object`);
+    if (typeof options !== "object" || options === null)
+      throw new ConfigError(`${mode}(options): options must be an object`);
     const id = sessionIdFrom(options);
     if (!this.enabled || !this.#transport || !this.#resolved) return new DisabledSession(id, mode);
     let deferUpload: DeferUpload | undefined;
     if (options.deferUpload !== undefined) {
       const value: unknown = options.deferUpload;
-      if (value !== true && value !== false && value !== "audio") throw new ConfigError(`deferUpload must be true, false or "audio", got ${String(value)}`);
+      if (value !== true && value !== false && value !== "audio")
+        throw new ConfigError(`deferUpload must be true, false or "audio", got ${String(value)}`);
       deferUpload = value;
     }
     const redactor = redactorFor(this.#options.redact, options.redact);
-    if (options.customMetadata !== undefined && (typeof options.customMetadata !== "object" || options.customMetadata === null || Array.isArray(options.customMetadata))) {
+    if (
+      options.customMetadata !== undefined &&
+      (typeof options.customMetadata !== "object" ||
+        options.customMetadata === null ||
+        Array.isArray(options.customMetadata))
+    ) {
       throw new ConfigError("customMetadata must be an object");
     }
     const o = this.#options;
@@ -206,12 +219,14 @@ function resolveIdentity(options: CekuraTracerOptions, env: EnvSource): Resolved
   if (typeof apiKey !== "string" || apiKey.trim() === "") {
     throw new ConfigError("apiKey is required (or set CEKURA_API_KEY): a non-empty Cekura API key");
   }
-  if (/\s/.test(apiKey.trim()) || apiKey.length > 4096) throw new ConfigError("apiKey must be a single token without whitespace");
+  if (/\s/.test(apiKey.trim()) || apiKey.length > 4096)
+    throw new ConfigError("apiKey must be a single token without whitespace");
   let agentId: unknown = options.agentId;
   if (agentId === undefined) {
     const fromEnv = readEnv("CEKURA_AGENT_ID", env);
     if (fromEnv !== undefined && /^\d+$/.test(fromEnv.trim())) agentId = Number(fromEnv.trim());
-    else if (fromEnv !== undefined) throw new ConfigError(`CEKURA_AGENT_ID must be a positive integer, got "${fromEnv}"`);
+    else if (fromEnv !== undefined)
+      throw new ConfigError(`CEKURA_AGENT_ID must be a positive integer, got "${fromEnv}"`);
   }
   if (typeof agentId !== "number" || !Number.isSafeInteger(agentId) || agentId <= 0) {
     throw new ConfigError(`agentId must be a positive integer (your Cekura agent's id), got ${String(agentId)}`);
@@ -222,10 +237,15 @@ function resolveIdentity(options: CekuraTracerOptions, env: EnvSource): Resolved
 
 function resolveQueueOptions(options: CekuraTracerOptions): QueueOptions {
   const q = { ...DEFAULT_QUEUE };
-  const int = (name: "maxBatchEvents" | "maxBatchBytes" | "maxQueueBytes" | "maxConcurrentRequests", min: number, max: number) => {
+  const int = (
+    name: "maxBatchEvents" | "maxBatchBytes" | "maxQueueBytes" | "maxConcurrentRequests",
+    min: number,
+    max: number,
+  ) => {
     const v = options[name];
     if (v === undefined) return;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${String(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+      throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got ${String(v)}`);
     q[name] = v;
   };
   int("maxBatchEvents", 1, LIMITS.eventsPerFragment);
@@ -235,7 +255,8 @@ function resolveQueueOptions(options: CekuraTracerOptions): QueueOptions {
   for (const name of ["flushIntervalMs", "redeliveryPauseMs"] as const) {
     const v = options[name];
     if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ConfigError(`${name} must be a number of ms >= 0, got ${String(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw new ConfigError(`${name} must be a number of ms >= 0, got ${String(v)}`);
     q[name] = v;
   }
   if (options.compression !== undefined) q.compression = options.compression;
@@ -244,7 +265,8 @@ function resolveQueueOptions(options: CekuraTracerOptions): QueueOptions {
 
 function positive(value: unknown, name: string): void {
   if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number of ms, got ${String(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0)
+    throw new ConfigError(`${name} must be a positive number of ms, got ${String(value)}`);
 }
 
 /** explicit > runnerArgs.sessionId / session_id > crypto.randomUUID(). */
@@ -252,7 +274,8 @@ function sessionIdFrom(options: ObserveOptions): string {
   let candidate: unknown = options.sessionId;
   let source = "sessionId";
   if (candidate === undefined && options.runnerArgs !== undefined) {
-    if (typeof options.runnerArgs !== "object" || options.runnerArgs === null) throw new ConfigError("runnerArgs must be an object");
+    if (typeof options.runnerArgs !== "object" || options.runnerArgs === null)
+      throw new ConfigError("runnerArgs must be an object");
     const args = options.runnerArgs;
     candidate = args.sessionId ?? args.session_id;
     source = args.sessionId !== undefined ? "runnerArgs.sessionId" : "runnerArgs.session_id";

@@ -54,14 +54,16 @@ export interface Transport {
 
 /** Validates and normalises a base URL (http/https, no query or fragment, no trailing slash). */
 export function normaliseIngestUrl(value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "") throw new ConfigError("ingestUrl is required: the Worker's base URL, e.g. https://ingest.example.com");
+  if (typeof value !== "string" || value.trim() === "")
+    throw new ConfigError("ingestUrl is required: the Worker's base URL, e.g. https://ingest.example.com");
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
     throw new ConfigError(`ingestUrl must be an absolute http(s) URL, got "${value}"`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`ingestUrl must use http or https, got "${url.protocol}"`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new ConfigError(`ingestUrl must use http or https, got "${url.protocol}"`);
   if (url.search || url.hash) throw new ConfigError(`ingestUrl must not have a query or fragment, got "${value}"`);
   if (url.username || url.password) throw new ConfigError("ingestUrl must not carry credentials; pass apiKey instead");
   return url.toString().replace(/\/+$/, "");
@@ -76,7 +78,8 @@ export function createTransport(options: TransportOptions): Transport {
 
   const doFetch = (url: string, init: RequestInit): Promise<Response> => {
     const f = injected ?? (globalThis.fetch as FetchLike | undefined);
-    if (typeof f !== "function") throw new ConfigError("no fetch is available in this runtime: pass `fetch` to new CekuraTracer({...})");
+    if (typeof f !== "function")
+      throw new ConfigError("no fetch is available in this runtime: pass `fetch` to new CekuraTracer({...})");
     // Unbound on purpose: Workers reject a fetch called with another `this`.
     return f.call(undefined, url, init);
   };
@@ -91,8 +94,12 @@ export function createTransport(options: TransportOptions): Transport {
     } catch (error) {
       if (error instanceof SdkError) throw error;
       if (outer?.aborted) throw new SdkError("aborted", `${init.method} ${url} was cancelled`, { cause: error });
-      if (controller.signal.aborted) throw new TimeoutError(`${init.method} ${url} got no answer within ${timeoutMs} ms`);
-      throw new ConnectionError(`${init.method} ${url} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+      if (controller.signal.aborted)
+        throw new TimeoutError(`${init.method} ${url} got no answer within ${timeoutMs} ms`);
+      throw new ConnectionError(
+        `${init.method} ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
+        error,
+      );
     } finally {
       clearTimeout(timer);
       outer?.removeEventListener("abort", onAbort);
@@ -119,10 +126,12 @@ export function createTransport(options: TransportOptions): Transport {
         if (n < maxAttempts) await sleep(nextDelay(n, policy, undefined), request.signal);
         continue;
       }
-      if (response.ok) return { status: response.status, headers: response.headers, body: (await readJsonOrCancel(response)) as T };
+      if (response.ok)
+        return { status: response.status, headers: response.headers, body: (await readJsonOrCancel(response)) as T };
 
       const answer = (await readJsonOrCancel(response)) as { error?: unknown; detail?: unknown } | undefined;
-      const code = typeof answer?.error === "string" ? (answer.error as ErrorCode) : (`http_${response.status}` as const);
+      const code =
+        typeof answer?.error === "string" ? (answer.error as ErrorCode) : (`http_${response.status}` as const);
       const detail = typeof answer?.detail === "string" ? answer.detail : response.statusText || "no detail given";
       lastError = new ApiError(response.status, code, detail, label);
       if (!isRetryableStatus(response.status)) throw lastError;

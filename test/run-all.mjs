@@ -25,7 +25,8 @@ const run = spawnSync(
   [
     join(root, "node_modules/vitest/vitest.mjs"),
     "run",
-    "--config", "test/vitest.config.ts",
+    "--config",
+    "test/vitest.config.ts",
     "--reporter=default",
     "--reporter=json",
     `--outputFile.json=${resultsFile}`,

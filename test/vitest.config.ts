@@ -4,6 +4,11 @@ import { defineConfig } from "vitest/config";
 // Worker over 127.0.0.1 (SDK in Node, Deno, Bun and workerd; forwarding; e2e).
 export default defineConfig({
   test: {
-    projects: ["test/worker/vitest.config.ts", "test/privacy/vitest.config.ts", "test/fuzz/vitest.config.ts", "test/vitest.node.config.ts"],
+    projects: [
+      "test/worker/vitest.config.ts",
+      "test/privacy/vitest.config.ts",
+      "test/fuzz/vitest.config.ts",
+      "test/vitest.node.config.ts",
+    ],
   },
 });

@@ -31,11 +31,16 @@ export function createApp() {
   app.route("/v1/sessions", audioRoutes);
   app.route("/v1/sessions", eraseRoutes);
 
-  app.notFound((c) => c.json({ error: "not_found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.notFound((c) =>
+    c.json({ error: "not_found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404),
+  );
   app.onError((error, c) => {
     if (error instanceof HttpError) return error.getResponse();
     console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, error);
-    return c.json({ error: "internal_error", detail: "the Worker failed to handle this request; it is safe to retry" }, 500);
+    return c.json(
+      { error: "internal_error", detail: "the Worker failed to handle this request; it is safe to retry" },
+      500,
+    );
   });
   return app;
 }

@@ -32,7 +32,8 @@ const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "af
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
   const v = blank(value);
   if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new Error(`${name} must be one of ${allowed.join(", ")} (or empty), got "${v}"`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new Error(`${name} must be one of ${allowed.join(", ")} (or empty), got "${v}"`);
   return v as T;
 }
 
@@ -57,7 +58,11 @@ export function readConfig(env: Env): WorkerConfig {
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
-    idleTimeoutMs: seconds(env.SESSION_IDLE_TIMEOUT_SECONDS, DEFAULTS.idleTimeoutSeconds, "SESSION_IDLE_TIMEOUT_SECONDS"),
+    idleTimeoutMs: seconds(
+      env.SESSION_IDLE_TIMEOUT_SECONDS,
+      DEFAULTS.idleTimeoutSeconds,
+      "SESSION_IDLE_TIMEOUT_SECONDS",
+    ),
     closeGraceMs: seconds(env.CLOSE_GRACE_SECONDS, DEFAULTS.closeGraceSeconds, "CLOSE_GRACE_SECONDS"),
     jurisdiction: oneOf(env.DO_JURISDICTION, JURISDICTIONS, "DO_JURISDICTION"),
     locationHint: oneOf(env.DO_LOCATION_HINT, LOCATION_HINTS, "DO_LOCATION_HINT"),

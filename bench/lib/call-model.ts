@@ -35,7 +35,14 @@ export function eventsOfSecond(s: number, startMs: number): SessionEvent[] {
   if (phase === 2 && turn % 3 === 0) {
     const id = `call-${turn}`;
     events.push({ kind: "tool_call", id, name: "find_slots", arguments: JSON.stringify(TOOL_ARGS), time: at(0) });
-    events.push({ kind: "tool_result", id, name: "find_slots", result: JSON.stringify(TOOL_RESULT), isError: false, time: at(120) });
+    events.push({
+      kind: "tool_result",
+      id,
+      name: "find_slots",
+      result: JSON.stringify(TOOL_RESULT),
+      isError: false,
+      time: at(120),
+    });
   }
   if (phase === 4) {
     events.push({ kind: "transcript", role: "assistant", text: ASSISTANT_TEXT, startedAt: at(-2500), endedAt: at(0) });
@@ -63,7 +70,13 @@ export function monoFrame(): Int16Array {
 }
 
 /** A fragment body as the SDK builds it. */
-export function fragmentBody(seq: number, events: SessionEvent[], callStartedAt: string, agentId = 42, mode: "observe" | "track" = "observe"): string {
+export function fragmentBody(
+  seq: number,
+  events: SessionEvent[],
+  callStartedAt: string,
+  agentId = 42,
+  mode: "observe" | "track" = "observe",
+): string {
   return JSON.stringify({ agentId, mode, seq, sentAt: new Date().toISOString(), callStartedAt, events });
 }
 

@@ -25,7 +25,10 @@ export interface MiniflareWorker {
 /** Bundles `entry` with the repository's wrangler.toml (bindings, vars, flags); returns the bundle's config. */
 export async function snapshotEntry(entry: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "cekura-bench-entry-"));
-  const toml = readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8").replace(/^main\s*=.*$/m, `main = ${JSON.stringify(entry)}`);
+  const toml = readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8").replace(
+    /^main\s*=.*$/m,
+    `main = ${JSON.stringify(entry)}`,
+  );
   const config = join(dir, "wrangler.toml");
   writeFileSync(config, toml);
   return snapshotWorker(config);
@@ -97,12 +100,18 @@ function statePlace(): string | undefined {
 }
 
 /** Starts a snapshotted Worker config (lib/wrangler-dev.ts snapshotWorker) on workerd via Miniflare. */
-export async function startMiniflare(configPath: string, vars: Record<string, string> = {}, options: { inspectorPort?: number } = {}): Promise<MiniflareWorker> {
+export async function startMiniflare(
+  configPath: string,
+  vars: Record<string, string> = {},
+  options: { inspectorPort?: number } = {},
+): Promise<MiniflareWorker> {
   const toml = readFileSync(configPath, "utf8");
   const date = JSON.parse(settings(toml, "compatibility_date") ?? '"2026-04-20"') as string;
   const flags = JSON.parse(settings(toml, "compatibility_flags") ?? "[]") as string[];
   const durableObjects: Record<string, { className: string; useSQLite: true }> = {};
-  for (const match of toml.matchAll(/\[\[durable_objects\.bindings\]\]\s*\nname\s*=\s*"([^"]+)"\s*\nclass_name\s*=\s*"([^"]+)"/g)) {
+  for (const match of toml.matchAll(
+    /\[\[durable_objects\.bindings\]\]\s*\nname\s*=\s*"([^"]+)"\s*\nclass_name\s*=\s*"([^"]+)"/g,
+  )) {
     durableObjects[match[1]!] = { className: match[2]!, useSQLite: true };
   }
   const r2Buckets = [...toml.matchAll(/\[\[r2_buckets\]\]\s*\nbinding\s*=\s*"([^"]+)"/g)].map((m) => m[1]!);
@@ -121,7 +130,11 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
     // A placeholder Request.cf: fetching the real one needs the internet.
     cf: false,
     modules: true,
-    scriptPath: join(dirname(configPath), "bundle", readdirSync(join(dirname(configPath), "bundle")).find((f) => f.endsWith(".js")) ?? "index.js"),
+    scriptPath: join(
+      dirname(configPath),
+      "bundle",
+      readdirSync(join(dirname(configPath), "bundle")).find((f) => f.endsWith(".js")) ?? "index.js",
+    ),
     modulesRoot: join(dirname(configPath), "bundle"),
     compatibilityDate: date,
     compatibilityFlags: flags,
@@ -141,7 +154,11 @@ export async function startMiniflare(configPath: string, vars: Record<string, st
 }
 
 /** The repository's Worker, bundled now and started through Miniflare. */
-export async function startWorkerMiniflare(vars: Record<string, string> = {}, configPath?: string, options: { inspectorPort?: number } = {}): Promise<MiniflareWorker> {
+export async function startWorkerMiniflare(
+  vars: Record<string, string> = {},
+  configPath?: string,
+  options: { inspectorPort?: number } = {},
+): Promise<MiniflareWorker> {
   return startMiniflare(configPath ?? (await snapshotWorker()), vars, options);
 }
 

@@ -16,7 +16,8 @@ export interface Row {
   note?: string;
 }
 
-const fmt = (n: number | undefined): string => (n === undefined ? "" : Number.isFinite(n) ? String(round(n)) : String(n));
+const fmt = (n: number | undefined): string =>
+  n === undefined ? "" : Number.isFinite(n) ? String(round(n)) : String(n);
 
 export function renderTable(rows: readonly Row[]): string {
   const header = ["section", "figure", "value", "baseline", "ratio", "target", "met", "note"];
@@ -31,6 +32,10 @@ export function renderTable(rows: readonly Row[]): string {
     r.note ?? "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join(" | ").trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join(" | ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...cells.map(line)].join("\n");
 }

@@ -22,11 +22,19 @@ const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETC
 
 function run(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: REPO_ROOT, env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [WRANGLER, ...args], {
+      cwd: REPO_ROOT,
+      env: ENV,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
-    child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${output.slice(-2000)}`))));
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${output.slice(-2000)}`)),
+    );
   });
 }
 
@@ -40,7 +48,10 @@ export async function snapshotWorker(configPath = join(REPO_ROOT, "wrangler.toml
   return out;
 }
 
-export async function startWranglerDev(configPath: string, options: { vars?: Record<string, string>; persistTo?: string } = {}): Promise<DevWorker> {
+export async function startWranglerDev(
+  configPath: string,
+  options: { vars?: Record<string, string>; persistTo?: string } = {},
+): Promise<DevWorker> {
   return startLocalWorker({
     configPath,
     vars: options.vars,

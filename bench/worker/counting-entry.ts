@@ -8,7 +8,15 @@ import { createApp } from "../../worker/app.ts";
 import type { Env } from "../../worker/env.ts";
 import { TenantIndexDO as RealTenantIndexDO } from "../../worker/inspect/tenant-index-do.ts";
 import { SessionDO as RealSessionDO } from "../../worker/session/session-do.ts";
-import { countActive, countAlarm, countingEnv, countingState, countWorkerRequest, resetCounts, snapshotCounts } from "./counting.ts";
+import {
+  countActive,
+  countAlarm,
+  countingEnv,
+  countingState,
+  countWorkerRequest,
+  resetCounts,
+  snapshotCounts,
+} from "./counting.ts";
 
 const app = createApp();
 

@@ -78,7 +78,10 @@ function statementKey(query: string): string {
 }
 
 /** A SQL cursor whose rows read/written are added to the counters as it is consumed. */
-function countingCursor<T extends Record<string, SqlStorageValue>>(cursor: SqlStorageCursor<T>, query: string): SqlStorageCursor<T> {
+function countingCursor<T extends Record<string, SqlStorageValue>>(
+  cursor: SqlStorageCursor<T>,
+  query: string,
+): SqlStorageCursor<T> {
   let seenRead = 0;
   let seenWritten = 0;
   const key = statementKey(query);
@@ -163,7 +166,11 @@ function countingStorage(storage: DurableObjectStorage, object: string): Durable
           return (...args: unknown[]) => {
             counts.kvCalls++;
             const first = args[0];
-            const n = Array.isArray(first) ? first.length : typeof first === "object" && first !== null ? Object.keys(first).length : 1;
+            const n = Array.isArray(first)
+              ? first.length
+              : typeof first === "object" && first !== null
+                ? Object.keys(first).length
+                : 1;
             counts.rowsWritten += n;
             bump(counts.rowsWrittenBySql, `kv ${String(property)}`, n);
             return (Reflect.get(target, property, target) as (...a: unknown[]) => unknown).apply(target, args);
@@ -265,7 +272,8 @@ function countingStub<T extends object>(stub: T, binding: string, object: string
         const start = Date.now();
         const done = () => countActive(object, start, Date.now());
         const result = Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
-        if (result && typeof (result as PromiseLike<unknown>).then === "function") (result as PromiseLike<unknown>).then(done, done);
+        if (result && typeof (result as PromiseLike<unknown>).then === "function")
+          (result as PromiseLike<unknown>).then(done, done);
         else done();
         return result;
       };
@@ -278,7 +286,11 @@ export function countingNamespace<T extends DurableObjectNamespace>(namespace: T
     get(target, property) {
       if (property === "get" || property === "getByName") {
         return (idOrName: DurableObjectId | string, ...rest: unknown[]) => {
-          const stub = (Reflect.get(target, property, target) as (...a: unknown[]) => object).call(target, idOrName, ...rest);
+          const stub = (Reflect.get(target, property, target) as (...a: unknown[]) => object).call(
+            target,
+            idOrName,
+            ...rest,
+          );
           const id = typeof idOrName === "string" ? target.idFromName(idOrName) : idOrName;
           return countingStub(stub, binding, `${binding}:${id.toString()}`);
         };
@@ -312,7 +324,9 @@ export function countingEnv<E extends object>(env: E): E {
 }
 
 function isNamespace(value: unknown): value is DurableObjectNamespace {
-  return typeof value === "object" && value !== null && typeof (value as DurableObjectNamespace).idFromName === "function";
+  return (
+    typeof value === "object" && value !== null && typeof (value as DurableObjectNamespace).idFromName === "function"
+  );
 }
 
 function isBucket(value: unknown): value is R2Bucket {

@@ -39,7 +39,14 @@ export interface AiCallArgs {
 /** A step (StepResult) as the adapter reads it. */
 interface StepLike {
   text?: string;
-  content?: Array<{ type: string; toolCallId?: string; toolName?: string; input?: unknown; output?: unknown; error?: unknown }>;
+  content?: Array<{
+    type: string;
+    toolCallId?: string;
+    toolName?: string;
+    input?: unknown;
+    output?: unknown;
+    error?: unknown;
+  }>;
   toolCalls?: Array<{ toolCallId: string; toolName: string; input?: unknown }>;
   toolResults?: Array<{ toolCallId: string; toolName: string; output?: unknown }>;
   usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
@@ -94,7 +101,8 @@ export function observeAiSdk(cekura: CekuraTracer, options: AiSdkOptions = {}): 
       rec.safely(() => {
         const span = openLlm();
         if (span) {
-          if (step.response?.modelId && step.response.modelId !== model) span.set({ "gen_ai.response.model": step.response.modelId });
+          if (step.response?.modelId && step.response.modelId !== model)
+            span.set({ "gen_ai.response.model": step.response.modelId });
           if (step.usage) span.usage({ inputTokens: step.usage.inputTokens, outputTokens: step.usage.outputTokens });
           if (step.finishReason) span.set({ "gen_ai.response.finish_reasons": [step.finishReason] });
           if (step.text) span.text(step.text);
@@ -163,7 +171,8 @@ export function observeAiSdk(cekura: CekuraTracer, options: AiSdkOptions = {}): 
     }
     for (const r of step.toolResults ?? []) rec.toolResult(r.toolCallId, r.output ?? null, false, r.toolName);
     for (const part of step.content ?? []) {
-      if (part.type === "tool-error" && part.toolCallId) rec.toolResult(part.toolCallId, { error: describe(part.error) }, true, part.toolName);
+      if (part.type === "tool-error" && part.toolCallId)
+        rec.toolResult(part.toolCallId, { error: describe(part.error) }, true, part.toolName);
     }
   };
 

@@ -90,7 +90,12 @@ export class Recorder implements Observed {
   }
 
   /** One transcript turn; empty text is skipped. */
-  transcript(role: "user" | "assistant" | "system", text: string | null | undefined, startedAt?: Time, endedAt?: Time): void {
+  transcript(
+    role: "user" | "assistant" | "system",
+    text: string | null | undefined,
+    startedAt?: Time,
+    endedAt?: Time,
+  ): void {
     const trimmed = text?.trim();
     if (!trimmed) return;
     this.safely(() => this.session.transcript({ role, text: trimmed, startedAt, endedAt }));
@@ -227,7 +232,12 @@ export function listen(recorder: Recorder, source: EventSource, handlers: Handle
 }
 
 /** The generic adapter: one Cekura session recorded from `source`'s events through `handlers`. */
-export function observeEventStream(cekura: CekuraTracer, source: EventSource, handlers: Handlers, options: AdapterOptions = {}): Recorder {
+export function observeEventStream(
+  cekura: CekuraTracer,
+  source: EventSource,
+  handlers: Handlers,
+  options: AdapterOptions = {},
+): Recorder {
   const recorder = new Recorder(cekura, options);
   listen(recorder, source, handlers);
   return recorder;
@@ -245,7 +255,8 @@ export function parseJsonText(value: unknown): unknown {
 
 function toInt16(data: AudioData): Int16Array {
   if (data instanceof Int16Array) return data;
-  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes =
+    data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const even = bytes.byteLength - (bytes.byteLength % 2);
   if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, even / 2);
   return new Int16Array(bytes.slice(0, even).buffer);

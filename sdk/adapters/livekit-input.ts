@@ -27,7 +27,11 @@ class ObservedAudioInput extends voice.AudioInput {
   readonly #onRead: (wrapper: ObservedAudioInput) => void;
   #tapped: ReadableStream<AudioFrameLike> | undefined;
 
-  constructor(source: AudioInput, tap: (frame: AudioFrameLike, from: ObservedAudioInput) => void, onRead: (wrapper: ObservedAudioInput) => void) {
+  constructor(
+    source: AudioInput,
+    tap: (frame: AudioFrameLike, from: ObservedAudioInput) => void,
+    onRead: (wrapper: ObservedAudioInput) => void,
+  ) {
     super();
     this.source = source;
     this.#tap = tap;
@@ -149,7 +153,11 @@ class UserTrack {
  * start keeps recording until the session attaches the new one. Returns the undo: wrappers stay in
  * place, passing frames through without recording.
  */
-export function observeUserAudio(session: voice.AgentSession, sink: UserAudioSink, report: (error: unknown) => void): () => void {
+export function observeUserAudio(
+  session: voice.AgentSession,
+  sink: UserAudioSink,
+  report: (error: unknown) => void,
+): () => void {
   const wrappers: ObservedAudioInput[] = [];
   let reading: ObservedAudioInput | undefined;
   let recording: ObservedAudioInput | undefined;

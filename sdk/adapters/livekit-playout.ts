@@ -66,7 +66,8 @@ class Segment {
     const out = new Int16Array(Math.max(0, to - from));
     let pos = this.#base;
     for (const chunk of this.#chunks) {
-      const lo = Math.max(from, pos), hi = Math.min(to, pos + chunk.length);
+      const lo = Math.max(from, pos),
+        hi = Math.min(to, pos + chunk.length);
       if (hi > lo) out.set(chunk.subarray(lo - pos, hi - pos), lo - from);
       pos += chunk.length;
     }
@@ -75,7 +76,8 @@ class Segment {
 
   /** Forgets chunks wholly before `position`. */
   trim(position: number): void {
-    while (this.#chunks.length > 0 && this.#base + this.#chunks[0]!.length <= position) this.#base += this.#chunks.shift()!.length;
+    while (this.#chunks.length > 0 && this.#base + this.#chunks[0]!.length <= position)
+      this.#base += this.#chunks.shift()!.length;
   }
 }
 
@@ -266,7 +268,8 @@ export class AgentPlayout {
     const to = Math.min(segment.length, Math.round(((event.offset + event.duration) * segment.rate) / 1000));
     // The first run began when playbackStarted said; a report dates a run back from when the output
     // noticed it ended, which can be late when the output is slow to learn a frame was accepted.
-    const startedAt = from === 0 && segment.runOffset === 0 && segment.runStart !== undefined ? segment.runStart : event.startedAt;
+    const startedAt =
+      from === 0 && segment.runOffset === 0 && segment.runStart !== undefined ? segment.runStart : event.startedAt;
     segment.reported = true;
     segment.started = true;
     if (to > segment.released) {

@@ -11,7 +11,8 @@ interface AudioSlot<T> {
 /** Installs the interception on this one holder (its class keeps its own accessor); returns the undo. */
 export function interceptAudioSlot<T>(holder: AudioSlot<T>, onAssign: (value: T | null) => T | null): () => void {
   const accessor = findAccessor(holder, "audio");
-  if (!accessor?.get || !accessor.set) throw new Error("this LiveKit version has no `audio` accessor on the session's input/output");
+  if (!accessor?.get || !accessor.set)
+    throw new Error("this LiveKit version has no `audio` accessor on the session's input/output");
   const { get, set } = accessor;
   Object.defineProperty(holder, "audio", {
     configurable: true,

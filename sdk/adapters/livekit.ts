@@ -23,7 +23,15 @@
  */
 import type { metrics as lkmetrics, voice } from "@livekit/agents";
 import type { CekuraTracer } from "../index.ts";
-import { describeError as describe, listen, parseJsonText, Recorder, type AdapterOptions, type EventSource, type Observed } from "./event-stream.ts";
+import {
+  describeError as describe,
+  listen,
+  parseJsonText,
+  Recorder,
+  type AdapterOptions,
+  type EventSource,
+  type Observed,
+} from "./event-stream.ts";
 import { observeUserAudio } from "./livekit-input.ts";
 import { AgentPlayout, CLOSE_PLAYOUT_TIMEOUT_MS, type PlaybackOutput } from "./livekit-playout.ts";
 import { interceptAudioSlot } from "./livekit-slot.ts";
@@ -33,11 +41,16 @@ export interface LiveKitAdapterOptions extends AdapterOptions {
   captureAudio?: boolean;
 }
 
-export function observeLiveKitSession(cekura: CekuraTracer, session: voice.AgentSession, options: LiveKitAdapterOptions = {}): Observed {
+export function observeLiveKitSession(
+  cekura: CekuraTracer,
+  session: voice.AgentSession,
+  options: LiveKitAdapterOptions = {},
+): Observed {
   const { captureAudio = true, ...base } = options;
   const rec = new Recorder(cekura, base);
   let assistantSpoke = false;
-  const playout = captureAudio && cekura.enabled && rec.session.mode === "observe" ? recordAudio(rec, session) : undefined;
+  const playout =
+    captureAudio && cekura.enabled && rec.session.mode === "observe" ? recordAudio(rec, session) : undefined;
   let finalTranscript: string | undefined;
 
   /** A new user input after the assistant answered starts the next turn. */
@@ -62,7 +75,14 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
       let ended = Math.max(started, secondsToMs(item.metrics?.stoppedSpeakingAt) ?? event.createdAt);
       // an interrupted reply ends where its audio stopped playing, as the recording shows it
       const playedUntil = playout?.playedUntil;
-      if (item.role === "assistant" && item.interrupted && playedUntil !== undefined && playedUntil > started && playedUntil < ended) ended = Math.round(playedUntil);
+      if (
+        item.role === "assistant" &&
+        item.interrupted &&
+        playedUntil !== undefined &&
+        playedUntil > started &&
+        playedUntil < ended
+      )
+        ended = Math.round(playedUntil);
       if (item.role === "user") {
         userActivity();
         r.transcript("user", text, started, ended);
@@ -83,19 +103,27 @@ export function observeLiveKitSession(cekura: CekuraTracer, session: voice.Agent
         if (out) r.toolResult(call.callId, parseJsonText(out.output), out.isError, call.name);
       }
     },
-    metrics_collected: (r, event: voice.MetricsCollectedEvent) => recordMetrics(r, event.metrics, () => {
-      const text = finalTranscript;
-      finalTranscript = undefined;
-      return text;
-    }),
+    metrics_collected: (r, event: voice.MetricsCollectedEvent) =>
+      recordMetrics(r, event.metrics, () => {
+        const text = finalTranscript;
+        finalTranscript = undefined;
+        return text;
+      }),
     error: (r, event: voice.ErrorEvent) => {
       const error = event.error as { error?: unknown; recoverable?: boolean; type?: string } | undefined;
-      r.log("error", `livekit ${error?.type ?? "agent"} error: ${describe(error?.error ?? error)}`, { recoverable: error?.recoverable ?? null });
+      r.log("error", `livekit ${error?.type ?? "agent"} error: ${describe(error?.error ?? error)}`, {
+        recoverable: error?.recoverable ?? null,
+      });
     },
     close: (r, event: voice.CloseEvent) => {
-      if (event.error) r.log("error", `livekit session closed on error: ${describe((event.error as { error?: unknown }).error ?? event.error)}`);
+      if (event.error)
+        r.log(
+          "error",
+          `livekit session closed on error: ${describe((event.error as { error?: unknown }).error ?? event.error)}`,
+        );
       // the last reply may still be playing out (a forced interruption): wait for its finish, bounded
-      if (playout?.pending) void playout.settled(CLOSE_PLAYOUT_TIMEOUT_MS).then(() => r.close(closeReason(event.reason)));
+      if (playout?.pending)
+        void playout.settled(CLOSE_PLAYOUT_TIMEOUT_MS).then(() => r.close(closeReason(event.reason)));
       else void r.close(closeReason(event.reason));
     },
   });
@@ -131,19 +159,31 @@ function recordMetrics(r: Recorder, m: lkmetrics.AgentMetrics, takeTranscript: (
       const span = r.turn()?.stt({ provider: provider(m.metadata, m.label), model: m.metadata?.modelName });
       const text = takeTranscript();
       if (text) span?.text(text, { isFinal: true });
-      span?.set({ "metrics.duration_ms": m.durationMs, "stt.audio_duration_ms": m.audioDurationMs, "stt.streamed": m.streamed });
+      span?.set({
+        "metrics.duration_ms": m.durationMs,
+        "stt.audio_duration_ms": m.audioDurationMs,
+        "stt.streamed": m.streamed,
+      });
       span?.end();
       return;
     }
     case "llm_metrics": {
-      const span = r.turn()?.llm({ provider: provider(m.metadata, m.label), model: m.metadata?.modelName ?? "unknown" });
+      const span = r
+        .turn()
+        ?.llm({ provider: provider(m.metadata, m.label), model: m.metadata?.modelName ?? "unknown" });
       span?.ttfb(m.ttftMs / 1000).usage({ inputTokens: m.promptTokens, outputTokens: m.completionTokens });
-      span?.set({ "metrics.duration_ms": m.durationMs, "gen_ai.usage.cache_read.input_tokens": m.promptCachedTokens, "llm.cancelled": m.cancelled });
+      span?.set({
+        "metrics.duration_ms": m.durationMs,
+        "gen_ai.usage.cache_read.input_tokens": m.promptCachedTokens,
+        "llm.cancelled": m.cancelled,
+      });
       span?.end();
       return;
     }
     case "realtime_model_metrics": {
-      const span = r.turn()?.llm({ provider: provider(m.metadata, m.label), model: m.metadata?.modelName ?? "unknown" });
+      const span = r
+        .turn()
+        ?.llm({ provider: provider(m.metadata, m.label), model: m.metadata?.modelName ?? "unknown" });
       span?.ttfb(m.ttftMs / 1000).usage({ inputTokens: m.inputTokens, outputTokens: m.outputTokens });
       span?.set({ "metrics.duration_ms": m.durationMs, "llm.cancelled": m.cancelled });
       span?.end();
@@ -151,7 +191,13 @@ function recordMetrics(r: Recorder, m: lkmetrics.AgentMetrics, takeTranscript: (
     }
     case "tts_metrics": {
       const span = r.turn()?.tts({ provider: provider(m.metadata, m.label), model: m.metadata?.modelName });
-      span?.ttfb(m.ttfbMs / 1000).set({ "metrics.character_count": m.charactersCount, "metrics.duration_ms": m.durationMs, "tts.audio_duration_ms": m.audioDurationMs });
+      span
+        ?.ttfb(m.ttfbMs / 1000)
+        .set({
+          "metrics.character_count": m.charactersCount,
+          "metrics.duration_ms": m.durationMs,
+          "tts.audio_duration_ms": m.audioDurationMs,
+        });
       span?.end();
       return;
     }
@@ -166,7 +212,10 @@ function secondsToMs(value: number | undefined): number | undefined {
 }
 
 function closeReason(reason: unknown): string | undefined {
-  const text = String(reason ?? "").toLowerCase().replace(/[^a-z0-9-_.]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 100);
+  const text = String(reason ?? "")
+    .toLowerCase()
+    .replace(/[^a-z0-9-_.]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .slice(0, 100);
   return text || undefined;
 }
-

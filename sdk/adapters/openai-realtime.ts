@@ -15,7 +15,14 @@
  */
 import type { RealtimeItem, RealtimeSession, TransportLayerResponseCompleted } from "@openai/agents-realtime";
 import type { CekuraTracer, ServiceSpanHandle } from "../index.ts";
-import { describeError as describe, listen, Recorder, type AdapterOptions, type EventSource, type Observed } from "./event-stream.ts";
+import {
+  describeError as describe,
+  listen,
+  Recorder,
+  type AdapterOptions,
+  type EventSource,
+  type Observed,
+} from "./event-stream.ts";
 
 export interface RealtimeAdapterOptions extends AdapterOptions {
   /** PCM sample rate of both directions (default 24000, the Realtime API's `audio/pcm`). */
@@ -33,7 +40,11 @@ interface ItemState {
 
 type AnySession = RealtimeSession<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function observeRealtimeSession(cekura: CekuraTracer, session: AnySession, options: RealtimeAdapterOptions = {}): Observed {
+export function observeRealtimeSession(
+  cekura: CekuraTracer,
+  session: AnySession,
+  options: RealtimeAdapterOptions = {},
+): Observed {
   const { sampleRate = 24_000, model, closeOnError = true, ...base } = options;
   const rec = new Recorder(cekura, base);
   const items = new Map<string, ItemState>();
@@ -73,13 +84,31 @@ export function observeRealtimeSession(cekura: CekuraTracer, session: AnySession
     history_updated: (_r, history: RealtimeItem[]) => {
       for (const item of history) consider(item, false);
     },
-    agent_tool_start: (r, _ctx: unknown, _agent: unknown, tool: { name: string }, details: { toolCall: ToolCallLike }) => {
+    agent_tool_start: (
+      r,
+      _ctx: unknown,
+      _agent: unknown,
+      tool: { name: string },
+      details: { toolCall: ToolCallLike },
+    ) => {
       r.toolCall(callIdOf(details.toolCall), details.toolCall.name ?? tool.name, details.toolCall.arguments);
     },
-    agent_tool_end: (r, _ctx: unknown, _agent: unknown, tool: { name: string }, result: string, details: { toolCall: ToolCallLike }) => {
+    agent_tool_end: (
+      r,
+      _ctx: unknown,
+      _agent: unknown,
+      tool: { name: string },
+      result: string,
+      details: { toolCall: ToolCallLike },
+    ) => {
       r.toolResult(callIdOf(details.toolCall), result, false, details.toolCall.name ?? tool.name);
     },
-    mcp_tool_call_completed: (r, _ctx: unknown, _agent: unknown, call: { itemId: string; name: string; arguments: string; output: string | null }) => {
+    mcp_tool_call_completed: (
+      r,
+      _ctx: unknown,
+      _agent: unknown,
+      call: { itemId: string; name: string; arguments: string; output: string | null },
+    ) => {
       r.toolCall(call.itemId, call.name, call.arguments);
       r.toolResult(call.itemId, call.output, false, call.name);
     },
@@ -88,7 +117,8 @@ export function observeRealtimeSession(cekura: CekuraTracer, session: AnySession
       r.audio("assistant", event.data, sampleRate);
     },
     audio_interrupted: (r) => r.endTurn({ interrupted: true }),
-    guardrail_tripped: (r, _ctx: unknown, _agent: unknown, error: unknown) => r.log("warn", "output guardrail tripped", { error: String(error) }),
+    guardrail_tripped: (r, _ctx: unknown, _agent: unknown, error: unknown) =>
+      r.log("warn", "output guardrail tripped", { error: String(error) }),
     error: (r, event: { error: unknown }) => {
       r.log("error", `realtime session error: ${describe(event.error)}`);
       if (closeOnError) void end("error");
@@ -99,8 +129,10 @@ export function observeRealtimeSession(cekura: CekuraTracer, session: AnySession
     "*": (_r, event: { type?: string; item_id?: unknown }) => {
       if (typeof event.item_id !== "string") return;
       const times = speech.get(event.item_id) ?? {};
-      if (event.type === "input_audio_buffer.speech_started") speech.set(event.item_id, { ...times, start: Date.now() });
-      else if (event.type === "input_audio_buffer.speech_stopped") speech.set(event.item_id, { ...times, end: Date.now() });
+      if (event.type === "input_audio_buffer.speech_started")
+        speech.set(event.item_id, { ...times, start: Date.now() });
+      else if (event.type === "input_audio_buffer.speech_stopped")
+        speech.set(event.item_id, { ...times, end: Date.now() });
     },
     turn_started: (r) => {
       r.endTurn();

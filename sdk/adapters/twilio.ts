@@ -108,7 +108,11 @@ const MAX_EARLY_SENDS = 1000;
 /** How often queued outbound audio is committed when no message from Twilio drives it, ms. */
 const TICK_MS = 200;
 
-export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, options: TwilioStreamOptions = {}): ObservedTwilioStream {
+export function observeTwilioStream(
+  cekura: CekuraTracer,
+  socket: TwilioSocket,
+  options: TwilioStreamOptions = {},
+): ObservedTwilioStream {
   const {
     sessionIdParameter,
     fromParameter = "from",
@@ -193,7 +197,11 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
       ...(from ? { from_phone_number: from } : {}),
       ...(to ? { to_phone_number: to } : {}),
     };
-    const sessionId = base.sessionId ?? (sessionIdParameter ? params[sessionIdParameter] : undefined) ?? start.callSid ?? start.streamSid;
+    const sessionId =
+      base.sessionId ??
+      (sessionIdParameter ? params[sessionIdParameter] : undefined) ??
+      start.callSid ??
+      start.streamSid;
     t0 = Date.now();
     anchor = t0;
     if (base.session) {
@@ -202,10 +210,12 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
     } else {
       rec = new Recorder(cekura, { ...base, ...(sessionId ? { sessionId } : {}), customMetadata: metadata });
     }
-    sampleRate = typeof format.sampleRate === "number" && Number.isInteger(format.sampleRate) ? format.sampleRate : 8000;
+    sampleRate =
+      typeof format.sampleRate === "number" && Number.isInteger(format.sampleRate) ? format.sampleRate : 8000;
     playout = new Playout(sampleRate, { latencyMs });
     decodable = format.encoding === undefined || format.encoding === MULAW;
-    if (!decodable) rec.log("warn", `twilio stream: media encoding ${String(format.encoding)} is not ${MULAW}; no audio is recorded`);
+    if (!decodable)
+      rec.log("warn", `twilio stream: media encoding ${String(format.encoding)} is not ${MULAW}; no audio is recorded`);
     outboundFromMessages = Array.isArray(start.tracks) && start.tracks.includes("outbound");
     const session = rec.session;
     settleStarted(session);
@@ -220,7 +230,8 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
         if (isRecord(message.start)) open(message.start);
         return;
       case "media": {
-        if (!r || r.ending || !decodable || !isRecord(message.media) || typeof message.media.payload !== "string") return;
+        if (!r || r.ending || !decodable || !isRecord(message.media) || typeof message.media.payload !== "string")
+          return;
         const media = message.media;
         const pcm = decodeMulawBase64(media.payload as string);
         const timestamp = Number(media.timestamp);
@@ -242,7 +253,11 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
         const digit = isRecord(message.dtmf) ? message.dtmf.digit : undefined;
         if (!r || typeof digit !== "string") return;
         const now = Date.now();
-        r.log("info", `DTMF ${digit}`, { digit, track: message.dtmf?.track ?? "inbound_track", streamMs: now - anchor });
+        r.log("info", `DTMF ${digit}`, {
+          digit,
+          track: message.dtmf?.track ?? "inbound_track",
+          streamMs: now - anchor,
+        });
         r.transcript("system", `DTMF: ${digit}`, now, now); // wall clock, as transcript from other sources
         return;
       }
@@ -276,7 +291,8 @@ export function observeTwilioStream(cekura: CekuraTracer, socket: TwilioSocket, 
         const cutBefore = playout.cutMs;
         commit(playout.clear(now));
         const cutMs = Math.round(playout.cutMs - cutBefore);
-        if (cutMs > 0) rec.log("info", "twilio stream: outbound audio cleared (barge-in)", { cutMs, streamMs: Math.round(now) });
+        if (cutMs > 0)
+          rec.log("info", "twilio stream: outbound audio cleared (barge-in)", { cutMs, streamMs: Math.round(now) });
         return;
       }
       default:

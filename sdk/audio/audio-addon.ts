@@ -75,7 +75,12 @@ export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}
       const at = atMs === undefined ? now() : atMs - startedAtMs;
       if (!recorder.push(channel, pcm, sampleRate, Math.max(0, at)) && !reportedDrop) {
         reportedDrop = true;
-        ctx.report(new QueueOverflowError("audio input buffer is full (the network is behind); audio is being dropped", { logs: 0, other: 0 }));
+        ctx.report(
+          new QueueOverflowError("audio input buffer is full (the network is behind); audio is being dropped", {
+            logs: 0,
+            other: 0,
+          }),
+        );
       }
       schedule();
     },

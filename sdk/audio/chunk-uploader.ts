@@ -105,15 +105,28 @@ export class ChunkUploader {
         this.sentChunks++;
       } catch (error) {
         if (this.#stopped) return;
-        const sdkError = error instanceof SdkError ? error : new SdkError("audio_upload_failed", String(error), { cause: error });
+        const sdkError =
+          error instanceof SdkError ? error : new SdkError("audio_upload_failed", String(error), { cause: error });
         this.#opts.report(sdkError);
-        if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+        if (
+          error instanceof ApiError &&
+          error.status >= 400 &&
+          error.status < 500 &&
+          error.status !== 408 &&
+          error.status !== 429
+        ) {
           this.stop(sdkError);
           return;
         }
         // Retries were exhausted: wait and try the same chunk again, never skipping a seq.
         failures++;
-        await sleep(Math.min(DEFAULTS.audioRetryMaxPauseMs, (this.#opts.retryPauseMs ?? DEFAULTS.audioRetryPauseMs) * 2 ** Math.min(failures - 1, 5)), this.#abort.signal);
+        await sleep(
+          Math.min(
+            DEFAULTS.audioRetryMaxPauseMs,
+            (this.#opts.retryPauseMs ?? DEFAULTS.audioRetryPauseMs) * 2 ** Math.min(failures - 1, 5),
+          ),
+          this.#abort.signal,
+        );
       }
     }
   }

@@ -3,7 +3,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Interleaves left (user) and right (assistant) mono frames into stereo s16le bytes. */
 export function interleaveStereo(left: Int16Array, right: Int16Array): Uint8Array {
-  if (left.length !== right.length) throw new RangeError(`channels differ in length: ${left.length} vs ${right.length}`);
+  if (left.length !== right.length)
+    throw new RangeError(`channels differ in length: ${left.length} vs ${right.length}`);
   const frames = left.length;
   const out = new Uint8Array(frames * 4);
   if (LITTLE_ENDIAN) {
@@ -24,7 +25,8 @@ export function interleaveStereo(left: Int16Array, right: Int16Array): Uint8Arra
 
 /** Bytes (s16le) as Int16 samples; copies when unaligned or on a big-endian host. */
 export function bytesToSamples(bytes: Uint8Array): Int16Array {
-  if (bytes.byteLength % 2 !== 0) throw new RangeError(`s16le PCM has an even number of bytes, got ${bytes.byteLength}`);
+  if (bytes.byteLength % 2 !== 0)
+    throw new RangeError(`s16le PCM has an even number of bytes, got ${bytes.byteLength}`);
   if (LITTLE_ENDIAN) {
     if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
     return new Int16Array(bytes.slice().buffer);

@@ -53,7 +53,10 @@ export function createResampler(inRate: number, outRate: number): Resampler {
       const d = frac - (j - half + 1); // distance from output time to input sample base + (j - half + 1)
       const x = fc * d;
       const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-      const w = Math.abs(d) >= half ? 0 : 0.42 + 0.5 * Math.cos((Math.PI * d) / half) + 0.08 * Math.cos((2 * Math.PI * d) / half);
+      const w =
+        Math.abs(d) >= half
+          ? 0
+          : 0.42 + 0.5 * Math.cos((Math.PI * d) / half) + 0.08 * Math.cos((2 * Math.PI * d) / half);
       const v = fc * sinc * w;
       table[p * taps + j] = v;
       sum += v;

@@ -31,7 +31,14 @@ export class DisabledSession implements CekuraSession {
   }
   stats(): SessionStats {
     return {
-      recorded: { transcripts: 0, toolCalls: 0, toolResults: 0, logs: 0, metadataPatches: 0, audioSamples: { user: 0, assistant: 0 } },
+      recorded: {
+        transcripts: 0,
+        toolCalls: 0,
+        toolResults: 0,
+        logs: 0,
+        metadataPatches: 0,
+        audioSamples: { user: 0, assistant: 0 },
+      },
       sent: { fragments: 0, events: 0, audioChunks: 0, audioBytes: 0 },
       dropped: { events: 0, audioSamples: 0, ignoredAudioSamples: 0 },
       queuedBytes: 0,

@@ -31,7 +31,8 @@ export function identifier(value: unknown, what: string): string {
 export function utcTime(value: unknown, what: string, fallback: string): string {
   if (value === undefined) return fallback;
   const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Number.NaN;
-  if (!Number.isFinite(ms)) throw new ValidationError(`${what} must be a Date or epoch milliseconds, got ${describe(value)}`);
+  if (!Number.isFinite(ms))
+    throw new ValidationError(`${what} must be a Date or epoch milliseconds, got ${describe(value)}`);
   // The Worker refuses a fragment holding a time outside this range: refuse the one event here instead.
   if (ms < TIME_RANGE.min || ms >= TIME_RANGE.max) {
     throw new ValidationError(`${what} must be from 2000-01-01 to 2100-01-01 UTC, got ${new Date(ms).toISOString()}`);
@@ -45,21 +46,30 @@ export function jsonText(value: unknown, what: string): string {
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new ValidationError(`${what} must be JSON-serialisable: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ValidationError(
+      `${what} must be JSON-serialisable: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (text === undefined) throw new ValidationError(`${what} must be a JSON value, got ${describe(value)}`);
-  if (text.length > LIMITS.textLength) throw new ValidationError(`${what} must be at most ${LIMITS.textLength} characters of JSON, got ${text.length}`);
+  if (text.length > LIMITS.textLength)
+    throw new ValidationError(`${what} must be at most ${LIMITS.textLength} characters of JSON, got ${text.length}`);
   return text;
 }
 
 /** A JSON object of bounded size; returns the object and its JSON byte length. */
-export function boundedJsonObject(value: unknown, what: string, maxBytes: number): { value: Record<string, unknown>; bytes: number } {
+export function boundedJsonObject(
+  value: unknown,
+  what: string,
+  maxBytes: number,
+): { value: Record<string, unknown>; bytes: number } {
   const obj = plainObject(value, what);
   let text: string;
   try {
     text = JSON.stringify(obj);
   } catch (error) {
-    throw new ValidationError(`${what} must be JSON-serialisable: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ValidationError(
+      `${what} must be JSON-serialisable: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   // Characters bound bytes from below; only encode when it could matter.
   const bytes = text.length * 3 <= maxBytes ? text.length : textEncoder.encode(text).byteLength;

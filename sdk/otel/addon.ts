@@ -17,7 +17,11 @@ export interface OtelAddon extends TracesAddon {
  * Spans go to the Worker's /v1/traces through the SDK's transport, flushed at turn end, on
  * session.flush() and before the close request (so the record can carry the trace id).
  */
-export function createTracesAddon(ctx: SessionContext, additionalSpanAttributes?: SpanAttributes, now?: () => number): OtelAddon {
+export function createTracesAddon(
+  ctx: SessionContext,
+  additionalSpanAttributes?: SpanAttributes,
+  now?: () => number,
+): OtelAddon {
   let dropped = false;
   const sink = createTraceSink(ctx.transport, ctx.id);
   const tracing = new SessionTracing({
@@ -26,7 +30,15 @@ export function createTracesAddon(ctx: SessionContext, additionalSpanAttributes?
     additionalSpanAttributes,
     now,
     onError: (error) =>
-      ctx.report(error instanceof SdkError ? error : new SdkError("traces_failed", `sending OTel spans failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
+      ctx.report(
+        error instanceof SdkError
+          ? error
+          : new SdkError(
+              "traces_failed",
+              `sending OTel spans failed: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            ),
+      ),
   });
   return {
     traceId: tracing.traceId,

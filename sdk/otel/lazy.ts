@@ -143,7 +143,13 @@ export function createTracesAddon(ctx: SessionContext, additionalSpanAttributes?
     },
     (error: unknown) => {
       pending.discard();
-      ctx.report(new SdkError("traces_unavailable", `OTel traces could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      ctx.report(
+        new SdkError(
+          "traces_unavailable",
+          `OTel traces could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+      );
     },
   );
   return {

@@ -20,7 +20,13 @@ export class ServiceSpan implements ServiceSpanHandle {
   static start(tracer: Tracer, parent: Span, now: () => number, kind: "stt", options: SttOptions): ServiceSpan;
   static start(tracer: Tracer, parent: Span, now: () => number, kind: "llm", options: LlmOptions): ServiceSpan;
   static start(tracer: Tracer, parent: Span, now: () => number, kind: "tts", options: TtsOptions): ServiceSpan;
-  static start(tracer: Tracer, parent: Span, now: () => number, kind: Kind, options: SttOptions | LlmOptions | TtsOptions): ServiceSpan {
+  static start(
+    tracer: Tracer,
+    parent: Span,
+    now: () => number,
+    kind: Kind,
+    options: SttOptions | LlmOptions | TtsOptions,
+  ): ServiceSpan {
     const attributes: SpanAttributes = {
       [ATTR.providerName]: options.provider,
       [ATTR.requestModel]: options.model,

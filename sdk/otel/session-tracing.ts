@@ -89,7 +89,9 @@ export class SessionTracing {
   /** A tool call recorded on the session: a `tool_call` span under the open turn (or the conversation). */
   toolCall(options: ToolCallOptions & { id: string }): void {
     if (this.#closed) return;
-    const handle = this.#current ? this.#current.toolCall(options) : startToolCall(this.#tracer, this.#conversation, this.#now, options);
+    const handle = this.#current
+      ? this.#current.toolCall(options)
+      : startToolCall(this.#tracer, this.#conversation, this.#now, options);
     this.#tools.get(options.id)?.end();
     this.#tools.set(options.id, handle);
   }

@@ -19,9 +19,19 @@ export function asText(value: unknown): string {
 }
 
 /** Starts `name` as a child of `parent` (explicit parent; no ambient context manager), at `startMs`. */
-export function startChild(tracer: Tracer, name: string, parent: Span | undefined, startMs: number, attributes: SpanAttributes): Span {
+export function startChild(
+  tracer: Tracer,
+  name: string,
+  parent: Span | undefined,
+  startMs: number,
+  attributes: SpanAttributes,
+): Span {
   const context = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
-  return tracer.startSpan(name, { startTime: startMs, attributes: clean(attributes), root: parent === undefined }, context);
+  return tracer.startSpan(
+    name,
+    { startTime: startMs, attributes: clean(attributes), root: parent === undefined },
+    context,
+  );
 }
 
 /** Ends a span once, marking an error status when given. */

@@ -2,10 +2,23 @@ import type { Span, Tracer } from "@opentelemetry/api";
 import { ATTR, SPAN } from "./attributes.ts";
 import { ServiceSpan } from "./service-span.ts";
 import { asText, endSpan, startChild } from "./spans.ts";
-import type { LlmOptions, SttOptions, ToolCallHandle, ToolCallOptions, TtsOptions, TurnEndOptions, TurnHandle } from "./types.ts";
+import type {
+  LlmOptions,
+  SttOptions,
+  ToolCallHandle,
+  ToolCallOptions,
+  TtsOptions,
+  TurnEndOptions,
+  TurnHandle,
+} from "./types.ts";
 
 /** A `tool_call` span: `function.name`, `input` at start, `output` at end. */
-export function startToolCall(tracer: Tracer, parent: Span, now: () => number, options: ToolCallOptions): ToolCallHandle {
+export function startToolCall(
+  tracer: Tracer,
+  parent: Span,
+  now: () => number,
+  options: ToolCallOptions,
+): ToolCallHandle {
   const span = startChild(tracer, SPAN.toolCall, parent, now(), {
     [ATTR.functionName]: options.name,
     [ATTR.toolCallId]: options.id,
@@ -76,7 +89,8 @@ export class Turn implements TurnHandle {
     const endMs = this.now();
     this.span.setAttribute(ATTR.turnDurationSeconds, Math.max(0, endMs - this.#startMs) / 1000);
     this.span.setAttribute(ATTR.turnWasInterrupted, options.interrupted ?? false);
-    if (options.userBotLatencySeconds !== undefined) this.span.setAttribute(ATTR.turnUserBotLatencySeconds, options.userBotLatencySeconds);
+    if (options.userBotLatencySeconds !== undefined)
+      this.span.setAttribute(ATTR.turnUserBotLatencySeconds, options.userBotLatencySeconds);
     endSpan(this.span, endMs);
     this.onEnd(this);
   }

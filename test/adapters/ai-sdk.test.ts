@@ -10,7 +10,11 @@ import { MockLanguageModelV2, simulateReadableStream } from "ai/test";
 import { observeAiSdk } from "../../sdk/adapters/ai-sdk.ts";
 import { attr, startHarness, uid, UTC_MS, type Harness } from "./support.ts";
 
-const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens, totalTokens: inputTokens + outputTokens });
+const usage = (inputTokens: number, outputTokens: number) => ({
+  inputTokens,
+  outputTokens,
+  totalTokens: inputTokens + outputTokens,
+});
 
 const weather = tool({
   description: "Weather for a city",
@@ -43,7 +47,12 @@ describe("observeAiSdk (ai@5)", () => {
             warnings: [],
           };
         }
-        return { content: [{ type: "text", text: "It is 18 degrees in Paris." }], finishReason: "stop", usage: usage(130, 9), warnings: [] };
+        return {
+          content: [{ type: "text", text: "It is 18 degrees in Paris." }],
+          finishReason: "stop",
+          usage: usage(130, 9),
+          warnings: [],
+        };
       },
       doStream: async () => ({
         stream: simulateReadableStream({
@@ -105,12 +114,25 @@ describe("observeAiSdk (ai@5)", () => {
     const turns = spans.filter((s) => s.name === "turn");
     expect(turns).toHaveLength(2);
     const llms = spans.filter((s) => s.name === "llm");
-    expect(llms.every((s) => attr(s, "gen_ai.provider.name") === "openai" && attr(s, "gen_ai.request.model") === "gpt-4o-mini")).toBe(true);
-    const tokens = llms.map((s) => [attr(s, "gen_ai.usage.input_tokens"), attr(s, "gen_ai.usage.output_tokens")]).sort((a, b) => Number(a[0]) - Number(b[0]));
-    expect(tokens).toEqual([[100, 12], [130, 9], [140, 10]]);
+    expect(
+      llms.every(
+        (s) => attr(s, "gen_ai.provider.name") === "openai" && attr(s, "gen_ai.request.model") === "gpt-4o-mini",
+      ),
+    ).toBe(true);
+    const tokens = llms
+      .map((s) => [attr(s, "gen_ai.usage.input_tokens"), attr(s, "gen_ai.usage.output_tokens")])
+      .sort((a, b) => Number(a[0]) - Number(b[0]));
+    expect(tokens).toEqual([
+      [100, 12],
+      [130, 9],
+      [140, 10],
+    ]);
     const streamed = llms.find((s) => attr(s, "gen_ai.usage.input_tokens") === 140)!;
     expect(typeof attr(streamed, "metrics.ttfb")).toBe("number");
-    expect(spans.filter((s) => s.name === "tool_call").map((s) => attr(s, "function.name"))).toEqual(["weather", "weather"]);
+    expect(spans.filter((s) => s.name === "tool_call").map((s) => attr(s, "function.name"))).toEqual([
+      "weather",
+      "weather",
+    ]);
   });
 
   it("a failing model call is logged, its turn ended, and the error still reaches the caller", async () => {
@@ -126,7 +148,9 @@ describe("observeAiSdk (ai@5)", () => {
     await cekuraAi.close("customer-ended-call");
     const record = await h.record(sessionId);
     expect(record.transcript.map((t) => t.text)).toEqual(["hello"]);
-    expect(record.logs.map((l) => [l.level, l.message])).toEqual([["error", "AI SDK call failed: provider unavailable"]]);
+    expect(record.logs.map((l) => [l.level, l.message])).toEqual([
+      ["error", "AI SDK call failed: provider unavailable"],
+    ]);
     expect(h.errors).toEqual([]);
   });
 });

@@ -18,23 +18,30 @@ describe("observeEventStream (generic adapter)", () => {
     const agent = new EventEmitter();
     const sessionId = uid("event-stream");
     const adapterErrors: unknown[] = [];
-    const observed = observeEventStream(h.tracer(), agent, {
-      user_said: (rec: Recorder, e: { text: string; startedAt: number; endedAt: number }) => rec.transcript("user", e.text, e.startedAt, e.endedAt),
-      bot_said: (rec: Recorder, e: { text: string }) => {
-        rec.transcript("assistant", e.text);
-        rec.endTurn();
+    const observed = observeEventStream(
+      h.tracer(),
+      agent,
+      {
+        user_said: (rec: Recorder, e: { text: string; startedAt: number; endedAt: number }) =>
+          rec.transcript("user", e.text, e.startedAt, e.endedAt),
+        bot_said: (rec: Recorder, e: { text: string }) => {
+          rec.transcript("assistant", e.text);
+          rec.endTurn();
+        },
+        tool_start: (rec: Recorder, e: { id: string; name: string; args: string }) =>
+          rec.toolCall(e.id, e.name, e.args),
+        tool_end: (rec: Recorder, e: { id: string; result: unknown }) => rec.toolResult(e.id, e.result),
+        llm_done: (rec: Recorder, e: { model: string; usage: { inputTokens: number; outputTokens: number } }) =>
+          rec.turn()?.llm({ provider: "openai", model: e.model }).usage(e.usage).end(),
+        audio_in: (rec: Recorder, e: { pcm: Int16Array }) => rec.audio("user", e.pcm, 16000),
+        audio_out: (rec: Recorder, e: { pcm: Uint8Array }) => rec.audio("assistant", e.pcm, 16000),
+        broken: () => {
+          throw new Error("bug in a handler");
+        },
+        ended: (rec: Recorder) => void rec.close("customer-ended-call"),
       },
-      tool_start: (rec: Recorder, e: { id: string; name: string; args: string }) => rec.toolCall(e.id, e.name, e.args),
-      tool_end: (rec: Recorder, e: { id: string; result: unknown }) => rec.toolResult(e.id, e.result),
-      llm_done: (rec: Recorder, e: { model: string; usage: { inputTokens: number; outputTokens: number } }) =>
-        rec.turn()?.llm({ provider: "openai", model: e.model }).usage(e.usage).end(),
-      audio_in: (rec: Recorder, e: { pcm: Int16Array }) => rec.audio("user", e.pcm, 16000),
-      audio_out: (rec: Recorder, e: { pcm: Uint8Array }) => rec.audio("assistant", e.pcm, 16000),
-      broken: () => {
-        throw new Error("bug in a handler");
-      },
-      ended: (rec: Recorder) => void rec.close("customer-ended-call"),
-    }, { sessionId, onError: (e) => adapterErrors.push(e) });
+      { sessionId, onError: (e) => adapterErrors.push(e) },
+    );
 
     const t0 = Date.now() - 10_000;
     agent.emit("audio_in", { pcm: tone(16000, 200, 0.5) });
@@ -56,8 +63,13 @@ describe("observeEventStream (generic adapter)", () => {
     expect(h.errors).toEqual([]);
 
     const record = await h.record(sessionId);
-    expect(record.transcript.map((t) => [t.role, t.text])).toEqual([["user", "Cancel my order"], ["assistant", "Your order is cancelled."]]);
-    expect(record.toolCalls).toMatchObject([{ id: "t1", name: "cancel_order", arguments: '{"order":42}', result: '{"cancelled":true}', isError: false }]);
+    expect(record.transcript.map((t) => [t.role, t.text])).toEqual([
+      ["user", "Cancel my order"],
+      ["assistant", "Your order is cancelled."],
+    ]);
+    expect(record.toolCalls).toMatchObject([
+      { id: "t1", name: "cancel_order", arguments: '{"order":42}', result: '{"cancelled":true}', isError: false },
+    ]);
     const spans = await h.spans(sessionId);
     const [llm] = spans.filter((s) => s.name === "llm");
     expect([attr(llm!, "gen_ai.request.model"), attr(llm!, "gen_ai.usage.input_tokens")]).toEqual(["gpt-4o", 50]);

@@ -11,7 +11,19 @@ import { initializeLogger, voice } from "@livekit/agents";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import type { Session } from "../../sdk/session.ts";
 import { rms } from "../audio/signal.ts";
-import { findMarker, Microphone, mismatchesWithPlayed, QUIET, recordedChannels, ScriptedAgent, ScriptedSTT, sleep, speaker, speeches, type Reply } from "./livekit-support.ts";
+import {
+  findMarker,
+  Microphone,
+  mismatchesWithPlayed,
+  QUIET,
+  recordedChannels,
+  ScriptedAgent,
+  ScriptedSTT,
+  sleep,
+  speaker,
+  speeches,
+  type Reply,
+} from "./livekit-support.ts";
 import { startHarness, uid, type Harness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
@@ -74,11 +86,15 @@ describe("observeLiveKitSession audio", () => {
     // The agent's path lost nothing: the recogniser heard every frame the microphone gave, in order
     // (LiveKit itself swaps some for silence while its echo cancellation warms up), promptly.
     expect(agent.heard).toHaveLength(mic.pushed.length);
-    expect(agent.heard.every((x, i) => x.frame === mic.pushed[i]!.frame || x.frame.data.every((s) => s === 0))).toBe(true);
+    expect(agent.heard.every((x, i) => x.frame === mic.pushed[i]!.frame || x.frame.data.every((s) => s === 0))).toBe(
+      true,
+    );
     // Not held back: a frame typically reaches the recogniser in the tick it was delivered (a wrapper
     // that buffered frames would move the median; a loaded machine only moves the tail).
     const lags = mic.pushed.map((p, i) => agent.heard[i]!.at - p.at).sort((a, b) => a - b);
-    console.log(`stt lag ms: median ${lags[lags.length >> 1]}, 99th ${lags[Math.floor(lags.length * 0.99)]}, max ${lags.at(-1)}, frames ${lags.length}`);
+    console.log(
+      `stt lag ms: median ${lags[lags.length >> 1]}, 99th ${lags[Math.floor(lags.length * 0.99)]}, max ${lags.at(-1)}, frames ${lags.length}`,
+    );
     expect(lags[lags.length >> 1]).toBeLessThan(50);
 
     // The barge-in cut the story before its second marker.
@@ -87,7 +103,14 @@ describe("observeLiveKitSession audio", () => {
     expect(cutAt - story.at).toBeLessThan(STORY.markers[1]! * 1000);
 
     const { record, left, right, rate, sampleOf } = await recordedChannels(h, sessionId, t0);
-    expect(record.transcript.map((t) => t.role)).toEqual(["user", "assistant", "user", "assistant", "user", "assistant"]);
+    expect(record.transcript.map((t) => t.role)).toEqual([
+      "user",
+      "assistant",
+      "user",
+      "assistant",
+      "user",
+      "assistant",
+    ]);
     const expectMarker = (on: Int16Array, off: Int16Array, atMs: number, label: string) => {
       const at = sampleOf(atMs);
       const { found, leaked } = findMarker(on, off, at, rate);
@@ -98,7 +121,11 @@ describe("observeLiveKitSession audio", () => {
     // Left: each utterance's first loud sample, where the microphone captured it.
     for (const u of mic.utterances) expectMarker(left, right, mic.saidAt(u.text), `user "${u.text}"`);
     // Right: every marker that played, where it played.
-    for (const [reply, m] of [[TIME, 0.3], [STORY, 0.4], [OKAY, 0.2]] as const) {
+    for (const [reply, m] of [
+      [TIME, 0.3],
+      [STORY, 0.4],
+      [OKAY, 0.2],
+    ] as const) {
       const at = room.playedAt(reply.text, m);
       expect(at, `${reply.text} @ ${m}`).toBeDefined();
       expectMarker(right, left, at!, `agent "${reply.text}" @ ${m} s`);
@@ -119,7 +146,13 @@ describe("observeLiveKitSession audio", () => {
     expect(interrupted.text).toBe(STORY.text);
     let lastSample = cut + Math.round(0.02 * rate);
     while (lastSample > storyStart && right[lastSample] === 0) lastSample--;
-    expect(Math.abs(Date.parse(interrupted.startedAt) - story.at), "interrupted reply starts off by (ms)").toBeLessThanOrEqual(20);
-    expect(Math.abs(Date.parse(interrupted.endedAt) - (t0 + (lastSample / rate) * 1000)), "interrupted reply ends off by (ms)").toBeLessThanOrEqual(20);
+    expect(
+      Math.abs(Date.parse(interrupted.startedAt) - story.at),
+      "interrupted reply starts off by (ms)",
+    ).toBeLessThanOrEqual(20);
+    expect(
+      Math.abs(Date.parse(interrupted.endedAt) - (t0 + (lastSample / rate) * 1000)),
+      "interrupted reply ends off by (ms)",
+    ).toBeLessThanOrEqual(20);
   }, 60_000);
 });

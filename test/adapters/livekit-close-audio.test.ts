@@ -26,7 +26,11 @@ afterAll(() => h?.stop());
 describe("observeLiveKitSession audio at close", () => {
   it("keeps the reply that was playing when the session closed up to where it stopped, and nothing after", async () => {
     const agent = new ScriptedAgent([LONG]);
-    const session = new voice.AgentSession({ llm: new voice.testing.FakeLLM([{ input: "talk", content: LONG.text }]), vad: null, turnHandling: { turnDetection: "manual" } });
+    const session = new voice.AgentSession({
+      llm: new voice.testing.FakeLLM([{ input: "talk", content: LONG.text }]),
+      vad: null,
+      turnHandling: { turnDetection: "manual" },
+    });
     const sessionId = uid("livekit-close");
     const observed = observeLiveKitSession(h.tracer(), session, { sessionId });
     const t0 = Date.parse((observed.session as unknown as Session).context.callStartedAt);

@@ -9,7 +9,15 @@ import { initializeLogger, voice } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import type { Session } from "../../sdk/session.ts";
-import { findMarker, mismatchesWithPlayed, recordedChannels, ScriptedAgent, speaker, speeches, type Reply } from "./livekit-support.ts";
+import {
+  findMarker,
+  mismatchesWithPlayed,
+  recordedChannels,
+  ScriptedAgent,
+  speaker,
+  speeches,
+  type Reply,
+} from "./livekit-support.ts";
 import { startHarness, uid, type Harness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
@@ -43,7 +51,11 @@ afterAll(() => h?.stop());
 describe("observeLiveKitSession agent channel through wrapped outputs", () => {
   it("follows the output assigned last and places its audio where the room output played it, once", async () => {
     const agent = new ScriptedAgent([REPLY]);
-    const session = new voice.AgentSession({ llm: new voice.testing.FakeLLM([{ input: "go", content: REPLY.text }]), vad: null, turnHandling: { turnDetection: "manual" } });
+    const session = new voice.AgentSession({
+      llm: new voice.testing.FakeLLM([{ input: "go", content: REPLY.text }]),
+      vad: null,
+      turnHandling: { turnDetection: "manual" },
+    });
     const played = speeches(session);
     const sessionId = uid("livekit-chain");
     const observed = observeLiveKitSession(h.tracer(), session, { sessionId });

@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializeLogger, voice } from "@livekit/agents";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import type { Session } from "../../sdk/session.ts";
-import { Microphone, mismatchesWithPlayed, recordedChannels, ScriptedAgent, ScriptedSTT, sleep, speaker, speeches, type Reply } from "./livekit-support.ts";
+import {
+  Microphone,
+  mismatchesWithPlayed,
+  recordedChannels,
+  ScriptedAgent,
+  ScriptedSTT,
+  sleep,
+  speaker,
+  speeches,
+  type Reply,
+} from "./livekit-support.ts";
 import { startHarness, uid, type Harness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
@@ -30,14 +40,20 @@ describe("observeLiveKitSession audio across a false interruption", () => {
       stt: new ScriptedSTT(),
       vad: null,
       aecWarmupDuration: 0, // LiveKit would otherwise hear silence instead of the user during the first reply
-      turnHandling: { turnDetection: "stt", interruption: { resumeFalseInterruption: true, falseInterruptionTimeout: 800 } },
+      turnHandling: {
+        turnDetection: "stt",
+        interruption: { resumeFalseInterruption: true, falseInterruptionTimeout: 800 },
+      },
     });
     const played = speeches(session);
     const sessionId = uid("livekit-pause");
     const observed = observeLiveKitSession(h.tracer(), session, { sessionId });
     const t0 = Date.parse((observed.session as unknown as Session).context.callStartedAt);
     let resumed: boolean | undefined;
-    session.on(voice.AgentSessionEventTypes.AgentFalseInterruption, (event: voice.AgentFalseInterruptionEvent) => void (resumed = event.resumed));
+    session.on(
+      voice.AgentSessionEventTypes.AgentFalseInterruption,
+      (event: voice.AgentFalseInterruptionEvent) => void (resumed = event.resumed),
+    );
 
     const mic = new Microphone();
     const room = speaker(agent);

@@ -43,7 +43,8 @@ async function call() {
   /** The agent hands a reply to the output (faster than real time, as TTS does) and ends the segment. */
   const speak = async (seconds: number, markers: number[]) => {
     const pcm = replyAudio(seconds, markers);
-    for (let i = 0; i < pcm.length; i += 480) await session.output.audio!.captureFrame(new AudioFrame(pcm.slice(i, i + 480), RATE, 1, 480));
+    for (let i = 0; i < pcm.length; i += 480)
+      await session.output.audio!.captureFrame(new AudioFrame(pcm.slice(i, i + 480), RATE, 1, 480));
     session.output.audio!.flush();
   };
   const until = (epochMs: number) => sleep(epochMs - Date.now());
@@ -108,7 +109,9 @@ describe("observeLiveKitSession agent channel by playback events", () => {
     const { left, right, rate, sampleOf } = await c.finish();
     expectMarker(left, right, rate, sampleOf(T + 100), "first segment's marker");
     expectMarker(left, right, rate, sampleOf(U + 200), "interrupted segment's marker");
-    expect(rms(right, sampleOf(U + 600), sampleOf(U + 690)), "played up to the interruption").toBeGreaterThan(QUIET / 2);
+    expect(rms(right, sampleOf(U + 600), sampleOf(U + 690)), "played up to the interruption").toBeGreaterThan(
+      QUIET / 2,
+    );
     expect(right.length).toBeGreaterThan(sampleOf(U + 1000));
     expect(silent(right, sampleOf(U + 720), right.length), "nothing after the interruption").toBe(true);
   }, 30_000);

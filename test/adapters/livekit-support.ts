@@ -68,7 +68,8 @@ export class Microphone extends voice.AudioInput {
         for (const u of this.utterances) {
           for (let i = 0; i < MIC_FRAME; i++) {
             const t = frameStart + (i / RATE) * 1000;
-            if (t >= u.startsAt && t < u.endsAt) pcm[i] = Math.round(LOUD * Math.sin((2 * Math.PI * 700 * (t - u.startsAt)) / 1000));
+            if (t >= u.startsAt && t < u.endsAt)
+              pcm[i] = Math.round(LOUD * Math.sin((2 * Math.PI * 700 * (t - u.startsAt)) / 1000));
           }
         }
         const frame = new AudioFrame(pcm, RATE, 1, MIC_FRAME);
@@ -95,7 +96,8 @@ export class Microphone extends voice.AudioInput {
    */
   saidAt(text: string): number {
     const u = this.utterances.find((x) => x.text === text)!;
-    if (!this.pushed.some((p) => p.at > u.startsAt && p.frame.data.some((s) => Math.abs(s) > MARKER_THRESHOLD))) throw new Error(`the microphone never delivered "${text}"`);
+    if (!this.pushed.some((p) => p.at > u.startsAt && p.frame.data.some((s) => Math.abs(s) > MARKER_THRESHOLD)))
+      throw new Error(`the microphone never delivered "${text}"`);
     return u.startsAt;
   }
 }
@@ -129,7 +131,9 @@ export class ScriptedAgent extends voice.Agent {
     this.#replies = replies;
   }
 
-  override async sttNode(audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>): Promise<ReadableStream<stt.SpeechEvent>> {
+  override async sttNode(
+    audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>,
+  ): Promise<ReadableStream<stt.SpeechEvent>> {
     const heard = this.heard;
     const utterances = this.utterances;
     const speech = (type: stt.SpeechEventType, text = ""): stt.SpeechEvent => ({
@@ -154,7 +158,8 @@ export class ScriptedAgent extends voice.Agent {
           if (voiced) {
             voicedMs += ms;
             silentMs = 0;
-            if (voicedMs === 100) controller.enqueue(speech(stt.SpeechEventType.INTERIM_TRANSCRIPT, text.replace(/^~/, "")));
+            if (voicedMs === 100)
+              controller.enqueue(speech(stt.SpeechEventType.INTERIM_TRANSCRIPT, text.replace(/^~/, "")));
           } else if ((silentMs += ms) >= 200) {
             if (!text.startsWith("~")) controller.enqueue(speech(stt.SpeechEventType.FINAL_TRANSCRIPT, text));
             controller.enqueue(speech(stt.SpeechEventType.END_OF_SPEECH));
@@ -200,9 +205,17 @@ export function replyAudio(seconds: number, markers: number[]): Int16Array {
 
 /** LiveKit's room output without a room (as LiveKit's own recorder test builds it), its playout watched. */
 export function speaker(agent: ScriptedAgent) {
-  const output = new voice.ParticipantAudioOutput({} as Room, { sampleRate: RATE, numChannels: 1, trackPublishOptions: new TrackPublishOptions() });
+  const output = new voice.ParticipantAudioOutput({} as Room, {
+    sampleRate: RATE,
+    numChannels: 1,
+    trackPublishOptions: new TrackPublishOptions(),
+  });
   (output as unknown as { startedFuture: { resolve(): void } }).startedFuture.resolve();
-  const source = (output as unknown as { audioSource: { captureFrame(f: AudioFrame): Promise<void>; clearQueue(): void; queuedDuration: number } }).audioSource;
+  const source = (
+    output as unknown as {
+      audioSource: { captureFrame(f: AudioFrame): Promise<void>; clearQueue(): void; queuedDuration: number };
+    }
+  ).audioSource;
   const plays: Array<Heard & { pushedAt: number }> = [];
   const clears: number[] = [];
   const captureFrame = source.captureFrame.bind(source);
@@ -255,7 +268,10 @@ export function speaker(agent: ScriptedAgent) {
 /** Waits until the session created `count` speeches and the last one played out. */
 export function speeches(session: voice.AgentSession) {
   const handles: voice.SpeechHandle[] = [];
-  session.on(voice.AgentSessionEventTypes.SpeechCreated, (event: voice.SpeechCreatedEvent) => void handles.push(event.speechHandle));
+  session.on(
+    voice.AgentSessionEventTypes.SpeechCreated,
+    (event: voice.SpeechCreatedEvent) => void handles.push(event.speechHandle),
+  );
   return async (count: number) => {
     while (handles.length < count) await sleep(10);
     await handles[count - 1]!.waitForPlayout();
@@ -284,7 +300,12 @@ export function findMarker(on: Int16Array, off: Int16Array, at: number, rate: nu
  * Compares a recorded channel with what really played, 10 ms at a time, away from the edges (20 ms):
  * where audio played the channel carries it, where nothing played it is silent. Returns the mismatches.
  */
-export function mismatchesWithPlayed(channel: Int16Array, played: Array<[number, number]>, sampleOf: (epochMs: number) => number, rate: number): string[] {
+export function mismatchesWithPlayed(
+  channel: Int16Array,
+  played: Array<[number, number]>,
+  sampleOf: (epochMs: number) => number,
+  rate: number,
+): string[] {
   const truth = new Uint8Array(channel.length);
   for (const [from, to] of played) truth.fill(1, Math.max(0, sampleOf(from)), Math.min(channel.length, sampleOf(to)));
   const step = Math.round(rate / 100);
@@ -293,8 +314,10 @@ export function mismatchesWithPlayed(channel: Int16Array, played: Array<[number,
   for (let w = margin; w + step + margin <= channel.length; w += step) {
     const around = truth.subarray(w - margin, w + step + margin);
     const window = channel.subarray(w, w + step);
-    if (around.every((x) => x === 1) && rms(window) < QUIET / 2) mismatches.push(`${(w / rate).toFixed(2)} s: silent, but audio played`);
-    if (around.every((x) => x === 0) && window.some((s) => s !== 0)) mismatches.push(`${(w / rate).toFixed(2)} s: audio, but nothing played`);
+    if (around.every((x) => x === 1) && rms(window) < QUIET / 2)
+      mismatches.push(`${(w / rate).toFixed(2)} s: silent, but audio played`);
+    if (around.every((x) => x === 0) && window.some((s) => s !== 0))
+      mismatches.push(`${(w / rate).toFixed(2)} s: audio, but nothing played`);
   }
   return mismatches;
 }

@@ -10,7 +10,15 @@ import { initializeLogger, voice } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import type { Session } from "../../sdk/session.ts";
-import { findMarker, MARKER_THRESHOLD, Microphone, recordedChannels, ScriptedAgent, ScriptedSTT, sleep } from "./livekit-support.ts";
+import {
+  findMarker,
+  MARKER_THRESHOLD,
+  Microphone,
+  recordedChannels,
+  ScriptedAgent,
+  ScriptedSTT,
+  sleep,
+} from "./livekit-support.ts";
 import { startHarness, uid, type Harness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
@@ -19,7 +27,9 @@ initializeLogger({ pretty: false, level: "warn" });
 class PassThroughInput extends voice.AudioInput {
   constructor(readonly source: voice.AudioInput) {
     super();
-    this.multiStream.addInputStream(source.stream.pipeThrough(new TransformStream<AudioFrame, AudioFrame>()) as ReadableStream<AudioFrame>);
+    this.multiStream.addInputStream(
+      source.stream.pipeThrough(new TransformStream<AudioFrame, AudioFrame>()) as ReadableStream<AudioFrame>,
+    );
   }
   override setAttached(attached: boolean): void {
     this.source.setAttached(attached);
@@ -35,7 +45,12 @@ afterAll(() => h?.stop());
 describe("observeLiveKitSession user channel", () => {
   it("records what the session hears, each frame once, through a second wrapper and across an input replaced mid-call, and mute reaches the microphone", async () => {
     const agent = new ScriptedAgent([]);
-    const session = new voice.AgentSession({ llm: new voice.testing.FakeLLM([]), stt: new ScriptedSTT(), vad: null, turnHandling: { turnDetection: "manual" } });
+    const session = new voice.AgentSession({
+      llm: new voice.testing.FakeLLM([]),
+      stt: new ScriptedSTT(),
+      vad: null,
+      turnHandling: { turnDetection: "manual" },
+    });
     const sessionId = uid("livekit-input");
     const observed = observeLiveKitSession(h.tracer(), session, { sessionId });
     const t0 = Date.parse((observed.session as unknown as Session).context.callStartedAt);
@@ -73,7 +88,11 @@ describe("observeLiveKitSession user channel", () => {
     expect(h.errors).toEqual([]);
 
     const { left, right, rate, sampleOf } = await recordedChannels(h, sessionId, t0);
-    for (const [mic, text] of [[first, "first"], [first, "first, still heard"], [second, "second"]] as const) {
+    for (const [mic, text] of [
+      [first, "first"],
+      [first, "first, still heard"],
+      [second, "second"],
+    ] as const) {
       const at = sampleOf(mic.saidAt(text));
       const { found, leaked } = findMarker(left, right, at, rate);
       expect(Math.abs((found - at) / rate) * 1000, `"${text}" is off by (ms)`).toBeLessThanOrEqual(20);
@@ -85,13 +104,22 @@ describe("observeLiveKitSession user channel", () => {
     }
     for (const [mic, text] of [[first, "first, no longer heard"]] as const) {
       const u = mic.utterances.find((x) => x.text === text)!;
-      expect(left.subarray(sampleOf(u.startsAt), sampleOf(u.endsAt)).some((s) => Math.abs(s) > MARKER_THRESHOLD), `"${text}" is recorded`).toBe(false);
+      expect(
+        left.subarray(sampleOf(u.startsAt), sampleOf(u.endsAt)).some((s) => Math.abs(s) > MARKER_THRESHOLD),
+        `"${text}" is recorded`,
+      ).toBe(false);
     }
     // what the recogniser heard is what was recorded
     const heard = (a: ScriptedAgent, mic: Microphone, text: string) => {
       const u = mic.utterances.find((x) => x.text === text)!;
-      return a.heard.some((x) => x.at >= u.startsAt && x.at <= u.endsAt + 20 && x.frame.data.some((s) => Math.abs(s) > MARKER_THRESHOLD));
+      return a.heard.some(
+        (x) => x.at >= u.startsAt && x.at <= u.endsAt + 20 && x.frame.data.some((s) => Math.abs(s) > MARKER_THRESHOLD),
+      );
     };
-    expect([heard(agent, first, "first, still heard"), heard(next, second, "second"), heard(next, first, "first, no longer heard")]).toEqual([true, true, false]);
+    expect([
+      heard(agent, first, "first, still heard"),
+      heard(next, second, "second"),
+      heard(next, first, "first, no longer heard"),
+    ]).toEqual([true, true, false]);
   }, 60_000);
 });

@@ -48,7 +48,14 @@ class ScriptedTransport extends EventEmitter {
   sendMcpResponse(): void {}
   sendFunctionCallOutput(toolCall: TransportToolCallEvent, output: string): void {
     this.toolOutputs.push({ callId: toolCall.callId, output });
-    this.item({ itemId: toolCall.id!, type: "function_call", status: "completed", name: toolCall.name, arguments: toolCall.arguments, output });
+    this.item({
+      itemId: toolCall.id!,
+      type: "function_call",
+      status: "completed",
+      name: toolCall.name,
+      arguments: toolCall.arguments,
+      output,
+    });
     this.#toolOutput?.();
   }
   toolOutputSent(): Promise<void> {
@@ -65,7 +72,13 @@ class ScriptedTransport extends EventEmitter {
     this.emit("turn_started", { type: "response_started", providerData: { response: { id } } });
   }
   responseDone(id: string, output: unknown[], inputTokens: number, outputTokens: number): void {
-    const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, inputTokensDetails: {}, outputTokensDetails: {} };
+    const usage = {
+      inputTokens,
+      outputTokens,
+      totalTokens: inputTokens + outputTokens,
+      inputTokensDetails: {},
+      outputTokensDetails: {},
+    };
     this.emit("usage_update", new Usage(usage)); // as OpenAIRealtimeBase does on response.done
     this.emit("turn_done", { type: "response_done", response: { id, output, usage } });
   }
@@ -88,7 +101,10 @@ describe("observeRealtimeSession (@openai/agents-realtime)", () => {
     });
     const agent = new RealtimeAgent({ name: "Assistant", instructions: "Be brief.", tools: [getWeather] });
     const transport = new ScriptedTransport();
-    const session = new RealtimeSession(agent, { transport: transport as unknown as RealtimeTransportLayer, model: "gpt-realtime" });
+    const session = new RealtimeSession(agent, {
+      transport: transport as unknown as RealtimeTransportLayer,
+      model: "gpt-realtime",
+    });
     const sessionId = uid("openai-rt");
 
     const observed = observeRealtimeSession(h.tracer(), session, { sessionId }); // <- the one line
@@ -105,25 +121,87 @@ describe("observeRealtimeSession (@openai/agents-realtime)", () => {
     transport.raw({ type: "input_audio_buffer.speech_stopped", item_id: "item_u1", audio_end_ms: 30 });
     const afterSpeech = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 30));
-    transport.item({ itemId: "item_u1", type: "message", role: "user", status: "in_progress", content: [{ type: "input_audio", transcript: null }] });
-    transport.raw({ type: "conversation.item.input_audio_transcription.completed", item_id: "item_u1", transcript: "What's the weather in Paris?" });
+    transport.item({
+      itemId: "item_u1",
+      type: "message",
+      role: "user",
+      status: "in_progress",
+      content: [{ type: "input_audio", transcript: null }],
+    });
+    transport.raw({
+      type: "conversation.item.input_audio_transcription.completed",
+      item_id: "item_u1",
+      transcript: "What's the weather in Paris?",
+    });
     transport.responseStarted("resp_1");
     const sent = transport.toolOutputSent();
-    transport.item({ itemId: "item_fc1", type: "function_call", status: "in_progress", name: "get_weather", arguments: '{"city":"Paris"}', output: null });
-    transport.emit("function_call", { type: "function_call", id: "item_fc1", callId: "call_1", name: "get_weather", arguments: '{"city":"Paris"}', responseId: "resp_1" });
+    transport.item({
+      itemId: "item_fc1",
+      type: "function_call",
+      status: "in_progress",
+      name: "get_weather",
+      arguments: '{"city":"Paris"}',
+      output: null,
+    });
+    transport.emit("function_call", {
+      type: "function_call",
+      id: "item_fc1",
+      callId: "call_1",
+      name: "get_weather",
+      arguments: '{"city":"Paris"}',
+      responseId: "resp_1",
+    });
     await sent;
-    transport.responseDone("resp_1", [{ type: "function_call", id: "item_fc1", name: "get_weather", arguments: '{"city":"Paris"}' }], 120, 14);
+    transport.responseDone(
+      "resp_1",
+      [{ type: "function_call", id: "item_fc1", name: "get_weather", arguments: '{"city":"Paris"}' }],
+      120,
+      14,
+    );
 
     // Turn 2: the model answers with audio and its transcript.
     transport.responseStarted("resp_2");
-    transport.item({ itemId: "item_a1", type: "message", role: "assistant", status: "in_progress", content: [{ type: "output_audio", transcript: "" }] });
+    transport.item({
+      itemId: "item_a1",
+      type: "message",
+      role: "assistant",
+      status: "in_progress",
+      content: [{ type: "output_audio", transcript: "" }],
+    });
     const botPcm = tone(RATE, 440, 0.5);
-    transport.emit("audio", { type: "audio", data: botPcm.buffer.slice(0, botPcm.byteLength / 2), responseId: "resp_2" });
-    transport.emit("audio_transcript_delta", { type: "transcript_delta", itemId: "item_a1", delta: "It is 18 degrees", responseId: "resp_2" });
+    transport.emit("audio", {
+      type: "audio",
+      data: botPcm.buffer.slice(0, botPcm.byteLength / 2),
+      responseId: "resp_2",
+    });
+    transport.emit("audio_transcript_delta", {
+      type: "transcript_delta",
+      itemId: "item_a1",
+      delta: "It is 18 degrees",
+      responseId: "resp_2",
+    });
     transport.emit("audio", { type: "audio", data: botPcm.buffer.slice(botPcm.byteLength / 2), responseId: "resp_2" });
     transport.emit("audio_done");
-    transport.item({ itemId: "item_a1", type: "message", role: "assistant", status: "completed", content: [{ type: "output_audio", transcript: "It is 18 degrees in Paris." }] });
-    transport.responseDone("resp_2", [{ type: "message", id: "item_a1", role: "assistant", content: [{ type: "output_audio", transcript: "It is 18 degrees in Paris." }] }], 150, 40);
+    transport.item({
+      itemId: "item_a1",
+      type: "message",
+      role: "assistant",
+      status: "completed",
+      content: [{ type: "output_audio", transcript: "It is 18 degrees in Paris." }],
+    });
+    transport.responseDone(
+      "resp_2",
+      [
+        {
+          type: "message",
+          id: "item_a1",
+          role: "assistant",
+          content: [{ type: "output_audio", transcript: "It is 18 degrees in Paris." }],
+        },
+      ],
+      150,
+      40,
+    );
 
     session.close(); // the realtime session ends -> the adapter closes the Cekura session
     const status = await observed.closed;
@@ -153,7 +231,11 @@ describe("observeRealtimeSession (@openai/agents-realtime)", () => {
     const turns = spans.filter((s) => s.name === "turn");
     const llms = spans.filter((s) => s.name === "llm");
     expect(turns).toHaveLength(2);
-    const llmFigures = llms.map((s) => [attr(s, "gen_ai.request.model"), attr(s, "gen_ai.usage.input_tokens"), attr(s, "gen_ai.usage.output_tokens")]);
+    const llmFigures = llms.map((s) => [
+      attr(s, "gen_ai.request.model"),
+      attr(s, "gen_ai.usage.input_tokens"),
+      attr(s, "gen_ai.usage.output_tokens"),
+    ]);
     expect(llmFigures.sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
       ["gpt-realtime", 120, 14],
       ["gpt-realtime", 150, 40],
@@ -171,19 +253,38 @@ describe("observeRealtimeSession (@openai/agents-realtime)", () => {
 
   it("an error from the realtime session is logged and closes the Cekura session", async () => {
     const transport = new ScriptedTransport();
-    const session = new RealtimeSession(new RealtimeAgent({ name: "A" }), { transport: transport as unknown as RealtimeTransportLayer });
+    const session = new RealtimeSession(new RealtimeAgent({ name: "A" }), {
+      transport: transport as unknown as RealtimeTransportLayer,
+    });
     const sessionId = uid("openai-rt-error");
     const observed = observeRealtimeSession(h.tracer(), session, { sessionId, mode: "track" });
     await session.connect({ apiKey: "offline" });
-    transport.item({ itemId: "u1", type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: "hello" }] });
-    transport.item({ itemId: "a1", type: "message", role: "assistant", status: "in_progress", content: [{ type: "output_audio", transcript: "Hi, how can" }] });
+    transport.item({
+      itemId: "u1",
+      type: "message",
+      role: "user",
+      status: "completed",
+      content: [{ type: "input_text", text: "hello" }],
+    });
+    transport.item({
+      itemId: "a1",
+      type: "message",
+      role: "assistant",
+      status: "in_progress",
+      content: [{ type: "output_audio", transcript: "Hi, how can" }],
+    });
     transport.emit("error", { type: "error", error: { message: "rate limited" } });
     const status = await observed.closed;
     expect(status?.state).toBe("finalized");
     const record = await h.record(sessionId);
     expect(record.mode).toBe("track");
-    expect(record.transcript.map((t) => [t.role, t.text])).toEqual([["user", "hello"], ["assistant", "Hi, how can"]]);
-    expect(record.logs.map((l) => [l.level, l.message])).toEqual([["error", 'realtime session error: {"message":"rate limited"}']]);
+    expect(record.transcript.map((t) => [t.role, t.text])).toEqual([
+      ["user", "hello"],
+      ["assistant", "Hi, how can"],
+    ]);
+    expect(record.logs.map((l) => [l.level, l.message])).toEqual([
+      ["error", 'realtime session error: {"message":"rate limited"}'],
+    ]);
     session.close(); // after the Cekura session closed: nothing more is recorded, nothing throws
     expect(h.errors).toEqual([]);
   });

@@ -14,7 +14,11 @@ export interface Harness {
   /** close()'s capture_gap warnings (test/sdk/capture-gaps-and-stats.test.ts tests them). */
   warnings: unknown[];
   tracer(): CekuraTracer;
-  record(sessionId: string): Promise<WireRecord & { audio: { key?: string; sampleRate?: number; [k: string]: unknown } | null; traceId: string | null }>;
+  record(
+    sessionId: string,
+  ): Promise<
+    WireRecord & { audio: { key?: string; sampleRate?: number; [k: string]: unknown } | null; traceId: string | null }
+  >;
   spans(sessionId: string): Promise<WireSpan[]>;
   stop(): Promise<void>;
 }
@@ -35,7 +39,8 @@ export async function startHarness(): Promise<Harness> {
     errors,
     warnings,
     tracer: () => new CekuraTracer({ apiKey: API_KEY, agentId: 7, ingestUrl: worker.url, onError: report }),
-    record: async (id) => (await get(`/v1/sessions/${encodeURIComponent(id)}/record`)) as Awaited<ReturnType<Harness["record"]>>,
+    record: async (id) =>
+      (await get(`/v1/sessions/${encodeURIComponent(id)}/record`)) as Awaited<ReturnType<Harness["record"]>>,
     spans: async (id) => spansOf(await get(`/v1/traces/${encodeURIComponent(id)}`)),
     stop: () => worker.stop(),
   };

@@ -42,7 +42,8 @@ export function utterance(seconds: number, markers: number[], hz: number, marker
   for (const m of markers) {
     const from = Math.round(m * RATE);
     const to = Math.min(pcm.length, from + Math.round((MARKER_MS / 1000) * RATE));
-    for (let i = from; i < to; i++) pcm[i] = Math.round(MARKER_AMPLITUDE * Math.sin((2 * Math.PI * markerHz * (i - from)) / RATE + Math.PI / 2));
+    for (let i = from; i < to; i++)
+      pcm[i] = Math.round(MARKER_AMPLITUDE * Math.sin((2 * Math.PI * markerHz * (i - from)) / RATE + Math.PI / 2));
   }
   return pcm;
 }

@@ -60,7 +60,12 @@ describe("observeTwilioStream on a Node ws server", () => {
     caller.set(utterance(0.8, [0.25], 1000, 1500), 0.3 * RATE); // caller marker at 0.55 s
     agent.set(utterance(1.2, [0.5], 440, 2000), 1.4 * RATE); // agent marker at 1.9 s
     await twilio.playCaller(caller, [], "inbound", (frame) =>
-      twilio.media("outbound", frame + 1, frame * 20, agent.subarray(frame * FRAME_SAMPLES, (frame + 1) * FRAME_SAMPLES)),
+      twilio.media(
+        "outbound",
+        frame + 1,
+        frame * 20,
+        agent.subarray(frame * FRAME_SAMPLES, (frame + 1) * FRAME_SAMPLES),
+      ),
     );
     await twilio.close(); // no stop: the socket just closes
 
@@ -70,14 +75,22 @@ describe("observeTwilioStream on a Node ws server", () => {
     expect(h.errors).toEqual([]);
     const record = await h.record(sessionId);
     expect(record.endedReason).toBe("stream-closed");
-    expect(record.metadata).toMatchObject({ customer_number: "+15550222", from_phone_number: "+15550111", to_phone_number: "+15550222" });
+    expect(record.metadata).toMatchObject({
+      customer_number: "+15550222",
+      from_phone_number: "+15550111",
+      to_phone_number: "+15550222",
+    });
     expect((record.metadata.twilio as { tracks: string[] }).tracks).toEqual(["inbound", "outbound"]);
 
     const wav = parseWavStrict((await readStoredObject(h.worker.persistTo, record.audio!.key!))!);
     const { left, right } = deinterleave(wav.data);
     const rate = wav.sampleRate;
-    for (const [marker, on, off] of [[0.55, left, right], [1.9, right, left]] as const) {
-      const from = Math.round((marker - 0.2) * rate), to = Math.round((marker + 0.2) * rate);
+    for (const [marker, on, off] of [
+      [0.55, left, right],
+      [1.9, right, left],
+    ] as const) {
+      const from = Math.round((marker - 0.2) * rate),
+        to = Math.round((marker + 0.2) * rate);
       const found = onset(on, 10_000, from, to);
       expect(Math.abs(found / rate - marker) * 1000, `marker at ${marker} s is off by (ms)`).toBeLessThanOrEqual(20);
       expect(onset(off, 10_000, from, to), `marker at ${marker} s leaked onto the other channel`).toBe(-1);
@@ -88,7 +101,9 @@ describe("observeTwilioStream on a Node ws server", () => {
     const errors: unknown[] = [];
     const callSid = `CA${crypto.randomUUID().replaceAll("-", "")}`;
     nextOptions = { onError: (e) => errors.push(e) };
-    const connected = new Promise<{ socket: ServerSocket; observed: ObservedTwilioStream }>((resolve) => (onConnection = (socket, observed) => resolve({ socket, observed })));
+    const connected = new Promise<{ socket: ServerSocket; observed: ObservedTwilioStream }>(
+      (resolve) => (onConnection = (socket, observed) => resolve({ socket, observed })),
+    );
     const twilio = await TwilioSide.connect(url);
     const { socket, observed } = await connected;
     const appSaw: string[] = [];
@@ -133,8 +148,15 @@ describe("observeTwilioStream on a Node ws server", () => {
         const streamSid = message.start!.streamSid;
         const greeting = utterance(0.6, [0.2], 440, 2000);
         for (let i = 0; i < greeting.length; i += FRAME_SAMPLES) {
-          socket.send(JSON.stringify({ event: "media", streamSid, media: { payload: payloadOf(greeting.subarray(i, i + FRAME_SAMPLES)) } }));
-          if ((i / FRAME_SAMPLES) % 5 === 4) socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `greeting:${i}` } }));
+          socket.send(
+            JSON.stringify({
+              event: "media",
+              streamSid,
+              media: { payload: payloadOf(greeting.subarray(i, i + FRAME_SAMPLES)) },
+            }),
+          );
+          if ((i / FRAME_SAMPLES) % 5 === 4)
+            socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `greeting:${i}` } }));
         }
       });
     };

@@ -15,7 +15,10 @@ describe("Playout", () => {
     expect(p.endMs).toBe(1600);
     expect(p.played(350)).toEqual([]);
     expect(spans(p.played(600))).toEqual([[100, 200]]);
-    expect(spans(p.played(1500))).toEqual([[300, 800], [1100, 100]]);
+    expect(spans(p.played(1500))).toEqual([
+      [300, 800],
+      [1100, 100],
+    ]);
     expect(spans(p.played(5000))).toEqual([[1200, 400]]);
     expect(p.played(6000)).toEqual([]);
     expect(p.pending).toBe(false);
@@ -49,7 +52,10 @@ describe("Playout", () => {
     expect(p.echo(140, "a")).toEqual({ atMs: 100, lateMs: 40 });
     expect(p.latencyMs).toBe(40);
     expect(p.endMs).toBe(1040);
-    expect(spans(p.played(2000))).toEqual([[40, 100], [140, 900]]);
+    expect(spans(p.played(2000))).toEqual([
+      [40, 100],
+      [140, 900],
+    ]);
     expect(p.enqueue(3000, ms(100))).toBe(3040);
   });
 
@@ -101,7 +107,10 @@ describe("Playout", () => {
     p.mark(120, "b");
     p.echo(130, "b"); // far earlier still: latency 0, but what follows handed-out audio cannot move before it
     expect(p.latencyMs).toBe(0);
-    expect(spans(p.played(1000))).toEqual([[120, 130], [250, 200]]);
+    expect(spans(p.played(1000))).toEqual([
+      [120, 130],
+      [250, 200],
+    ]);
   });
 
   it("at the end of the stream keeps what played until then and drops the rest", () => {

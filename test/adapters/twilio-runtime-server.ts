@@ -17,7 +17,10 @@ interface Config {
 const g = globalThis as unknown as {
   Deno?: {
     args: string[];
-    serve(options: { hostname: string; port: number; onListen: () => void }, handler: (request: Request) => Response): unknown;
+    serve(
+      options: { hostname: string; port: number; onListen: () => void },
+      handler: (request: Request) => Response,
+    ): unknown;
     upgradeWebSocket(request: Request): { socket: WebSocket; response: Response };
   };
   Bun?: {
@@ -25,7 +28,10 @@ const g = globalThis as unknown as {
     serve(options: {
       hostname: string;
       port: number;
-      fetch(request: Request, server: { upgrade(request: Request, options: { data: BunData }): boolean }): Response | undefined;
+      fetch(
+        request: Request,
+        server: { upgrade(request: Request, options: { data: BunData }): boolean },
+      ): Response | undefined;
       websocket: {
         open(ws: BunSocket): void;
         message(ws: BunSocket, message: string | Uint8Array): void;
@@ -52,13 +58,19 @@ const cekura = new CekuraTracer({ apiKey: config.apiKey, agentId: 7, ingestUrl: 
 
 /** The agent's side: greets on start. */
 function agentHears(socket: TwilioSocket, data: unknown): void {
-  const message = JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data as Uint8Array)) as { event: string; start?: { streamSid: string } };
+  const message = JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data as Uint8Array)) as {
+    event: string;
+    start?: { streamSid: string };
+  };
   if (message.event !== "start") return;
   const streamSid = message.start!.streamSid;
   const pcm = utterance(CALL.greeting.seconds, [...CALL.greeting.markers], CALL.agentHz, CALL.agentMarkerHz);
   for (let i = 0; i < pcm.length; i += FRAME_SAMPLES) {
-    socket.send(JSON.stringify({ event: "media", streamSid, media: { payload: payloadOf(pcm.subarray(i, i + FRAME_SAMPLES)) } }));
-    if ((i / FRAME_SAMPLES) % 5 === 4) socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `greeting:${i}` } }));
+    socket.send(
+      JSON.stringify({ event: "media", streamSid, media: { payload: payloadOf(pcm.subarray(i, i + FRAME_SAMPLES)) } }),
+    );
+    if ((i / FRAME_SAMPLES) % 5 === 4)
+      socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `greeting:${i}` } }));
   }
 }
 
@@ -76,7 +88,8 @@ if (g.Deno) {
   g.Bun.serve({
     hostname: "127.0.0.1",
     port: config.port,
-    fetch: (request, server) => (server.upgrade(request, { data: {} }) ? undefined : new Response("expected a WebSocket upgrade", { status: 426 })),
+    fetch: (request, server) =>
+      server.upgrade(request, { data: {} }) ? undefined : new Response("expected a WebSocket upgrade", { status: 426 }),
     websocket: {
       open(ws) {
         ws.data.observed = observeTwilioStream(cekura, ws, { onError: report }); // <- the one line

@@ -35,13 +35,18 @@ async function startServer(runtime: "deno" | "bun"): Promise<Server> {
   const script = "test/adapters/twilio-runtime-server.ts";
   const bin = join(REPO_ROOT, "node_modules/.bin", runtime);
   const args = runtime === "deno" ? ["run", "--allow-net=127.0.0.1", "--allow-read", script, config] : [script, config];
-  const child: ChildProcess = spawn(bin, args, { cwd: REPO_ROOT, env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(bin, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   const deadline = Date.now() + 60_000;
   while (!output.includes("@@READY")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${runtime} server did not start:\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${runtime} server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
@@ -95,8 +100,12 @@ describe.each(["deno", "bun"] as const)("observeTwilioStream in %s", (runtime) =
       const wav = parseWavStrict((await readStoredObject(h.worker.persistTo, record.audio!.key!))!);
       const { left, right } = deinterleave(wav.data);
       const rate = wav.sampleRate;
-      for (const [marker, on, off] of [[1.4, left, right], [greetingMarker, right, left]] as const) {
-        const from = Math.round((marker - 0.2) * rate), to = Math.round((marker + 0.2) * rate);
+      for (const [marker, on, off] of [
+        [1.4, left, right],
+        [greetingMarker, right, left],
+      ] as const) {
+        const from = Math.round((marker - 0.2) * rate),
+          to = Math.round((marker + 0.2) * rate);
         const found = onset(on, 10_000, from, to);
         expect(found, `marker at ${marker} s`).toBeGreaterThanOrEqual(0);
         expect(Math.abs(found / rate - marker) * 1000, `marker at ${marker} s is off by (ms)`).toBeLessThanOrEqual(20);

@@ -109,11 +109,21 @@ export class TwilioSide {
   }
 
   dtmf(digit: string): void {
-    this.#send({ event: "dtmf", streamSid: this.#streamSid, sequenceNumber: String(++this.#seq), dtmf: { track: "inbound_track", digit } });
+    this.#send({
+      event: "dtmf",
+      streamSid: this.#streamSid,
+      sequenceNumber: String(++this.#seq),
+      dtmf: { track: "inbound_track", digit },
+    });
   }
 
   stop(callSid: string): void {
-    this.#send({ event: "stop", sequenceNumber: String(++this.#seq), streamSid: this.#streamSid, stop: { accountSid: "AC00000000000000000000000000000000", callSid } });
+    this.#send({
+      event: "stop",
+      sequenceNumber: String(++this.#seq),
+      streamSid: this.#streamSid,
+      stop: { accountSid: "AC00000000000000000000000000000000", callSid },
+    });
   }
 
   close(): Promise<void> {
@@ -128,7 +138,12 @@ export class TwilioSide {
    * Streams `caller` (8 kHz) as inbound 20 ms frames in real time, each stamped with its time; runs
    * each of `at` once the stream's clock reaches it.
    */
-  async playCaller(caller: Int16Array, at: { atMs: number; run: () => void }[] = [], track: "inbound" | "outbound" = "inbound", extra?: (frame: number) => void): Promise<void> {
+  async playCaller(
+    caller: Int16Array,
+    at: { atMs: number; run: () => void }[] = [],
+    track: "inbound" | "outbound" = "inbound",
+    extra?: (frame: number) => void,
+  ): Promise<void> {
     const frames = Math.ceil(caller.length / FRAME_SAMPLES);
     const due = [...at].sort((a, b) => a.atMs - b.atMs);
     let next = 0;
@@ -203,7 +218,8 @@ export class TwilioSide {
       if (i >= 0) this.#pendingMarks.splice(i, 1);
     }
     this.echoes.push({ name, atMs: this.elapsed(), cleared });
-    if (this.#ws.readyState === WebSocket.OPEN) this.#send({ event: "mark", sequenceNumber: String(++this.#seq), streamSid: this.#streamSid, mark: { name } });
+    if (this.#ws.readyState === WebSocket.OPEN)
+      this.#send({ event: "mark", sequenceNumber: String(++this.#seq), streamSid: this.#streamSid, mark: { name } });
   }
 }
 

@@ -40,7 +40,8 @@ async function finalizedRecord(sessionId: string): Promise<CallRecord> {
 /** Onsets (seconds) of marker bursts: every crossing of `threshold`, each burst counted once. */
 function markerOnsets(x: Int16Array, rate: number, threshold: number): number[] {
   const found: number[] = [];
-  for (let i = onset(x, threshold); i >= 0; i = onset(x, threshold, i + Math.round(((MARKER_MS + 40) / 1000) * rate))) found.push(i / rate);
+  for (let i = onset(x, threshold); i >= 0; i = onset(x, threshold, i + Math.round(((MARKER_MS + 40) / 1000) * rate)))
+    found.push(i / rate);
   return found;
 }
 
@@ -54,7 +55,8 @@ describe.each([
     twilio.start({ callSid, customParameters: { from: "+15550100", to: "+15550199", campaign: "spring" } });
 
     const caller = new Int16Array((CALL.stopAtMs * RATE) / 1000);
-    for (const s of CALL.callerSpeech) caller.set(utterance(s.seconds, [...s.markers], CALL.callerHz, CALL.callerMarkerHz), (s.atMs * RATE) / 1000);
+    for (const s of CALL.callerSpeech)
+      caller.set(utterance(s.seconds, [...s.markers], CALL.callerHz, CALL.callerMarkerHz), (s.atMs * RATE) / 1000);
     await twilio.playCaller(caller, [{ atMs: CALL.dtmf.atMs, run: () => twilio.dtmf(CALL.dtmf.digit) }]);
     twilio.stop(callSid);
     await twilio.close();
@@ -82,10 +84,12 @@ describe.each([
     const rate = wav.sampleRate;
     const check = (markers: number[], on: Int16Array, off: Int16Array) => {
       for (const m of markers) {
-        const from = Math.round((m - 0.2) * rate), to = Math.round((m + 0.2) * rate);
+        const from = Math.round((m - 0.2) * rate),
+          to = Math.round((m + 0.2) * rate);
         const found = onset(on, 10_000, from, to);
         expect(found, `marker at ${m} s`).toBeGreaterThanOrEqual(0);
-        if (process.env.TWILIO_TEST_TIMINGS) console.log(`marker at ${m.toFixed(3)} s found at ${(found / rate).toFixed(4)} s`);
+        if (process.env.TWILIO_TEST_TIMINGS)
+          console.log(`marker at ${m.toFixed(3)} s found at ${(found / rate).toFixed(4)} s`);
         expect(Math.abs(found / rate - m) * 1000, `marker at ${m} s is off by (ms)`).toBeLessThanOrEqual(20);
         expect(onset(off, 10_000, from, to), `marker at ${m} s leaked onto the other channel`).toBe(-1);
       }
@@ -113,7 +117,11 @@ describe.each([
       customParameters: { from: "+15550100", to: "+15550199", campaign: "spring" },
     });
     expect(String(twilioMeta.streamSid)).toMatch(/^MZ/);
-    expect(record.metadata).toMatchObject({ customer_number: "+15550100", from_phone_number: "+15550100", to_phone_number: "+15550199" });
+    expect(record.metadata).toMatchObject({
+      customer_number: "+15550100",
+      from_phone_number: "+15550100",
+      to_phone_number: "+15550199",
+    });
     const dtmfLog = record.logs.find((l) => l.message === "DTMF 7");
     expect(dtmfLog?.attributes).toMatchObject({ digit: "7", track: "inbound_track" });
     const clearLog = record.logs.find((l) => l.message.includes("cleared"));

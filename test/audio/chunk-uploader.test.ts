@@ -13,12 +13,28 @@ function fakeWorker(script: (seq: number, attempt: number) => number) {
     attempts.set(seq, n);
     const status = script(seq, n);
     if (status === 200) {
-      received.push({ seq, bytes: (init?.body as Uint8Array).byteLength, headers: Object.fromEntries(new Headers(init?.headers)) });
+      received.push({
+        seq,
+        bytes: (init?.body as Uint8Array).byteLength,
+        headers: Object.fromEntries(new Headers(init?.headers)),
+      });
       return Response.json({ ackedThrough: seq, missing: [], bytes: 0 });
     }
-    return Response.json({ error: status === 403 ? "audio_not_recorded" : "unavailable", detail: "scripted" }, { status });
+    return Response.json(
+      { error: status === 403 ? "audio_not_recorded" : "unavailable", detail: "scripted" },
+      { status },
+    );
   };
-  return { received, attempts, transport: createTransport({ ingestUrl: "http://127.0.0.1:9", apiKey: "k", fetch, retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0 } }) };
+  return {
+    received,
+    attempts,
+    transport: createTransport({
+      ingestUrl: "http://127.0.0.1:9",
+      apiKey: "k",
+      fetch,
+      retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0 },
+    }),
+  };
 }
 
 const uploader = (transport: ReturnType<typeof createTransport>, errors: SdkError[]) =>

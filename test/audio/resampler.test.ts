@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { createResampler } from "../../sdk/audio/resampler.ts";
 import { fitSine, noise, rms, sine, zeroCrossingFrequency } from "./signal.ts";
 
-function resampleAll(input: Int16Array, inRate: number, outRate: number, pieces: number[] = [input.length]): Int16Array {
+function resampleAll(
+  input: Int16Array,
+  inRate: number,
+  outRate: number,
+  pieces: number[] = [input.length],
+): Int16Array {
   const r = createResampler(inRate, outRate);
   const parts: Int16Array[] = [];
   let offset = 0;
@@ -14,7 +19,7 @@ function resampleAll(input: Int16Array, inRate: number, outRate: number, pieces:
   parts.push(r.flush());
   const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) out.set(p, o), (o += p.length);
   return out;
 }
 
@@ -29,7 +34,8 @@ describe("resampler", () => {
     it(`keeps a ${freq} Hz sine's frequency, amplitude and SNR from ${inRate} to ${outRate} Hz`, () => {
       const out = resampleAll(sine(inRate, 2, freq, 12000), inRate, outRate, [960, 17, 4410]);
       expect(out.length).toBe(Math.ceil((2 * inRate * outRate) / inRate));
-      const from = Math.round(0.1 * outRate), to = Math.round(1.9 * outRate);
+      const from = Math.round(0.1 * outRate),
+        to = Math.round(1.9 * outRate);
       const fit = fitSine(out, outRate, freq, from, to);
       expect(Math.abs(fit.amplitude - 12000) / 12000).toBeLessThan(0.01);
       expect(fit.snrDb).toBeGreaterThan(60);

@@ -26,13 +26,28 @@ const put = (id: string, seq: number, body: Uint8Array) =>
   fetch(`${worker.url}/v1/sessions/${id}/audio/${seq}`, {
     method: "PUT",
     body: body as Uint8Array<ArrayBuffer>,
-    headers: { ...auth, "content-type": "application/octet-stream", "x-audio-sample-rate": "48000", "x-cekura-agent-id": "42", "x-cekura-mode": "observe" },
+    headers: {
+      ...auth,
+      "content-type": "application/octet-stream",
+      "x-audio-sample-rate": "48000",
+      "x-cekura-agent-id": "42",
+      "x-cekura-mode": "observe",
+    },
   });
 const post = (id: string, action: string, body: unknown) =>
-  fetch(`${worker.url}/v1/sessions/${id}/${action}`, { method: "POST", body: JSON.stringify(body), headers: { ...auth, "content-type": "application/json" } });
+  fetch(`${worker.url}/v1/sessions/${id}/${action}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { ...auth, "content-type": "application/json" },
+  });
 
 async function getS3(key: string): Promise<Response> {
-  const client = new AwsClient({ accessKeyId: s3.vars.S3_ACCESS_KEY_ID!, secretAccessKey: s3.vars.S3_SECRET_ACCESS_KEY!, region: "us-east-1", service: "s3" });
+  const client = new AwsClient({
+    accessKeyId: s3.vars.S3_ACCESS_KEY_ID!,
+    secretAccessKey: s3.vars.S3_SECRET_ACCESS_KEY!,
+    region: "us-east-1",
+    service: "s3",
+  });
   return client.fetch(`${s3.vars.S3_ENDPOINT}/${s3.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`);
 }
 
@@ -45,7 +60,9 @@ describe("audio stored in S3", { timeout: 120_000 }, () => {
     for (const [seq, chunk] of chunks.entries()) expect((await put(id, seq, chunk)).status).toBe(200);
     const closed = await post(id, "close", { lastSeq: -1, lastAudioSeq: 3 });
     expect(((await closed.json()) as { state: string }).state).toBe("finalized");
-    const record = (await (await fetch(`${worker.url}/v1/sessions/${id}/record`, { headers: auth })).json()) as { audio: { key: string; bytes: number } };
+    const record = (await (await fetch(`${worker.url}/v1/sessions/${id}/record`, { headers: auth })).json()) as {
+      audio: { key: string; bytes: number };
+    };
     expect(record.audio).toMatchObject({ bytes: 44 + 12 * MiB, sampleRate: 48000, channels: 2 });
     const res = await getS3(record.audio.key);
     expect(res.status).toBe(200);

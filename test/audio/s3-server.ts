@@ -20,14 +20,23 @@ export interface LocalS3 {
 export async function startLocalS3(bucket = "recordings"): Promise<LocalS3> {
   const port = await freePort();
   const directory = mkdtempSync(join(tmpdir(), "s3rver-audio-"));
-  const server = new S3rver({ port, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+  const server = new S3rver({
+    port,
+    address: "127.0.0.1",
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
   const store = (server as unknown as { store: { getResourcePath(b: string, k: undefined, r: string): string } }).store;
   const uploadsDir = () => store.getResourcePath(bucket, undefined, "uploads");
   (server as unknown as { middleware: unknown[] }).middleware.unshift(async (ctx: any, next: () => Promise<void>) => {
     const uploadId = ctx.query?.uploadId;
     if (ctx.method !== "DELETE" || typeof uploadId !== "string" || !/^[\w-]+$/.test(uploadId)) return next();
     const dir = join(uploadsDir(), uploadId);
-    const exists = await readdir(dir).then(() => true, () => false);
+    const exists = await readdir(dir).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
       ctx.status = 404;
       ctx.type = "application/xml";

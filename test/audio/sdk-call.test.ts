@@ -35,14 +35,22 @@ function tracer(sampleRate = 16000) {
   });
 }
 
-async function record(id: string): Promise<{ audio: { key: string; sampleRate: number; channels: number; durationSeconds: number; bytes: number } | null }> {
-  const res = await fetch(`${worker.url}/v1/sessions/${id}/record`, { headers: { authorization: `Bearer ${API_KEY}` } });
+async function record(
+  id: string,
+): Promise<{
+  audio: { key: string; sampleRate: number; channels: number; durationSeconds: number; bytes: number } | null;
+}> {
+  const res = await fetch(`${worker.url}/v1/sessions/${id}/record`, {
+    headers: { authorization: `Bearer ${API_KEY}` },
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as never;
 }
 
 const tone = (rate: number, ms: number, freq: number) =>
-  Int16Array.from({ length: Math.round((rate * ms) / 1000) }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate)));
+  Int16Array.from({ length: Math.round((rate * ms) / 1000) }, (_, i) =>
+    Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate)),
+  );
 
 describe("audio recorded through the SDK into the local Worker", () => {
   it("stores a 200-second two-channel call as one WAV with every marker on its channel within 20 ms", async () => {
@@ -58,7 +66,8 @@ describe("audio recorded through the SDK into the local Worker", () => {
     const userRate = 16000;
     const frame = 320;
     const user = new Int16Array(200 * userRate);
-    for (const m of userMarkers) user.set(tone(userRate, 60, 1000).subarray(0, user.length - Math.round(m * userRate)), Math.round(m * userRate));
+    for (const m of userMarkers)
+      user.set(tone(userRate, 60, 1000).subarray(0, user.length - Math.round(m * userRate)), Math.round(m * userRate));
     // Assistant: TTS at 24 kHz (resampled), 2 s utterances pushed as bytes in 100 ms frames, or as one burst.
     const ttsRate = 24000;
     const utterance = new Int16Array(2 * ttsRate);
@@ -73,7 +82,14 @@ describe("audio recorded through the SDK into the local Worker", () => {
       const start = assistantStarts[nextUtterance];
       if (start !== undefined && tMs >= start * 1000) {
         if (nextUtterance === 2) session.audio("assistant", utterance, ttsRate, t0 + start * 1000);
-        else for (let j = 0; j < 20; j++) session.audio("assistant", utteranceBytes.subarray(j * 4800, (j + 1) * 4800), ttsRate, t0 + start * 1000 + j * 100);
+        else
+          for (let j = 0; j < 20; j++)
+            session.audio(
+              "assistant",
+              utteranceBytes.subarray(j * 4800, (j + 1) * 4800),
+              ttsRate,
+              t0 + start * 1000 + j * 100,
+            );
         nextUtterance++;
       }
       if (f % 500 === 499) await session.flush();
@@ -92,7 +108,8 @@ describe("audio recorded through the SDK into the local Worker", () => {
     const rate = 16000;
     const check = (markers: number[], on: Int16Array, off: Int16Array) => {
       for (const m of markers) {
-        const from = Math.round((m - 0.3) * rate), to = Math.round((m + 0.3) * rate);
+        const from = Math.round((m - 0.3) * rate),
+          to = Math.round((m + 0.3) * rate);
         const found = onset(on, 3000, from, to);
         expect(found, `marker at ${m} s`).toBeGreaterThanOrEqual(0);
         expect(Math.abs(found / rate - m) * 1000, `marker at ${m} s is off by`).toBeLessThanOrEqual(20);

@@ -18,10 +18,19 @@ afterAll(async () => {
 });
 
 const tracer = () =>
-  new CekuraTracer({ apiKey: API_KEY, agentId: 42, ingestUrl: worker.url, enableOtelTraces: false, captureLogs: false, onError: (e) => errors.push(e) });
+  new CekuraTracer({
+    apiKey: API_KEY,
+    agentId: 42,
+    ingestUrl: worker.url,
+    enableOtelTraces: false,
+    captureLogs: false,
+    onError: (e) => errors.push(e),
+  });
 
 async function audioOf(id: string) {
-  const res = await fetch(`${worker.url}/v1/sessions/${id}/record`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const res = await fetch(`${worker.url}/v1/sessions/${id}/record`, {
+    headers: { authorization: `Bearer ${API_KEY}` },
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { audio: { key: string; durationSeconds: number } | null }).audio;
 }
@@ -29,7 +38,8 @@ async function audioOf(id: string) {
 function speak(session: Session, seconds: number, seed: number) {
   const t0 = Date.parse(session.context.callStartedAt);
   const pcm = noise(seconds * 16000, seed);
-  for (let f = 0; f < seconds * 50; f++) session.audio("user", pcm.subarray(f * 320, (f + 1) * 320), 16000, t0 + f * 20);
+  for (let f = 0; f < seconds * 50; f++)
+    session.audio("user", pcm.subarray(f * 320, (f + 1) * 320), 16000, t0 + f * 20);
   return pcm;
 }
 

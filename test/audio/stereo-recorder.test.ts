@@ -6,7 +6,7 @@ import { deinterleave, onset } from "./signal.ts";
 const join = (chunks: Uint8Array[]) => {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   let o = 0;
-  for (const c of chunks) (out.set(c, o), (o += c.byteLength));
+  for (const c of chunks) out.set(c, o), (o += c.byteLength);
   return out;
 };
 const click = (n: number, at: number, value = 20000) => {

@@ -17,7 +17,8 @@ export function parseWavStrict(bytes: Uint8Array): WavCheck {
   const channels = view.getUint16(22, true);
   const sampleRate = view.getUint32(24, true);
   if (view.getUint16(34, true) !== 16) fail("bits per sample");
-  if (view.getUint32(28, true) !== sampleRate * channels * 2 || view.getUint16(32, true) !== channels * 2) fail("byte rate / block align");
+  if (view.getUint32(28, true) !== sampleRate * channels * 2 || view.getUint16(32, true) !== channels * 2)
+    fail("byte rate / block align");
   if (view.getUint32(40, true) !== bytes.byteLength - 44) fail("data size");
   return { sampleRate, channels, data: bytes.subarray(44) };
 }

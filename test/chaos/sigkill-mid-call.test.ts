@@ -38,7 +38,10 @@ afterAll(async () => {
   await standIn?.stop();
 });
 
-const tone = (ms: number, freq: number) => Int16Array.from({ length: Math.round((RATE * ms) / 1000) }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / RATE)));
+const tone = (ms: number, freq: number) =>
+  Int16Array.from({ length: Math.round((RATE * ms) / 1000) }, (_, i) =>
+    Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / RATE)),
+  );
 
 function channel(markers: number[], freq: number): Int16Array {
   const out = new Int16Array(CALL_SECONDS * RATE);
@@ -52,13 +55,17 @@ async function api<T>(path: string): Promise<{ status: number; body: T }> {
 }
 
 describe("a call through two hard crashes of the Worker", () => {
-  it("ends as one record delivered once, with every event and the audio markers in place", { timeout: 600_000 }, async () => {
+  it("ends as one record delivered once, with every event and the audio markers in place", {
+    timeout: 600_000,
+  }, async () => {
     const id = `chaos-${crypto.randomUUID()}`;
     const errors: SdkError[] = [];
     const crashes: Promise<unknown>[] = [];
     const crash = (why: string) => {
       crashes.push(
-        worker.crashAndRestart().then(({ killedPids }) => console.log(`chaos: SIGKILL workerd ${killedPids.join(",")} ${why}; restarted`)),
+        worker
+          .crashAndRestart()
+          .then(({ killedPids }) => console.log(`chaos: SIGKILL workerd ${killedPids.join(",")} ${why}; restarted`)),
       );
     };
     let crashedInAudio = false;
@@ -128,7 +135,9 @@ describe("a call through two hard crashes of the Worker", () => {
     expect(closeAnsweredBeforeCrash).toBe(false);
     if (status.state !== "finalized") {
       const now = await api(`/v1/sessions/${id}`);
-      expect.fail(`the session is ${status.state} after close; status ${JSON.stringify(now.body)}\nWorker output:\n${worker.output().slice(-4000)}`);
+      expect.fail(
+        `the session is ${status.state} after close; status ${JSON.stringify(now.body)}\nWorker output:\n${worker.output().slice(-4000)}`,
+      );
     }
 
     // Delivered exactly once.
@@ -155,7 +164,9 @@ describe("a call through two hard crashes of the Worker", () => {
 
     // The recording: every marker on its channel within 20 ms.
     expect(record.audio?.durationSeconds).toBeGreaterThanOrEqual(CALL_SECONDS - 1);
-    const wavRes = await fetch(`${worker.url}/inspect/${id}/audio.wav`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const wavRes = await fetch(`${worker.url}/inspect/${id}/audio.wav`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
     const wav = parseWavStrict(new Uint8Array(await wavRes.arrayBuffer()));
     expect(wav).toMatchObject({ sampleRate: RATE, channels: 2 });
     const { left, right } = deinterleave(wav.data);

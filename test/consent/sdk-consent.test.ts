@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
-import { api, KEY, requestsFor, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  KEY,
+  requestsFor,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 let h: ForwardHarness;
 beforeAll(async () => {
@@ -22,9 +29,17 @@ function tracer() {
     url.host = current.host;
     return input instanceof Request ? fetch(new Request(url, input)) : fetch(url, init);
   };
-  return new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, enableOtelTraces: false, fetch: followWorker, onError: () => {},
+  return new CekuraTracer({
+    apiKey: KEY,
+    agentId: 42,
+    ingestUrl: h.worker.url,
+    enableOtelTraces: false,
+    fetch: followWorker,
+    onError: () => {},
     // Requests that hit the Worker while it restarts are retried soon after it is back.
-    retry: { maxAttempts: 30, maxDelayMs: 1000 }, requestTimeoutMs: 5000 });
+    retry: { maxAttempts: 30, maxDelayMs: 1000 },
+    requestTimeoutMs: 5000,
+  });
 }
 
 /** A few seconds of a call: two turns with audio, a tool call, a log and metadata, each carrying `secret`. */
@@ -42,7 +57,11 @@ function speak(session: ReturnType<CekuraTracer["observe"]>, secret: string, off
 /** Nothing about the session reached Cekura: no request names it or carries any of its text. */
 function expectNothingForwarded(id: string, secret: string) {
   expect(requestsFor(h.standIn, id)).toEqual([]);
-  expect(h.standIn.received.filter((r) => JSON.stringify(r.body ?? "").includes(secret) || JSON.stringify(r.body ?? "").includes(id))).toEqual([]);
+  expect(
+    h.standIn.received.filter(
+      (r) => JSON.stringify(r.body ?? "").includes(secret) || JSON.stringify(r.body ?? "").includes(id),
+    ),
+  ).toEqual([]);
 }
 
 /** A plain call after the case, delivered: the outbox ran, so an unwanted forward would have shown up too. */
@@ -65,8 +84,22 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     await h.restartWorker(); // every Durable Object evicted; state on disk only
     const status = await s.abort();
     expect(status).toMatchObject({ state: "aborted", consent: "aborted" });
-    expect((await api(h).status(id)).json).toMatchObject({ state: "aborted", consent: "aborted", counts: { fragments: 1 } });
-    expect((await api(h).fragment(id, { agentId: 42, mode: "observe", seq: 7, sentAt: new Date().toISOString(), events: [] })).json).toMatchObject({ error: "session_aborted" });
+    expect((await api(h).status(id)).json).toMatchObject({
+      state: "aborted",
+      consent: "aborted",
+      counts: { fragments: 1 },
+    });
+    expect(
+      (
+        await api(h).fragment(id, {
+          agentId: 42,
+          mode: "observe",
+          seq: 7,
+          sentAt: new Date().toISOString(),
+          events: [],
+        })
+      ).json,
+    ).toMatchObject({ error: "session_aborted" });
     expect((await api(h).call("POST", `/v1/sessions/${id}/consent`, {})).status).toBe(409);
     await deliverControlCall();
     expectNothingForwarded(id, secret);
@@ -135,18 +168,23 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     const wav = call!.files.find((f) => f.field === "voice_recording")!.bytes;
     const view = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
     const rate = view.getUint32(24, true);
-    const sample = (seconds: number, channel: 0 | 1) => view.getInt16(44 + (Math.floor(seconds * rate) * 2 + channel) * 2, true);
+    const sample = (seconds: number, channel: 0 | 1) =>
+      view.getInt16(44 + (Math.floor(seconds * rate) * 2 + channel) * 2, true);
     // Half a second into each utterance (transcript time): the speaker's channel carries the tone, the other is silent.
     expect([sample(userAt! + 0.5, 0), sample(userAt! + 0.5, 1)]).toEqual([8000, 0]);
     expect([sample(assistantAt! + 0.5, 0), sample(assistantAt! + 0.5, 1)]).toEqual([0, 8000]);
   });
 
-  it("deferUpload \"audio\" without consent: the rest is finalized, the record says audio was dropped", async () => {
+  it('deferUpload "audio" without consent: the rest is finalized, the record says audio was dropped', async () => {
     const id = sessionId("sdk-audio-only");
     const s = tracer().observe({ sessionId: id, deferUpload: "audio" });
     speak(s, "kept");
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    const record = (await api(h).record(id)).json as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
+    const record = (await api(h).record(id)).json as {
+      transcript: unknown[];
+      audio: unknown;
+      consent: { audioDropped: unknown };
+    };
     expect(record.transcript).toHaveLength(2);
     expect(record.audio).toBeNull();
     expect(record.consent.audioDropped).toBe("no-consent");
@@ -154,7 +192,9 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
     const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
     expect(call!.files).toEqual([]);
-    expect((call!.body as { metadata: { cekura_tracer: Record<string, unknown> } }).metadata.cekura_tracer.audio_dropped).toBe("no-consent");
+    expect(
+      (call!.body as { metadata: { cekura_tracer: Record<string, unknown> } }).metadata.cekura_tracer.audio_dropped,
+    ).toBe("no-consent");
   });
 
   it("abortRecording() keeps the rest of the call and delivers it without audio", async () => {
@@ -164,7 +204,11 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect(await s.abortRecording()).toMatchObject({ state: "open" });
     expect(await s.close()).toMatchObject({ state: "finalized" });
     expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const record = (await api(h).record(id)).json as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
+    const record = (await api(h).record(id)).json as {
+      transcript: unknown[];
+      audio: unknown;
+      consent: { audioDropped: unknown };
+    };
     expect(record.transcript).toHaveLength(2);
     expect(record.audio).toBeNull();
     expect(record.consent.audioDropped).toBe("abort-recording");

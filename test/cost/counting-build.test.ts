@@ -47,7 +47,8 @@ it("counts requests, rows, R2 operations and DO storage of a short call, growing
   expect(long.doRequestsByMethod["SESSIONS.audio"]).toBe(12);
   // One more row written per extra fragment (2: seconds 7 and 10) and per extra chunk (6), by their own statements
   // (the tenant's first call also creates the tenant index, so the totals alone do not compare).
-  const extra = (statement: string) => (long.rowsWrittenBySql[statement] ?? 0) - (short.rowsWrittenBySql[statement] ?? 0);
+  const extra = (statement: string) =>
+    (long.rowsWrittenBySql[statement] ?? 0) - (short.rowsWrittenBySql[statement] ?? 0);
   expect(extra("INSERT INTO fragments (seq,")).toBe(2);
   expect(extra("INSERT INTO audio_chunk_rows (id,")).toBe(6);
   expect(long.rowsWritten).toBeGreaterThan(short.rowsWritten);

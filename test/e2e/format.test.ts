@@ -9,6 +9,8 @@ it("has every source file formatted (npm run format:check)", () => {
     cwd: REPO_ROOT,
     encoding: "utf8",
   });
-  expect(`${run.stdout}${run.stderr}`.slice(-6000), "run `npm run format` to fix").not.toMatch(/Formatter would have printed|× /);
+  expect(`${run.stdout}${run.stderr}`.slice(-6000), "run `npm run format` to fix").not.toMatch(
+    /Formatter would have printed|× /,
+  );
   expect(run.status).toBe(0);
 });

@@ -19,26 +19,43 @@ afterAll(async () => {
 });
 
 const post = (w: LocalWorker, path: string, body: unknown) =>
-  fetch(`${w.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(`${w.url}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 const at = (ms: number) => new Date(Date.now() - 60_000 + ms).toISOString();
-const fragment = { agentId: 42, mode: "observe", seq: 0, sentAt: at(0), events: [{ kind: "transcript", role: "user", text: "hello", startedAt: at(0), endedAt: at(500) }] };
+const fragment = {
+  agentId: 42,
+  mode: "observe",
+  seq: 0,
+  sentAt: at(0),
+  events: [{ kind: "transcript", role: "user", text: "hello", startedAt: at(0), endedAt: at(500) }],
+};
 
 /** The key settings of every environment wrangler.toml deploys: the top level and each [env.<name>]. */
 function deployedKeySettings(): { env: string; API_KEY_HASHES: string; ALLOW_ANY_KEY: string }[] {
   const raw = experimental_readRawConfig({ config: CONFIG }).rawConfig as { env?: Record<string, unknown> };
   return [undefined, ...Object.keys(raw.env ?? {})].map((env) => {
     const vars = (unstable_readConfig({ config: CONFIG, env }).vars ?? {}) as Record<string, unknown>;
-    return { env: env ?? "(top level)", API_KEY_HASHES: String(vars.API_KEY_HASHES ?? ""), ALLOW_ANY_KEY: String(vars.ALLOW_ANY_KEY ?? "") };
+    return {
+      env: env ?? "(top level)",
+      API_KEY_HASHES: String(vars.API_KEY_HASHES ?? ""),
+      ALLOW_ANY_KEY: String(vars.ALLOW_ANY_KEY ?? ""),
+    };
   });
 }
 
 describe("privacy settings on the real Worker", { timeout: 180_000 }, () => {
   it("a Worker configured as wrangler.toml deploys it, with no key list, refuses data", async () => {
     const settings = deployedKeySettings();
-    for (const s of settings) expect(s.ALLOW_ANY_KEY, `${s.env}: ALLOW_ANY_KEY must not be true in a deployed configuration`).not.toBe("true");
+    for (const s of settings)
+      expect(s.ALLOW_ANY_KEY, `${s.env}: ALLOW_ANY_KEY must not be true in a deployed configuration`).not.toBe("true");
     const open = settings.find((s) => s.API_KEY_HASHES.trim() === "");
     expect(open, "wrangler.toml ships without a key list, so this case applies").toBeDefined();
-    const w = await startLocalWorker({ vars: { API_KEY_HASHES: open!.API_KEY_HASHES, ALLOW_ANY_KEY: open!.ALLOW_ANY_KEY || "false" } });
+    const w = await startLocalWorker({
+      vars: { API_KEY_HASHES: open!.API_KEY_HASHES, ALLOW_ANY_KEY: open!.ALLOW_ANY_KEY || "false" },
+    });
     workers.push(w);
     const refused = await post(w, `/v1/sessions/open-door-${crypto.randomUUID()}/fragments`, fragment);
     expect(refused.status).toBe(503);
@@ -56,7 +73,9 @@ describe("privacy settings on the real Worker", { timeout: 180_000 }, () => {
     expect((await post(w, `/v1/sessions/${id}/fragments`, fragment)).status).toBe(200);
     const closed = (await (await post(w, `/v1/sessions/${id}/close`, { lastSeq: 0 })).json()) as { state: string };
     expect(closed.state).toBe("finalized");
-    expect((await fetch(`${w.url}/v1/sessions/${id}/record`, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${w.url}/v1/sessions/${id}/record`, { headers: { authorization: `Bearer ${KEY}` } })).status,
+    ).toBe(200);
 
     const states: string[] = [];
     const deadline = Date.now() + 60_000;

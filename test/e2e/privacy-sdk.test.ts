@@ -9,7 +9,15 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
 import { listStoredKeys, readStoredObject } from "../support/r2-read.ts";
-import { api, KEY, requestsFor, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  KEY,
+  requestsFor,
+  sampleFragment,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 let h: ForwardHarness;
 beforeAll(async () => {
@@ -36,7 +44,10 @@ const sdkBodies: string[] = [];
 async function recordingFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const request = new Request(input, init);
   const bytes = new Uint8Array(await request.clone().arrayBuffer());
-  const text = request.headers.get("content-encoding") === "gzip" ? gunzipSync(bytes).toString("utf8") : new TextDecoder().decode(bytes);
+  const text =
+    request.headers.get("content-encoding") === "gzip"
+      ? gunzipSync(bytes).toString("utf8")
+      : new TextDecoder().decode(bytes);
   sdkBodies.push(text);
   return fetch(request);
 }
@@ -54,7 +65,13 @@ it("SDK redaction: the values never leave the process, and neither Cekura, R2 no
     ssn: `${200 + Number(digits(2))}-${10 + Number(digits(1))}-${1000 + Number(digits(3))}`,
     token: `tok_${crypto.randomUUID()}`,
   };
-  const cekura = new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, fetch: recordingFetch, onError: () => {} });
+  const cekura = new CekuraTracer({
+    apiKey: KEY,
+    agentId: 42,
+    ingestUrl: h.worker.url,
+    fetch: recordingFetch,
+    onError: () => {},
+  });
   const s = cekura.observe({
     sessionId: id,
     redact: { detectors: ["email", "card", "phone", "us_ssn"], fields: ["payment.token"] },
@@ -80,11 +97,15 @@ it("SDK redaction: the values never leave the process, and neither Cekura, R2 no
   expect(requestsFor(h.standIn, id)).toHaveLength(1);
   const atCekura = received();
   expect(atCekura).toContain("[REDACTED:email]");
-  expect(JSON.stringify(h.standIn.received.filter((r) => r.endpoint === "traces").map((r) => r.body))).toContain("my email is [REDACTED:email]");
+  expect(JSON.stringify(h.standIn.received.filter((r) => r.endpoint === "traces").map((r) => r.body))).toContain(
+    "my email is [REDACTED:email]",
+  );
   for (const v of values) expect(atCekura).not.toContain(v);
   // Cekura's own redact_fields passes through as a top-level field.
   expect(requestsFor(h.standIn, id)[0]!.body).toMatchObject({ redact_fields: ["transcript"] });
-  const page = await (await fetch(`${h.worker.url}/inspect/${id}`, { headers: { authorization: `Bearer ${KEY}` } })).text();
+  const page = await (
+    await fetch(`${h.worker.url}/inspect/${id}`, { headers: { authorization: `Bearer ${KEY}` } })
+  ).text();
   expect(page).toContain("[REDACTED:phone]");
   for (const v of values) expect(page).not.toContain(v);
   redactedValues.push(...values);
@@ -97,7 +118,13 @@ it("a client without SDK redaction is redacted by the Worker (session rules from
   const fragment = sampleFragment("observe", {
     redact: { patterns: [{ name: "order_id", pattern: "ORD-\\d{6}" }] },
   }) as ReturnType<typeof sampleFragment> & { events: { kind: string; text?: string }[] };
-  fragment.events.push({ kind: "transcript", role: "user", text: `it is ${email}, order ${order}`, startedAt: fragment.sentAt, endedAt: fragment.sentAt } as never);
+  fragment.events.push({
+    kind: "transcript",
+    role: "user",
+    text: `it is ${email}, order ${order}`,
+    startedAt: fragment.sentAt,
+    endedAt: fragment.sentAt,
+  } as never);
   const client = api(h);
   expect((await client.fragment(id, fragment)).status).toBe(200);
   expect((await client.close(id, { lastSeq: 0 })).json.state).toBe("finalized");

@@ -23,12 +23,16 @@ interface Started {
 
 /** Runs the start command in its own process group until it prints "Ctrl-C to stop.". */
 async function start(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "worker/local/start.ts", ...args], {
-    cwd: REPO_ROOT,
-    detached: true,
-    env: { ...process.env, PORT: "0", CEKURA_DATA_DIR: dataDir, CEKURA_API_KEY: KEY },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "worker/local/start.ts", ...args],
+    {
+      cwd: REPO_ROOT,
+      detached: true,
+      env: { ...process.env, PORT: "0", CEKURA_DATA_DIR: dataDir, CEKURA_API_KEY: KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   running.push(child);
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
@@ -57,7 +61,8 @@ async function ctrlC(started: Started): Promise<number | null> {
 }
 
 afterAll(() => {
-  for (const child of running) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+  for (const child of running)
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -96,7 +101,9 @@ describe("npm start", { timeout: 300_000 }, () => {
     const list = await fetch(`${second.url}/inspect`, { headers: { authorization: `Bearer ${KEY}` } });
     const html = await list.text();
     expect(html).toContain(sessionId);
-    const status = (await (await fetch(`${second.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { state: string };
+    const status = (await (
+      await fetch(`${second.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as { state: string };
     expect(status.state).toBe("finalized");
     expect(await ctrlC(second)).toBe(0);
   });

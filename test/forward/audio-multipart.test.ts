@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { observeSchema } from "../../worker/local/cekura-standin.ts";
-import { api, KEY, requestsFor, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  KEY,
+  requestsFor,
+  sampleFragment,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 import { readStoredObject } from "../support/r2-read.ts";
 import { expectedWav, putAudio, sha256, stereoPcm } from "../support/wav-fixture.ts";
 
@@ -21,7 +29,9 @@ describe("the recording reaches Cekura as a multipart voice_recording part", () 
     await putAudio(h.worker.url, KEY, id, SAMPLE_RATE, chunks);
     const closed = await client.close(id, { lastSeq: 0, lastAudioSeq: 1, reason: "customer-ended-call" });
     expect(closed.json.state).toBe("finalized");
-    const record = (await client.record(id)).json as { audio: { key: string; bytes: number; sampleRate: number; channels: number } | null };
+    const record = (await client.record(id)).json as {
+      audio: { key: string; bytes: number; sampleRate: number; channels: number } | null;
+    };
     expect(record.audio).toMatchObject({ sampleRate: SAMPLE_RATE, channels: 2 });
 
     expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");

@@ -4,7 +4,15 @@ import { join } from "node:path";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../worker/local/ports.ts";
-import { api, KEY, requestsFor, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  KEY,
+  requestsFor,
+  sampleFragment,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 import { expectedWav, putAudio, sha256, stereoPcm } from "../support/wav-fixture.ts";
 
 // Recordings in an S3-compatible bucket (s3rver on 127.0.0.1) instead of R2: the outbox reads them from there.
@@ -13,7 +21,13 @@ let s3: S3rver;
 let s3Vars: Record<string, string>;
 beforeAll(async () => {
   const port = await freePort();
-  s3 = new S3rver({ port, address: "127.0.0.1", silent: true, directory: mkdtempSync(join(tmpdir(), "s3rver-")), configureBuckets: [{ name: "recordings", configs: [] }] });
+  s3 = new S3rver({
+    port,
+    address: "127.0.0.1",
+    silent: true,
+    directory: mkdtempSync(join(tmpdir(), "s3rver-")),
+    configureBuckets: [{ name: "recordings", configs: [] }],
+  });
   await s3.run();
   s3Vars = {
     S3_ENDPOINT: `http://127.0.0.1:${port}`,
@@ -29,7 +43,9 @@ async function recordCallWithAudio(h: ForwardHarness, id: string, chunks: Uint8A
   const client = api(h);
   expect((await client.fragment(id, sampleFragment("observe"))).status).toBe(200);
   await putAudio(h.worker.url, KEY, id, SAMPLE_RATE, chunks);
-  expect((await client.close(id, { lastSeq: 0, lastAudioSeq: chunks.length - 1, reason: "customer-ended-call" })).json.state).toBe("finalized");
+  expect(
+    (await client.close(id, { lastSeq: 0, lastAudioSeq: chunks.length - 1, reason: "customer-ended-call" })).json.state,
+  ).toBe("finalized");
   expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
   const [request] = requestsFor(h.standIn, id);
   return request!;
@@ -49,7 +65,9 @@ describe("forwarding recordings kept in S3", () => {
     }
   });
 
-  it("sends a signed voice_recording_url instead with FORWARD_AUDIO_AS=url, and the URL serves the WAV", { timeout: 120_000 }, async () => {
+  it("sends a signed voice_recording_url instead with FORWARD_AUDIO_AS=url, and the URL serves the WAV", {
+    timeout: 120_000,
+  }, async () => {
     const h = await startForwardHarness({ ...s3Vars, FORWARD_AUDIO_AS: "url", FORWARD_AUDIO_URL_TTL_SECONDS: "600" });
     try {
       const id = sessionId("s3-url");

@@ -19,12 +19,22 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe("deploy defaults", () => {
   it("wrangler deploy --dry-run bundles the Worker with Cekura's API host and OTLP endpoint as its variables", () => {
-    const run = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true", NO_COLOR: "1" },
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: "false",
+          CLOUDFLARE_CF_FETCH_ENABLED: "false",
+          CI: "true",
+          NO_COLOR: "1",
+        },
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
     const output = `${run.stdout}${run.stderr}`;
     expect(run.status, output).toBe(0);
     expect(existsSync(join(outdir, "index.js"))).toBe(true);

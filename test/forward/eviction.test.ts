@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, requestsFor, runCall, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  requestsFor,
+  runCall,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 // Each eviction here is a hard one: the Worker process (workerd) is stopped and started again on the
 // same persisted state, so every Durable Object loses its memory and in-flight requests.

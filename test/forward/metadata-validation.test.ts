@@ -4,7 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CekuraTracer, ValidationError } from "../../sdk/index.ts";
-import { api, at, KEY, requestsFor, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  at,
+  KEY,
+  requestsFor,
+  sampleFragment,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 let h: ForwardHarness;
 beforeAll(async () => {
@@ -12,7 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-const tracer = () => new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, enableOtelTraces: false, onError: () => {} });
+const tracer = () =>
+  new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, enableOtelTraces: false, onError: () => {} });
 
 function thrown(run: () => unknown): ValidationError {
   try {
@@ -31,7 +41,9 @@ describe("lifted metadata fields are checked where they enter", () => {
     expect(number.field).toBe("customer_number");
     expect(number.message).toMatch(/customer_number must be a string/);
     expect(thrown(() => s.setCustomMetadata({ dynamic_variables: ["x"] })).field).toBe("dynamic_variables");
-    expect(thrown(() => s.setCustomMetadata({ redact_fields: ["ssn", 3] })).message).toMatch(/redact_fields must hold only non-empty strings; item 1/);
+    expect(thrown(() => s.setCustomMetadata({ redact_fields: ["ssn", 3] })).message).toMatch(
+      /redact_fields must hold only non-empty strings; item 1/,
+    );
     expect(thrown(() => s.setCustomMetadata({ cekura_tracer: {} })).field).toBe("cekura_tracer");
     expect(s.getCustomMetadata()).toEqual({}); // nothing of a refused patch was kept
     s.setCustomMetadata({ customer_number: "+15550001111", redact_fields: ["ssn"], plan: 1 });
@@ -50,18 +62,26 @@ describe("lifted metadata fields are checked where they enter", () => {
 
   it("the Worker answers 400 at fragment time, naming the event and field, and keeps nothing of it", async () => {
     const id = sessionId("meta-worker");
-    const fragment = sampleFragment("track", { events: [{ kind: "metadata", patch: { run_id: 7, plan: "gold" }, time: at(0) }] });
+    const fragment = sampleFragment("track", {
+      events: [{ kind: "metadata", patch: { run_id: 7, plan: "gold" }, time: at(0) }],
+    });
     const res = await api(h).fragment(id, fragment);
     expect(res.status).toBe(400);
     expect(res.json.detail).toMatch(/events\.0\.patch\.run_id: must be a string/);
     expect((await api(h).status(id)).status).toBe(404);
-    const reserved = await api(h).fragment(id, sampleFragment("observe", { events: [{ kind: "metadata", patch: { cekura_tracer: 1 }, time: at(0) }] }));
+    const reserved = await api(h).fragment(
+      id,
+      sampleFragment("observe", { events: [{ kind: "metadata", patch: { cekura_tracer: 1 }, time: at(0) }] }),
+    );
     expect(reserved.status).toBe(400);
     expect(reserved.json.detail).toMatch(/events\.0\.patch\.cekura_tracer: is reserved/);
   });
 
   it("an SDK call with the lifted fields set is delivered with them, and tells Cekura the SDK and runtime", async () => {
-    const s = tracer().observe({ sessionId: sessionId("meta-delivered"), customMetadata: { customer_number: "+15550001111", dynamic_variables: { tier: "gold" } } });
+    const s = tracer().observe({
+      sessionId: sessionId("meta-delivered"),
+      customMetadata: { customer_number: "+15550001111", dynamic_variables: { tier: "gold" } },
+    });
     s.transcript({ role: "user", text: "hello" });
     expect(await s.close({ reason: "customer-ended-call" })).toMatchObject({ state: "finalized" });
     expect((await api(h).waitForward(s.id, ["delivered", "dead_letter"])).status).toBe("delivered");
@@ -69,7 +89,10 @@ describe("lifted metadata fields are checked where they enter", () => {
     expect(body.customer_number).toBe("+15550001111");
     expect(body.dynamic_variables).toEqual({ tier: "gold" });
     expect(body.metadata).toEqual({
-      cekura_tracer: { sdk: { name: "cekura-edge-tracer", version: "0.1.0" }, runtime: { name: "node", version: process.versions.node } },
+      cekura_tracer: {
+        sdk: { name: "cekura-edge-tracer", version: "0.1.0" },
+        runtime: { name: "node", version: process.versions.node },
+      },
     });
   });
 });

@@ -59,11 +59,24 @@ describe("observe and track payload builders (pure)", () => {
   });
 
   it("never overwrites a user's key that shares a name with one of the Worker's facts", () => {
-    const mine = { session_logs: "mine", system_messages: 1, missing_fragments: "none", audio_dropped: false, sdk: "my-sdk" };
+    const mine = {
+      session_logs: "mine",
+      system_messages: 1,
+      missing_fragments: "none",
+      audio_dropped: false,
+      sdk: "my-sdk",
+    };
     const logs = [{ level: "info" as const, message: "m", time: t(1) }];
-    const p = buildObservePayload(record({ metadata: mine, logs, consent: { deferUpload: "audio", grantedAt: null, audioDropped: "no-consent" } }), SPANS);
+    const p = buildObservePayload(
+      record({ metadata: mine, logs, consent: { deferUpload: "audio", grantedAt: null, audioDropped: "no-consent" } }),
+      SPANS,
+    );
     expect(p.metadata).toMatchObject(mine);
-    expect(p.metadata.cekura_tracer).toMatchObject({ session_logs: logs, audio_dropped: "no-consent", sdk: { name: "cekura-edge-tracer", version: "0.1.0" } });
+    expect(p.metadata.cekura_tracer).toMatchObject({
+      session_logs: logs,
+      audio_dropped: "no-consent",
+      sdk: { name: "cekura-edge-tracer", version: "0.1.0" },
+    });
     const track = buildTrackPayload(record({ mode: "track", metadata: mine, logs }), SPANS);
     expect(track.calls[0]!.metadata).toMatchObject(mine);
     expect(track.calls[0]!.metadata.cekura_tracer).toMatchObject({ session_logs: logs });
@@ -72,18 +85,26 @@ describe("observe and track payload builders (pure)", () => {
   it("sends trace_id only when the session's spans are forwarded to Cekura", () => {
     expect(buildObservePayload(record(), { spansForwarded: false }).trace_id).toBeUndefined();
     expect(buildTrackPayload(record({ mode: "track" }), { spansForwarded: false }).calls[0]!.trace_id).toBeUndefined();
-    expect(buildTrackPayload(record({ mode: "track" }), SPANS).calls[0]!.trace_id).toBe("0af7651916cd43dd8448eb211c80319c");
+    expect(buildTrackPayload(record({ mode: "track" }), SPANS).calls[0]!.trace_id).toBe(
+      "0af7651916cd43dd8448eb211c80319c",
+    );
     expect(buildObservePayload(record({ traceId: null }), SPANS).trace_id).toBeUndefined();
   });
 
   it("leaves a badly typed lifted value in metadata (from a record older than the checks), so Cekura cannot reject the call", () => {
-    const p = buildObservePayload(record({ metadata: { customer_number: 5550001111, dynamic_variables: ["x"], redact_fields: "ssn" } }), SPANS);
+    const p = buildObservePayload(
+      record({ metadata: { customer_number: 5550001111, dynamic_variables: ["x"], redact_fields: "ssn" } }),
+      SPANS,
+    );
     expect(p.customer_number).toBeUndefined();
     expect(p.dynamic_variables).toBeUndefined();
     expect(p.redact_fields).toBeUndefined();
     expect(p.metadata).toMatchObject({ customer_number: 5550001111, dynamic_variables: ["x"], redact_fields: "ssn" });
     expect(observeSchema.safeParse(p).success).toBe(true);
-    const track = buildTrackPayload(record({ mode: "track", metadata: { run_id: 12, to_phone_number: "+1555" } }), SPANS);
+    const track = buildTrackPayload(
+      record({ mode: "track", metadata: { run_id: 12, to_phone_number: "+1555" } }),
+      SPANS,
+    );
     expect(track.calls[0]!.run_id).toBeUndefined();
     expect(track.calls[0]!.to_phone_number).toBe("+1555");
     expect(track.calls[0]!.metadata).toMatchObject({ run_id: 12 });
@@ -91,9 +112,18 @@ describe("observe and track payload builders (pure)", () => {
   });
 
   it("tells Cekura when audio consent was granted, or why the recording was dropped", () => {
-    const granted = buildObservePayload(record({ consent: { deferUpload: true, grantedAt: t(5000), audioDropped: null } }), SPANS);
-    expect(granted.metadata.cekura_tracer).toMatchObject({ audio_consent_granted: true, audio_consent_granted_at: t(5000) });
-    const dropped = buildObservePayload(record({ consent: { deferUpload: "audio", grantedAt: null, audioDropped: "no-consent" } }), SPANS);
+    const granted = buildObservePayload(
+      record({ consent: { deferUpload: true, grantedAt: t(5000), audioDropped: null } }),
+      SPANS,
+    );
+    expect(granted.metadata.cekura_tracer).toMatchObject({
+      audio_consent_granted: true,
+      audio_consent_granted_at: t(5000),
+    });
+    const dropped = buildObservePayload(
+      record({ consent: { deferUpload: "audio", grantedAt: null, audioDropped: "no-consent" } }),
+      SPANS,
+    );
     const facts = dropped.metadata.cekura_tracer as Record<string, unknown>;
     expect(facts.audio_consent_granted).toBeUndefined();
     expect(facts.audio_dropped).toBe("no-consent");
@@ -108,11 +138,20 @@ describe("observe and track payload builders (pure)", () => {
   });
 
   it("caps session_logs the same way in both modes and says how many were dropped", () => {
-    const logs = Array.from({ length: SESSION_LOGS_CAP + 5 }, (_, i) => ({ level: "info" as const, message: `m${i}`, time: t(i) }));
-    const big = Array.from({ length: 20 }, (_, i) => ({ level: "info" as const, message: "x".repeat(60_000), time: t(i) }));
+    const logs = Array.from({ length: SESSION_LOGS_CAP + 5 }, (_, i) => ({
+      level: "info" as const,
+      message: `m${i}`,
+      time: t(i),
+    }));
+    const big = Array.from({ length: 20 }, (_, i) => ({
+      level: "info" as const,
+      message: "x".repeat(60_000),
+      time: t(i),
+    }));
     for (const mode of ["observe", "track"] as const) {
       const facts = (r: SessionRecord) =>
-        (mode === "observe" ? buildObservePayload(r, SPANS).metadata : buildTrackPayload(r, SPANS).calls[0]!.metadata).cekura_tracer as Record<string, unknown>;
+        (mode === "observe" ? buildObservePayload(r, SPANS).metadata : buildTrackPayload(r, SPANS).calls[0]!.metadata)
+          .cekura_tracer as Record<string, unknown>;
       const p = facts(record({ mode, logs }));
       expect((p.session_logs as unknown[]).length).toBe(SESSION_LOGS_CAP);
       expect(p.session_logs_dropped).toBe(5);
@@ -155,11 +194,19 @@ describe("observe and track payload builders (pure)", () => {
 
   it("the stand-in refuses what Cekura would not take: a result without is_error, unknown Worker facts", () => {
     const p = buildObservePayload(record(), SPANS);
-    const noFlag = { ...p, transcript_json: p.transcript_json.map((e) => (e.role === "tool_call_result" ? { ...e, data: { id: "b", name: "late", result: "1" } } : e)) };
+    const noFlag = {
+      ...p,
+      transcript_json: p.transcript_json.map((e) =>
+        e.role === "tool_call_result" ? { ...e, data: { id: "b", name: "late", result: "1" } } : e,
+      ),
+    };
     expect(observeSchema.safeParse(noFlag).success).toBe(false);
     expect(observeSchema.safeParse({ ...p, metadata: { cekura_tracer: { surprise: 1 } } }).success).toBe(false);
     const track = buildTrackPayload(record({ mode: "track" }), SPANS);
-    const audioFact = { ...track, calls: [{ ...track.calls[0]!, metadata: { cekura_tracer: { audio_dropped: "no-consent" } } }] };
+    const audioFact = {
+      ...track,
+      calls: [{ ...track.calls[0]!, metadata: { cekura_tracer: { audio_dropped: "no-consent" } } }],
+    };
     expect(trackSchema.safeParse(audioFact).success).toBe(false);
   });
 });

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, requestsFor, runCall, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  requestsFor,
+  runCall,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 // Backoff base 0.2 s, max 1 s, 4 attempts, 3 s per attempt (see FORWARD_TEST_VARS).
 let h: ForwardHarness;

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { observeSchema, trackSchema } from "../../worker/local/cekura-schemas.ts";
-import { api, at, KEY, requestsFor, runCall, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  at,
+  KEY,
+  requestsFor,
+  runCall,
+  sampleFragment,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 // The sample call (test/support/forward-harness.ts): metadata {plan, customer_number}, user turn 1.0-2.2 s,
 // tool call get_balance at 2.5 s, its result at 2.7 s, assistant turn 3.0-4.5 s, one info log at 4.6 s.
@@ -30,7 +40,14 @@ async function goldenCall(id: string, mode: "observe" | "track", lifted: Record<
   const sent = await client.fragment(id, { ...sample, sdk: SDK, events });
   expect(sent.status, JSON.stringify(sent.json)).toBe(200);
   const traceId = crypto.randomUUID().replaceAll("-", "");
-  const span = { traceId, spanId: "0123456789abcdef", name: "conversation", startTimeUnixNano: "1", endTimeUnixNano: "2", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
+  const span = {
+    traceId,
+    spanId: "0123456789abcdef",
+    name: "conversation",
+    startTimeUnixNano: "1",
+    endTimeUnixNano: "2",
+    attributes: [{ key: "conversation.id", value: { stringValue: id } }],
+  };
   const traces = await fetch(`${h.worker.url}/v1/traces`, {
     method: "POST",
     headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
@@ -70,20 +87,46 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
     expect(body.metadata).toEqual({
       plan: "gold",
       session_logs: "the user's own key",
-      cekura_tracer: { ...FACTS, session_logs: [LOG], system_messages: [{ content: "You are a bank agent.", timestamp: at(500) }] },
+      cekura_tracer: {
+        ...FACTS,
+        session_logs: [LOG],
+        system_messages: [{ content: "You are a bank agent.", timestamp: at(500) }],
+      },
     });
     // Pipecat timed form: seconds from call start, plus our UTC timestamp on every entry, in call order.
     expect(body.transcript_json).toEqual([
       { role: "user", content: "What is my balance?", start_time: 1, end_time: 2.2, timestamp: at(1000) },
-      { role: "tool_call", data: { id: "call_1", name: "get_balance", arguments: '{"account":"A-1"}' }, timestamp: at(2500) },
-      { role: "tool_call_result", data: { id: "call_1", name: "get_balance", result: '{"balance":12.5}', is_error: false }, timestamp: at(2700) },
+      {
+        role: "tool_call",
+        data: { id: "call_1", name: "get_balance", arguments: '{"account":"A-1"}' },
+        timestamp: at(2500),
+      },
+      {
+        role: "tool_call_result",
+        data: { id: "call_1", name: "get_balance", result: '{"balance":12.5}', is_error: false },
+        timestamp: at(2700),
+      },
       { role: "assistant", content: "It is 12.50 dollars.", start_time: 3, end_time: 4.5, timestamp: at(3000) },
       { role: "tool_call", data: { id: "call_2", name: "transfer", arguments: "{}" }, timestamp: at(4700) },
-      { role: "tool_call_result", data: { id: "call_2", name: "transfer", result: '{"error":"denied"}', is_error: true }, timestamp: at(4800) },
+      {
+        role: "tool_call_result",
+        data: { id: "call_2", name: "transfer", result: '{"error":"denied"}', is_error: true },
+        timestamp: at(4800),
+      },
     ]);
     expect(Object.keys(body).sort()).toEqual([
-      "agent", "call_ended_reason", "call_id", "customer_number", "dynamic_variables", "main_agent_channel_index", "metadata",
-      "redact_fields", "timestamp", "trace_id", "transcript_json", "transcript_type",
+      "agent",
+      "call_ended_reason",
+      "call_id",
+      "customer_number",
+      "dynamic_variables",
+      "main_agent_channel_index",
+      "metadata",
+      "redact_fields",
+      "timestamp",
+      "trace_id",
+      "transcript_json",
+      "transcript_type",
     ]);
     expect(observeSchema.safeParse(body).success).toBe(true);
   });
@@ -99,7 +142,11 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
 
   it("track: POST to the simulation webhook with calls[], epoch-ms times, bot/user roles, function_call entries, logs, no audio", async () => {
     const id = sessionId("golden-track");
-    const traceId = await goldenCall(id, "track", { to_phone_number: "+15550002222", from_phone_number: "+15550003333", run_id: "run-7" });
+    const traceId = await goldenCall(id, "track", {
+      to_phone_number: "+15550002222",
+      from_phone_number: "+15550003333",
+      run_id: "run-7",
+    });
     const record = (await api(h).record(id)).json as { endedAt: string };
     const [request] = requestsFor(h.standIn, id);
     expect(request?.path).toBe("/test_framework/custom-provider-transcript-webhook/");
@@ -145,7 +192,13 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
         data: { id: "call_1", name: "get_balance", result: '{"balance":12.5}', is_error: false },
       },
       { role: "bot", content: "It is 12.50 dollars.", start_time: ms(3000), end_time: ms(4500), data: {} },
-      { role: "function_call", content: "{}", start_time: ms(4700), end_time: ms(4700), data: { id: "call_2", name: "transfer", arguments: "{}" } },
+      {
+        role: "function_call",
+        content: "{}",
+        start_time: ms(4700),
+        end_time: ms(4700),
+        data: { id: "call_2", name: "transfer", arguments: "{}" },
+      },
       {
         role: "function_call_result",
         content: '{"error":"denied"}',
@@ -154,7 +207,18 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
         data: { id: "call_2", name: "transfer", result: '{"error":"denied"}', is_error: true },
       },
     ]);
-    expect(Object.keys(call).sort()).toEqual(["endedAt", "endedReason", "from_phone_number", "id", "messages", "metadata", "run_id", "startedAt", "to_phone_number", "trace_id"]);
+    expect(Object.keys(call).sort()).toEqual([
+      "endedAt",
+      "endedReason",
+      "from_phone_number",
+      "id",
+      "messages",
+      "metadata",
+      "run_id",
+      "startedAt",
+      "to_phone_number",
+      "trace_id",
+    ]);
     expect(trackSchema.safeParse(body).success).toBe(true);
   });
 

@@ -11,7 +11,11 @@ beforeAll(async () => {
 afterAll(() => standIn?.stop());
 
 const post = (path: string, body: unknown, headers: Record<string, string> = { "x-cekura-api-key": "k" }) =>
-  fetch(`${standIn.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  fetch(`${standIn.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 const observe = (callId: string, extra: Record<string, unknown> = {}) => ({
   call_id: callId,
@@ -32,7 +36,10 @@ describe("the local Cekura stand-in", () => {
   });
 
   it("answers 400 with per-field errors like Cekura", async () => {
-    const res = await post("/observability/v1/observe/", observe("c-2", { agent: "x", transcript_json: [{ role: "robot", content: "?" }], trace_id: "nothex" }));
+    const res = await post(
+      "/observability/v1/observe/",
+      observe("c-2", { agent: "x", transcript_json: [{ role: "robot", content: "?" }], trace_id: "nothex" }),
+    );
     expect(res.status).toBe(400);
     const errors = (await res.json()) as Record<string, string[]>;
     expect(Object.keys(errors).sort()).toEqual(["agent", "trace_id", "transcript_json.0"].sort());
@@ -45,11 +52,25 @@ describe("the local Cekura stand-in", () => {
   });
 
   it("validates track posts (epoch-ms times, roles) and answers 200", async () => {
-    const call = { id: "t-1", startedAt: "2026-11-25T12:00:00.000Z", endedAt: "2026-11-25T12:01:00.000Z", messages: [{ role: "bot", content: "hello", start_time: 1764072000000, end_time: 1764072001000 }] };
-    expect((await post("/test_framework/custom-provider-transcript-webhook/", { agent_id: 7, calls: [call] })).status).toBe(200);
-    const bad = await post("/test_framework/custom-provider-transcript-webhook/", { agent_id: 7, calls: [{ ...call, id: "t-2", messages: [{ role: "assistant", content: "x", start_time: 1.5, end_time: 2 }] }] });
+    const call = {
+      id: "t-1",
+      startedAt: "2026-11-25T12:00:00.000Z",
+      endedAt: "2026-11-25T12:01:00.000Z",
+      messages: [{ role: "bot", content: "hello", start_time: 1764072000000, end_time: 1764072001000 }],
+    };
+    expect(
+      (await post("/test_framework/custom-provider-transcript-webhook/", { agent_id: 7, calls: [call] })).status,
+    ).toBe(200);
+    const bad = await post("/test_framework/custom-provider-transcript-webhook/", {
+      agent_id: 7,
+      calls: [{ ...call, id: "t-2", messages: [{ role: "assistant", content: "x", start_time: 1.5, end_time: 2 }] }],
+    });
     expect(bad.status).toBe(400);
-    expect(Object.keys((await bad.json()) as object).sort()).toEqual(["calls.0.messages.0.end_time", "calls.0.messages.0.role", "calls.0.messages.0.start_time"]);
+    expect(Object.keys((await bad.json()) as object).sort()).toEqual([
+      "calls.0.messages.0.end_time",
+      "calls.0.messages.0.role",
+      "calls.0.messages.0.start_time",
+    ]);
   });
 
   it("stores OTLP trace posts and checks x-cekura-api-key and x-cekura-agent-id", async () => {
@@ -58,7 +79,19 @@ describe("the local Cekura stand-in", () => {
     expect((await post("/v1/traces", spans, { "x-cekura-agent-id": "7" })).status).toBe(401);
     expect((await post("/v1/traces", spans, { "x-cekura-api-key": "k", "x-cekura-agent-id": "7" })).status).toBe(200);
     expect(standIn.traces().at(-1)?.body).toEqual(spans);
-    const badSpan = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: "XYZ", spanId: "1".repeat(16), name: "llm", startTimeUnixNano: "1", endTimeUnixNano: "2" }] }] }] };
+    const badSpan = {
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                { traceId: "XYZ", spanId: "1".repeat(16), name: "llm", startTimeUnixNano: "1", endTimeUnixNano: "2" },
+              ],
+            },
+          ],
+        },
+      ],
+    };
     const refused = await post("/v1/traces", badSpan, { "x-cekura-api-key": "k", "x-cekura-agent-id": "7" });
     expect(refused.status).toBe(400);
     expect(Object.keys((await refused.json()) as object)).toEqual(["resourceSpans.0.scopeSpans.0.spans.0.traceId"]);
@@ -67,17 +100,37 @@ describe("the local Cekura stand-in", () => {
   it("reads OTLP protobuf traces, gzip or not, into the JSON form and refuses bytes that are not OTLP", async () => {
     const exporter = new InMemorySpanExporter();
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-    provider.getTracer("standin").startSpan("llm", { attributes: { "gen_ai.request.model": "gpt-4o" } }).end();
+    provider
+      .getTracer("standin")
+      .startSpan("llm", { attributes: { "gen_ai.request.model": "gpt-4o" } })
+      .end();
     const [span] = exporter.getFinishedSpans();
     const bytes = ProtobufTraceSerializer.serializeRequest([span!])!;
     const headers = { "content-type": "application/x-protobuf", "x-cekura-api-key": "k", "x-cekura-agent-id": "7" };
-    for (const [body, extra] of [[bytes, {}], [gzipSync(bytes), { "content-encoding": "gzip" }]] as const) {
-      const res = await fetch(`${standIn.url}/v1/traces`, { method: "POST", headers: { ...headers, ...extra }, body: new Uint8Array(body) });
+    for (const [body, extra] of [
+      [bytes, {}],
+      [gzipSync(bytes), { "content-encoding": "gzip" }],
+    ] as const) {
+      const res = await fetch(`${standIn.url}/v1/traces`, {
+        method: "POST",
+        headers: { ...headers, ...extra },
+        body: new Uint8Array(body),
+      });
       expect(res.status).toBe(200);
-      const stored = standIn.traces().at(-1)?.body as { resourceSpans: { scopeSpans: { spans: { traceId: string; spanId: string; name: string }[] }[] }[] };
-      expect(stored.resourceSpans[0]!.scopeSpans[0]!.spans[0]).toMatchObject({ traceId: span!.spanContext().traceId, spanId: span!.spanContext().spanId, name: "llm" });
+      const stored = standIn.traces().at(-1)?.body as {
+        resourceSpans: { scopeSpans: { spans: { traceId: string; spanId: string; name: string }[] }[] }[];
+      };
+      expect(stored.resourceSpans[0]!.scopeSpans[0]!.spans[0]).toMatchObject({
+        traceId: span!.spanContext().traceId,
+        spanId: span!.spanContext().spanId,
+        name: "llm",
+      });
     }
-    const garbage = await fetch(`${standIn.url}/v1/traces`, { method: "POST", headers, body: new Uint8Array([0x0a, 0xff, 0xff]) });
+    const garbage = await fetch(`${standIn.url}/v1/traces`, {
+      method: "POST",
+      headers,
+      body: new Uint8Array([0x0a, 0xff, 0xff]),
+    });
     expect(garbage.status).toBe(400);
   });
 
@@ -101,15 +154,23 @@ describe("the local Cekura stand-in", () => {
       headers: { "content-type": "application/json", "x-cekura-api-key": "k" },
       body: JSON.stringify(observe("f-4")),
       signal: AbortSignal.timeout(500),
-    }).then(() => "answered", (e: Error) => e.name);
+    }).then(
+      () => "answered",
+      (e: Error) => e.name,
+    );
     expect(hung).toBe("TimeoutError");
   });
 
   it("shows what it received and takes faults over HTTP (/__standin)", async () => {
-    const planned = await fetch(`${standIn.url}/__standin/faults`, { method: "POST", body: JSON.stringify([{ endpoint: "observe", status: 502 }]) });
+    const planned = await fetch(`${standIn.url}/__standin/faults`, {
+      method: "POST",
+      body: JSON.stringify([{ endpoint: "observe", status: 502 }]),
+    });
     expect(planned.status).toBe(200);
     expect((await post("/observability/v1/observe/", observe("h-1"))).status).toBe(502);
-    const view = (await (await fetch(`${standIn.url}/__standin/requests`)).json()) as { requests: { body: { call_id?: string }; answer: { status: number }; apiKeySha256: string | null }[] };
+    const view = (await (await fetch(`${standIn.url}/__standin/requests`)).json()) as {
+      requests: { body: { call_id?: string }; answer: { status: number }; apiKeySha256: string | null }[];
+    };
     const mine = view.requests.filter((r) => r.body?.call_id === "h-1");
     expect(mine).toHaveLength(1);
     expect(mine[0]?.answer.status).toBe(502);

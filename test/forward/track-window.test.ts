@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requestsFor, runCall, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  requestsFor,
+  runCall,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 // Cekura listens for a track call only 5 minutes after it ends; here that window is 3 s, so the test is short.
 let h: ForwardHarness;
@@ -16,7 +22,9 @@ describe("track mode's delivery window", () => {
     const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
     expect(forward.status).toBe("dead_letter");
     expect(forward.attempts).toBe(1);
-    expect(forward.lastError).toMatch(/^Cekura listens for a track call only 3 s after it ends \(.+\); next attempt at .+ would be too late; last: HTTP 503/);
+    expect(forward.lastError).toMatch(
+      /^Cekura listens for a track call only 3 s after it ends \(.+\); next attempt at .+ would be too late; last: HTTP 503/,
+    );
     expect(requestsFor(h.standIn, id)).toHaveLength(1);
   });
 

@@ -8,6 +8,12 @@ afterAll(() => reset());
 
 it("answers generated audio chunks (paths, headers, bodies) without a 5xx, and every touched session still finalizes with the audio it acknowledged", async () => {
   await assertSessionsSurvive(
-    sessions(() => fc.oneof({ weight: 8, arbitrary: audioOp }, { weight: 1, arbitrary: fragmentOp }, { weight: 1, arbitrary: controlOp })),
+    sessions(() =>
+      fc.oneof(
+        { weight: 8, arbitrary: audioOp },
+        { weight: 1, arbitrary: fragmentOp },
+        { weight: 1, arbitrary: controlOp },
+      ),
+    ),
   );
 });

@@ -8,6 +8,12 @@ afterAll(() => reset());
 
 it("answers generated close, consent, abort and abort-recording bodies in any order without a 5xx, and every touched session still finalizes or stays destroyed", async () => {
   await assertSessionsSurvive(
-    sessions(() => fc.oneof({ weight: 5, arbitrary: controlOp }, { weight: 3, arbitrary: fragmentOp }, { weight: 2, arbitrary: audioOp })),
+    sessions(() =>
+      fc.oneof(
+        { weight: 5, arbitrary: controlOp },
+        { weight: 3, arbitrary: fragmentOp },
+        { weight: 2, arbitrary: audioOp },
+      ),
+    ),
   );
 });

@@ -8,6 +8,12 @@ afterAll(() => reset());
 
 it("answers generated OTLP bodies (ids, times up to 20 digits, sizes, routing) without a 5xx, and every touched session still finalizes and renders", async () => {
   await assertSessionsSurvive(
-    sessions((id) => fc.oneof({ weight: 8, arbitrary: otlpOp(id) }, { weight: 1, arbitrary: fragmentOp }, { weight: 1, arbitrary: controlOp })),
+    sessions((id) =>
+      fc.oneof(
+        { weight: 8, arbitrary: otlpOp(id) },
+        { weight: 1, arbitrary: fragmentOp },
+        { weight: 1, arbitrary: controlOp },
+      ),
+    ),
   );
 });

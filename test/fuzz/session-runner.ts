@@ -26,7 +26,9 @@ interface Acked {
 }
 
 async function gzip(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+  return new Uint8Array(
+    await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
 }
 
 function pcm(bytes: number, fill: number): Uint8Array {
@@ -35,7 +37,12 @@ function pcm(bytes: number, fill: number): Uint8Array {
   return out;
 }
 
-async function send(method: string, path: string, body: BodyInit | null, headers: Record<string, string>): Promise<Response> {
+async function send(
+  method: string,
+  path: string,
+  body: BodyInit | null,
+  headers: Record<string, string>,
+): Promise<Response> {
   return SELF.fetch(`${BASE}${path}`, { method, headers: { authorization: `Bearer ${KEY}`, ...headers }, body });
 }
 
@@ -70,7 +77,9 @@ async function play(id: string, op: Op, acked: Acked): Promise<void> {
   } else if (op.kind === "audio") {
     const res = await send("PUT", `/v1/sessions/${id}/audio/${op.seq}`, pcm(op.bytes, op.fill), op.headers);
     const status = res.status;
-    const answer = (await expectNo5xx(`audio ${op.seq} ${JSON.stringify(op.headers)} ${op.bytes} bytes`, res)) as { ackedThrough?: number };
+    const answer = (await expectNo5xx(`audio ${op.seq} ${JSON.stringify(op.headers)} ${op.bytes} bytes`, res)) as {
+      ackedThrough?: number;
+    };
     if (status === 200) {
       acked.audio.set(Number(op.seq), op.bytes);
       acked.audioAckedThrough = Math.max(acked.audioAckedThrough, answer.ackedThrough ?? -1);
@@ -102,7 +111,8 @@ async function status(id: string): Promise<{ code: number; body: Status }> {
   return { code, body: (await expectNo5xx("status", res)) as Status };
 }
 
-const randomHex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const randomHex = (bytes: number) =>
+  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /** The operations with the placeholders replaced by a fresh session id and fresh trace ids. */
 function withFreshIds(generated: Op[], id: string): Op[] {
@@ -115,7 +125,14 @@ function withFreshIds(generated: Op[], id: string): Op[] {
 export async function runSession(generated: Op[]): Promise<void> {
   const id = `fz-${crypto.randomUUID()}`;
   const ops = withFreshIds(generated, id);
-  const acked: Acked = { transcripts: [], logs: [], toolCalls: [], audio: new Map(), audioAckedThrough: -1, aborted: false };
+  const acked: Acked = {
+    transcripts: [],
+    logs: [],
+    toolCalls: [],
+    audio: new Map(),
+    audioAckedThrough: -1,
+    aborted: false,
+  };
   for (const op of ops) await play(id, op, acked);
 
   let { code, body: s } = await status(id);
@@ -129,10 +146,17 @@ export async function runSession(generated: Op[]): Promise<void> {
   expect(acked.aborted, "an acknowledged abort leaves an aborted session").toBe(false);
 
   // Finalize: grant consent if still deferred (so the data is kept), then close with what was acknowledged.
-  if (s.consent === "deferred" && s.state === "open") await expectNo5xx("consent at the end", await send("POST", `/v1/sessions/${id}/consent`, "{}", { "content-type": "application/json" }));
+  if (s.consent === "deferred" && s.state === "open")
+    await expectNo5xx(
+      "consent at the end",
+      await send("POST", `/v1/sessions/${id}/consent`, "{}", { "content-type": "application/json" }),
+    );
   if (s.state === "open") {
     const close = { lastSeq: s.counts.ackedThrough, lastAudioSeq: acked.audioAckedThrough, reason: "fuzz-end" };
-    await expectNo5xx(`close at the end ${JSON.stringify(close)}`, await send("POST", `/v1/sessions/${id}/close`, JSON.stringify(close), { "content-type": "application/json" }));
+    await expectNo5xx(
+      `close at the end ${JSON.stringify(close)}`,
+      await send("POST", `/v1/sessions/${id}/close`, JSON.stringify(close), { "content-type": "application/json" }),
+    );
   }
   for (let i = 0; i < 100 && (s.state === "open" || s.state === "closing"); i++) {
     await new Promise((r) => setTimeout(r, 30));
@@ -150,13 +174,27 @@ export async function runSession(generated: Op[]): Promise<void> {
     audio: { bytes: number } | null;
     consent: { audioDropped: string | null };
   };
-  for (const t of acked.transcripts) expect(record.transcript.some((r) => r.role === t.role && r.text === t.text), `transcript "${t.text.slice(0, 40)}" is in the record`).toBe(true);
-  for (const m of acked.logs) expect(record.logs.some((l) => l.message === m), `log "${m.slice(0, 40)}" is in the record`).toBe(true);
-  for (const c of acked.toolCalls) expect(record.toolCalls.some((t) => t.id === c), `tool call ${c} is in the record`).toBe(true);
+  for (const t of acked.transcripts)
+    expect(
+      record.transcript.some((r) => r.role === t.role && r.text === t.text),
+      `transcript "${t.text.slice(0, 40)}" is in the record`,
+    ).toBe(true);
+  for (const m of acked.logs)
+    expect(
+      record.logs.some((l) => l.message === m),
+      `log "${m.slice(0, 40)}" is in the record`,
+    ).toBe(true);
+  for (const c of acked.toolCalls)
+    expect(
+      record.toolCalls.some((t) => t.id === c),
+      `tool call ${c} is in the record`,
+    ).toBe(true);
   if (acked.audio.size > 0 && record.consent.audioDropped === null) {
     const pcmBytes = [...acked.audio.values()].reduce((a, b) => a + b, 0);
     expect(record.audio, "acknowledged audio has a recording").not.toBeNull();
-    expect(record.audio!.bytes, "every acknowledged audio byte is in the recording").toBeGreaterThanOrEqual(44 + pcmBytes);
+    expect(record.audio!.bytes, "every acknowledged audio byte is in the recording").toBeGreaterThanOrEqual(
+      44 + pcmBytes,
+    );
   }
   await expectNo5xx("inspector page", await send("GET", `/inspect/${id}`, null, {}));
   await expectNo5xx("stored spans", await send("GET", `/v1/traces/${id}`, null, {}));

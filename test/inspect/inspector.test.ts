@@ -48,7 +48,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   mkdirSync(OUT, { recursive: true });
 }, 240_000);
@@ -83,7 +91,9 @@ async function signIn(context: BrowserContext, key: string): Promise<{ page: Pag
   // The form posts to /inspect/login, which answers 303 to /inspect with the cookie set.
   const [login] = await Promise.all([
     page.waitForResponse((r) => r.url() === `${worker.url}/inspect/login` && r.request().method() === "POST"),
-    page.waitForResponse((r) => r.url() === `${worker.url}/inspect` && r.request().method() === "GET" && r.status() === 200),
+    page.waitForResponse(
+      (r) => r.url() === `${worker.url}/inspect` && r.request().method() === "GET" && r.status() === 200,
+    ),
     page.click('form.login button[type="submit"]'),
   ]);
   expect(login.status()).toBe(303);
@@ -140,7 +150,10 @@ describe("inspector", { timeout: 150_000 }, () => {
       }),
     );
     await page.goto("http://evil.test/");
-    const [answer] = await Promise.all([page.waitForResponse(`${worker.url}/inspect/login`), page.evaluate(() => (document.getElementById("f") as HTMLFormElement).submit())]);
+    const [answer] = await Promise.all([
+      page.waitForResponse(`${worker.url}/inspect/login`),
+      page.evaluate(() => (document.getElementById("f") as HTMLFormElement).submit()),
+    ]);
     expect(answer.status()).toBe(403);
     expect(await context.cookies(worker.url)).toEqual([]);
     await context.close();
@@ -160,7 +173,9 @@ describe("inspector", { timeout: 150_000 }, () => {
     expect(first).toContain(DEMO_TURNS[0]!.user);
     expect(first).toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/);
     expect(await rows.nth(1).getAttribute("data-role")).toBe("assistant");
-    expect(await page.locator('tr.transcript-row[data-role="assistant"]').allTextContents()).toContainEqual(expect.stringContaining("latest estimate is"));
+    expect(await page.locator('tr.transcript-row[data-role="assistant"]').allTextContents()).toContainEqual(
+      expect.stringContaining("latest estimate is"),
+    );
 
     // Tool calls with arguments and results.
     const tool = page.locator('tr.tool-row[data-tool="lookup_order"]');
@@ -186,7 +201,10 @@ describe("inspector", { timeout: 150_000 }, () => {
     // The page's script runs under the CSP: a transcript row seeks the player.
     const offset = Number(await rows.nth(4).getAttribute("data-offset"));
     await rows.nth(4).click();
-    await page.waitForFunction((want) => Math.abs((document.querySelector("audio") as HTMLAudioElement).currentTime - want) < 1, offset);
+    await page.waitForFunction(
+      (want) => Math.abs((document.querySelector("audio") as HTMLAudioElement).currentTime - want) < 1,
+      offset,
+    );
 
     // The trace: conversation, eight turns, stt/llm/tts bars with a visible width, TTFB shading.
     expect(await page.locator(".bar.conversation").count()).toBe(1);
@@ -199,10 +217,14 @@ describe("inspector", { timeout: 150_000 }, () => {
     }
     expect(await page.locator(".bar.llm .ttfb").count()).toBe(DEMO_TURNS.length);
     expect(await page.locator(".bar.tool_call").count()).toBe(2);
-    expect(await page.locator('.span-row[data-span="turn"]').allTextContents()).toContainEqual(expect.stringContaining("interrupted"));
+    expect(await page.locator('.span-row[data-span="turn"]').allTextContents()).toContainEqual(
+      expect.stringContaining("interrupted"),
+    );
 
     // Logs and metadata.
-    expect(await page.locator("tr.log-row").allTextContents()).toContainEqual(expect.stringContaining("user interrupted the assistant"));
+    expect(await page.locator("tr.log-row").allTextContents()).toContainEqual(
+      expect.stringContaining("user interrupted the assistant"),
+    );
     expect(await page.locator("#metadata").textContent()).toContain('"resolution": "upgraded_to_express"');
 
     await page.screenshot({ path: join(OUT, "inspector-call.png"), fullPage: true });
@@ -229,7 +251,9 @@ describe("inspector", { timeout: 150_000 }, () => {
     const call = await page.goto(`${worker.url}/inspect/${demo.sessionId}`);
     expect(call?.status()).toBe(404);
     expect(await page.content()).not.toContain("Parcelway");
-    const audio = await context.request.get(`${worker.url}/inspect/${demo.sessionId}/audio.wav`, { headers: { range: "bytes=0-99" } });
+    const audio = await context.request.get(`${worker.url}/inspect/${demo.sessionId}/audio.wav`, {
+      headers: { range: "bytes=0-99" },
+    });
     expect(audio.status()).toBe(404);
     await context.close();
   });
@@ -238,7 +262,9 @@ describe("inspector", { timeout: 150_000 }, () => {
     const anonymous = await fetch(`${worker.url}/inspect/${demo.sessionId}`);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.text()).not.toContain("Parcelway");
-    const range = await fetch(`${worker.url}/inspect/${demo.sessionId}/audio.wav`, { headers: { authorization: `Bearer ${KEY}`, range: "bytes=0-43" } });
+    const range = await fetch(`${worker.url}/inspect/${demo.sessionId}/audio.wav`, {
+      headers: { authorization: `Bearer ${KEY}`, range: "bytes=0-43" },
+    });
     expect(range.status).toBe(206);
     const header = new Uint8Array(await range.arrayBuffer());
     expect(header.byteLength).toBe(44);

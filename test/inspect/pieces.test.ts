@@ -49,14 +49,27 @@ describe("inspector pieces", () => {
     expect(parseWav(bytes)).toMatchObject({ channels: 2, sampleRate: 8000, dataOffset: 44, dataBytes: 32 });
     const w = computeWaveform(bytes, 2)!;
     expect(w.durationSeconds).toBeCloseTo(8 / 8000);
-    expect(w.channels[0]).toEqual([[-0.5, 16384 / 32767], [0, 0]]);
-    expect(w.channels[1]).toEqual([[0, 0], [-1, 1]]);
+    expect(w.channels[0]).toEqual([
+      [-0.5, 16384 / 32767],
+      [0, 0],
+    ]);
+    expect(w.channels[1]).toEqual([
+      [0, 0],
+      [-1, 1],
+    ]);
     expect(computeWaveform(new Uint8Array(10), 2)).toBeUndefined();
   });
 
   it("orders spans as a tree and reads TTFB", () => {
     const span = (id: string, parent: string, name: string, start: number, end: number, attrs: object[] = []) =>
-      JSON.stringify({ spanId: id, parentSpanId: parent, name, startTimeUnixNano: String(start * 1e6), endTimeUnixNano: String(end * 1e6), attributes: attrs });
+      JSON.stringify({
+        spanId: id,
+        parentSpanId: parent,
+        name,
+        startTimeUnixNano: String(start * 1e6),
+        endTimeUnixNano: String(end * 1e6),
+        attributes: attrs,
+      });
     const spans = buildWaterfall([
       span("c", "", "conversation", 0, 100),
       span("t2", "c", "turn", 50, 90),
@@ -64,7 +77,12 @@ describe("inspector pieces", () => {
       span("s1", "t1", "llm", 12, 30, [{ key: "metrics.ttfb", value: { doubleValue: 0.004 } }]),
       "not json",
     ]);
-    expect(spans.map((s) => [s.spanId, s.depth])).toEqual([["c", 0], ["t1", 1], ["s1", 2], ["t2", 1]]);
+    expect(spans.map((s) => [s.spanId, s.depth])).toEqual([
+      ["c", 0],
+      ["t1", 1],
+      ["s1", 2],
+      ["t2", 1],
+    ]);
     expect(spans[2]!.ttfbSeconds).toBe(0.004);
   });
 
@@ -73,9 +91,22 @@ describe("inspector pieces", () => {
   });
 
   it("reads start options from flags and the environment", () => {
-    expect(parseStartOptions([], {})).toMatchObject({ workerOnly: false, demoCount: 1, fast: false, port: 8787, apiKey: "local-demo-key" });
-    expect(parseStartOptions(["--demo", "5", "--fast", "--port=0"], {})).toMatchObject({ demoCount: 5, fast: true, port: 0 });
-    expect(parseStartOptions([], { CEKURA_WORKER_ONLY: "1", CEKURA_DEMO: "3" })).toMatchObject({ workerOnly: true, demoCount: 3 });
+    expect(parseStartOptions([], {})).toMatchObject({
+      workerOnly: false,
+      demoCount: 1,
+      fast: false,
+      port: 8787,
+      apiKey: "local-demo-key",
+    });
+    expect(parseStartOptions(["--demo", "5", "--fast", "--port=0"], {})).toMatchObject({
+      demoCount: 5,
+      fast: true,
+      port: 0,
+    });
+    expect(parseStartOptions([], { CEKURA_WORKER_ONLY: "1", CEKURA_DEMO: "3" })).toMatchObject({
+      workerOnly: true,
+      demoCount: 3,
+    });
     expect(() => parseStartOptions(["--demo", "zero"], {})).toThrow(/--demo must be an integer/);
     expect(() => parseStartOptions(["--bogus"], {})).toThrow(/unknown option --bogus/);
   });

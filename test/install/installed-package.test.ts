@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { BIN, freshProject, jsrFiles, packSdk, parseCall, recordOf, sh, SDK_DIR, type CallOutcome } from "./support.ts";
 
-const ADAPTERS = { "event-stream": "function", "openai-realtime": "function", "ai-sdk": "function", twilio: "function" };
+const ADAPTERS = {
+  "event-stream": "function",
+  "openai-realtime": "function",
+  "ai-sdk": "function",
+  twilio: "function",
+};
 /** Where the LiveKit peer is installed (Node), its adapter loads too. */
 const WITH_LIVEKIT = { ...ADAPTERS, livekit: "function" };
 
@@ -52,13 +57,23 @@ describe("the SDK installed from its packed tarball", () => {
 
   it("holds only the built package, and installs none of the Worker's dependencies", () => {
     const files = sh("tar", ["-tzf", tarball], project).trim().split("\n");
-    expect(files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json" && f !== "package/README.md")).toEqual([]);
+    expect(
+      files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json" && f !== "package/README.md"),
+    ).toEqual([]);
     expect(files).toContain("package/dist/index.js");
     expect(files).toContain("package/dist/index.d.ts");
     const installed = join(project, "node_modules");
-    for (const name of ["hono", "zod", "aws4fetch", "wrangler", "miniflare"]) expect(readdirSync(installed)).not.toContain(name);
-    const pkg = JSON.parse(readFileSync(join(installed, "cekura-edge-tracer/package.json"), "utf8")) as { dependencies: Record<string, string> };
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(["@opentelemetry/api", "@opentelemetry/otlp-transformer", "@opentelemetry/resources", "@opentelemetry/sdk-trace"]);
+    for (const name of ["hono", "zod", "aws4fetch", "wrangler", "miniflare"])
+      expect(readdirSync(installed)).not.toContain(name);
+    const pkg = JSON.parse(readFileSync(join(installed, "cekura-edge-tracer/package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([
+      "@opentelemetry/api",
+      "@opentelemetry/otlp-transformer",
+      "@opentelemetry/resources",
+      "@opentelemetry/sdk-trace",
+    ]);
     const top = readdirSync(join(installed, "cekura-edge-tracer")).sort();
     expect(top).toEqual(["README.md", "dist", "package.json"]);
   });
@@ -78,19 +93,34 @@ describe("the SDK installed from its packed tarball", () => {
 
   it("never loads OpenTelemetry in a call with enableOtelTraces: false, and does with traces on", async () => {
     const off = settings("node-traces-off");
-    const outcome = JSON.parse(sh(process.execPath, ["traces-off.mjs", JSON.stringify(off)], project).split("@@CALL ")[1]!) as { state: string; otelModules: number };
+    const outcome = JSON.parse(
+      sh(process.execPath, ["traces-off.mjs", JSON.stringify(off)], project).split("@@CALL ")[1]!,
+    ) as { state: string; otelModules: number };
     expect(outcome).toEqual({ state: "finalized", otelModules: 0 });
     // The same check sees OTel when it is loaded: a tracer with traces on imports it at construction.
-    const on = sh(process.execPath, ["--input-type=module", "-e", `import { createRequire } from "node:module"; import { CekuraTracer } from "cekura-edge-tracer";
+    const on = sh(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { createRequire } from "node:module"; import { CekuraTracer } from "cekura-edge-tracer";
 new CekuraTracer({ apiKey: "k", agentId: 1, ingestUrl: "http://127.0.0.1:9" });
 await new Promise((r) => setTimeout(r, 1000));
-console.log("OTEL " + Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes("@opentelemetry")).length);`], project);
+console.log("OTEL " + Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes("@opentelemetry")).length);`,
+      ],
+      project,
+    );
     expect(Number(/OTEL (\d+)/.exec(on)?.[1])).toBeGreaterThan(0);
   });
 
   it("runs a call from Deno, resolving the package through node_modules", async () => {
     const call = settings("deno");
-    await expectCall(parseCall(sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], project)), call);
+    await expectCall(
+      parseCall(
+        sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], project),
+      ),
+      call,
+    );
   });
 
   it("runs a call from Deno, importing the TypeScript sources as JSR publishes them", async () => {
@@ -101,16 +131,28 @@ console.log("OTEL " + Object.keys(createRequire(import.meta.url).cache).filter((
       cpSync(join(SDK_DIR, file), join(vendored, file));
     }
     const jsr = JSON.parse(readFileSync(join(vendored, "jsr.json"), "utf8")) as { exports: Record<string, string> };
-    const imports = Object.fromEntries(Object.entries(jsr.exports).map(([subpath, target]) => [`cekura-edge-tracer${subpath.slice(1)}`, `./vendor/cekura-edge-tracer/${target.slice(2)}`]));
+    const imports = Object.fromEntries(
+      Object.entries(jsr.exports).map(([subpath, target]) => [
+        `cekura-edge-tracer${subpath.slice(1)}`,
+        `./vendor/cekura-edge-tracer/${target.slice(2)}`,
+      ]),
+    );
     // As JSR serves the package: its bare imports become npm: specifiers of its package.json
     // dependencies, here taken from the project's node_modules (offline).
-    const deps = (JSON.parse(readFileSync(join(vendored, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies;
+    const deps = (
+      JSON.parse(readFileSync(join(vendored, "package.json"), "utf8")) as { dependencies: Record<string, string> }
+    ).dependencies;
     for (const [name, range] of Object.entries(deps)) imports[name] = `npm:${name}@${range}`;
     writeFileSync(join(app, "deno.json"), JSON.stringify({ imports, nodeModulesDir: "manual" }, null, 2));
     symlinkSync(join(project, "node_modules"), join(app, "node_modules"));
     cpSync(join(project, "call.mjs"), join(app, "call.mjs"));
     const call = settings("deno-jsr");
-    await expectCall(parseCall(sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], app)), call);
+    await expectCall(
+      parseCall(
+        sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], app),
+      ),
+      call,
+    );
   });
 
   it("runs a call from Bun", async () => {
@@ -122,9 +164,17 @@ console.log("OTEL " + Object.keys(createRequire(import.meta.url).cache).filter((
     const app = join(project, "worker-app");
     mkdirSync(app, { recursive: true });
     cpSync(join(project, "worker.mjs"), join(app, "worker.mjs"));
-    writeFileSync(join(app, "wrangler.toml"), 'name = "install-test"\nmain = "worker.mjs"\ncompatibility_date = "2026-04-20"\n');
+    writeFileSync(
+      join(app, "wrangler.toml"),
+      'name = "install-test"\nmain = "worker.mjs"\ncompatibility_date = "2026-04-20"\n',
+    );
     sh(BIN("wrangler"), ["deploy", "--dry-run", "--outdir", "out"], app);
-    const mf = new Miniflare({ modules: true, modulesRoot: join(app, "out"), scriptPath: join(app, "out/worker.js"), compatibilityDate: "2026-04-20" });
+    const mf = new Miniflare({
+      modules: true,
+      modulesRoot: join(app, "out"),
+      scriptPath: join(app, "out/worker.js"),
+      compatibilityDate: "2026-04-20",
+    });
     try {
       const call = settings("workerd");
       const response = await mf.dispatchFetch("http://consumer.local/", { method: "POST", body: JSON.stringify(call) });

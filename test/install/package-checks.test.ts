@@ -22,7 +22,9 @@ describe("the SDK package", () => {
     const tarball = await packSdk();
     // esm-only: the package has no CommonJS build, so node10 and require() resolutions are not checked.
     const output = sh(BIN("attw"), [tarball, "--profile", "esm-only", "--format", "json"], REPO_ROOT);
-    const { analysis } = JSON.parse(output.slice(output.indexOf("{"))) as { analysis: { problems: { kind: string; entrypoint: string; resolutionKind?: string }[]; entrypoints: object } };
+    const { analysis } = JSON.parse(output.slice(output.indexOf("{"))) as {
+      analysis: { problems: { kind: string; entrypoint: string; resolutionKind?: string }[]; entrypoints: object };
+    };
     const exportsMap = (JSON.parse(readFileSync(join(SDK_DIR, "package.json"), "utf8")) as { exports: object }).exports;
     expect(Object.keys(analysis.entrypoints).sort()).toEqual(Object.keys(exportsMap).sort());
     const ignored = new Set(["node10", "node16-cjs"]);
@@ -37,7 +39,11 @@ describe("the SDK package", () => {
   it("stays within its size budgets, as a Worker bundles it", async () => {
     const checks = await withLock("cekura-sdk-build", () => {
       sh(process.execPath, [join(SDK_DIR, "scripts/build.mjs")], SDK_DIR);
-      const result = JSON.parse(sh(BIN("size-limit"), ["--json"], REPO_ROOT).replace(/^[^[]*/, "")) as { name: string; passed: boolean; size: number }[];
+      const result = JSON.parse(sh(BIN("size-limit"), ["--json"], REPO_ROOT).replace(/^[^[]*/, "")) as {
+        name: string;
+        passed: boolean;
+        size: number;
+      }[];
       return result;
     });
     expect(checks.length).toBe(2);

@@ -5,7 +5,17 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { REPO_ROOT } from "../../worker/local/local-worker.ts";
@@ -25,9 +35,17 @@ export const RUN_ENV = {
 
 /** Runs a command to completion; throws with its output when it fails. */
 export function sh(command: string, args: string[], cwd: string, timeoutMs = 300_000): string {
-  const result = spawnSync(command, args, { cwd, env: RUN_ENV, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd,
+    env: RUN_ENV,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(" ")} (in ${cwd}) failed with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return `${result.stdout}${result.stderr}`;
 }
@@ -42,7 +60,8 @@ export async function withLock<T>(name: string, work: () => T | Promise<T>): Pro
       break;
     } catch {
       // A lock left by a killed run is stale after five minutes.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000)
+        rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`waited too long for ${lock}`);
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -84,7 +103,10 @@ export async function packSdk(): Promise<string> {
 /** A new project with the tarball installed from npm's cache (the registry only for what is missing). */
 export function freshProject(tarball: string, label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `cekura-install-${label}-`));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `install-test-${label}`, private: true, type: "module" }, null, 2));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: `install-test-${label}`, private: true, type: "module" }, null, 2),
+  );
   sh("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], dir);
   cpSync(CONSUMER_DIR, dir, { recursive: true });
   return dir;
@@ -92,7 +114,11 @@ export function freshProject(tarball: string, label: string): string {
 
 export interface CallOutcome {
   state: string;
-  stats: { recorded: { transcripts: number }; sent: { events: number; fragments: number }; dropped: { events: number } };
+  stats: {
+    recorded: { transcripts: number };
+    sent: { events: number; fragments: number };
+    dropped: { events: number };
+  };
   warnings: string[];
   adapters: Record<string, string>;
   errors: string;
@@ -106,12 +132,17 @@ export function parseCall(output: string): CallOutcome {
 }
 
 /** The finalized record the Worker holds for a session. */
-export async function recordOf(ingestUrl: string, apiKey: string, sessionId: string): Promise<{ transcript: { role: string; text: string }[]; metadata: Record<string, unknown> }> {
+export async function recordOf(
+  ingestUrl: string,
+  apiKey: string,
+  sessionId: string,
+): Promise<{ transcript: { role: string; text: string }[]; metadata: Record<string, unknown> }> {
   const url = `${ingestUrl}/v1/sessions/${encodeURIComponent(sessionId)}/record`;
   const get = () => fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
   // A kept-alive connection that wrangler dev closed while a runtime ran fails once: a GET may repeat.
   const response = await get().catch(get);
-  if (response.status !== 200) throw new Error(`GET record of ${sessionId}: ${response.status} ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`GET record of ${sessionId}: ${response.status} ${await response.text()}`);
   return (await response.json()) as { transcript: { role: string; text: string }[]; metadata: Record<string, unknown> };
 }
 

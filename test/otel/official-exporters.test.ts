@@ -9,12 +9,25 @@ import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trac
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type SpanExporter } from "@opentelemetry/sdk-trace";
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attr, spansOf, workerSpans, type WireSpan } from "../sdk/cases/otel.ts";
 import type { CaseContext } from "../sdk/cases/types.ts";
 import { recordingProxy } from "./recording-proxy.ts";
-import { api, KEY, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  KEY,
+  sampleFragment,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 let h: ForwardHarness;
 let ctx: CaseContext;
@@ -39,7 +52,8 @@ const same = (spans: WireSpan[]) =>
     }))
     .sort((a, b) => a.spanId.localeCompare(b.spanId));
 
-const forwarded = (traceId: string) => spansOf(...h.standIn.traces().map((r) => r.body)).filter((s) => s.traceId === traceId);
+const forwarded = (traceId: string) =>
+  spansOf(...h.standIn.traces().map((r) => r.body)).filter((s) => s.traceId === traceId);
 
 interface Exported {
   /** The spans as the OpenTelemetry SDK finished them, in OTLP JSON form. */
@@ -59,11 +73,27 @@ async function exportCall(exporter: SpanExporter, id: string, afterChildren?: ()
     spanProcessors: [new BatchSpanProcessor({ exporter }), new SimpleSpanProcessor({ exporter: made })],
   });
   const tracer = provider.getTracer("pipecat-like", "1.0.0");
-  const conversation = tracer.startSpan("conversation", { attributes: { "conversation.id": id, "conversation.type": "voice" } });
+  const conversation = tracer.startSpan("conversation", {
+    attributes: { "conversation.id": id, "conversation.type": "voice" },
+  });
   const under = (parent: Span) => trace.setSpan(ROOT_CONTEXT, parent);
-  const turn = tracer.startSpan("turn", { attributes: { "turn.number": 1, "turn.was_interrupted": false } }, under(conversation));
-  tracer.startSpan("stt", { attributes: { "gen_ai.provider.name": "deepgram", transcript: "what is my balance" } }, under(turn)).end();
-  const llm = tracer.startSpan("llm", { attributes: { "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 120, "metrics.ttfb": 0.31 } }, under(turn));
+  const turn = tracer.startSpan(
+    "turn",
+    { attributes: { "turn.number": 1, "turn.was_interrupted": false } },
+    under(conversation),
+  );
+  tracer
+    .startSpan(
+      "stt",
+      { attributes: { "gen_ai.provider.name": "deepgram", transcript: "what is my balance" } },
+      under(turn),
+    )
+    .end();
+  const llm = tracer.startSpan(
+    "llm",
+    { attributes: { "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 120, "metrics.ttfb": 0.31 } },
+    under(turn),
+  );
   llm.end();
   turn.end();
   if (afterChildren) {
@@ -95,7 +125,9 @@ const headers = { authorization: `Bearer ${KEY}` };
 const parked = (id: string) => async () => expect((await workerSpans(ctx, id)).spans).toEqual([]);
 
 /** Exports through a recording proxy, to see what the exporter put on the wire. */
-async function viaProxy<T>(run: (url: string) => Promise<T>): Promise<{ result: T; seen: { contentType: string; contentEncoding: string }[] }> {
+async function viaProxy<T>(
+  run: (url: string) => Promise<T>,
+): Promise<{ result: T; seen: { contentType: string; contentEncoding: string }[] }> {
   const proxy = await recordingProxy(h.worker.url);
   try {
     return { result: await run(`${proxy.url}/v1/traces`), seen: proxy.seen };
@@ -116,7 +148,9 @@ describe("official OpenTelemetry exporters from Node", () => {
   it("@opentelemetry/exporter-trace-otlp-proto with gzip, children exported before their parent: parked, then delivered whole", async () => {
     const id = sessionId("otlp-proto-gzip");
     expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
-    const { result, seen } = await viaProxy((url) => exportCall(new ProtoExporter({ url, headers, compression: "gzip" as never }), id, parked(id)));
+    const { result, seen } = await viaProxy((url) =>
+      exportCall(new ProtoExporter({ url, headers, compression: "gzip" as never }), id, parked(id)),
+    );
     expect(seen).toEqual([1, 2].map(() => ({ contentType: "application/x-protobuf", contentEncoding: "gzip" })));
     await expectDelivered(id, result);
   });

@@ -11,11 +11,17 @@ export async function recordingProxy(target: string): Promise<{ url: string; see
   const seen: SeenRequest[] = [];
   const upstream = new URL(target);
   const server = createServer((req, res) => {
-    seen.push({ contentType: String(req.headers["content-type"] ?? ""), contentEncoding: String(req.headers["content-encoding"] ?? "identity") });
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+    seen.push({
+      contentType: String(req.headers["content-type"] ?? ""),
+      contentEncoding: String(req.headers["content-encoding"] ?? "identity"),
     });
+    const out = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     req.pipe(out);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

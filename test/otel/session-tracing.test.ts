@@ -32,7 +32,10 @@ describe("SessionTracing", () => {
     await Promise.all([a.tracing.close(), b.tracing.close()]);
 
     expect(a.tracing.traceId).not.toBe(b.tracing.traceId);
-    for (const [c, name, tool] of [[a, "a", "lookup"], [b, "b", "other"]] as const) {
+    for (const [c, name, tool] of [
+      [a, "a", "lookup"],
+      [b, "b", "other"],
+    ] as const) {
       const spans = c.all();
       expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([c.tracing.traceId]));
       const byName = (n: string) => spans.filter((s) => s.name === n);
@@ -63,7 +66,11 @@ describe("SessionTracing", () => {
 
   it("reports a failed export to onError instead of throwing into the agent", async () => {
     const errors: unknown[] = [];
-    const tracing = new SessionTracing({ sessionId: "call-d", sink: () => Promise.reject(new Error("worker down")), onError: (e) => errors.push(e) });
+    const tracing = new SessionTracing({
+      sessionId: "call-d",
+      sink: () => Promise.reject(new Error("worker down")),
+      onError: (e) => errors.push(e),
+    });
     tracing.startTurn().end();
     await tracing.close();
     expect(errors.length).toBeGreaterThan(0);

@@ -13,7 +13,14 @@ import { CekuraTracer } from "../../sdk/index.ts";
 import { checkScriptedTree, comparableTree, scriptedCall, spansOf, workerSpans } from "../sdk/cases/otel.ts";
 import type { CaseContext } from "../sdk/cases/types.ts";
 import { recordingProxy } from "./recording-proxy.ts";
-import { api, KEY, sampleFragment, sessionId, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  KEY,
+  sampleFragment,
+  sessionId,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 
 let h: ForwardHarness;
 let ctx: CaseContext;
@@ -29,7 +36,8 @@ afterAll(async () => {
 
 const tree = comparableTree;
 
-const forwardedSpans = (traceId: string) => spansOf(...h.standIn.traces().map((r) => r.body)).filter((s) => s.traceId === traceId);
+const forwardedSpans = (traceId: string) =>
+  spansOf(...h.standIn.traces().map((r) => r.body)).filter((s) => s.traceId === traceId);
 
 describe("OTel traces through the Worker", () => {
   it("accepts what the official @opentelemetry/exporter-trace-otlp-http sends from Node, gzip included, and forwards it", async () => {
@@ -45,11 +53,24 @@ describe("OTel traces through the Worker", () => {
         // CompressionAlgorithm.GZIP ("gzip"); the enum lives in a transitive package.
         compression: "gzip" as never,
       });
-      const provider = new TracerProvider({ resource: resourceFromAttributes({ "service.name": "official-exporter" }), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+      const provider = new TracerProvider({
+        resource: resourceFromAttributes({ "service.name": "official-exporter" }),
+        spanProcessors: [new SimpleSpanProcessor({ exporter })],
+      });
       const tracer = provider.getTracer("test");
-      const conversation = tracer.startSpan("conversation", { attributes: { "conversation.id": id, "conversation.type": "voice" } });
-      const turn = tracer.startSpan("turn", { attributes: { "conversation.id": id, "turn.number": 1 } }, trace.setSpan(ROOT_CONTEXT, conversation));
-      const llm = tracer.startSpan("llm", { attributes: { "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 7 } }, trace.setSpan(ROOT_CONTEXT, turn));
+      const conversation = tracer.startSpan("conversation", {
+        attributes: { "conversation.id": id, "conversation.type": "voice" },
+      });
+      const turn = tracer.startSpan(
+        "turn",
+        { attributes: { "conversation.id": id, "turn.number": 1 } },
+        trace.setSpan(ROOT_CONTEXT, conversation),
+      );
+      const llm = tracer.startSpan(
+        "llm",
+        { attributes: { "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 7 } },
+        trace.setSpan(ROOT_CONTEXT, turn),
+      );
       llm.end();
       turn.end();
       conversation.end();
@@ -73,7 +94,12 @@ describe("OTel traces through the Worker", () => {
   });
 
   it("shows the SDK's scripted call as the same span tree at the Worker and at the stand-in, linked to record and call by trace id", async () => {
-    const cekura = new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, onError: (e) => errors.push(e) });
+    const cekura = new CekuraTracer({
+      apiKey: KEY,
+      agentId: 42,
+      ingestUrl: h.worker.url,
+      onError: (e) => errors.push(e),
+    });
     const errors: Error[] = [];
     const s = cekura.observe({ sessionId: sessionId("otel-sdk"), additionalSpanAttributes: { deployment: "suite" } });
     await scriptedCall(s);
@@ -140,11 +166,21 @@ describe("OTel traces through the Worker", () => {
   it("holds spans that arrive before the session's first fragment and forwards them once the session exists", async () => {
     const id = sessionId("otel-early");
     const traceId = crypto.randomUUID().replaceAll("-", "");
-    const span = { traceId, spanId: "1234567890abcdef", name: "conversation", kind: 1, startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521844000000", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
+    const span = {
+      traceId,
+      spanId: "1234567890abcdef",
+      name: "conversation",
+      kind: 1,
+      startTimeUnixNano: "1795615521843000000",
+      endTimeUnixNano: "1795615521844000000",
+      attributes: [{ key: "conversation.id", value: { stringValue: id } }],
+    };
     const res = await fetch(`${h.worker.url}/v1/traces`, {
       method: "POST",
       headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: "early" }, spans: [span] }] }] }),
+      body: JSON.stringify({
+        resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: "early" }, spans: [span] }] }],
+      }),
     });
     expect(await res.json()).toEqual({});
     expect((await workerSpans(ctx, id)).spans).toHaveLength(1);

@@ -7,7 +7,15 @@
  */
 import { abortAllDurableObjects, env, reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { audioUpload, dumpDo, inspectDo, inspectTraceLink, multipartStillOpen, r2KeysFor, tenantOfKey } from "../support/workerd/inspect-do.ts";
+import {
+  audioUpload,
+  dumpDo,
+  inspectDo,
+  inspectTraceLink,
+  multipartStillOpen,
+  r2KeysFor,
+  tenantOfKey,
+} from "../support/workerd/inspect-do.ts";
 import { call, fragment, freshKey, hex, json, say, spanRequest, uniqueId } from "./support.ts";
 
 afterEach(() => reset());
@@ -34,9 +42,14 @@ interface Receipt {
 /** Only the tombstone is left, and it refuses every write. */
 async function expectOnlyTombstone(key: string, id: string, secret: string, traceIds: string[]) {
   const stored = await inspectDo(id, key);
-  for (const [table, rows] of Object.entries(stored.tables)) expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
+  for (const [table, rows] of Object.entries(stored.tables))
+    expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
   expect(stored.kvKeys).toEqual([]);
-  expect(stored.meta).toMatchObject({ state: "erased", destroyComplete: true, erasure: { complete: true, traceIds: [] } });
+  expect(stored.meta).toMatchObject({
+    state: "erased",
+    destroyComplete: true,
+    erasure: { complete: true, traceIds: [] },
+  });
   // The tombstone keeps no counts or content, and expires with RETENTION_DAYS (1 day here).
   expect(stored.meta).toMatchObject({ fragmentCount: 0, eventCount: 0 });
   expect(stored.meta).not.toHaveProperty("recordKey");
@@ -50,16 +63,31 @@ async function expectOnlyTombstone(key: string, id: string, secret: string, trac
     expect(trace.tables.trace_link ?? 0).toBeLessThanOrEqual(1);
   }
   await abortAllDurableObjects();
-  const status = await json<{ state: string; destroyedAt: string | null; erasedAt?: string }>(await call("GET", `/v1/sessions/${id}`, key));
+  const status = await json<{ state: string; destroyedAt: string | null; erasedAt?: string }>(
+    await call("GET", `/v1/sessions/${id}`, key),
+  );
   expect(status.state).toBe("erased");
   expect(status.destroyedAt).toBe(new Date(stored.meta!.erasedAt as number).toISOString());
   const refused = async (res: Response) => ({ status: res.status, error: (await json<{ error: string }>(res)).error });
-  expect(await refused(await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(7, [say("user", "late", 0)])))).toEqual({ status: 409, error: "session_erased" });
+  expect(
+    await refused(await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(7, [say("user", "late", 0)]))),
+  ).toEqual({ status: 409, error: "session_erased" });
   expect(await refused(await putAudio(key, id, 50, pcm(0.1)))).toEqual({ status: 409, error: "session_erased" });
-  expect(await refused(await call("POST", `/v1/sessions/${id}/consent`, key, {}))).toEqual({ status: 409, error: "session_erased" });
-  expect(await refused(await call("POST", `/v1/sessions/${id}/abort`, key, {}))).toEqual({ status: 409, error: "session_erased" });
-  expect(await refused(await call("POST", `/v1/sessions/${id}/close`, key, { lastSeq: 7 }))).toEqual({ status: 409, error: "session_erased" });
-  const late = await json<{ partialSuccess?: { rejectedSpans: string } }>(await call("POST", "/v1/traces", key, spanRequest(id, "late span")));
+  expect(await refused(await call("POST", `/v1/sessions/${id}/consent`, key, {}))).toEqual({
+    status: 409,
+    error: "session_erased",
+  });
+  expect(await refused(await call("POST", `/v1/sessions/${id}/abort`, key, {}))).toEqual({
+    status: 409,
+    error: "session_erased",
+  });
+  expect(await refused(await call("POST", `/v1/sessions/${id}/close`, key, { lastSeq: 7 }))).toEqual({
+    status: 409,
+    error: "session_erased",
+  });
+  const late = await json<{ partialSuccess?: { rejectedSpans: string } }>(
+    await call("POST", "/v1/traces", key, spanRequest(id, "late span")),
+  );
   expect(late.partialSuccess?.rejectedSpans).toBe("1");
   expect((await inspectDo(id, key)).tables.otel_spans).toBe(0);
 }
@@ -70,7 +98,9 @@ describe("DELETE /v1/sessions/:id", () => {
     const tenant = await tenantOfKey(key);
     const id = uniqueId("erase-final");
     const secret = `SECRET-${crypto.randomUUID()}`;
-    expect((await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, [say("user", secret, 0)]))).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, [say("user", secret, 0)]))).status,
+    ).toBe(200);
     expect((await putAudio(key, id, 0, pcm(1))).status).toBe(200);
     // Trace 1 names the session (conversation.id): its own object links it. Trace 2 reaches the session by
     // header only, so a span of trace 2 sent without either waits parked in trace 2's object.
@@ -89,14 +119,24 @@ describe("DELETE /v1/sessions/:id", () => {
     expect((await call("POST", `/v1/sessions/${id}/close`, key, { lastSeq: 0, lastAudioSeq: 0 })).status).toBe(200);
     await env.RECORDINGS.put(`peaks/${tenant}/${id}.json`, JSON.stringify({ peaks: [secret] }));
     const keysBefore = await r2KeysFor(id);
-    expect(keysBefore.sort()).toEqual([`audio/${tenant}/${id}.wav`, `peaks/${tenant}/${id}.json`, `records/${tenant}/${id}.json`]);
+    expect(keysBefore.sort()).toEqual([
+      `audio/${tenant}/${id}.wav`,
+      `peaks/${tenant}/${id}.json`,
+      `records/${tenant}/${id}.json`,
+    ]);
     expect((await inspectDo(id, key)).tables.otel_spans).toBe(2);
     await abortAllDurableObjects();
 
     const res = await call("DELETE", `/v1/sessions/${id}`, key);
     expect(res.status).toBe(200);
     const receipt = await json<Receipt>(res);
-    expect(receipt).toMatchObject({ sessionId: id, state: "erased", reason: "request", forwardedToCekura: false, cekura: null });
+    expect(receipt).toMatchObject({
+      sessionId: id,
+      state: "erased",
+      reason: "request",
+      forwardedToCekura: false,
+      cekura: null,
+    });
     expect(Date.parse(receipt.erasedAt)).toBeGreaterThan(Date.now() - 60_000);
     await abortAllDurableObjects();
     await expectOnlyTombstone(key, id, secret, [t1, t2]);

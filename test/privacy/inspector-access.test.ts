@@ -16,8 +16,15 @@ afterEach(() => reset());
 const workerEnv = env as unknown as Env;
 const ORIGIN = new URL(BASE).origin;
 
-function login(key: string, headers: Record<string, string> = { origin: ORIGIN }, body = new URLSearchParams({ key }).toString()) {
-  return call("POST", "/inspect/login", null, body, { "content-type": "application/x-www-form-urlencoded", ...headers });
+function login(
+  key: string,
+  headers: Record<string, string> = { origin: ORIGIN },
+  body = new URLSearchParams({ key }).toString(),
+) {
+  return call("POST", "/inspect/login", null, body, {
+    "content-type": "application/x-www-form-urlencoded",
+    ...headers,
+  });
 }
 
 const cookieOf = (res: Response) => res.headers.get("set-cookie") ?? "";
@@ -31,7 +38,9 @@ it("signs in from this origin's form: a signed read-only token in an HttpOnly Sa
   const res = await login(key);
   expect(res.status).toBe(303);
   expect(res.headers.get("location")).toBe("/inspect");
-  expect(cookieOf(res)).toMatch(/^cekura_inspect=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; Path=\/inspect; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+  expect(cookieOf(res)).toMatch(
+    /^cekura_inspect=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; Path=\/inspect; HttpOnly; SameSite=Strict; Max-Age=43200$/,
+  );
   const token = tokenOf(res);
   expect(token).not.toContain(key);
   expect(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))).not.toContain(key);
@@ -67,12 +76,18 @@ it("reads the login body with a cap and refuses bad, tampered, expired or foreig
   expect((await page("/inspect", token)).status).toBe(200);
   const [payload, signature] = token.split(".");
   const claims = JSON.parse(atob(payload!.replace(/-/g, "+").replace(/_/g, "/")));
-  const forged = btoa(JSON.stringify({ ...claims, t: "0".repeat(64) })).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const forged = btoa(JSON.stringify({ ...claims, t: "0".repeat(64) }))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
   expect((await page("/inspect", `${forged}.${signature}`)).status).toBe(401);
   expect((await page("/inspect", `${payload}.${signature!.slice(0, -2)}AA`)).status).toBe(401);
   const expired = await issueToken(workerEnv, claims.t, Date.now() - 13 * 3600 * 1000);
   expect((await page("/inspect", expired!)).status).toBe(401);
-  const otherSecret = await issueToken({ ...workerEnv, INSPECTOR_SECRET: "another-secret-of-at-least-32-characters!" }, claims.t);
+  const otherSecret = await issueToken(
+    { ...workerEnv, INSPECTOR_SECRET: "another-secret-of-at-least-32-characters!" },
+    claims.t,
+  );
   expect((await page("/inspect", otherSecret!)).status).toBe(401);
 });
 
@@ -80,7 +95,11 @@ it("is closed (503) without an INSPECTOR_SECRET", async () => {
   const app = createApp();
   const res = await app.request(
     `${BASE}/inspect/login`,
-    { method: "POST", headers: { origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" }, body: `key=${freshKey()}` },
+    {
+      method: "POST",
+      headers: { origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" },
+      body: `key=${freshKey()}`,
+    },
     { ...workerEnv, INSPECTOR_SECRET: "" },
   );
   expect(res.status).toBe(503);
@@ -89,7 +108,12 @@ it("is closed (503) without an INSPECTOR_SECRET", async () => {
 it("sends a CSP without 'unsafe-inline': the page's script and styles are allowed by hash, style attributes are hoisted", async () => {
   const key = freshKey();
   const id = uniqueId("csp");
-  await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, [say("user", "hello", 0), say("assistant", "hi there", 800)]));
+  await call(
+    "POST",
+    `/v1/sessions/${id}/fragments`,
+    key,
+    fragment(0, [say("user", "hello", 0), say("assistant", "hi there", 800)]),
+  );
   await call("POST", `/v1/sessions/${id}/close`, key, { lastSeq: 0 });
   const res = await call("GET", `/inspect/${id}`, key);
   expect(res.status).toBe(200);
@@ -99,7 +123,8 @@ it("sends a CSP without 'unsafe-inline': the page's script and styles are allowe
   const html = await res.text();
   expect(html).not.toMatch(/ style="/);
   expect(html).toMatch(/ data-s="\d+"/);
-  const hashOf = async (text: string) => `'sha256-${btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))))}'`;
+  const hashOf = async (text: string) =>
+    `'sha256-${btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))))}'`;
   for (const [, code] of html.matchAll(/<script>([\s\S]*?)<\/script>/g)) expect(csp).toContain(await hashOf(code!));
   for (const [, code] of html.matchAll(/<style>([\s\S]*?)<\/style>/g)) expect(csp).toContain(await hashOf(code!));
 });

@@ -17,7 +17,11 @@ const workerEnv = env as unknown as Env & { STRICT_TEST_LIMITER: RateLimit };
 function post(app: ReturnType<typeof createApp>, bindings: Env, key: string, id: string, seq = 0) {
   return app.request(
     `${BASE}/v1/sessions/${id}/fragments`,
-    { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(fragment(seq, [say("user", "hi", seq * 1000)])) },
+    {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify(fragment(seq, [say("user", "hi", seq * 1000)])),
+    },
     bindings,
   );
 }
@@ -25,7 +29,11 @@ function post(app: ReturnType<typeof createApp>, bindings: Env, key: string, id:
 describe("per-tenant request rate limit", () => {
   it("answers 429 with Retry-After once a tenant is past its limit, while another tenant is still served", async () => {
     const app = createApp();
-    const strict = { ...workerEnv, TENANT_RATE_LIMITER: workerEnv.STRICT_TEST_LIMITER, TENANT_RATE_LIMIT_PERIOD_SECONDS: "60" };
+    const strict = {
+      ...workerEnv,
+      TENANT_RATE_LIMITER: workerEnv.STRICT_TEST_LIMITER,
+      TENANT_RATE_LIMIT_PERIOD_SECONDS: "60",
+    };
     const key = freshKey();
     const id = uniqueId("rate");
     const statuses: number[] = [];
@@ -39,7 +47,9 @@ describe("per-tenant request rate limit", () => {
 
   it("the binding from wrangler.toml is present and admits normal traffic", async () => {
     expect(typeof workerEnv.TENANT_RATE_LIMITER?.limit).toBe("function");
-    expect((await call("POST", `/v1/sessions/${uniqueId("rate-normal")}/fragments`, freshKey(), fragment(0, []))).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/sessions/${uniqueId("rate-normal")}/fragments`, freshKey(), fragment(0, []))).status,
+    ).toBe(200);
   });
 });
 
@@ -47,7 +57,10 @@ describe("per-tenant cap on open sessions", () => {
   it("refuses a new session past the cap with 429 and Retry-After, keeps serving open ones, and admits again once one closes", async () => {
     const key = freshKey();
     const ids = [uniqueId("cap-a"), uniqueId("cap-b"), uniqueId("cap-c")];
-    for (const id of ids) expect((await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, [say("user", "hi", 0)]))).status).toBe(200);
+    for (const id of ids)
+      expect(
+        (await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, [say("user", "hi", 0)]))).status,
+      ).toBe(200);
     const fourth = uniqueId("cap-d");
     const refused = await call("POST", `/v1/sessions/${fourth}/fragments`, key, fragment(0, [say("user", "hi", 0)]));
     expect(refused.status).toBe(429);
@@ -55,18 +68,28 @@ describe("per-tenant cap on open sessions", () => {
     expect(await json(refused)).toMatchObject({ error: "too_many_open_sessions" });
     // Audio as the first contact is refused the same way.
     const audio = await call("PUT", `/v1/sessions/${fourth}/audio/0`, key, new Uint8Array(64), {
-      "content-type": "application/octet-stream", "x-audio-sample-rate": "16000", "x-cekura-agent-id": "42", "x-cekura-mode": "observe",
+      "content-type": "application/octet-stream",
+      "x-audio-sample-rate": "16000",
+      "x-cekura-agent-id": "42",
+      "x-cekura-mode": "observe",
     });
     expect(audio.status).toBe(429);
     // Open sessions keep working; another tenant has its own cap.
-    expect((await call("POST", `/v1/sessions/${ids[0]}/fragments`, key, fragment(1, [say("user", "more", 1000)]))).status).toBe(200);
-    expect((await call("POST", `/v1/sessions/${uniqueId("cap-other")}/fragments`, freshKey(), fragment(0, []))).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/sessions/${ids[0]}/fragments`, key, fragment(1, [say("user", "more", 1000)]))).status,
+    ).toBe(200);
+    expect(
+      (await call("POST", `/v1/sessions/${uniqueId("cap-other")}/fragments`, freshKey(), fragment(0, []))).status,
+    ).toBe(200);
 
-    expect((await json<{ state: string }>(await call("POST", `/v1/sessions/${ids[1]}/close`, key, { lastSeq: 0 }))).state).toBe("finalized");
+    expect(
+      (await json<{ state: string }>(await call("POST", `/v1/sessions/${ids[1]}/close`, key, { lastSeq: 0 }))).state,
+    ).toBe("finalized");
     // The slot is freed in the background (waitUntil): retry briefly.
     let status = 0;
     for (let i = 0; i < 50 && status !== 200; i++) {
-      status = (await call("POST", `/v1/sessions/${fourth}/fragments`, key, fragment(0, [say("user", "hi", 0)]))).status;
+      status = (await call("POST", `/v1/sessions/${fourth}/fragments`, key, fragment(0, [say("user", "hi", 0)])))
+        .status;
       if (status !== 200) await new Promise((r) => setTimeout(r, 20));
     }
     expect(status).toBe(200);
@@ -75,12 +98,17 @@ describe("per-tenant cap on open sessions", () => {
 
 describe("a deployment with no key list", () => {
   const app = createApp();
-  const deployed = (extra: Partial<Env>) => ({ ...workerEnv, API_KEY_HASHES: "", ALLOW_ANY_KEY: "false", ...extra }) as Env;
+  const deployed = (extra: Partial<Env>) =>
+    ({ ...workerEnv, API_KEY_HASHES: "", ALLOW_ANY_KEY: "false", ...extra }) as Env;
 
   it("refuses data (503 api_keys_not_configured) while API_KEY_HASHES is empty and ALLOW_ANY_KEY is not true", async () => {
     for (const allow of ["false", "", undefined, "yes"]) {
       const res = await post(app, deployed({ ALLOW_ANY_KEY: allow }), freshKey(), uniqueId("open-door"));
-      expect({ allow, status: res.status, body: await json(res) }).toMatchObject({ allow, status: 503, body: { error: "api_keys_not_configured" } });
+      expect({ allow, status: res.status, body: await json(res) }).toMatchObject({
+        allow,
+        status: 503,
+        body: { error: "api_keys_not_configured" },
+      });
     }
     const health = await app.request(`${BASE}/healthz`, {}, deployed({}));
     expect(health.status).toBe(200);

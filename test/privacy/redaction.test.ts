@@ -8,7 +8,20 @@
 import { reset } from "cloudflare:test";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { dumpDo, r2KeysFor, r2Bytes } from "../support/workerd/inspect-do.ts";
-import { call, cardNumber, email, fragment, json, phone, say, spanRequest, ukNino, uniqueId, usSsn, freshKey } from "./support.ts";
+import {
+  call,
+  cardNumber,
+  email,
+  fragment,
+  json,
+  phone,
+  say,
+  spanRequest,
+  ukNino,
+  uniqueId,
+  usSsn,
+  freshKey,
+} from "./support.ts";
 
 let outbound: { url: string; body: string }[] = [];
 const realFetch = globalThis.fetch;
@@ -52,10 +65,32 @@ function events(s: Secrets) {
   const sentence = `reach me at ${s.email} or ${s.phone}; card ${s.cardSpaced}; card again ${s.card}; ssn ${s.ssn}; NI ${s.nino}; order ${s.order}`;
   return [
     say("user", sentence, 0),
-    { kind: "tool_call", id: "t1", name: "charge", arguments: JSON.stringify({ card: { number: s.fieldCard }, password: s.password, note: sentence }), time: "2026-11-25T12:00:01.000Z" },
-    { kind: "tool_result", id: "t1", result: JSON.stringify({ ok: true, echo: sentence, nested: [{ password: s.password }] }), isError: false, time: "2026-11-25T12:00:02.000Z" },
-    { kind: "log", level: "info", message: `charged ${sentence}`, time: "2026-11-25T12:00:03.000Z", attributes: { who: s.email, password: s.password } },
-    { kind: "metadata", patch: { customer: { dob: s.dob, name: "Jane" }, redact_fields: ["transcript"], password: s.password }, time: "2026-11-25T12:00:04.000Z" },
+    {
+      kind: "tool_call",
+      id: "t1",
+      name: "charge",
+      arguments: JSON.stringify({ card: { number: s.fieldCard }, password: s.password, note: sentence }),
+      time: "2026-11-25T12:00:01.000Z",
+    },
+    {
+      kind: "tool_result",
+      id: "t1",
+      result: JSON.stringify({ ok: true, echo: sentence, nested: [{ password: s.password }] }),
+      isError: false,
+      time: "2026-11-25T12:00:02.000Z",
+    },
+    {
+      kind: "log",
+      level: "info",
+      message: `charged ${sentence}`,
+      time: "2026-11-25T12:00:03.000Z",
+      attributes: { who: s.email, password: s.password },
+    },
+    {
+      kind: "metadata",
+      patch: { customer: { dob: s.dob, name: "Jane" }, redact_fields: ["transcript"], password: s.password },
+      time: "2026-11-25T12:00:04.000Z",
+    },
   ];
 }
 
@@ -65,13 +100,18 @@ it("redacts before storage: the values are in no DO table, no R2 object, no outb
   const key = freshKey();
   const id = uniqueId("redact");
   const s = secrets();
-  expect((await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, events(s), { redact: SESSION_RULES }))).status).toBe(200);
-  expect((await call("POST", "/v1/traces", key, spanRequest(id, `caller said ${s.email} ${s.phone} ${s.order}`))).status).toBe(200);
+  expect(
+    (await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, events(s), { redact: SESSION_RULES }))).status,
+  ).toBe(200);
+  expect(
+    (await call("POST", "/v1/traces", key, spanRequest(id, `caller said ${s.email} ${s.phone} ${s.order}`))).status,
+  ).toBe(200);
 
   // While open: the fragment rows and span rows are redacted (with typed placeholders).
   const open = await dumpDo(id, key);
   for (const value of values(s)) expect(open).not.toContain(value);
-  for (const type of ["email", "phone", "card", "us_ssn", "uk_nino", "order_id", "field"]) expect(open).toContain(`[REDACTED:${type}]`);
+  for (const type of ["email", "phone", "card", "us_ssn", "uk_nino", "order_id", "field"])
+    expect(open).toContain(`[REDACTED:${type}]`);
 
   expect((await call("POST", `/v1/sessions/${id}/close`, key, { lastSeq: 0 })).status).toBe(200);
   const status = await json<{ state: string }>(await call("GET", `/v1/sessions/${id}`, key));
@@ -118,9 +158,21 @@ it("a later fragment can add rules but never remove them", async () => {
   const key = freshKey();
   const id = uniqueId("monotonic");
   const first = secrets();
-  await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, [say("user", `call ${first.phone}`, 0)], { redact: { detectors: ["phone"] } }));
+  await call(
+    "POST",
+    `/v1/sessions/${id}/fragments`,
+    key,
+    fragment(0, [say("user", `call ${first.phone}`, 0)], { redact: { detectors: ["phone"] } }),
+  );
   const second = secrets();
-  const res = await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(1, [say("user", `call ${second.phone} order ${second.order}`, 1000)], { redact: { patterns: [{ name: "order_id", pattern: "ORD-\\d{6}" }] } }));
+  const res = await call(
+    "POST",
+    `/v1/sessions/${id}/fragments`,
+    key,
+    fragment(1, [say("user", `call ${second.phone} order ${second.order}`, 1000)], {
+      redact: { patterns: [{ name: "order_id", pattern: "ORD-\\d{6}" }] },
+    }),
+  );
   expect(res.status).toBe(200);
   const stored = await dumpDo(id, key);
   for (const value of [first.phone, second.phone, second.order]) expect(stored).not.toContain(value);
@@ -134,7 +186,12 @@ it("answers 400 naming the problem for a catastrophic or invalid custom pattern"
     ["(x)\\1", "backreferences"],
     ["x{0,100000}", "above 256"],
   ] as const) {
-    const res = await call("POST", `/v1/sessions/${uniqueId("bad")}/fragments`, key, fragment(0, [], { redact: { patterns: [{ name: "p", pattern }] } }));
+    const res = await call(
+      "POST",
+      `/v1/sessions/${uniqueId("bad")}/fragments`,
+      key,
+      fragment(0, [], { redact: { patterns: [{ name: "p", pattern }] } }),
+    );
     const body = await json<{ error: string; detail: string }>(res);
     expect({ status: res.status, error: body.error }).toEqual({ status: 400, error: "invalid_body" });
     expect(body.detail).toContain("redact.patterns.0.pattern");

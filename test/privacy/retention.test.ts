@@ -22,17 +22,24 @@ const putAudio = (key: string, id: string, seq: number) =>
 /** Moves the session's stored times `ms` into the past. */
 async function age(key: string, id: string, ms: number): Promise<void> {
   await runInDurableObject(await stubOf(id, key), (_instance, state) => {
-    const meta = JSON.parse(state.storage.sql.exec<{ json: string }>("SELECT json FROM session_meta WHERE id = 1").one().json);
-    for (const field of ["createdAt", "lastActivityAt", "finalizedAt", "destroyedAt", "erasedAt"]) if (typeof meta[field] === "number") meta[field] -= ms;
+    const meta = JSON.parse(
+      state.storage.sql.exec<{ json: string }>("SELECT json FROM session_meta WHERE id = 1").one().json,
+    );
+    for (const field of ["createdAt", "lastActivityAt", "finalizedAt", "destroyedAt", "erasedAt"])
+      if (typeof meta[field] === "number") meta[field] -= ms;
     state.storage.sql.exec("UPDATE session_meta SET json = ? WHERE id = 1", JSON.stringify(meta));
   });
   await abortAllDurableObjects();
 }
 
 async function finalizedCall(key: string, id: string, secret: string) {
-  expect((await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, [say("user", secret, 0)]))).status).toBe(200);
+  expect((await call("POST", `/v1/sessions/${id}/fragments`, key, fragment(0, [say("user", secret, 0)]))).status).toBe(
+    200,
+  );
   expect((await putAudio(key, id, 0)).status).toBe(200);
-  const closed = await json<{ state: string }>(await call("POST", `/v1/sessions/${id}/close`, key, { lastSeq: 0, lastAudioSeq: 0 }));
+  const closed = await json<{ state: string }>(
+    await call("POST", `/v1/sessions/${id}/close`, key, { lastSeq: 0, lastAudioSeq: 0 }),
+  );
   expect(closed.state).toBe("finalized");
 }
 
@@ -61,7 +68,8 @@ it("a finalized call older than RETENTION_DAYS is erased by its alarm (record an
   expect(await r2KeysFor(id)).toEqual([]);
   const tomb = await inspectDo(id, key);
   expect(tomb.meta).toMatchObject({ state: "erased", erasure: { reason: "retention", complete: true } });
-  for (const [table, rows] of Object.entries(tomb.tables)) expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
+  for (const [table, rows] of Object.entries(tomb.tables))
+    expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
   expect(await dumpDo(id, key)).not.toContain(secret);
   expect(tomb.alarm).toBe((tomb.meta!.erasedAt as number) + DAY);
   const status = await json<{ state: string }>(await call("GET", `/v1/sessions/${id}`, key));

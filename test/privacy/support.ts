@@ -6,7 +6,13 @@ export const uniqueId = (prefix = "s") => `${prefix}-${crypto.randomUUID()}`;
 export const freshKey = () => `key-${crypto.randomUUID()}`;
 export const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + ms).toISOString();
 
-export function call(method: string, path: string, key: string | null, body?: unknown, headers: Record<string, string> = {}) {
+export function call(
+  method: string,
+  path: string,
+  key: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const init: RequestInit = { method, headers: { ...headers }, redirect: "manual" };
   if (key) (init.headers as Record<string, string>)["authorization"] = `Bearer ${key}`;
   if (body !== undefined) {
@@ -20,7 +26,13 @@ export function fragment(seq: number, events: unknown[], extra: Record<string, u
   return { agentId: 42, mode: "observe", seq, sentAt: at(seq * 1000), events, ...extra };
 }
 
-export const say = (role: string, text: string, startMs: number) => ({ kind: "transcript", role, text, startedAt: at(startMs), endedAt: at(startMs + 500) });
+export const say = (role: string, text: string, startMs: number) => ({
+  kind: "transcript",
+  role,
+  text,
+  startedAt: at(startMs),
+  endedAt: at(startMs + 500),
+});
 
 const digits = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => String(b % 10)).join("");
 
@@ -40,7 +52,8 @@ export function cardNumber(): string {
 }
 export const email = () => `jane.${digits(8)}@example.com`;
 export const phone = () => `+44 20 ${digits(4)} ${digits(4)}`;
-export const usSsn = () => `${100 + (Number(digits(3)) % 500)}-${10 + (Number(digits(2)) % 89)}-${1000 + (Number(digits(4)) % 8999)}`;
+export const usSsn = () =>
+  `${100 + (Number(digits(3)) % 500)}-${10 + (Number(digits(2)) % 89)}-${1000 + (Number(digits(4)) % 8999)}`;
 export const ukNino = () => `AB ${digits(2)} ${digits(2)} ${digits(2)} C`;
 
 /** One OTLP/HTTP JSON span of the session with `text` in a string attribute. */

@@ -32,15 +32,34 @@ function recordingNamespace(calls: string[]) {
 
 it("addresses the tenant index in DO_JURISDICTION with DO_LOCATION_HINT, for registering and for listing", async () => {
   const calls: string[] = [];
-  const eu = { ...(env as unknown as Env), DO_JURISDICTION: "eu", DO_LOCATION_HINT: "weur", TENANT_INDEX: recordingNamespace(calls) } as unknown as Env;
+  const eu = {
+    ...(env as unknown as Env),
+    DO_JURISDICTION: "eu",
+    DO_LOCATION_HINT: "weur",
+    TENANT_INDEX: recordingNamespace(calls),
+  } as unknown as Env;
   await registerInTenantIndex(eu, "tenant-x", "s-1", Date.now());
   await recentSessions(eu, "tenant-x", 10);
-  expect(calls).toEqual(["jurisdiction(eu)", "idFromName(tenant-x)", "get(weur)", "register(s-1)", "jurisdiction(eu)", "idFromName(tenant-x)", "get(weur)", "list()"]);
+  expect(calls).toEqual([
+    "jurisdiction(eu)",
+    "idFromName(tenant-x)",
+    "get(weur)",
+    "register(s-1)",
+    "jurisdiction(eu)",
+    "idFromName(tenant-x)",
+    "get(weur)",
+    "list()",
+  ]);
 });
 
 it("uses the plain namespace when no jurisdiction is configured", async () => {
   const calls: string[] = [];
-  const plain = { ...(env as unknown as Env), DO_JURISDICTION: "", DO_LOCATION_HINT: "", TENANT_INDEX: recordingNamespace(calls) } as unknown as Env;
+  const plain = {
+    ...(env as unknown as Env),
+    DO_JURISDICTION: "",
+    DO_LOCATION_HINT: "",
+    TENANT_INDEX: recordingNamespace(calls),
+  } as unknown as Env;
   await registerInTenantIndex(plain, "tenant-y", "s-2", Date.now());
   expect(calls).toEqual(["idFromName(tenant-y)", "get(-)", "register(s-2)"]);
 });

@@ -9,7 +9,11 @@ import { allCases, type CaseContext, type CaseResult, type Runtime } from "../sd
 
 export type SuiteBase = Omit<CaseContext, "uid">;
 
-export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Promise<CaseResult[]>, label: string = runtime): void {
+export function runtimeSuite(
+  runtime: Runtime,
+  runAll: (base: SuiteBase) => Promise<CaseResult[]>,
+  label: string = runtime,
+): void {
   describe(`shared SDK suite in ${label}`, () => {
     let worker: LocalWorker | undefined;
     let standIn: CekuraStandIn | undefined;
@@ -20,10 +24,17 @@ export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Prom
       // The Worker forwards spans to a Cekura stand-in (records are not forwarded: CEKURA_HOST stays empty).
       standIn = await startCekuraStandIn();
       worker = await startLocalWorker({ vars: { CEKURA_OTEL_ENDPOINT: `${standIn.url}/v1/traces` } });
-      const base: SuiteBase = { runtime, ingestUrl: worker.url, apiKey: `sdk-suite-${runtime}-${crypto.randomUUID()}`, agentId: 4242, standInUrl: standIn.url };
+      const base: SuiteBase = {
+        runtime,
+        ingestUrl: worker.url,
+        apiKey: `sdk-suite-${runtime}-${crypto.randomUUID()}`,
+        agentId: 4242,
+        standInUrl: standIn.url,
+      };
       try {
         results = new Map((await runAll(base)).map((r) => [r.name, r]));
-        if (process.env.SDK_SUITE_TIMINGS) console.log([...results.values()].map((r) => `${r.ms} ms  ${r.name}`).join("\n"));
+        if (process.env.SDK_SUITE_TIMINGS)
+          console.log([...results.values()].map((r) => `${r.ms} ms  ${r.name}`).join("\n"));
       } catch (error) {
         failure = error;
       }
@@ -49,6 +60,7 @@ export function runtimeSuite(runtime: Runtime, runAll: (base: SuiteBase) => Prom
 /** Parses the `@@RESULTS <json>` line a script runtime prints. */
 export function parseResults(stdout: string, stderr: string, runtime: string): CaseResult[] {
   const line = stdout.split("\n").find((l) => l.startsWith("@@RESULTS "));
-  if (!line) throw new Error(`${runtime} printed no results.\nstdout:\n${stdout.slice(-4000)}\nstderr:\n${stderr.slice(-4000)}`);
+  if (!line)
+    throw new Error(`${runtime} printed no results.\nstdout:\n${stdout.slice(-4000)}\nstderr:\n${stderr.slice(-4000)}`);
   return JSON.parse(line.slice("@@RESULTS ".length)) as CaseResult[];
 }

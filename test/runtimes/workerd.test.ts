@@ -30,7 +30,8 @@ runtimeSuite("workerd", async (base) => {
         body: JSON.stringify({ base, only: c.name }),
       });
       const text = await response.text();
-      if (!response.ok) results.push({ name: c.name, ok: false, error: `workerd answered ${response.status}: ${text}`, ms: 0 });
+      if (!response.ok)
+        results.push({ name: c.name, ok: false, error: `workerd answered ${response.status}: ${text}`, ms: 0 });
       else results.push(...(JSON.parse(text) as CaseResult[]));
     }
     return results;

@@ -16,7 +16,14 @@ afterAll(async () => worker?.stop());
 
 function tracer(extra: Record<string, unknown> = {}) {
   const errors: SdkError[] = [];
-  const cekura = new CekuraTracer({ apiKey, agentId: 92, ingestUrl: worker.url, onError: (e) => errors.push(e), enableOtelTraces: false, ...extra });
+  const cekura = new CekuraTracer({
+    apiKey,
+    agentId: 92,
+    ingestUrl: worker.url,
+    onError: (e) => errors.push(e),
+    enableOtelTraces: false,
+    ...extra,
+  });
   return { cekura, errors };
 }
 const sessionId = (name: string) => `gaps-${name}-${crypto.randomUUID()}`;
@@ -61,7 +68,14 @@ describe("session.stats()", () => {
     expect(session.stats().sent.events).toBe(0);
     await session.close();
     const stats = session.stats();
-    expect(stats.recorded).toEqual({ transcripts: 2, toolCalls: 1, toolResults: 1, logs: 1, metadataPatches: 1, audioSamples: { user: 16_000, assistant: 8_000 } });
+    expect(stats.recorded).toEqual({
+      transcripts: 2,
+      toolCalls: 1,
+      toolResults: 1,
+      logs: 1,
+      metadataPatches: 1,
+      audioSamples: { user: 16_000, assistant: 8_000 },
+    });
     expect(stats.sent.events).toBe(6);
     expect(stats.sent.fragments).toBeGreaterThanOrEqual(1);
     expect(stats.sent.audioChunks).toBeGreaterThanOrEqual(1);

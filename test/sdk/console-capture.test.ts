@@ -12,16 +12,26 @@ beforeAll(async () => {
 afterAll(async () => worker?.stop());
 
 async function logsOf(id: string): Promise<string[]> {
-  const response = await fetch(`${worker.url}/v1/sessions/${id}/record`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const response = await fetch(`${worker.url}/v1/sessions/${id}/record`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
   expect(response.status).toBe(200);
-  return ((await response.json()) as { logs: { level: string; message: string }[] }).logs.map((l) => `${l.level}:${l.message}`);
+  return ((await response.json()) as { logs: { level: string; message: string }[] }).logs.map(
+    (l) => `${l.level}:${l.message}`,
+  );
 }
 
 describe("captureConsole", () => {
   it("records console.* only while exactly one session is active, then restores console", async () => {
     const originalLog = console.log;
     const originalError = console.error;
-    const cekura = new CekuraTracer({ apiKey, agentId: 5, ingestUrl: worker.url, captureConsole: true, onError: () => undefined });
+    const cekura = new CekuraTracer({
+      apiKey,
+      agentId: 5,
+      ingestUrl: worker.url,
+      captureConsole: true,
+      onError: () => undefined,
+    });
     const a = cekura.observe({ sessionId: `console-a-${crypto.randomUUID()}` });
     expect(consoleCaptured()).toBe(true);
     console.log("only a is active", { n: 1 });

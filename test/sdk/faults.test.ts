@@ -3,11 +3,24 @@
  * delays, duplicates and reorders requests, answers 400/429 itself, or is not there at all.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, CekuraTracer, ConnectionError, SessionClosedError, TimeoutError, type SdkError } from "../../sdk/index.ts";
+import {
+  ApiError,
+  CekuraTracer,
+  ConnectionError,
+  SessionClosedError,
+  TimeoutError,
+  type SdkError,
+} from "../../sdk/index.ts";
 import { fragmentSchema } from "../../sdk/protocol.ts";
 import { freePort } from "../../worker/local/ports.ts";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
-import { requestJson, seededRandom, startFaultProxy, type FaultAction, type FaultProxy } from "../support/fault-proxy.ts";
+import {
+  requestJson,
+  seededRandom,
+  startFaultProxy,
+  type FaultAction,
+  type FaultProxy,
+} from "../support/fault-proxy.ts";
 
 let worker: LocalWorker;
 let proxy: FaultProxy | undefined;
@@ -28,12 +41,22 @@ const fastRetry = { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 6, maxRetryAf
 
 function tracer(ingestUrl: string, extra: Record<string, unknown> = {}) {
   const errors: SdkError[] = [];
-  const cekura = new CekuraTracer({ apiKey, agentId, ingestUrl, onError: (e) => errors.push(e), retry: fastRetry, requestTimeoutMs: 3_000, ...extra });
+  const cekura = new CekuraTracer({
+    apiKey,
+    agentId,
+    ingestUrl,
+    onError: (e) => errors.push(e),
+    retry: fastRetry,
+    requestTimeoutMs: 3_000,
+    ...extra,
+  });
   return { cekura, errors };
 }
 
 async function record(sessionId: string) {
-  const response = await fetch(`${worker.url}/v1/sessions/${sessionId}/record`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const response = await fetch(`${worker.url}/v1/sessions/${sessionId}/record`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as {
     transcript: { text: string }[];
@@ -44,7 +67,8 @@ async function record(sessionId: string) {
   };
 }
 
-const fragmentKey = (path: string, headers: Record<string, string>) => (path.endsWith("/fragments") ? headers["idempotency-key"] : undefined);
+const fragmentKey = (path: string, headers: Record<string, string>) =>
+  path.endsWith("/fragments") ? headers["idempotency-key"] : undefined;
 
 describe("SDK delivery under faults", () => {
   it("drops, delays, duplicates and reorders: the record holds every event exactly once, in order", async () => {
@@ -64,7 +88,12 @@ describe("SDK delivery under faults", () => {
     const { cekura, errors } = tracer(proxy.url, { maxBatchEvents: 10, flushIntervalMs: 10, maxConcurrentRequests: 3 });
     const s = cekura.observe({ sessionId: `faults-${crypto.randomUUID()}` });
     for (let i = 0; i < 300; i++) {
-      s.transcript({ role: i % 2 ? "assistant" : "user", text: `t${i}`, startedAt: 1_790_000_000_000 + i, endedAt: 1_790_000_000_000 + i });
+      s.transcript({
+        role: i % 2 ? "assistant" : "user",
+        text: `t${i}`,
+        startedAt: 1_790_000_000_000 + i,
+        endedAt: 1_790_000_000_000 + i,
+      });
       if (i % 5 === 0) s.toolCall({ id: `c${i}`, name: "lookup", arguments: { i } });
       if (i % 5 === 0) s.toolResult({ id: `c${i}`, result: { ok: i } });
       if (i % 7 === 0) s.log("info", `l${i}`);
@@ -106,7 +135,11 @@ describe("SDK delivery under faults", () => {
   it("a 400 answer is reported through onError with the Worker's detail and never retried", async () => {
     proxy = await startFaultProxy(worker.url, (r) =>
       r.headers["idempotency-key"]?.endsWith("#1")
-        ? { kind: "respond", status: 400, body: { error: "invalid_fragment", detail: "events.0.text: must be at most 65536 characters" } }
+        ? {
+            kind: "respond",
+            status: 400,
+            body: { error: "invalid_fragment", detail: "events.0.text: must be at most 65536 characters" },
+          }
         : { kind: "forward" },
     );
     const { cekura, errors } = tracer(proxy.url, { maxBatchEvents: 2, flushIntervalMs: 5, maxConcurrentRequests: 1 });
@@ -120,7 +153,11 @@ describe("SDK delivery under faults", () => {
     expect(errors).toHaveLength(1);
     const error = errors[0] as ApiError;
     expect(error).toBeInstanceOf(ApiError);
-    expect([error.status, error.code, error.detail]).toEqual([400, "invalid_fragment", "events.0.text: must be at most 65536 characters"]);
+    expect([error.status, error.code, error.detail]).toEqual([
+      400,
+      "invalid_fragment",
+      "events.0.text: must be at most 65536 characters",
+    ]);
     // The Worker finalizes after its grace time and says which fragment never came.
     expect(status.state).toBe("finalized");
     const r = await record(s.id);
@@ -135,11 +172,25 @@ describe("SDK delivery under faults", () => {
       if (!key || answered.has(key)) return { kind: "forward" };
       answered.add(key);
       return key.endsWith("#0")
-        ? { kind: "respond", status: 429, headers: { "retry-after": "1" }, body: { error: "rate_limited", detail: "slow down" } }
-        : { kind: "respond", status: 503, headers: { "retry-after": "1" }, body: { error: "unavailable", detail: "try later" } };
+        ? {
+            kind: "respond",
+            status: 429,
+            headers: { "retry-after": "1" },
+            body: { error: "rate_limited", detail: "slow down" },
+          }
+        : {
+            kind: "respond",
+            status: 503,
+            headers: { "retry-after": "1" },
+            body: { error: "unavailable", detail: "try later" },
+          };
     });
     // Our own backoff is at most 5 ms here, so a 1 s gap can only come from Retry-After.
-    const { cekura, errors } = tracer(proxy.url, { retry: { ...fastRetry, baseDelayMs: 1, maxDelayMs: 5 }, maxBatchEvents: 1, maxConcurrentRequests: 1 });
+    const { cekura, errors } = tracer(proxy.url, {
+      retry: { ...fastRetry, baseDelayMs: 1, maxDelayMs: 5 },
+      maxBatchEvents: 1,
+      maxConcurrentRequests: 1,
+    });
     const s = cekura.track({ sessionId: `retry-after-${crypto.randomUUID()}` });
     s.transcript({ role: "user", text: "a" });
     s.transcript({ role: "user", text: "b" });

@@ -16,7 +16,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => worker?.stop());
 
-const ms = (span: WireSpan, edge: "start" | "end") => Number(BigInt(edge === "start" ? span.startTimeUnixNano : span.endTimeUnixNano) / 1_000_000n);
+const ms = (span: WireSpan, edge: "start" | "end") =>
+  Number(BigInt(edge === "start" ? span.startTimeUnixNano : span.endTimeUnixNano) / 1_000_000n);
 /** Holds the thread, so consecutive calls are measurably apart and the OTel import cannot land in between. */
 const busy = (forMs: number) => {
   const until = Date.now() + forMs;
@@ -47,7 +48,9 @@ describe("lazily loaded traces", () => {
     await session.close();
     expect(errors).toEqual([]);
 
-    const response = await fetch(`${worker.url}/v1/traces/${sessionId}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const response = await fetch(`${worker.url}/v1/traces/${sessionId}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(response.status).toBe(200);
     const spans = spansOf(await response.json());
     const byName = (name: string) => spans.find((s) => s.name === name);

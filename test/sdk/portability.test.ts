@@ -15,7 +15,11 @@ describe("SDK portability", () => {
   it("type-checks against web types only (sdk/tsconfig.json has types: [])", () => {
     const config = JSON.parse(readFileSync(join(REPO_ROOT, "sdk/tsconfig.json"), "utf8"));
     expect(config.compilerOptions.types).toEqual([]);
-    const tsc = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "sdk/tsconfig.json"], { cwd: REPO_ROOT, encoding: "utf8" });
+    const tsc = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "sdk/tsconfig.json"],
+      { cwd: REPO_ROOT, encoding: "utf8" },
+    );
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
   }, 120_000);
@@ -24,7 +28,13 @@ describe("SDK portability", () => {
     const offenders: string[] = [];
     for (const file of tsFiles(join(REPO_ROOT, "sdk"))) {
       const source = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
-      for (const pattern of [/from\s+["']node:/, /\bimport\(\s*["']node:/, /\bBuffer\./, /\brequire\(/, /\bXMLHttpRequest\b/]) {
+      for (const pattern of [
+        /from\s+["']node:/,
+        /\bimport\(\s*["']node:/,
+        /\bBuffer\./,
+        /\brequire\(/,
+        /\bXMLHttpRequest\b/,
+      ]) {
         if (pattern.test(source)) offenders.push(`${relative(REPO_ROOT, file)}: ${pattern}`);
       }
     }

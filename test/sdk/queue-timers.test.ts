@@ -17,12 +17,21 @@ describe("the flusher's timers", () => {
       apiKey: "timers",
       fetch: async (_url, init) => {
         bodies.push(JSON.parse(new TextDecoder().decode(init?.body as Uint8Array)).events.length);
-        return new Response('{"ackedThrough":0,"missing":[],"state":"open"}', { headers: { "content-type": "application/json" } });
+        return new Response('{"ackedThrough":0,"missing":[],"state":"open"}', {
+          headers: { "content-type": "application/json" },
+        });
       },
     });
-    const queue = new EventQueue({ ...DEFAULT_QUEUE, maxBatchEvents: 10, compression: false }, { agentId: 1, mode: "track" }, "/v1/sessions/t/fragments", transport, () => undefined);
+    const queue = new EventQueue(
+      { ...DEFAULT_QUEUE, maxBatchEvents: 10, compression: false },
+      { agentId: 1, mode: "track" },
+      "/v1/sessions/t/fragments",
+      transport,
+      () => undefined,
+    );
     const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
-    for (let i = 0; i < 1000; i++) queue.push({ kind: "log", level: "info", message: `line ${i}`, time: "2026-11-26T00:00:00.000Z" }, 80);
+    for (let i = 0; i < 1000; i++)
+      queue.push({ kind: "log", level: "info", message: `line ${i}`, time: "2026-11-26T00:00:00.000Z" }, 80);
     // One timer for the flush interval, then one for the full batch; none per event after that.
     expect(setTimeoutSpy.mock.calls.length).toBeLessThanOrEqual(2);
     setTimeoutSpy.mockRestore();

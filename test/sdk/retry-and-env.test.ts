@@ -1,7 +1,14 @@
 /** Pure parts of the SDK: retry policy and portable environment reading. */
 import { afterEach, describe, expect, it } from "vitest";
 import { readEnv, envFlag } from "../../sdk/internal/env.ts";
-import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, nextDelay, parseRetryAfter, resolveRetryOptions } from "../../sdk/retry.ts";
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isRetryableStatus,
+  nextDelay,
+  parseRetryAfter,
+  resolveRetryOptions,
+} from "../../sdk/retry.ts";
 
 describe("retry policy", () => {
   it("retries 408, 429 and 5xx, never other 4xx", () => {

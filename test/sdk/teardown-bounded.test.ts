@@ -43,7 +43,8 @@ async function through(policy: FaultPolicy) {
 }
 
 const sessionId = (name: string) => `teardown-${name}-${crypto.randomUUID()}`;
-const sent = (p: FaultProxy, id: string, route: string) => p.requests.filter((r) => r.path === `/v1/sessions/${id}${route}`).length;
+const sent = (p: FaultProxy, id: string, route: string) =>
+  p.requests.filter((r) => r.path === `/v1/sessions/${id}${route}`).length;
 const tone = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 8)));
 
 async function elapsed<T>(work: () => Promise<T>): Promise<{ ms: number; outcome: PromiseSettledResult<T> }> {
@@ -94,7 +95,9 @@ describe("close() followed by abort(): exactly one outcome, never both requests"
   it("abort() wins while close has not been sent: close() rejects, only the abort reaches the Worker", async () => {
     const id = sessionId("abort-wins");
     // Fragments are slow, so close() is still flushing when abort() comes.
-    const { cekura, proxy } = await through((r) => (r.path.endsWith("/fragments") ? { kind: "delay", ms: 500 } : { kind: "forward" }));
+    const { cekura, proxy } = await through((r) =>
+      r.path.endsWith("/fragments") ? { kind: "delay", ms: 500 } : { kind: "forward" },
+    );
     const session = cekura.track({ sessionId: id });
     session.transcript({ role: "user", text: "to be deleted" });
     const closing = session.close().then(
@@ -119,7 +122,9 @@ describe("close() followed by abort(): exactly one outcome, never both requests"
     session.transcript({ role: "user", text: "kept" });
     const status = await session.close();
     expect(status.state).toBe("finalized");
-    await expect(session.abort()).rejects.toThrow(/already closed \(the close request was sent\); abort\(\) can no longer delete it/);
+    await expect(session.abort()).rejects.toThrow(
+      /already closed \(the close request was sent\); abort\(\) can no longer delete it/,
+    );
     expect(sent(proxy, id, "/close")).toBe(1);
     expect(sent(proxy, id, "/abort")).toBe(0);
   });

@@ -14,9 +14,20 @@ it("refuses a time outside 2000-2100 at the recording call, so the Worker never 
     },
   });
   const s = cekura.observe({ sessionId: "time-range" });
-  expect(() => s.transcript({ role: "user", text: "then", startedAt: Date.UTC(1999, 11, 31, 23, 59, 59) })).toThrow(ValidationError);
-  expect(() => s.transcript({ role: "user", text: "later", startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2100, 0, 1) })).toThrow(/2000-01-01 to 2100-01-01/);
-  expect(() => s.transcript({ role: "user", text: "now", startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2026, 0, 1, 0, 0, 1) })).not.toThrow();
+  expect(() => s.transcript({ role: "user", text: "then", startedAt: Date.UTC(1999, 11, 31, 23, 59, 59) })).toThrow(
+    ValidationError,
+  );
+  expect(() =>
+    s.transcript({ role: "user", text: "later", startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2100, 0, 1) }),
+  ).toThrow(/2000-01-01 to 2100-01-01/);
+  expect(() =>
+    s.transcript({
+      role: "user",
+      text: "now",
+      startedAt: Date.UTC(2026, 0, 1),
+      endedAt: Date.UTC(2026, 0, 1, 0, 0, 1),
+    }),
+  ).not.toThrow();
   await s.flush();
   expect(sent.some((url) => url.endsWith("/v1/sessions/time-range/fragments"))).toBe(true);
 });

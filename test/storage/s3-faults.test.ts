@@ -9,7 +9,15 @@ import { join } from "node:path";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort } from "../../worker/local/ports.ts";
-import { api, FORWARD_TEST_VARS, KEY, requestsFor, sampleFragment, startForwardHarness, type ForwardHarness } from "../support/forward-harness.ts";
+import {
+  api,
+  FORWARD_TEST_VARS,
+  KEY,
+  requestsFor,
+  sampleFragment,
+  startForwardHarness,
+  type ForwardHarness,
+} from "../support/forward-harness.ts";
 import { uniqueId } from "../support/ids.ts";
 import { expectedWav, putAudio, sha256, stereoPcm } from "../support/wav-fixture.ts";
 
@@ -23,10 +31,21 @@ let s3: S3rver;
 let h: ForwardHarness;
 beforeAll(async () => {
   const port = await freePort();
-  s3 = new S3rver({ port, address: "127.0.0.1", silent: true, directory: mkdtempSync(join(tmpdir(), "s3rver-faults-")), configureBuckets: [{ name: "recordings", configs: [] }] });
+  s3 = new S3rver({
+    port,
+    address: "127.0.0.1",
+    silent: true,
+    directory: mkdtempSync(join(tmpdir(), "s3rver-faults-")),
+    configureBuckets: [{ name: "recordings", configs: [] }],
+  });
   (s3 as unknown as { middleware: unknown[] }).middleware.unshift(async (ctx: any, next: () => Promise<void>) => {
     const part = ctx.query?.partNumber;
-    const op = ctx.method === "PUT" && part ? `uploadPart:${part}` : ctx.method === "POST" && ctx.query?.uploadId ? "complete" : `${ctx.method}`;
+    const op =
+      ctx.method === "PUT" && part
+        ? `uploadPart:${part}`
+        : ctx.method === "POST" && ctx.query?.uploadId
+          ? "complete"
+          : `${ctx.method}`;
     const kind = op.split(":")[0]!;
     if ((failures[kind] ?? 0) > 0) {
       failures[kind]!--;
@@ -54,7 +73,9 @@ afterAll(async () => {
   await s3?.close();
 });
 
-it("finalizes and forwards a call whose part uploads and CompleteMultipartUpload fail four times each, showing the errors while it retries", { timeout: 120_000 }, async () => {
+it("finalizes and forwards a call whose part uploads and CompleteMultipartUpload fail four times each, showing the errors while it retries", {
+  timeout: 120_000,
+}, async () => {
   const id = uniqueId("s3-faults");
   const client = api(h);
   expect((await client.fragment(id, sampleFragment("observe"))).status).toBe(200);
@@ -82,7 +103,12 @@ it("finalizes and forwards a call whose part uploads and CompleteMultipartUpload
   const [request] = requestsFor(h.standIn, id);
   expect(request!.files.map((f) => f.field)).toEqual(["voice_recording"]);
   expect(request!.files[0]!.sha256).toBe(sha256(expectedWav(SAMPLE_RATE, chunks)));
-  const partNumbers = new Set(seen.filter((s) => s.op.startsWith("uploadPart:")).map((s) => Number(s.op.split(":")[1])));
+  const partNumbers = new Set(
+    seen.filter((s) => s.op.startsWith("uploadPart:")).map((s) => Number(s.op.split(":")[1])),
+  );
   expect(partNumbers).toEqual(new Set([1, 2, 3]));
-  expect(seen.filter((s) => s.status === 500).map((s) => s.op.split(":")[0])).toEqual([...Array(4).fill("uploadPart"), ...Array(4).fill("complete")]);
+  expect(seen.filter((s) => s.status === 500).map((s) => s.op.split(":")[0])).toEqual([
+    ...Array(4).fill("uploadPart"),
+    ...Array(4).fill("complete"),
+  ]);
 });

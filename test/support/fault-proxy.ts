@@ -69,7 +69,8 @@ export async function startFaultProxy(target: string, policy: FaultPolicy, port 
   const answer = (res: ServerResponse, status: number, headers: Headers | Record<string, string>, body: Buffer) => {
     const out: Record<string, string> = {};
     const entries = headers instanceof Headers ? [...headers.entries()] : Object.entries(headers);
-    for (const [k, v] of entries) if (!["content-length", "content-encoding", "transfer-encoding", "connection"].includes(k)) out[k] = v;
+    for (const [k, v] of entries)
+      if (!["content-length", "content-encoding", "transfer-encoding", "connection"].includes(k)) out[k] = v;
     res.writeHead(status, { ...out, "content-length": String(body.byteLength) });
     res.end(body);
   };
@@ -115,7 +116,9 @@ export async function startFaultProxy(target: string, policy: FaultPolicy, port 
           await forward(r);
           break;
         case "respond": {
-          const body = Buffer.from(JSON.stringify(action.body ?? { error: "injected", detail: "injected by the fault proxy" }));
+          const body = Buffer.from(
+            JSON.stringify(action.body ?? { error: "injected", detail: "injected by the fault proxy" }),
+          );
           answer(res, action.status, { "content-type": "application/json", ...action.headers }, body);
           return;
         }
@@ -125,7 +128,13 @@ export async function startFaultProxy(target: string, policy: FaultPolicy, port 
       const upstream = await forward(r);
       answer(res, upstream.status, upstream.headers, upstream.body);
     } catch (error) {
-      if (!res.headersSent) answer(res, 502, { "content-type": "application/json" }, Buffer.from(JSON.stringify({ error: "proxy_error", detail: String(error) })));
+      if (!res.headersSent)
+        answer(
+          res,
+          502,
+          { "content-type": "application/json" },
+          Buffer.from(JSON.stringify({ error: "proxy_error", detail: String(error) })),
+        );
     }
   };
 

@@ -57,7 +57,8 @@ export function api(h: ForwardHarness, key = KEY) {
       for (;;) {
         const forward = await this.forward(id);
         if (wanted.includes(forward.status)) return forward;
-        if (Date.now() > deadline) throw new Error(`forward of ${id} is still ${JSON.stringify(forward)} after ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`forward of ${id} is still ${JSON.stringify(forward)} after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

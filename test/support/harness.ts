@@ -25,7 +25,10 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const standIn = options.standIn === false ? undefined : await startCekuraStandIn();
-  const vars = { ...(standIn ? { CEKURA_HOST: standIn.url, CEKURA_OTEL_ENDPOINT: `${standIn.url}/v1/traces` } : {}), ...options.vars };
+  const vars = {
+    ...(standIn ? { CEKURA_HOST: standIn.url, CEKURA_OTEL_ENDPOINT: `${standIn.url}/v1/traces` } : {}),
+    ...options.vars,
+  };
   let worker = await startLocalWorker({ vars });
   const harness: Harness = {
     standIn: standIn as CekuraStandIn,

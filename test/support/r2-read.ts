@@ -2,7 +2,10 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 
 /** Opens the local Worker's RECORDINGS bucket straight from its persisted state (the Worker may be stopped). */
-async function withStoredBucket<T>(persistTo: string, use: (bucket: Awaited<ReturnType<Miniflare["getR2Bucket"]>>) => Promise<T>): Promise<T> {
+async function withStoredBucket<T>(
+  persistTo: string,
+  use: (bucket: Awaited<ReturnType<Miniflare["getR2Bucket"]>>) => Promise<T>,
+): Promise<T> {
   const mf = new Miniflare({
     modules: true,
     script: "export default { fetch() { return new Response(null, { status: 404 }); } }",

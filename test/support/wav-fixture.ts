@@ -39,7 +39,13 @@ export function expectedWav(sampleRate: number, chunks: Uint8Array[]): Uint8Arra
 export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /** PUTs audio chunks 0..n-1 to the Worker. */
-export async function putAudio(workerUrl: string, key: string, id: string, sampleRate: number, chunks: Uint8Array[]): Promise<void> {
+export async function putAudio(
+  workerUrl: string,
+  key: string,
+  id: string,
+  sampleRate: number,
+  chunks: Uint8Array[],
+): Promise<void> {
   const api = workerApi({ baseUrl: workerUrl, key });
   for (const [seq, chunk] of chunks.entries()) {
     const res = await api.putAudio(id, seq, chunk, { sampleRate });

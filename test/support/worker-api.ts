@@ -26,7 +26,13 @@ export function workerApi(options: WorkerApiOptions) {
   const base = options.baseUrl.replace(/\/+$/, "");
 
   /** Any request; a body that is not a string or bytes is sent as JSON. `key: null` sends no key. */
-  function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, key: string | null = options.key) {
+  function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    key: string | null = options.key,
+  ) {
     const all: Record<string, string> = { ...headers };
     if (key) all["authorization"] = `Bearer ${key}`;
     let payload: BodyInit | undefined;
@@ -71,6 +77,11 @@ export type WorkerApi = ReturnType<typeof workerApi>;
 export const clockFrom = (start: number) => (ms: number) => new Date(start + ms).toISOString();
 
 /** A fragment body (agent 42, observe) with its events. */
-export function fragmentBody(seq: number, events: unknown[] = [], extra: Record<string, unknown> = {}, at = clockFrom(Date.UTC(2026, 10, 25, 12))) {
+export function fragmentBody(
+  seq: number,
+  events: unknown[] = [],
+  extra: Record<string, unknown> = {},
+  at = clockFrom(Date.UTC(2026, 10, 25, 12)),
+) {
   return { agentId: 42, mode: "observe", seq, sentAt: at(seq * 1000), events, ...extra };
 }

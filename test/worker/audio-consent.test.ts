@@ -55,8 +55,11 @@ describe("audio under deferred consent", { timeout: 120_000 }, () => {
     const late = await putAudio(id, 3, chunk(4), false);
     expect(late.status).toBe(409);
     expect(await late.json()).toMatchObject({ error: "recording_aborted" });
-    const held = await runInDurableObject(await sessionStubOf(id), (_i, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audio_chunk_rows WHERE data IS NOT NULL").one().n,
+    const held = await runInDurableObject(
+      await sessionStubOf(id),
+      (_i, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audio_chunk_rows WHERE data IS NOT NULL").one()
+          .n,
     );
     expect(held).toBe(0);
     const closed = await closeSession(id, { lastSeq: -1, lastAudioSeq: 3 });

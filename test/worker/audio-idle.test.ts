@@ -10,7 +10,10 @@ afterEach(async () => {
 
 it("arms the idle alarm for a session whose only contact is one audio chunk, and finalizes it when idle", async () => {
   const id = uniqueId();
-  const res = await api.putAudio(id, 0, new Uint8Array(6400).fill(9), { intro: { agentId: 42, mode: "observe" }, startFrame: 0 });
+  const res = await api.putAudio(id, 0, new Uint8Array(6400).fill(9), {
+    intro: { agentId: 42, mode: "observe" },
+    startFrame: 0,
+  });
   expect(res.status).toBe(200);
   const alarm = await runInDurableObject(await sessionStubOf(id), (_i, state) => state.storage.getAlarm());
   expect(alarm).not.toBeNull();

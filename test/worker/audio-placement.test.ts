@@ -39,7 +39,9 @@ it("keeps later audio at its true time when a chunk never arrives: silence of th
   expect(closing.state).toBe("closing");
   await pastGrace(id);
 
-  const record = (await (await getRecord(id)).json()) as { audio: { key: string; durationSeconds: number; gaps: unknown[] } };
+  const record = (await (await getRecord(id)).json()) as {
+    audio: { key: string; durationSeconds: number; gaps: unknown[] };
+  };
   expect(record.audio).toMatchObject({ durationSeconds: 0.3, gaps: [{ startSeconds: 0.1, durationSeconds: 0.1 }] });
   const samples = await wavSamples(record.audio.key);
   const bytes = FRAMES * 4;
@@ -84,7 +86,10 @@ it("answers 413 naming the cap for audio past four hours of call, and keeps what
   expect((await put(id, 0, chunk(1), 0)).status).toBe(200);
   const tooLate = await put(id, 1, chunk(2), 4 * 60 * 60 * RATE);
   expect(tooLate.status).toBe(413);
-  expect(await tooLate.json()).toMatchObject({ error: "session_limit_exceeded", detail: expect.stringMatching(/audioSeconds/) });
+  expect(await tooLate.json()).toMatchObject({
+    error: "session_limit_exceeded",
+    detail: expect.stringMatching(/audioSeconds/),
+  });
   await closeSession(id, { lastSeq: -1, lastAudioSeq: 0 });
   const record = (await (await getRecord(id)).json()) as { audio: { durationSeconds: number } };
   expect(record.audio.durationSeconds).toBe(0.1);

@@ -25,7 +25,7 @@ function pcm(bytes: number, seed: number): Uint8Array {
 const concat = (parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.byteLength));
+  for (const p of parts) out.set(p, o), (o += p.byteLength);
   return out;
 };
 
@@ -65,7 +65,9 @@ async function storedWav(key: string, sampleRate: number): Promise<Uint8Array> {
   return bytes.subarray(44);
 }
 
-async function audioState(id: string): Promise<{ parts: { partNumber: number; bytes: number }[]; uploadId?: string; partBytes: number }> {
+async function audioState(
+  id: string,
+): Promise<{ parts: { partNumber: number; bytes: number }[]; uploadId?: string; partBytes: number }> {
   return runInDurableObject(await sessionStubOf(id), (_i, state) =>
     JSON.parse(state.storage.sql.exec<{ json: string }>("SELECT json FROM audio_state WHERE id = 1").one().json),
   );
@@ -150,7 +152,9 @@ describe("audio chunks", { timeout: 30_000 }, () => {
     const { audio } = await finalRecord(id);
     // Rewind to the moment after CompleteMultipartUpload: the object is whole, the DO has not noted it.
     await runInDurableObject(await sessionStubOf(id), async (_i, state) => {
-      const row = JSON.parse(state.storage.sql.exec<{ json: string }>("SELECT json FROM audio_state WHERE id = 1").one().json);
+      const row = JSON.parse(
+        state.storage.sql.exec<{ json: string }>("SELECT json FROM audio_state WHERE id = 1").one().json,
+      );
       delete row.result;
       row.completing = true;
       state.storage.sql.exec("UPDATE audio_state SET json = ? WHERE id = 1", JSON.stringify(row));
@@ -198,7 +202,14 @@ describe("audio chunks", { timeout: 30_000 }, () => {
       [putAudio(id, -1 as number, pcm(400, 1)), 400, "invalid_chunkseq"],
       [putAudio(id, 0, pcm(400, 1), { "x-audio-channels": "1" }), 400, "invalid_audio_format"],
       [putAudio(id, 0, pcm(4 * MiB + 4, 1)), 413, "payload_too_large"],
-      [call("PUT", `/v1/sessions/${uniqueId()}/audio/0`, pcm(400, 1), KEY, { "content-type": "application/octet-stream", "x-audio-sample-rate": "16000" }), 404, "session_not_found"],
+      [
+        call("PUT", `/v1/sessions/${uniqueId()}/audio/0`, pcm(400, 1), KEY, {
+          "content-type": "application/octet-stream",
+          "x-audio-sample-rate": "16000",
+        }),
+        404,
+        "session_not_found",
+      ],
     ];
     for (const [pending, status, error] of cases) {
       const res = await pending;

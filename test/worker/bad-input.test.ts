@@ -27,19 +27,33 @@ async function withAcceptedData(run: (id: string) => Promise<void>) {
 describe("bad input is answered with {error, detail} and corrupts nothing", () => {
   it("malformed JSON -> 400 invalid_json", () =>
     withAcceptedData(async (id) => {
-      await expectError(await call("POST", `/v1/sessions/${id}/fragments`, '{"agentId": 42, "seq": 1,'), 400, "invalid_json");
+      await expectError(
+        await call("POST", `/v1/sessions/${id}/fragments`, '{"agentId": 42, "seq": 1,'),
+        400,
+        "invalid_json",
+      );
     }));
 
   it("wrong types -> 400 invalid_body naming the field", () =>
     withAcceptedData(async (id) => {
       await expectError(await sendFragment(id, { ...fragment(1), seq: "one" }), 400, "invalid_body", /seq/);
       await expectError(await sendFragment(id, { ...fragment(1), agentId: 4.5 }), 400, "invalid_body", /agentId/);
-      await expectError(await sendFragment(id, fragment(1, [{ ...say("user", "x", 0), startedAt: "yesterday" }])), 400, "invalid_body", /events\.0\.startedAt/);
+      await expectError(
+        await sendFragment(id, fragment(1, [{ ...say("user", "x", 0), startedAt: "yesterday" }])),
+        400,
+        "invalid_body",
+        /events\.0\.startedAt/,
+      );
     }));
 
   it("unknown event kinds -> 400 invalid_body naming the event", () =>
     withAcceptedData(async (id) => {
-      await expectError(await sendFragment(id, fragment(1, [{ kind: "telepathy", text: "?" }])), 400, "invalid_body", /events\.0\.kind/);
+      await expectError(
+        await sendFragment(id, fragment(1, [{ kind: "telepathy", text: "?" }])),
+        400,
+        "invalid_body",
+        /events\.0\.kind/,
+      );
     }));
 
   it("a session id over 100 characters -> 400 invalid_session_id", async () => {
@@ -48,7 +62,11 @@ describe("bad input is answered with {error, detail} and corrupts nothing", () =
   });
 
   it("a session id with characters outside the allowed set -> 400", async () => {
-    await expectError(await call("POST", `/v1/sessions/${encodeURIComponent("a b")}/fragments`, fragment(0)), 400, "invalid_session_id");
+    await expectError(
+      await call("POST", `/v1/sessions/${encodeURIComponent("a b")}/fragments`, fragment(0)),
+      400,
+      "invalid_session_id",
+    );
   });
 
   it("an oversized body -> 413 payload_too_large", () =>
@@ -60,43 +78,89 @@ describe("bad input is answered with {error, detail} and corrupts nothing", () =
 
   it("a text over the length limit -> 400 naming the limit", () =>
     withAcceptedData(async (id) => {
-      await expectError(await sendFragment(id, fragment(1, [say("user", "x".repeat(LIMITS.textLength + 1), 0)])), 400, "invalid_body", /characters/);
+      await expectError(
+        await sendFragment(id, fragment(1, [say("user", "x".repeat(LIMITS.textLength + 1), 0)])),
+        400,
+        "invalid_body",
+        /characters/,
+      );
     }));
 
   it("too many events in one fragment -> 400", () =>
     withAcceptedData(async (id) => {
-      const events = Array.from({ length: LIMITS.eventsPerFragment + 1 }, (_, i) => ({ kind: "log", level: "info", message: `m${i}`, time: "2026-11-25T12:00:00.000Z" }));
+      const events = Array.from({ length: LIMITS.eventsPerFragment + 1 }, (_, i) => ({
+        kind: "log",
+        level: "info",
+        message: `m${i}`,
+        time: "2026-11-25T12:00:00.000Z",
+      }));
       await expectError(await sendFragment(id, fragment(1, events)), 400, "invalid_body", /at most/);
     }));
 
   it("an oversized metadata patch -> 400", () =>
     withAcceptedData(async (id) => {
       const patch = { blob: "x".repeat(LIMITS.metadataBytes) };
-      await expectError(await sendFragment(id, fragment(1, [{ kind: "metadata", patch, time: "2026-11-25T12:00:00.000Z" }])), 400, "invalid_body", /metadata/);
+      await expectError(
+        await sendFragment(id, fragment(1, [{ kind: "metadata", patch, time: "2026-11-25T12:00:00.000Z" }])),
+        400,
+        "invalid_body",
+        /metadata/,
+      );
     }));
 
   it("wrong content type -> 415", () =>
     withAcceptedData(async (id) => {
-      await expectError(await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, { "content-type": "text/plain" }), 415, "unsupported_media_type");
+      await expectError(
+        await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, {
+          "content-type": "text/plain",
+        }),
+        415,
+        "unsupported_media_type",
+      );
     }));
 
   it("an unsupported content encoding -> 415, and a gzip body that is not gzip -> 400", () =>
     withAcceptedData(async (id) => {
-      await expectError(await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, { "content-encoding": "br" }), 415, "unsupported_encoding");
-      await expectError(await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, { "content-encoding": "gzip" }), 400, "invalid_gzip");
+      await expectError(
+        await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, {
+          "content-encoding": "br",
+        }),
+        415,
+        "unsupported_encoding",
+      );
+      await expectError(
+        await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, {
+          "content-encoding": "gzip",
+        }),
+        400,
+        "invalid_gzip",
+      );
     }));
 
   it("a gzip bomb is stopped at the decompressed limit -> 413", async () => {
     const id = uniqueId();
     const json = JSON.stringify({ ...fragment(0), pad: " ".repeat(LIMITS.fragmentDecompressedBytes + 10) });
-    const gz = new Uint8Array(await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+    const gz = new Uint8Array(
+      await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+    );
     expect(gz.byteLength).toBeLessThan(LIMITS.fragmentBodyBytes);
-    await expectError(await call("POST", `/v1/sessions/${id}/fragments`, gz, undefined, { "content-encoding": "gzip" }), 413, "payload_too_large", /decompressed/);
+    await expectError(
+      await call("POST", `/v1/sessions/${id}/fragments`, gz, undefined, { "content-encoding": "gzip" }),
+      413,
+      "payload_too_large",
+      /decompressed/,
+    );
   });
 
   it("a gzip-compressed fragment is accepted", async () => {
     const id = uniqueId();
-    const gz = new Uint8Array(await new Response(new Blob([JSON.stringify(fragment(0, [say("user", "zipped", 0)]))]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+    const gz = new Uint8Array(
+      await new Response(
+        new Blob([JSON.stringify(fragment(0, [say("user", "zipped", 0)]))])
+          .stream()
+          .pipeThrough(new CompressionStream("gzip")),
+      ).arrayBuffer(),
+    );
     const res = await call("POST", `/v1/sessions/${id}/fragments`, gz, undefined, { "content-encoding": "gzip" });
     expect(res.status).toBe(200);
   });

@@ -1,6 +1,16 @@
 import { abortAllDurableObjects, reset, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { at, call, closeSession, fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import {
+  at,
+  call,
+  closeSession,
+  fragment,
+  getRecord,
+  getStatus,
+  say,
+  sendFragment,
+  uniqueId,
+} from "../support/workerd/api.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
 afterEach(async () => {
@@ -60,9 +70,20 @@ describe("close and finalization", () => {
   it("rebuilds a session from storage after eviction mid-session and continues", async () => {
     const id = uniqueId();
     await sendFragment(id, fragment(0, [say("user", "before", 0)]));
-    await sendFragment(id, fragment(1, [{ kind: "tool_call", id: "t1", name: "lookup", arguments: '{"q":1}', time: at(500) }]));
+    await sendFragment(
+      id,
+      fragment(1, [{ kind: "tool_call", id: "t1", name: "lookup", arguments: '{"q":1}', time: at(500) }]),
+    );
     await abortAllDurableObjects();
-    const ack = (await (await sendFragment(id, fragment(2, [{ kind: "tool_result", id: "t1", result: '"ok"', isError: false, time: at(900) }, say("assistant", "after", 1000)]))).json()) as any;
+    const ack = (await (
+      await sendFragment(
+        id,
+        fragment(2, [
+          { kind: "tool_result", id: "t1", result: '"ok"', isError: false, time: at(900) },
+          say("assistant", "after", 1000),
+        ]),
+      )
+    ).json()) as any;
     expect(ack).toEqual({ ackedThrough: 2, missing: [], state: "open" });
     await abortAllDurableObjects();
     const closed = (await (await closeSession(id, { lastSeq: 2 })).json()) as any;
@@ -70,13 +91,24 @@ describe("close and finalization", () => {
     const record = (await (await getRecord(id)).json()) as any;
     expect(record.transcript.map((t: any) => t.text)).toEqual(["before", "after"]);
     expect(record.toolCalls).toEqual([
-      { id: "t1", name: "lookup", arguments: '{"q":1}', calledAt: at(500), result: '"ok"', isError: false, resultAt: at(900) },
+      {
+        id: "t1",
+        name: "lookup",
+        arguments: '{"q":1}',
+        calledAt: at(500),
+        result: '"ok"',
+        isError: false,
+        resultAt: at(900),
+      },
     ]);
   });
 
   it("keeps the record immutable: every later write is 409 session_finalized and the record reads back byte-identical", async () => {
     const id = uniqueId();
-    await sendFragment(id, fragment(0, [say("user", "final words", 0), { kind: "metadata", patch: { plan: "gold" }, time: at(10) }]));
+    await sendFragment(
+      id,
+      fragment(0, [say("user", "final words", 0), { kind: "metadata", patch: { plan: "gold" }, time: at(10) }]),
+    );
     await closeSession(id, { lastSeq: 0, reason: "agent-ended-call" });
     const first = await (await getRecord(id)).text();
 
@@ -102,7 +134,13 @@ describe("close and finalization", () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as any).state).toBe("finalized");
     const record = (await (await getRecord(id)).json()) as any;
-    expect(record).toMatchObject({ mode: "track", agentId: 42, transcript: [], toolCalls: [], fragments: { received: 0, lastSeq: -1, missing: [] } });
+    expect(record).toMatchObject({
+      mode: "track",
+      agentId: 42,
+      transcript: [],
+      toolCalls: [],
+      fragments: { received: 0, lastSeq: -1, missing: [] },
+    });
   });
 
   it("answers 409 record_not_ready for the record of an open session", async () => {

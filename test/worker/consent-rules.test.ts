@@ -4,14 +4,30 @@ import * as consent from "../../worker/session/consent.ts";
 import { newSessionMeta, type SessionMeta } from "../../worker/session/meta.ts";
 
 const meta = (over: Partial<SessionMeta> = {}): SessionMeta =>
-  newSessionMeta({ sessionId: "s", tenant: "t", agentId: 1, mode: "observe", deferUpload: false, state: "open", consent: "granted", ...over }, 1000);
+  newSessionMeta(
+    {
+      sessionId: "s",
+      tenant: "t",
+      agentId: 1,
+      mode: "observe",
+      deferUpload: false,
+      state: "open",
+      consent: "granted",
+      ...over,
+    },
+    1000,
+  );
 
 describe("consent rules", () => {
   it("says what closing means for each consent setting", () => {
     expect(consent.closeMeaning(meta())).toBe("finalize");
     expect(consent.closeMeaning(meta({ deferUpload: true, consent: "deferred" }))).toBe("discard");
     expect(consent.closeMeaning(meta({ deferUpload: "audio", consent: "deferred" }))).toBe("drop-audio");
-    expect(consent.closeMeaning(meta({ deferUpload: "audio", consent: "deferred", audioDropped: { at: 1, reason: "no-consent" } }))).toBe("finalize");
+    expect(
+      consent.closeMeaning(
+        meta({ deferUpload: "audio", consent: "deferred", audioDropped: { at: 1, reason: "no-consent" } }),
+      ),
+    ).toBe("finalize");
     expect(consent.closeMeaning(meta({ deferUpload: true, consent: "granted" }))).toBe("finalize");
   });
 
@@ -30,15 +46,29 @@ describe("consent rules", () => {
     expect(granted).toMatchObject({ ok: true, value: { consent: "granted", consentGrantedAt: 5000 } });
     const again = consent.grant((granted as { value: SessionMeta }).value, 9000);
     expect(again).toMatchObject({ ok: true, value: { consentGrantedAt: 5000 } });
-    expect(consent.grant(meta({ state: "aborted", consent: "aborted" }), 1)).toMatchObject({ ok: false, status: 409, error: "session_aborted" });
-    expect(consent.grant(meta({ state: "discarded" }), 1)).toMatchObject({ ok: false, status: 409, error: "session_discarded" });
+    expect(consent.grant(meta({ state: "aborted", consent: "aborted" }), 1)).toMatchObject({
+      ok: false,
+      status: 409,
+      error: "session_aborted",
+    });
+    expect(consent.grant(meta({ state: "discarded" }), 1)).toMatchObject({
+      ok: false,
+      status: 409,
+      error: "session_discarded",
+    });
   });
 
   it("aborts an open or closing session, answers an aborted one as it is, and refuses a finalized one", () => {
-    expect(consent.markAborted(meta({ state: "closing" }))).toMatchObject({ ok: true, value: { state: "aborted", consent: "aborted", endedReason: "aborted" } });
+    expect(consent.markAborted(meta({ state: "closing" }))).toMatchObject({
+      ok: true,
+      value: { state: "aborted", consent: "aborted", endedReason: "aborted" },
+    });
     const tombstone = meta({ state: "aborted", consent: "aborted", destroyComplete: true });
     expect(consent.markAborted(tombstone)).toEqual({ ok: true, value: tombstone });
-    expect(consent.markAborted(meta({ state: "finalized", finalizedAt: 2000 }))).toMatchObject({ ok: false, error: "session_finalized" });
+    expect(consent.markAborted(meta({ state: "finalized", finalizedAt: 2000 }))).toMatchObject({
+      ok: false,
+      error: "session_finalized",
+    });
   });
 
   it("does not change the meta it is given", () => {

@@ -15,15 +15,35 @@
  */
 import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { audioUpload, r2Bytes, dumpDo, inspectDo, multipartStillOpen, r2KeysFor, stubOf } from "../support/workerd/inspect-do.ts";
-import { api, call, closeSession, fragment, getRecord, getStatus, KEY, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import {
+  audioUpload,
+  r2Bytes,
+  dumpDo,
+  inspectDo,
+  multipartStillOpen,
+  r2KeysFor,
+  stubOf,
+} from "../support/workerd/inspect-do.ts";
+import {
+  api,
+  call,
+  closeSession,
+  fragment,
+  getRecord,
+  getStatus,
+  KEY,
+  say,
+  sendFragment,
+  uniqueId,
+} from "../support/workerd/api.ts";
 
 const { consent, abort, abortRecording } = api;
 const evict = () => abortAllDurableObjects();
 
 /** One OTLP/HTTP JSON span of the session (conversation.id routes it), with `secret` in an attribute. */
 function postSpan(id: string, secret: string) {
-  const hex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n / 2))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = (n: number) =>
+    [...crypto.getRandomValues(new Uint8Array(n / 2))].map((b) => b.toString(16).padStart(2, "0")).join("");
   const start = BigInt(Date.now()) * 1_000_000n;
   const span = {
     traceId: hex(32),
@@ -84,7 +104,12 @@ async function expectStatus(res: Response, status: number, error?: string) {
   return body;
 }
 
-async function expectNothingLeft(id: string, state: "aborted" | "discarded", secrets: string[], upload?: { key: string; uploadId: string }) {
+async function expectNothingLeft(
+  id: string,
+  state: "aborted" | "discarded",
+  secrets: string[],
+  upload?: { key: string; uploadId: string },
+) {
   // Cekura (or any host): nothing about this session left the Worker.
   expect(outbound.filter((r) => r.url.includes(id) || r.body.includes(id))).toEqual([]);
   expect(outbound.filter((r) => secrets.some((s) => r.body.includes(s)))).toEqual([]);
@@ -94,7 +119,8 @@ async function expectNothingLeft(id: string, state: "aborted" | "discarded", sec
   if (upload) expect(await multipartStillOpen(upload.key, upload.uploadId)).toBe(false);
   // Durable Object: only the tombstone.
   const stored = await inspectDo(id, KEY);
-  for (const [table, rows] of Object.entries(stored.tables)) expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
+  for (const [table, rows] of Object.entries(stored.tables))
+    expect({ table, rows }).toEqual({ table, rows: table === "session_meta" ? 1 : 0 });
   expect(stored.kvKeys).toEqual([]);
   expect(stored.alarm).toBeNull();
   expect(stored.meta).toMatchObject({ state, destroyComplete: true });
@@ -102,7 +128,12 @@ async function expectNothingLeft(id: string, state: "aborted" | "discarded", sec
   for (const secret of secrets) expect(everything).not.toContain(secret);
   // Status still answers, and every write is refused.
   await evict();
-  const status = (await (await getStatus(id)).json()) as { state: string; consent: string; destroyedAt: string | null; forward: { status: string } };
+  const status = (await (await getStatus(id)).json()) as {
+    state: string;
+    consent: string;
+    destroyedAt: string | null;
+    forward: { status: string };
+  };
   expect(status.state).toBe(state);
   expect(status.destroyedAt).not.toBeNull();
   expect(status.forward.status).toBe("none");
@@ -128,7 +159,11 @@ describe("deferUpload: true holds everything in the Durable Object", { timeout: 
     expect((await sendFragment(id, secretFragment(0, secret))).status).toBe(200);
     await evict();
     expect((await sendFragment(id, secretFragment(1, secret))).status).toBe(200);
-    const status = (await (await getStatus(id)).json()) as { state: string; consent: string; counts: { fragments: number } };
+    const status = (await (await getStatus(id)).json()) as {
+      state: string;
+      consent: string;
+      counts: { fragments: number };
+    };
     expect(status).toMatchObject({ state: "open", consent: "deferred", counts: { fragments: 2 } });
     expect(await r2KeysFor(id)).toEqual([]);
     expect(outbound).toEqual([]);
@@ -226,7 +261,11 @@ describe("a session that ends without consent is discarded", { timeout: 30_000 }
     await evict();
     const closed = await closeSession(id, { lastSeq: 1, reason: "customer-ended-call" });
     expect(closed.status).toBe(200);
-    expect(await closed.json()).toMatchObject({ state: "discarded", consent: "deferred", endedReason: "customer-ended-call" });
+    expect(await closed.json()).toMatchObject({
+      state: "discarded",
+      consent: "deferred",
+      endedReason: "customer-ended-call",
+    });
     await evict();
     await expectNothingLeft(id, "discarded", [secret]);
     // A retried close is answered (idempotent), not re-run.
@@ -272,7 +311,9 @@ describe("consent releases what was held", { timeout: 30_000 }, () => {
     const grantedAt = ((await inspectDo(id, KEY)).meta as { consentGrantedAt: number }).consentGrantedAt;
     await sendFragment(id, secretFragment(3, "line-3"));
     await evict();
-    expect(await (await closeSession(id, { lastSeq: 3, reason: "agent-ended-call" })).json()).toMatchObject({ state: "finalized" });
+    expect(await (await closeSession(id, { lastSeq: 3, reason: "agent-ended-call" })).json()).toMatchObject({
+      state: "finalized",
+    });
     const record = (await (await getRecord(id)).json()) as {
       transcript: { text: string }[];
       toolCalls: unknown[];
@@ -284,7 +325,11 @@ describe("consent releases what was held", { timeout: 30_000 }, () => {
     expect(record.toolCalls).toHaveLength(4);
     expect(record.logs).toHaveLength(4);
     expect(record.metadata).toEqual({ k0: "line-0", k1: "line-1", k2: "line-2", k3: "line-3" });
-    expect(record.consent).toEqual({ deferUpload: true, grantedAt: new Date(grantedAt).toISOString(), audioDropped: null });
+    expect(record.consent).toEqual({
+      deferUpload: true,
+      grantedAt: new Date(grantedAt).toISOString(),
+      audioDropped: null,
+    });
     expect(await r2KeysFor(id)).toEqual([`records/${(await inspectDo(id, KEY)).meta?.tenant}/${id}.json`]);
   });
 
@@ -302,7 +347,10 @@ describe("consent releases what was held", { timeout: 30_000 }, () => {
   it("consent as first contact: 404 without agentId/mode, a granted session with them", async () => {
     const id = uniqueId("consent-first");
     await expectStatus(await consent(id), 404, "session_not_found");
-    expect(await (await consent(id, { agentId: 42, mode: "observe", deferUpload: true })).json()).toMatchObject({ state: "open", consent: "granted" });
+    expect(await (await consent(id, { agentId: 42, mode: "observe", deferUpload: true })).json()).toMatchObject({
+      state: "open",
+      consent: "granted",
+    });
     expect((await sendFragment(id, secretFragment(0, "x"))).status).toBe(200);
     expect(await (await closeSession(id, { lastSeq: 0 })).json()).toMatchObject({ state: "finalized" });
   });
@@ -320,8 +368,8 @@ describe("consent releases what was held", { timeout: 30_000 }, () => {
   });
 });
 
-describe("deferUpload: \"audio\" and abortRecording keep everything but audio", { timeout: 30_000 }, () => {
-  it("deferUpload \"audio\" closed without consent: the rest is finalized, the record says audio was dropped", async () => {
+describe('deferUpload: "audio" and abortRecording keep everything but audio', { timeout: 30_000 }, () => {
+  it('deferUpload "audio" closed without consent: the rest is finalized, the record says audio was dropped', async () => {
     const id = uniqueId("audio-only");
     await sendFragment(id, secretFragment(0, "kept", "audio"));
     await evict();
@@ -336,7 +384,11 @@ describe("deferUpload: \"audio\" and abortRecording keep everything but audio", 
   it("abortRecording drops the audio only; the session goes on and says so in its record", async () => {
     const id = uniqueId("abort-recording");
     await sendFragment(id, secretFragment(0, "kept", false));
-    expect(await (await abortRecording(id)).json()).toMatchObject({ state: "open", audioDropped: "abort-recording", destroyedAt: null });
+    expect(await (await abortRecording(id)).json()).toMatchObject({
+      state: "open",
+      audioDropped: "abort-recording",
+      destroyedAt: null,
+    });
     await evict();
     expect((await abortRecording(id)).status).toBe(200); // idempotent
     expect((await sendFragment(id, secretFragment(1, "kept", false))).status).toBe(200);
@@ -358,9 +410,6 @@ describe("consent routes validate their input", { timeout: 30_000 }, () => {
     expect((await call("POST", `/v1/sessions/${id}/abort`, undefined, null)).status).toBe(401);
   });
 });
-
-
-
 
 // Multi-MiB audio on a shared 2-core machine: a generous per-test limit (not a speed claim).
 describe("audio: held while deferred, destroyed on abort, released on consent", { timeout: 60_000 }, () => {
@@ -406,7 +455,9 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
     await sendFragment(id, secretFragment(0, "x"));
     await putAudio(id, 0, pcm(2));
     await evict();
-    expect(await (await closeSession(id, { lastSeq: 0, lastAudioSeq: 0 })).json()).toMatchObject({ state: "discarded" });
+    expect(await (await closeSession(id, { lastSeq: 0, lastAudioSeq: 0 })).json()).toMatchObject({
+      state: "discarded",
+    });
     await evict();
     await expectNothingLeft(id, "discarded", ["x-never-sent"]);
   });
@@ -439,7 +490,9 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
     for (let second = 0; second < 3; second++) expect(wav[44 + second * RATE * 4 + 100]).toBe(second + 1);
     // Transcript times fall inside the audio: both count from the call start.
     const last = record.transcript.at(-1)!;
-    expect((Date.parse(last.startedAt) - Date.parse(record.startedAt)) / 1000).toBeLessThan(record.audio!.durationSeconds);
+    expect((Date.parse(last.startedAt) - Date.parse(record.startedAt)) / 1000).toBeLessThan(
+      record.audio!.durationSeconds,
+    );
   });
 
   it("abortRecording after parts were uploaded: the upload is aborted, the rest is finalized", async () => {
@@ -455,21 +508,31 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
     expect((await inspectDo(id, KEY)).tables.audio_chunk_rows).toBe(0);
     await expectStatus(await putAudio(id, 3, pcm(1)), 409, "recording_aborted");
     expect(await (await closeSession(id, { lastSeq: 0 })).json()).toMatchObject({ state: "finalized" });
-    const record = (await (await getRecord(id)).json()) as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
+    const record = (await (await getRecord(id)).json()) as {
+      transcript: unknown[];
+      audio: unknown;
+      consent: { audioDropped: unknown };
+    };
     expect(record.transcript).toHaveLength(1);
     expect(record.audio).toBeNull();
     expect(record.consent.audioDropped).toBe("abort-recording");
     expect((await r2KeysFor(id)).filter((k) => !k.startsWith("records/"))).toEqual([]);
   });
 
-  it("deferUpload \"audio\" closed without consent: transcript finalized, audio bytes gone", async () => {
+  it('deferUpload "audio" closed without consent: transcript finalized, audio bytes gone', async () => {
     const id = uniqueId("audio-deferred-drop");
     await sendFragment(id, secretFragment(0, "kept", "audio"));
     await putAudio(id, 0, pcm(1));
     await evict();
-    expect(await (await closeSession(id, { lastSeq: 0, lastAudioSeq: 0 })).json()).toMatchObject({ state: "finalized" });
+    expect(await (await closeSession(id, { lastSeq: 0, lastAudioSeq: 0 })).json()).toMatchObject({
+      state: "finalized",
+    });
     await evict();
-    const record = (await (await getRecord(id)).json()) as { transcript: unknown[]; audio: unknown; consent: { audioDropped: unknown } };
+    const record = (await (await getRecord(id)).json()) as {
+      transcript: unknown[];
+      audio: unknown;
+      consent: { audioDropped: unknown };
+    };
     expect(record.transcript).toHaveLength(1);
     expect(record.audio).toBeNull();
     expect(record.consent.audioDropped).toBe("no-consent");

@@ -16,7 +16,8 @@ interface Status {
   finalization: { attempts: number; lastError: string; nextAttemptAt: string } | null;
 }
 
-const alarmOf = async (id: string) => runInDurableObject(await sessionStubOf(id), (_i, state) => state.storage.getAlarm());
+const alarmOf = async (id: string) =>
+  runInDurableObject(await sessionStubOf(id), (_i, state) => state.storage.getAlarm());
 
 it("records a failed finalization in status, keeps an alarm armed and finalizes once storage recovers", async () => {
   const id = uniqueId();
@@ -27,7 +28,10 @@ it("records a failed finalization in status, keeps an alarm armed and finalizes 
   expect(closed.status).toBe(200);
   let status = (await closed.json()) as Status;
   expect(status.state).toBe("closing");
-  expect(status.finalization).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/injected R2 fault: put/) });
+  expect(status.finalization).toMatchObject({
+    attempts: 1,
+    lastError: expect.stringMatching(/injected R2 fault: put/),
+  });
   expect(Date.parse(status.finalization!.nextAttemptAt)).toBeGreaterThan(Date.now() - 1000);
   expect(await alarmOf(id)).toBe(Date.parse(status.finalization!.nextAttemptAt));
 

@@ -33,6 +33,10 @@ it("keeps the record, and refuses the late fragment, when it arrives while the g
   expect(((await (await getStatus(id)).json()) as { state: string }).state).toBe("finalized");
   const record = await getRecord(id);
   expect(record.status).toBe(200);
-  expect(await record.json()).toMatchObject({ sessionId: id, transcript: [{ text: "first" }], fragments: { missing: [1] } });
+  expect(await record.json()).toMatchObject({
+    sessionId: id,
+    transcript: [{ text: "first" }],
+    fragments: { missing: [1] },
+  });
   expect(faults.calls.put).toBe(1);
 });

@@ -39,7 +39,10 @@ describe("fragments", () => {
     expect(ack).toEqual({ ackedThrough: 2, missing: [], state: "open" });
     const closed = await closeSession(id, { lastSeq: 2, reason: "customer-ended-call" });
     expect(((await closed.json()) as { state: string }).state).toBe("finalized");
-    const record = (await (await getRecord(id)).json()) as { transcript: { text: string; role: string }[]; endedReason: string };
+    const record = (await (await getRecord(id)).json()) as {
+      transcript: { text: string; role: string }[];
+      endedReason: string;
+    };
     expect(record.transcript.map((t) => t.text)).toEqual(["first", "second", "third"]);
     expect(record.endedReason).toBe("customer-ended-call");
   });

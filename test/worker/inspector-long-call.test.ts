@@ -66,15 +66,23 @@ function partBodies() {
 /** A finalized session with a short real recording, whose WAV is then replaced by a 2-hour one built by multipart. */
 async function twoHourCall(): Promise<{ id: string; key: string }> {
   const id = uniqueId("long");
-  const events = [say("user", "Hello, I have a long question.", 0, 3000), say("assistant", "Take your time.", SECONDS * 1000 - 5000, SECONDS * 1000 - 1000)];
+  const events = [
+    say("user", "Hello, I have a long question.", 0, 3000),
+    say("assistant", "Take your time.", SECONDS * 1000 - 5000, SECONDS * 1000 - 1000),
+  ];
   expect((await sendFragment(id, fragment(0, events))).status).toBe(200);
-  const chunk = await call("PUT", `/v1/sessions/${id}/audio/0`, new Uint8Array(RATE * 4), KEY, { "content-type": "application/octet-stream", "x-audio-sample-rate": String(RATE) });
+  const chunk = await call("PUT", `/v1/sessions/${id}/audio/0`, new Uint8Array(RATE * 4), KEY, {
+    "content-type": "application/octet-stream",
+    "x-audio-sample-rate": String(RATE),
+  });
   expect(chunk.status).toBe(200);
   const closed = (await (await closeSession(id, { lastSeq: 0, lastAudioSeq: 0 })).json()) as { state: string };
   expect(closed.state).toBe("finalized");
 
   const recordKey = `records/${await tenantOf(KEY)}/${id}.json`;
-  const record = (await (await env.RECORDINGS.get(recordKey))!.json()) as { audio: { key: string; durationSeconds: number; bytes: number } };
+  const record = (await (await env.RECORDINGS.get(recordKey))!.json()) as {
+    audio: { key: string; durationSeconds: number; bytes: number };
+  };
   const key = record.audio.key;
   const { parts, body } = partBodies();
   const upload = await env.RECORDINGS.createMultipartUpload(key);
@@ -86,13 +94,22 @@ async function twoHourCall(): Promise<{ id: string; key: string }> {
   return { id, key };
 }
 
-async function rangeOf(id: string, range: string): Promise<{ status: number; contentRange: string | null; bytes: Uint8Array }> {
+async function rangeOf(
+  id: string,
+  range: string,
+): Promise<{ status: number; contentRange: string | null; bytes: Uint8Array }> {
   const res = await call("GET", `/inspect/${id}/audio.wav`, undefined, KEY, { range });
-  return { status: res.status, contentRange: res.headers.get("content-range"), bytes: new Uint8Array(await res.arrayBuffer()) };
+  return {
+    status: res.status,
+    contentRange: res.headers.get("content-range"),
+    bytes: new Uint8Array(await res.arrayBuffer()),
+  };
 }
 
 describe("the inspector on a 2-hour call", () => {
-  it("renders the page with stored waveform peaks and bounded axis ticks, and serves the recording by ranges", { timeout: 240_000 }, async () => {
+  it("renders the page with stored waveform peaks and bounded axis ticks, and serves the recording by ranges", {
+    timeout: 240_000,
+  }, async () => {
     const { id, key } = await twoHourCall();
     expect((await env.RECORDINGS.head(key))!.size).toBe(WAV_BYTES);
 
@@ -107,7 +124,10 @@ describe("the inspector on a 2-hour call", () => {
     expect(ticks.length).toBeLessThanOrEqual(12);
 
     // The peaks were computed from the whole file: loud user parts, quiet ones, and the loud assistant tail.
-    const peaks = (await (await env.RECORDINGS.get(peaksKey(await tenantOf(KEY), id)))!.json()) as { durationSeconds: number; channels: [number, number][][] };
+    const peaks = (await (await env.RECORDINGS.get(peaksKey(await tenantOf(KEY), id)))!.json()) as {
+      durationSeconds: number;
+      channels: [number, number][][];
+    };
     expect(peaks.durationSeconds).toBe(SECONDS);
     const [user, assistant] = peaks.channels as [[number, number][], [number, number][]];
     expect(user).toHaveLength(1200);
@@ -120,10 +140,14 @@ describe("the inspector on a 2-hour call", () => {
     expect(assistant[600]![1]).toBeCloseTo(QUIET / 32767, 3);
 
     // A later view reads the stored peaks instead of the WAV: a mark put into them shows on the page.
-    const stored = (await (await env.RECORDINGS.get(peaksKey(await tenantOf(KEY), id)))!.json()) as { channels: [number, number][][] };
+    const stored = (await (await env.RECORDINGS.get(peaksKey(await tenantOf(KEY), id)))!.json()) as {
+      channels: [number, number][][];
+    };
     stored.channels[0]![0] = [-0.5, 0.4242];
     await env.RECORDINGS.put(peaksKey(await tenantOf(KEY), id), JSON.stringify(stored));
-    expect(await (await call("GET", `/inspect/${id}`)).text()).toContain(`points="0,${(50 - 0.4242 * 48).toFixed(1)} 1,`);
+    expect(await (await call("GET", `/inspect/${id}`)).text()).toContain(
+      `points="0,${(50 - 0.4242 * 48).toFixed(1)} 1,`,
+    );
 
     // Plays: the header says 2 hours; ranges anywhere, including the last bytes, come back exact.
     const head = await rangeOf(id, "bytes=0-43");
@@ -167,17 +191,29 @@ describe("the recording with S3 storage", () => {
       const [start, end] = match ? [Number(match[1]), Number(match[2])] : [0, size - 1];
       const bytes = Uint8Array.from({ length: end - start + 1 }, (_, i) => (start + i) % 251);
       requests.push({ method: "GET", range, bytes: bytes.byteLength });
-      return new Response(bytes, { status: match ? 206 : 200, headers: { "content-length": String(bytes.byteLength) } });
+      return new Response(bytes, {
+        status: match ? 206 : 200,
+        headers: { "content-length": String(bytes.byteLength) },
+      });
     };
     try {
-      const s3Env = { ...env, S3_ENDPOINT: "http://s3.test", S3_REGION: "us-east-1", S3_BUCKET: "calls", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" };
+      const s3Env = {
+        ...env,
+        S3_ENDPOINT: "http://s3.test",
+        S3_REGION: "us-east-1",
+        S3_BUCKET: "calls",
+        S3_ACCESS_KEY_ID: "k",
+        S3_SECRET_ACCESS_KEY: "s",
+      };
       const res = await audioResponse(s3Env, "audio/t/s.wav", `bytes=${size - 4096}-`);
       expect(res.status).toBe(206);
       expect(res.headers.get("content-range")).toBe(`bytes ${size - 4096}-${size - 1}/${size}`);
       const got = new Uint8Array(await res.arrayBuffer());
       expect(got).toEqual(Uint8Array.from({ length: 4096 }, (_, i) => (size - 4096 + i) % 251));
       const middle = await audioResponse(s3Env, "audio/t/s.wav", "bytes=1000000-1000099");
-      expect(new Uint8Array(await middle.arrayBuffer())).toEqual(Uint8Array.from({ length: 100 }, (_, i) => (1_000_000 + i) % 251));
+      expect(new Uint8Array(await middle.arrayBuffer())).toEqual(
+        Uint8Array.from({ length: 100 }, (_, i) => (1_000_000 + i) % 251),
+      );
       expect(requests).toEqual([
         { method: "HEAD", range: null, bytes: 0 },
         { method: "GET", range: `bytes=${size - 4096}-${size - 1}`, bytes: 4096 },

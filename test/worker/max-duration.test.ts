@@ -21,7 +21,10 @@ it("closes a session that keeps writing after six hours open with reason max-dur
   await abortAllDurableObjects();
   expect(await runDurableObjectAlarm(await sessionStubOf(id))).toBe(true);
   expect(await (await getStatus(id)).json()).toMatchObject({ state: "finalized", endedReason: "max-duration" });
-  expect(await (await getRecord(id)).json()).toMatchObject({ endedReason: "max-duration", transcript: [{ text: "still talking" }] });
+  expect(await (await getRecord(id)).json()).toMatchObject({
+    endedReason: "max-duration",
+    transcript: [{ text: "still talking" }],
+  });
   const late = await sendFragment(id, fragment(1, [say("user", "more", 1000)]));
   expect(late.status).toBe(409);
 });

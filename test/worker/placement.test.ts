@@ -15,11 +15,19 @@ describe("placement: jurisdiction and location hint", () => {
     const id = uniqueId();
     const res = await app.request(
       `${BASE}/v1/sessions/${id}/fragments`,
-      { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify(fragment(0, [say("user", "bonjour", 0)])) },
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(fragment(0, [say("user", "bonjour", 0)])),
+      },
       hinted,
     );
     expect(res.status).toBe(200);
-    const status = await app.request(`${BASE}/v1/sessions/${id}`, { headers: { authorization: `Bearer ${KEY}` } }, hinted);
+    const status = await app.request(
+      `${BASE}/v1/sessions/${id}`,
+      { headers: { authorization: `Bearer ${KEY}` } },
+      hinted,
+    );
     expect(status.status).toBe(200);
   });
 
@@ -47,7 +55,9 @@ describe("placement: jurisdiction and location hint", () => {
   });
 
   it("rejects configuration values it cannot honour, naming the variable", () => {
-    expect(() => readConfig({ ...env, SESSION_IDLE_TIMEOUT_SECONDS: "soon" } as never)).toThrow(/SESSION_IDLE_TIMEOUT_SECONDS/);
+    expect(() => readConfig({ ...env, SESSION_IDLE_TIMEOUT_SECONDS: "soon" } as never)).toThrow(
+      /SESSION_IDLE_TIMEOUT_SECONDS/,
+    );
     expect(() => readConfig({ ...env, DO_JURISDICTION: "mars" } as never)).toThrow(/DO_JURISDICTION must be one of eu/);
     expect(() => readConfig({ ...env, DO_LOCATION_HINT: "moon" } as never)).toThrow(/DO_LOCATION_HINT/);
   });

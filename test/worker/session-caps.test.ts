@@ -5,10 +5,18 @@ import { at, call, closeSession, fragment, getRecord, sendFragment, uniqueId } f
 afterEach(() => reset());
 
 const longLines = (count: number, from: number) =>
-  Array.from({ length: count }, (_, i) => ({ kind: "transcript", role: "user", text: `${from + i}:`.padEnd(64_000, "x"), startedAt: at(from + i), endedAt: at(from + i + 1) }));
+  Array.from({ length: count }, (_, i) => ({
+    kind: "transcript",
+    role: "user",
+    text: `${from + i}:`.padEnd(64_000, "x"),
+    startedAt: at(from + i),
+    endedAt: at(from + i + 1),
+  }));
 
 async function gzip(json: string): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+  return new Uint8Array(
+    await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
 }
 
 it("stores a gzip fragment of about 3 MiB decompressed (over the 2 MB row limit) and finalizes it whole", async () => {
@@ -30,7 +38,10 @@ it("answers 413 naming the eventBytes cap once a session's events would pass 16 
     const body = await gzip(JSON.stringify(fragment(seq, longLines(50, seq * 50))));
     const res = await call("POST", `/v1/sessions/${id}/fragments`, body, undefined, { "content-encoding": "gzip" });
     if (res.status === 413) {
-      expect(await res.json()).toMatchObject({ error: "session_limit_exceeded", detail: expect.stringMatching(/eventBytes cap/) });
+      expect(await res.json()).toMatchObject({
+        error: "session_limit_exceeded",
+        detail: expect.stringMatching(/eventBytes cap/),
+      });
       break;
     }
     expect(res.status).toBe(200);
@@ -48,5 +59,8 @@ it("answers 413 naming the events cap past 100,000 events in a session", async (
   for (let seq = 0; seq < 100; seq++) expect((await sendFragment(id, fragment(seq, logs))).status).toBe(200);
   const over = await sendFragment(id, fragment(100, logs.slice(0, 1)));
   expect(over.status).toBe(413);
-  expect(await over.json()).toMatchObject({ error: "session_limit_exceeded", detail: expect.stringMatching(/events cap/) });
+  expect(await over.json()).toMatchObject({
+    error: "session_limit_exceeded",
+    detail: expect.stringMatching(/events cap/),
+  });
 }, 120_000);

@@ -10,17 +10,28 @@ import { call, closeSession, fragment, KEY, say, sendFragment, tenantOf, uniqueI
 afterEach(() => reset());
 
 const NOW_NS = BigInt(Date.UTC(2026, 10, 25, 12)) * 1_000_000n;
-const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const hex = (bytes: number) =>
+  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 const newTraceId = () => hex(16);
 
 type Span = Record<string, unknown>;
 function span(traceId: string, extra: Span = {}): Span {
-  return { traceId, spanId: hex(8), name: "stt", startTimeUnixNano: String(NOW_NS), endTimeUnixNano: String(NOW_NS + 1_000_000n), ...extra };
+  return {
+    traceId,
+    spanId: hex(8),
+    name: "stt",
+    startTimeUnixNano: String(NOW_NS),
+    endTimeUnixNano: String(NOW_NS + 1_000_000n),
+    ...extra,
+  };
 }
 const naming = (sessionId: string) => ({ attributes: [{ key: "conversation.id", value: { stringValue: sessionId } }] });
 
 const post = (spans: Span[], headers: Record<string, string> = {}, resource: unknown = {}) =>
-  call("POST", "/v1/traces", { resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "t" }, spans }] }] }, KEY, { "content-type": "application/json", ...headers });
+  call("POST", "/v1/traces", { resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "t" }, spans }] }] }, KEY, {
+    "content-type": "application/json",
+    ...headers,
+  });
 
 async function storedSpanIds(sessionId: string): Promise<string[]> {
   const res = await call("GET", `/v1/traces/${sessionId}`);
@@ -60,10 +71,15 @@ describe("parked spans", () => {
 
   it("are capped by bytes per trace, with a partial-success message that names the cap", async () => {
     const traceId = newTraceId();
-    const big = (n: number) => Array.from({ length: n }, () => span(traceId, { attributes: [{ key: "blob", value: { stringValue: "x".repeat(200 * 1024) } }] }));
+    const big = (n: number) =>
+      Array.from({ length: n }, () =>
+        span(traceId, { attributes: [{ key: "blob", value: { stringValue: "x".repeat(200 * 1024) } }] }),
+      );
     const first = (await (await post(big(15))).json()) as Record<string, unknown>;
     expect(first).toEqual({});
-    const second = (await (await post(big(10))).json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    const second = (await (await post(big(10))).json()) as {
+      partialSuccess: { rejectedSpans: string; errorMessage: string };
+    };
     expect(Number(second.partialSuccess.rejectedSpans)).toBeGreaterThan(0);
     expect(second.partialSuccess.errorMessage).toMatch(/parks at most 4194304 bytes/);
     const total = await (await traceObject(traceId)).parkedCount();
@@ -74,8 +90,13 @@ describe("parked spans", () => {
   it("refuses spans whose resource JSON (kept with every span row) is over 32 KiB", async () => {
     const id = uniqueId();
     const resource = { attributes: [{ key: "huge", value: { stringValue: "r".repeat(40 * 1024) } }] };
-    const answer = (await (await post([span(newTraceId(), naming(id))], {}, resource)).json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
-    expect(answer.partialSuccess).toEqual({ rejectedSpans: "1", errorMessage: expect.stringContaining("resource's JSON exceeds 32768 bytes") });
+    const answer = (await (await post([span(newTraceId(), naming(id))], {}, resource)).json()) as {
+      partialSuccess: { rejectedSpans: string; errorMessage: string };
+    };
+    expect(answer.partialSuccess).toEqual({
+      rejectedSpans: "1",
+      errorMessage: expect.stringContaining("resource's JSON exceeds 32768 bytes"),
+    });
     expect(await storedSpanIds(id)).toEqual([]);
   });
 
@@ -92,10 +113,14 @@ describe("parked spans", () => {
 
     expect((await call("POST", `/v1/sessions/${id}/abort`, {})).status).toBe(200);
     expect(await trace.parkedCount()).toBe(0);
-    const dump = await runInDurableObject(trace, (_i, state) => JSON.stringify(state.storage.sql.exec("SELECT * FROM parked").toArray()));
+    const dump = await runInDurableObject(trace, (_i, state) =>
+      JSON.stringify(state.storage.sql.exec("SELECT * FROM parked").toArray()),
+    );
     expect(dump).not.toContain("parked-secret");
 
-    const late = (await (await post([span(traceId)])).json()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };
+    const late = (await (await post([span(traceId)])).json()) as {
+      partialSuccess?: { rejectedSpans: string; errorMessage: string };
+    };
     expect(late.partialSuccess?.rejectedSpans).toBe("1");
     expect(late.partialSuccess?.errorMessage).toContain("was aborted");
     expect(await trace.parkedCount()).toBe(0);
@@ -161,11 +186,21 @@ describe("span times and per-session caps", () => {
     const id = uniqueId();
     const traceId = newTraceId();
     const blob = "y".repeat(250 * 1024 - 400);
-    const batch = () => Array.from({ length: 40 }, () => span(traceId, { attributes: [...naming(id).attributes, { key: "blob", value: { stringValue: blob } }] }));
+    const batch = () =>
+      Array.from({ length: 40 }, () =>
+        span(traceId, { attributes: [...naming(id).attributes, { key: "blob", value: { stringValue: blob } }] }),
+      );
     const gz = async (body: unknown) =>
-      new Uint8Array(await new Response(new Blob([JSON.stringify(body)]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+      new Uint8Array(
+        await new Response(
+          new Blob([JSON.stringify(body)]).stream().pipeThrough(new CompressionStream("gzip")),
+        ).arrayBuffer(),
+      );
     const send = async (spans: Span[]) =>
-      call("POST", "/v1/traces", await gz({ resourceSpans: [{ scopeSpans: [{ spans }] }] }), KEY, { "content-type": "application/json", "content-encoding": "gzip" });
+      call("POST", "/v1/traces", await gz({ resourceSpans: [{ scopeSpans: [{ spans }] }] }), KEY, {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+      });
     for (let i = 0; i < 2; i++) expect((await send(batch())).status).toBe(200);
     const over = await send(batch());
     expect(over.status).toBe(413);
@@ -181,10 +216,17 @@ describe("span times and per-session caps", () => {
   it("answers 413 naming the cap past 20,000 spans in one session", async () => {
     const id = uniqueId();
     const traceId = newTraceId();
-    const send = (n: number) => post(Array.from({ length: n }, () => span(traceId)), { "x-cekura-session-id": id });
+    const send = (n: number) =>
+      post(
+        Array.from({ length: n }, () => span(traceId)),
+        { "x-cekura-session-id": id },
+      );
     for (let i = 0; i < 4; i++) expect((await send(5000)).status).toBe(200);
     const over = await send(3);
     expect(over.status).toBe(413);
-    expect(await over.json()).toEqual({ error: "session_limit_exceeded", detail: expect.stringContaining("spansPerSession = 20000") });
+    expect(await over.json()).toEqual({
+      error: "session_limit_exceeded",
+      detail: expect.stringContaining("spansPerSession = 20000"),
+    });
   }, 120_000);
 });

@@ -1,6 +1,15 @@
 import { abortAllDurableObjects, env, reset, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
-import { api, closeSession, fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import {
+  api,
+  closeSession,
+  fragment,
+  getRecord,
+  getStatus,
+  say,
+  sendFragment,
+  uniqueId,
+} from "../support/workerd/api.ts";
 import { injectR2Faults, type R2Faults } from "../support/workerd/r2-faults.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
@@ -25,7 +34,10 @@ it("finalizes a call whose part uploads, CompleteMultipartUpload and record PUT 
   faults = await injectR2Faults({ fail: { uploadPart: 2, complete: 2, put: 2 } });
   // 12 MiB: part 2 fills while the call runs (its first two uploads fail; the chunks are acknowledged anyway).
   for (let seq = 0; seq < 4; seq++) {
-    const res = await api.putAudio(id, seq, chunk(seq), { intro: { agentId: 42, mode: "observe" }, startFrame: (seq * 3 * MiB) / 4 });
+    const res = await api.putAudio(id, seq, chunk(seq), {
+      intro: { agentId: 42, mode: "observe" },
+      startFrame: (seq * 3 * MiB) / 4,
+    });
     expect(res.status).toBe(200);
   }
   let status = (await (await closeSession(id, { lastSeq: 0, lastAudioSeq: 3 })).json()) as Status;
@@ -43,10 +55,14 @@ it("finalizes a call whose part uploads, CompleteMultipartUpload and record PUT 
   expect(errors.some((e) => /put failed/.test(e))).toBe(true);
   expect(new Set(faults.partNumbers)).toEqual(new Set([1, 2, 3]));
 
-  const record = (await (await getRecord(id)).json()) as { transcript: { text: string }[]; audio: { key: string; bytes: number; gaps: unknown[] } };
+  const record = (await (await getRecord(id)).json()) as {
+    transcript: { text: string }[];
+    audio: { key: string; bytes: number; gaps: unknown[] };
+  };
   expect(record.transcript.map((t) => t.text)).toEqual(["still here"]);
   expect(record.audio).toMatchObject({ bytes: 44 + 12 * MiB, gaps: [] });
   const wav = new Uint8Array(await (await env.RECORDINGS.get(record.audio.key))!.arrayBuffer());
   expect(wav.byteLength).toBe(44 + 12 * MiB);
-  for (let seq = 0; seq < 4; seq++) expect([wav[44 + seq * 3 * MiB], wav[44 + (seq + 1) * 3 * MiB - 1]]).toEqual([seq + 1, seq + 1]);
+  for (let seq = 0; seq < 4; seq++)
+    expect([wav[44 + seq * 3 * MiB], wav[44 + (seq + 1) * 3 * MiB - 1]]).toEqual([seq + 1, seq + 1]);
 }, 120_000);

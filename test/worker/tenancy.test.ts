@@ -1,7 +1,20 @@
 import { env, reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../worker/app.ts";
-import { BASE, call, closeSession, fragment, getRecord, getStatus, KEY, OTHER_KEY, say, sendFragment, tenantOf, uniqueId } from "../support/workerd/api.ts";
+import {
+  BASE,
+  call,
+  closeSession,
+  fragment,
+  getRecord,
+  getStatus,
+  KEY,
+  OTHER_KEY,
+  say,
+  sendFragment,
+  tenantOf,
+  uniqueId,
+} from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 
@@ -14,7 +27,9 @@ describe("tenancy and auth", () => {
 
   it("accepts the key in X-CEKURA-API-KEY as well as Authorization: Bearer", async () => {
     const id = uniqueId();
-    expect((await call("POST", `/v1/sessions/${id}/fragments`, fragment(0), null, { "x-cekura-api-key": KEY })).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/sessions/${id}/fragments`, fragment(0), null, { "x-cekura-api-key": KEY })).status,
+    ).toBe(200);
     expect((await getStatus(id, KEY)).status).toBe(200);
   });
 
@@ -33,13 +48,21 @@ describe("tenancy and auth", () => {
   it("with an allow-list configured, rejects unknown keys with 401 and admits listed ones", async () => {
     const app = createApp();
     const allowListed = { ...env, API_KEY_HASHES: `  ${(await tenantOf(KEY)).toUpperCase()} , deadbeef` };
-    const unknown = await app.request(`${BASE}/v1/sessions/${uniqueId()}`, { headers: { authorization: `Bearer ${OTHER_KEY}` } }, allowListed);
+    const unknown = await app.request(
+      `${BASE}/v1/sessions/${uniqueId()}`,
+      { headers: { authorization: `Bearer ${OTHER_KEY}` } },
+      allowListed,
+    );
     expect(unknown.status).toBe(401);
     expect(await unknown.json()).toMatchObject({ error: "unknown_api_key" });
     const id = uniqueId();
     const admitted = await app.request(
       `${BASE}/v1/sessions/${id}/fragments`,
-      { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify(fragment(0)) },
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(fragment(0)),
+      },
       allowListed,
     );
     expect(admitted.status).toBe(200);

@@ -4,7 +4,13 @@ import { api, closeSession, fragment, getRecord, say, sendFragment, uniqueId } f
 
 afterEach(() => reset());
 
-const transcript = (startedAt: string, endedAt: string) => ({ kind: "transcript", role: "user", text: "when?", startedAt, endedAt });
+const transcript = (startedAt: string, endedAt: string) => ({
+  kind: "transcript",
+  role: "user",
+  text: "when?",
+  startedAt,
+  endedAt,
+});
 
 it("refuses timestamps that are not real calendar dates from 2000 to 2100 with 400 naming the field, and the session still finalizes", async () => {
   const id = uniqueId();
@@ -15,7 +21,10 @@ it("refuses timestamps that are not real calendar dates from 2000 to 2100 with 4
     ["events.0.time", fragment(1, [{ kind: "log", level: "info", message: "m", time: "2026-11-25T24:00:00.000Z" }])],
     ["events.0.startedAt", fragment(1, [transcript("1999-12-31T23:59:59.999Z", "2026-01-01T00:00:00.000Z")])],
     ["events.0.endedAt", fragment(1, [transcript("2026-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z")])],
-    ["events.0.time", fragment(1, [{ kind: "tool_call", id: "t", name: "f", arguments: "{}", time: "9999-12-31T23:59:59.999Z" }])],
+    [
+      "events.0.time",
+      fragment(1, [{ kind: "tool_call", id: "t", name: "f", arguments: "{}", time: "9999-12-31T23:59:59.999Z" }]),
+    ],
     ["callStartedAt", fragment(1, [], { callStartedAt: "2026-00-10T00:00:00.000Z" })],
     ["sentAt", { ...fragment(1), sentAt: "2026-11-31T00:00:00.000Z" }],
   ];
@@ -36,14 +45,21 @@ it("refuses an end earlier than its start, for transcript lines and turns", asyn
   const id = uniqueId();
   const cases = [
     fragment(0, [transcript("2026-11-25T12:00:02.000Z", "2026-11-25T12:00:01.999Z")]),
-    fragment(0, [{ kind: "turn", number: 1, startedAt: "2026-11-25T12:00:02.000Z", endedAt: "2026-11-25T12:00:01.000Z" }]),
+    fragment(0, [
+      { kind: "turn", number: 1, startedAt: "2026-11-25T12:00:02.000Z", endedAt: "2026-11-25T12:00:01.000Z" },
+    ]),
   ];
   for (const body of cases) {
     const res = await sendFragment(id, body);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: "invalid_body", detail: expect.stringMatching(/events\.0\.endedAt: endedAt must not be earlier than startedAt/) });
+    expect(await res.json()).toMatchObject({
+      error: "invalid_body",
+      detail: expect.stringMatching(/events\.0\.endedAt: endedAt must not be earlier than startedAt/),
+    });
   }
-  expect((await sendFragment(id, fragment(0, [transcript("2026-11-25T12:00:01.000Z", "2026-11-25T12:00:01.000Z")]))).status).toBe(200);
+  expect(
+    (await sendFragment(id, fragment(0, [transcript("2026-11-25T12:00:01.000Z", "2026-11-25T12:00:01.000Z")]))).status,
+  ).toBe(200);
 });
 
 it("refuses an audio chunk whose call start header is not a real date", async () => {
@@ -52,5 +68,8 @@ it("refuses an audio chunk whose call start header is not a real date", async ()
     headers: { "x-cekura-call-started-at": "2026-13-01T00:00:00.000Z" },
   });
   expect(res.status).toBe(400);
-  expect(await res.json()).toMatchObject({ error: "invalid_headers", detail: expect.stringMatching(/X-Cekura-Call-Started-At/) });
+  expect(await res.json()).toMatchObject({
+    error: "invalid_headers",
+    detail: expect.stringMatching(/X-Cekura-Call-Started-At/),
+  });
 });

@@ -8,7 +8,14 @@ import { call, fragment, KEY, say, sendFragment, uniqueId } from "../support/wor
 
 afterEach(() => reset());
 
-type OtlpSpan = { traceId: string; spanId: string; parentSpanId?: string; name: string; startTimeUnixNano: string; attributes?: { key: string; value: Record<string, unknown> }[] };
+type OtlpSpan = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  startTimeUnixNano: string;
+  attributes?: { key: string; value: Record<string, unknown> }[];
+};
 type Stored = { traceId: string | null; resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
 
 const PROTOBUF = { "content-type": "application/x-protobuf" };
@@ -16,16 +23,34 @@ const PROTOBUF = { "content-type": "application/x-protobuf" };
 /** A conversation -> turn -> llm tree made by the OpenTelemetry SDK, encoded by OpenTelemetry's own protobuf serializer. */
 function protobufTree(sessionId: string): { body: Uint8Array; traceId: string; startNanos: string } {
   const exporter = new InMemorySpanExporter();
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ "service.name": "pb" }), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ "service.name": "pb" }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
   const tracer = provider.getTracer("protobuf-test");
-  const conversation = tracer.startSpan("conversation", { attributes: { "conversation.id": sessionId }, startTime: [1_795_600_000, 123_456_789] });
-  const turn = tracer.startSpan("turn", { attributes: { "turn.number": 1 } }, trace.setSpan(ROOT_CONTEXT, conversation));
-  const llm = tracer.startSpan("llm", { attributes: { "gen_ai.usage.input_tokens": 7, "gen_ai.request.model": "gpt-4o" } }, trace.setSpan(ROOT_CONTEXT, turn));
+  const conversation = tracer.startSpan("conversation", {
+    attributes: { "conversation.id": sessionId },
+    startTime: [1_795_600_000, 123_456_789],
+  });
+  const turn = tracer.startSpan(
+    "turn",
+    { attributes: { "turn.number": 1 } },
+    trace.setSpan(ROOT_CONTEXT, conversation),
+  );
+  const llm = tracer.startSpan(
+    "llm",
+    { attributes: { "gen_ai.usage.input_tokens": 7, "gen_ai.request.model": "gpt-4o" } },
+    trace.setSpan(ROOT_CONTEXT, turn),
+  );
   llm.end();
   turn.end();
   conversation.end();
   const spans = exporter.getFinishedSpans();
-  return { body: ProtobufTraceSerializer.serializeRequest(spans)!, traceId: conversation.spanContext().traceId, startNanos: "1795600000123456789" };
+  return {
+    body: ProtobufTraceSerializer.serializeRequest(spans)!,
+    traceId: conversation.spanContext().traceId,
+    startNanos: "1795600000123456789",
+  };
 }
 
 async function storedSpans(id: string): Promise<{ traceId: string | null; spans: OtlpSpan[] }> {
@@ -34,7 +59,11 @@ async function storedSpans(id: string): Promise<{ traceId: string | null; spans:
 }
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+  return new Uint8Array(
+    await new Response(
+      new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
 }
 
 describe("POST /v1/traces with OTLP protobuf", () => {
@@ -73,9 +102,17 @@ describe("POST /v1/traces with OTLP protobuf", () => {
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
     provider.getTracer("t").startSpan("nobody's").end(); // no conversation.id, no session header: parked, not rejected
     const id = uniqueId();
-    const named = provider.getTracer("t").startSpan("turn", { attributes: { "conversation.id": "bad id with spaces" } });
+    const named = provider
+      .getTracer("t")
+      .startSpan("turn", { attributes: { "conversation.id": "bad id with spaces" } });
     named.end();
-    const res = await call("POST", "/v1/traces", ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!, KEY, { ...PROTOBUF, "x-cekura-session-id": id });
+    const res = await call(
+      "POST",
+      "/v1/traces",
+      ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!,
+      KEY,
+      { ...PROTOBUF, "x-cekura-session-id": id },
+    );
     expect(res.status).toBe(200);
     const answer = ProtobufTraceSerializer.deserializeResponse(new Uint8Array(await res.arrayBuffer()));
     expect(answer.partialSuccess?.rejectedSpans).toBe(1);
@@ -87,9 +124,14 @@ describe("POST /v1/traces with OTLP protobuf", () => {
     const garbage = await call("POST", "/v1/traces", new Uint8Array([0x0a, 0xff, 0xff, 0xff]), KEY, PROTOBUF);
     expect(garbage.status).toBe(400);
     expect(await garbage.json()).toMatchObject({ error: "invalid_protobuf" });
-    const other = await call("POST", "/v1/traces", new Uint8Array([1]), KEY, { "content-type": "application/octet-stream" });
+    const other = await call("POST", "/v1/traces", new Uint8Array([1]), KEY, {
+      "content-type": "application/octet-stream",
+    });
     expect(other.status).toBe(415);
-    expect(await other.json()).toMatchObject({ error: "unsupported_media_type", detail: expect.stringContaining("application/x-protobuf") });
+    expect(await other.json()).toMatchObject({
+      error: "unsupported_media_type",
+      detail: expect.stringContaining("application/x-protobuf"),
+    });
   });
 
   it("rejects a protobuf decompression bomb with 413 at 6 MiB after decompression", async () => {

@@ -1,11 +1,27 @@
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { SessionTracing } from "../../sdk/otel/index.ts";
-import { call, closeSession, fragment, getRecord, KEY, OTHER_KEY, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import {
+  call,
+  closeSession,
+  fragment,
+  getRecord,
+  KEY,
+  OTHER_KEY,
+  say,
+  sendFragment,
+  uniqueId,
+} from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 
-type OtlpSpan = { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: { key: string; value: Record<string, unknown> }[] };
+type OtlpSpan = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes?: { key: string; value: Record<string, unknown> }[];
+};
 type Stored = { traceId: string | null; resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
 
 const postTraces = (body: unknown, headers: Record<string, string> = {}, key: string = KEY) =>
@@ -36,7 +52,11 @@ async function sdkBatch(sessionId: string): Promise<{ body: Uint8Array; traceId:
 }
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+  return new Uint8Array(
+    await new Response(
+      new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
 }
 
 describe("POST /v1/traces", () => {
@@ -75,7 +95,10 @@ describe("POST /v1/traces", () => {
     expect(bomb.byteLength).toBeLessThan(4 * 1024 * 1024);
     const res = await postTraces(bomb, { "content-encoding": "gzip" });
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ error: "payload_too_large", detail: expect.stringContaining("decompressed body") });
+    expect(await res.json()).toMatchObject({
+      error: "payload_too_large",
+      detail: expect.stringContaining("decompressed body"),
+    });
   });
 
   it("answers 400 to data that is not OTLP, 415 to another content type, and partial success for bad spans", async () => {
@@ -87,10 +110,19 @@ describe("POST /v1/traces", () => {
     expect(text.status).toBe(415);
 
     const id = uniqueId();
-    const good = { traceId: "a".repeat(32), spanId: "b".repeat(16), name: "turn", startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521844000000", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
+    const good = {
+      traceId: "a".repeat(32),
+      spanId: "b".repeat(16),
+      name: "turn",
+      startTimeUnixNano: "1795615521843000000",
+      endTimeUnixNano: "1795615521844000000",
+      attributes: [{ key: "conversation.id", value: { stringValue: id } }],
+    };
     const badId = { ...good, spanId: "xyz" };
     const orphan = { ...good, traceId: "c".repeat(32), spanId: "d".repeat(16), attributes: [] };
-    const res = await postTraces({ resourceSpans: [{ resource: {}, scopeSpans: [{ scope: { name: "t" }, spans: [good, badId, orphan] }] }] });
+    const res = await postTraces({
+      resourceSpans: [{ resource: {}, scopeSpans: [{ scope: { name: "t" }, spans: [good, badId, orphan] }] }],
+    });
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
     expect(answer.partialSuccess.rejectedSpans).toBe("1");
@@ -101,8 +133,22 @@ describe("POST /v1/traces", () => {
   it("parks spans whose session is not named yet and hands them to the session once a span of their trace names it", async () => {
     const id = uniqueId();
     const trace = crypto.randomUUID().replaceAll("-", "");
-    const child = { traceId: trace, spanId: "1".repeat(16), parentSpanId: "2".repeat(16), name: "stt", startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521844000000" };
-    const parent = { traceId: trace, spanId: "2".repeat(16), name: "turn", startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521845000000", attributes: [{ key: "conversation.id", value: { stringValue: id } }] };
+    const child = {
+      traceId: trace,
+      spanId: "1".repeat(16),
+      parentSpanId: "2".repeat(16),
+      name: "stt",
+      startTimeUnixNano: "1795615521843000000",
+      endTimeUnixNano: "1795615521844000000",
+    };
+    const parent = {
+      traceId: trace,
+      spanId: "2".repeat(16),
+      name: "turn",
+      startTimeUnixNano: "1795615521843000000",
+      endTimeUnixNano: "1795615521845000000",
+      attributes: [{ key: "conversation.id", value: { stringValue: id } }],
+    };
     const late = { ...child, spanId: "3".repeat(16) };
     const send = (span: unknown) => postTraces({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
     expect(await (await send(child)).json()).toEqual({});
@@ -110,14 +156,27 @@ describe("POST /v1/traces", () => {
     expect(await (await send(parent)).json()).toEqual({});
     expect((await storedSpans(id)).spans.map((s) => s.spanId).sort()).toEqual(["1".repeat(16), "2".repeat(16)]);
     expect(await (await send(late)).json()).toEqual({});
-    expect((await storedSpans(id)).spans.map((s) => s.spanId).sort()).toEqual(["1".repeat(16), "2".repeat(16), "3".repeat(16)]);
+    expect((await storedSpans(id)).spans.map((s) => s.spanId).sort()).toEqual([
+      "1".repeat(16),
+      "2".repeat(16),
+      "3".repeat(16),
+    ]);
     expect((await storedSpans(id, OTHER_KEY)).spans).toEqual([]);
   });
 
   it("routes spans without conversation.id by the session header, and keeps tenants apart", async () => {
     const id = uniqueId();
-    const span = { traceId: "e".repeat(32), spanId: "f".repeat(16), name: "llm", startTimeUnixNano: "1795615521843000000", endTimeUnixNano: "1795615521844000000" };
-    const res = await postTraces({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }, { "x-cekura-session-id": id });
+    const span = {
+      traceId: "e".repeat(32),
+      spanId: "f".repeat(16),
+      name: "llm",
+      startTimeUnixNano: "1795615521843000000",
+      endTimeUnixNano: "1795615521844000000",
+    };
+    const res = await postTraces(
+      { resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] },
+      { "x-cekura-session-id": id },
+    );
     expect(await res.json()).toEqual({});
     expect((await storedSpans(id)).spans).toHaveLength(1);
     expect((await storedSpans(id, OTHER_KEY)).spans).toHaveLength(0);

@@ -27,8 +27,14 @@ export function audioSource(env: Env): AudioSource {
       },
     };
   }
-  const client = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, region: s3.region, service: "s3" });
-  const url = (key: string) => `${s3.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(s3.bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  const client = new AwsClient({
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    region: s3.region,
+    service: "s3",
+  });
+  const url = (key: string) =>
+    `${s3.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(s3.bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
   return {
     kind: "s3",
     async open(key) {
@@ -40,7 +46,9 @@ export function audioSource(env: Env): AudioSource {
       const length = Number(response.headers.get("content-length"));
       if (!response.ok || !response.body || !Number.isSafeInteger(length)) {
         const text = response.ok ? "" : await response.text().catch(() => "");
-        throw new Error(`S3 GetObject of ${key} failed with ${response.status}${text ? `: ${text.slice(0, 300)}` : ""}`);
+        throw new Error(
+          `S3 GetObject of ${key} failed with ${response.status}${text ? `: ${text.slice(0, 300)}` : ""}`,
+        );
       }
       return { size: length, body: response.body };
     },

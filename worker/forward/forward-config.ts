@@ -39,19 +39,42 @@ function positive(value: string | undefined, fallback: number, name: string, sca
 /** Reads FORWARD_* and CEKURA_API_KEY; a bad value fails loudly rather than retrying forever. */
 export function readForwardConfig(env: Env): ForwardConfig {
   const audioAs = (env.FORWARD_AUDIO_AS ?? "").trim() || "multipart";
-  if (audioAs !== "multipart" && audioAs !== "url") throw new Error(`FORWARD_AUDIO_AS must be "multipart" or "url", got "${audioAs}"`);
+  if (audioAs !== "multipart" && audioAs !== "url")
+    throw new Error(`FORWARD_AUDIO_AS must be "multipart" or "url", got "${audioAs}"`);
   if (audioAs === "url" && !readS3Settings(env)) {
-    throw new Error("FORWARD_AUDIO_AS=url needs the recordings in S3 (S3_* variables): an R2 binding cannot sign a URL");
+    throw new Error(
+      "FORWARD_AUDIO_AS=url needs the recordings in S3 (S3_* variables): an R2 binding cannot sign a URL",
+    );
   }
   const maxAttempts = positive(env.FORWARD_MAX_ATTEMPTS, FORWARD_DEFAULTS.maxAttempts, "FORWARD_MAX_ATTEMPTS", 1);
   return {
-    baseMs: positive(env.FORWARD_BACKOFF_BASE_SECONDS, FORWARD_DEFAULTS.backoffBaseSeconds, "FORWARD_BACKOFF_BASE_SECONDS", 1000),
-    maxMs: positive(env.FORWARD_BACKOFF_MAX_SECONDS, FORWARD_DEFAULTS.backoffMaxSeconds, "FORWARD_BACKOFF_MAX_SECONDS", 1000),
+    baseMs: positive(
+      env.FORWARD_BACKOFF_BASE_SECONDS,
+      FORWARD_DEFAULTS.backoffBaseSeconds,
+      "FORWARD_BACKOFF_BASE_SECONDS",
+      1000,
+    ),
+    maxMs: positive(
+      env.FORWARD_BACKOFF_MAX_SECONDS,
+      FORWARD_DEFAULTS.backoffMaxSeconds,
+      "FORWARD_BACKOFF_MAX_SECONDS",
+      1000,
+    ),
     maxAttempts: Math.max(1, Math.floor(maxAttempts)),
     timeoutMs: positive(env.FORWARD_TIMEOUT_SECONDS, FORWARD_DEFAULTS.timeoutSeconds, "FORWARD_TIMEOUT_SECONDS", 1000),
-    trackWindowMs: positive(env.FORWARD_TRACK_WINDOW_SECONDS, FORWARD_DEFAULTS.trackWindowSeconds, "FORWARD_TRACK_WINDOW_SECONDS", 1000),
+    trackWindowMs: positive(
+      env.FORWARD_TRACK_WINDOW_SECONDS,
+      FORWARD_DEFAULTS.trackWindowSeconds,
+      "FORWARD_TRACK_WINDOW_SECONDS",
+      1000,
+    ),
     apiKeyOverride: env.CEKURA_API_KEY?.trim() || undefined,
     audioAs,
-    audioUrlTtlSeconds: positive(env.FORWARD_AUDIO_URL_TTL_SECONDS, FORWARD_DEFAULTS.audioUrlTtlSeconds, "FORWARD_AUDIO_URL_TTL_SECONDS", 1),
+    audioUrlTtlSeconds: positive(
+      env.FORWARD_AUDIO_URL_TTL_SECONDS,
+      FORWARD_DEFAULTS.audioUrlTtlSeconds,
+      "FORWARD_AUDIO_URL_TTL_SECONDS",
+      1,
+    ),
   };
 }

@@ -19,7 +19,11 @@ export interface StreamedMultipart {
 const encoder = new TextEncoder();
 const quote = (s: string) => s.replace(/["\r\n\\]/g, "_");
 
-export function streamedMultipart(fields: [string, string][], file: MultipartFile, boundary = `cekura-${crypto.randomUUID()}`): StreamedMultipart {
+export function streamedMultipart(
+  fields: [string, string][],
+  file: MultipartFile,
+  boundary = `cekura-${crypto.randomUUID()}`,
+): StreamedMultipart {
   let headText = "";
   for (const [name, value] of fields) {
     headText += `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`;
@@ -31,7 +35,10 @@ export function streamedMultipart(fields: [string, string][], file: MultipartFil
   const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
   const length = head.byteLength + file.size + tail.byteLength;
 
-  const pipe = typeof FixedLengthStream === "function" ? new FixedLengthStream(length) : new TransformStream<Uint8Array, Uint8Array>();
+  const pipe =
+    typeof FixedLengthStream === "function"
+      ? new FixedLengthStream(length)
+      : new TransformStream<Uint8Array, Uint8Array>();
   const writer = pipe.writable.getWriter();
   void (async function writeParts() {
     try {
@@ -48,5 +55,9 @@ export function streamedMultipart(fields: [string, string][], file: MultipartFil
       await writer.abort(error).catch(() => undefined);
     }
   })();
-  return { body: pipe.readable as ReadableStream<Uint8Array>, contentType: `multipart/form-data; boundary=${boundary}`, length };
+  return {
+    body: pipe.readable as ReadableStream<Uint8Array>,
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length,
+  };
 }

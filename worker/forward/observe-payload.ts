@@ -6,7 +6,11 @@ export { SESSION_LOGS_CAP, SESSION_LOGS_MAX_BYTES } from "./tracer-metadata.ts";
 export type PipecatEntry =
   | { role: "user" | "assistant"; content: string; start_time: number; end_time: number; timestamp: string }
   | { role: "tool_call"; data: { id: string; name: string; arguments: string }; timestamp: string }
-  | { role: "tool_call_result"; data: { id: string; name: string; result: string; is_error: boolean }; timestamp: string };
+  | {
+      role: "tool_call_result";
+      data: { id: string; name: string; result: string; is_error: boolean };
+      timestamp: string;
+    };
 
 /** The observe call as Cekura's `POST /observability/v1/observe/` takes it (JSON form). */
 export interface ObservePayload {
@@ -36,7 +40,13 @@ export function pipecatTranscript(record: SessionRecord): PipecatEntry[] {
     timed.push({
       at: Date.parse(t.startedAt),
       order: order++,
-      entry: { role: t.role, content: t.text, start_time: seconds(start, t.startedAt), end_time: seconds(start, t.endedAt), timestamp: t.startedAt },
+      entry: {
+        role: t.role,
+        content: t.text,
+        start_time: seconds(start, t.startedAt),
+        end_time: seconds(start, t.endedAt),
+        timestamp: t.startedAt,
+      },
     });
   }
   for (const call of record.toolCalls) {
@@ -44,7 +54,11 @@ export function pipecatTranscript(record: SessionRecord): PipecatEntry[] {
       timed.push({
         at: Date.parse(call.calledAt),
         order: order++,
-        entry: { role: "tool_call", data: { id: call.id, name: call.name, arguments: call.arguments }, timestamp: call.calledAt },
+        entry: {
+          role: "tool_call",
+          data: { id: call.id, name: call.name, arguments: call.arguments },
+          timestamp: call.calledAt,
+        },
       });
     }
     if (call.result !== null && call.resultAt !== null) {

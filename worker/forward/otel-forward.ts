@@ -33,6 +33,10 @@ export async function sendSpans(options: OtelSendOptions): Promise<AttemptResult
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     const text = error instanceof Error ? error.message : String(error);
-    return { kind: "retryable", status: null, error: timedOut ? `no answer within ${options.timeoutMs} ms` : `network error: ${text}` };
+    return {
+      kind: "retryable",
+      status: null,
+      error: timedOut ? `no answer within ${options.timeoutMs} ms` : `network error: ${text}`,
+    };
   }
 }

@@ -29,7 +29,10 @@ const hex = (length: number, what: string) =>
     .refine((v) => !/^0+$/.test(v), `${what} must not be all zeros`)
     .transform((v) => v.toLowerCase());
 
-const nanos = z.union([z.string().regex(/^\d{1,20}$/, "must be unsigned int64 nanoseconds"), z.number().int().nonnegative()]);
+const nanos = z.union([
+  z.string().regex(/^\d{1,20}$/, "must be unsigned int64 nanoseconds"),
+  z.number().int().nonnegative(),
+]);
 
 /** One span: the fields the Worker relies on are checked; the rest passes through unchanged. */
 export const spanSchema = z
@@ -55,7 +58,15 @@ export const traceRequestSchema = z.object({
         .object({
           resource: resourceSchema.optional(),
           scopeSpans: z
-            .array(z.object({ scope: scopeSchema.optional(), spans: z.array(z.unknown()).optional(), schemaUrl: z.string().optional() }).passthrough())
+            .array(
+              z
+                .object({
+                  scope: scopeSchema.optional(),
+                  spans: z.array(z.unknown()).optional(),
+                  schemaUrl: z.string().optional(),
+                })
+                .passthrough(),
+            )
             .optional(),
           schemaUrl: z.string().optional(),
         })

@@ -22,11 +22,20 @@ interface TraceServiceV1 {
   ExportTraceServiceRequest: Message;
   ExportTraceServiceResponse: Message;
 }
-const traceService = (generated as unknown as { opentelemetry: { proto: { collector: { trace: { v1: TraceServiceV1 } } } } }).opentelemetry.proto.collector
-  .trace.v1;
+const traceService = (
+  generated as unknown as { opentelemetry: { proto: { collector: { trace: { v1: TraceServiceV1 } } } } }
+).opentelemetry.proto.collector.trace.v1;
 
 /** OTLP/JSON: enums as numbers, 64-bit integers as decimal strings, bytes as base64 except ids (hex, below). */
-const AS_OTLP_JSON: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, defaults: false, arrays: false, oneofs: false, json: true };
+const AS_OTLP_JSON: protobuf.IConversionOptions = {
+  longs: String,
+  enums: Number,
+  bytes: String,
+  defaults: false,
+  arrays: false,
+  oneofs: false,
+  json: true,
+};
 
 const hex = (base64: unknown): string => {
   if (typeof base64 !== "string" || base64 === "") return "";
@@ -69,7 +78,9 @@ export function decodeTraceRequest(bytes: Uint8Array): Json {
 
 /** The answer to a protobuf export: empty on full success, else its partialSuccess. */
 export function encodeTraceResponse(partial?: { rejectedSpans: number; errorMessage: string }): Uint8Array {
-  const body = partial ? { partialSuccess: { rejectedSpans: Long.fromNumber(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {};
+  const body = partial
+    ? { partialSuccess: { rejectedSpans: Long.fromNumber(partial.rejectedSpans), errorMessage: partial.errorMessage } }
+    : {};
   // The plain Uint8Array writer: protobufjs' Buffer writer miswrites strings with workerd's Buffer.
   return traceService.ExportTraceServiceResponse.encode(body, new protobuf.Writer()).finish();
 }

@@ -38,7 +38,12 @@ export function classifyResponse(status: number, body: string, retryAfterMs: num
   if (status >= 200 && status < 300) return { kind: "accepted", status };
   if (status === 409) return { kind: "duplicate", status, body };
   if (status === 408 || status === 429 || status >= 500) {
-    return { kind: "retryable", status, error: describeHttp(status, body), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    return {
+      kind: "retryable",
+      status,
+      error: describeHttp(status, body),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
   }
   return { kind: "rejected", status, body };
 }

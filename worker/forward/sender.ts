@@ -69,7 +69,9 @@ async function buildRequest(options: SendOptions): Promise<{ request: Request } 
   if (record.mode === "track") {
     headers.set("content-type", "application/json");
     const url = `${options.host}${options.simulationPath}`;
-    return { request: new Request(url, { method: "POST", headers, body: JSON.stringify(buildTrackPayload(record, options)) }) };
+    return {
+      request: new Request(url, { method: "POST", headers, body: JSON.stringify(buildTrackPayload(record, options)) }),
+    };
   }
 
   const url = `${options.host}${OBSERVE_PATH}`;
@@ -79,13 +81,21 @@ async function buildRequest(options: SendOptions): Promise<{ request: Request } 
     return { request: new Request(url, { method: "POST", headers, body: JSON.stringify(payload) }) };
   }
   if (options.audioAs === "url") {
-    if (!options.audio.signedUrl) return { unsendable: `FORWARD_AUDIO_AS=url needs S3 storage: ${options.audio.kind} cannot sign a URL` };
+    if (!options.audio.signedUrl)
+      return { unsendable: `FORWARD_AUDIO_AS=url needs S3 storage: ${options.audio.kind} cannot sign a URL` };
     const voiceRecordingUrl = await options.audio.signedUrl(record.audio.key, options.audioUrlTtlSeconds ?? 86_400);
     headers.set("content-type", "application/json");
-    return { request: new Request(url, { method: "POST", headers, body: JSON.stringify({ ...payload, voice_recording_url: voiceRecordingUrl }) }) };
+    return {
+      request: new Request(url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ ...payload, voice_recording_url: voiceRecordingUrl }),
+      }),
+    };
   }
   const object = await options.audio.open(record.audio.key);
-  if (!object) return { unsendable: `the recording ${record.audio.key} is not in storage; the call was not sent without it` };
+  if (!object)
+    return { unsendable: `the recording ${record.audio.key} is not in storage; the call was not sent without it` };
   const multipart = streamedMultipart(observeFormFields(payload), {
     field: "voice_recording",
     filename: `${record.sessionId}.wav`,

@@ -25,7 +25,10 @@ export type LiftedField = (typeof LIFTED_FIELDS)[keyof typeof LIFTED_FIELDS][num
  * A value of the wrong type (possible only in a record written before the checks at entry) stays in
  * metadata rather than being lifted: Cekura never rejects a call for it.
  */
-export function splitMetadata(record: SessionRecord): { custom: Record<string, unknown>; lifted: Partial<Record<LiftedField, unknown>> } {
+export function splitMetadata(record: SessionRecord): {
+  custom: Record<string, unknown>;
+  lifted: Partial<Record<LiftedField, unknown>>;
+} {
   const custom: Record<string, unknown> = { ...record.metadata };
   const lifted: Partial<Record<LiftedField, unknown>> = {};
   for (const field of LIFTED_FIELDS[record.mode]) {
@@ -57,7 +60,10 @@ export function tracerFacts(record: SessionRecord): Record<string, unknown> {
   const facts: Record<string, unknown> = {};
   if (record.sdk) {
     facts.sdk = { name: record.sdk.name, version: record.sdk.version };
-    facts.runtime = { name: record.sdk.runtime, ...(record.sdk.runtimeVersion ? { version: record.sdk.runtimeVersion } : {}) };
+    facts.runtime = {
+      name: record.sdk.runtime,
+      ...(record.sdk.runtimeVersion ? { version: record.sdk.runtimeVersion } : {}),
+    };
   }
   if (record.logs.length > 0) {
     const kept = cappedLogs(record.logs);

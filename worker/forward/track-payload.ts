@@ -38,7 +38,13 @@ export function trackMessages(record: SessionRecord): TrackMessage[] {
   for (const t of record.transcript) {
     timed.push({
       order: order++,
-      message: { role: roleOf[t.role], content: t.text, start_time: Date.parse(t.startedAt), end_time: Date.parse(t.endedAt), data: {} },
+      message: {
+        role: roleOf[t.role],
+        content: t.text,
+        start_time: Date.parse(t.startedAt),
+        end_time: Date.parse(t.endedAt),
+        data: {},
+      },
     });
   }
   for (const call of record.toolCalls) {
@@ -46,7 +52,13 @@ export function trackMessages(record: SessionRecord): TrackMessage[] {
       const at = Date.parse(call.calledAt);
       timed.push({
         order: order++,
-        message: { role: "function_call", content: call.arguments, start_time: at, end_time: at, data: { id: call.id, name: call.name, arguments: call.arguments } },
+        message: {
+          role: "function_call",
+          content: call.arguments,
+          start_time: at,
+          end_time: at,
+          data: { id: call.id, name: call.name, arguments: call.arguments },
+        },
       });
     }
     if (call.result !== null && call.resultAt !== null) {

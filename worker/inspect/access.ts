@@ -35,7 +35,11 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 function fromB64url(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
   try {
@@ -49,14 +53,18 @@ function fromB64url(text: string): Uint8Array | undefined {
 async function signingKey(env: Env): Promise<CryptoKey | undefined> {
   const secret = env.INSPECTOR_SECRET;
   if (!secret || secret.length < MIN_SECRET_LENGTH) return undefined;
-  return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
 }
 
 export function sessionSeconds(env: Env): number {
   const raw = env.INSPECTOR_SESSION_SECONDS?.trim();
   if (!raw) return DEFAULT_SESSION_SECONDS;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 60 || n > 7 * 24 * 3600) throw new Error(`INSPECTOR_SESSION_SECONDS must be a whole number of seconds from 60 to 604800, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 60 || n > 7 * 24 * 3600)
+    throw new Error(`INSPECTOR_SESSION_SECONDS must be a whole number of seconds from 60 to 604800, got "${raw}"`);
   return n;
 }
 
@@ -84,14 +92,16 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
   const [payload, signature, extra] = token.split(".");
   const sig = signature === undefined ? undefined : fromB64url(signature);
   if (!payload || !sig || extra !== undefined) return { ok: false, reason: "invalid" };
-  if (!(await crypto.subtle.verify("HMAC", key, sig, new TextEncoder().encode(payload)))) return { ok: false, reason: "invalid" };
+  if (!(await crypto.subtle.verify("HMAC", key, sig, new TextEncoder().encode(payload))))
+    return { ok: false, reason: "invalid" };
   let claims: TokenClaims;
   try {
     claims = JSON.parse(new TextDecoder().decode(fromB64url(payload))) as TokenClaims;
   } catch {
     return { ok: false, reason: "invalid" };
   }
-  if (claims.scope !== SCOPE || typeof claims.t !== "string" || !/^[0-9a-f]{64}$/.test(claims.t)) return { ok: false, reason: "invalid" };
+  if (claims.scope !== SCOPE || typeof claims.t !== "string" || !/^[0-9a-f]{64}$/.test(claims.t))
+    return { ok: false, reason: "invalid" };
   if (!(claims.exp * 1000 > now)) return { ok: false, reason: "expired" };
   return allowed(env, claims.t);
 }

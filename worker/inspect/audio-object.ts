@@ -35,7 +35,10 @@ async function r2Object(bucket: R2Bucket, key: string): Promise<AudioObject | nu
     size: head.size,
     etag: head.httpEtag,
     async open(range) {
-      const object = await bucket.get(key, range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {});
+      const object = await bucket.get(
+        key,
+        range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {},
+      );
       if (!object) throw new Error(`recording ${key} disappeared while it was read`);
       return object.body;
     },
@@ -43,7 +46,12 @@ async function r2Object(bucket: R2Bucket, key: string): Promise<AudioObject | nu
 }
 
 async function s3Object(settings: S3Settings, key: string): Promise<AudioObject | null> {
-  const client = new AwsClient({ accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, region: settings.region, service: "s3" });
+  const client = new AwsClient({
+    accessKeyId: settings.accessKeyId,
+    secretAccessKey: settings.secretAccessKey,
+    region: settings.region,
+    service: "s3",
+  });
   const url = `${settings.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(settings.bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
   const head = await client.fetch(url, { method: "HEAD" });
   await head.body?.cancel();
@@ -55,11 +63,16 @@ async function s3Object(settings: S3Settings, key: string): Promise<AudioObject 
     size,
     ...(etag ? { etag } : {}),
     async open(range) {
-      const response = await client.fetch(url, { method: "GET", headers: range ? { range: `bytes=${range.start}-${range.end}` } : {} });
+      const response = await client.fetch(url, {
+        method: "GET",
+        headers: range ? { range: `bytes=${range.start}-${range.end}` } : {},
+      });
       const expected = range ? 206 : 200;
       if (response.status !== expected || !response.body) {
         const text = await response.text().catch(() => "");
-        throw new Error(`S3 GetObject of ${key}${range ? ` (bytes ${range.start}-${range.end})` : ""} answered ${response.status}${text ? `: ${text.slice(0, 300)}` : ""}`);
+        throw new Error(
+          `S3 GetObject of ${key}${range ? ` (bytes ${range.start}-${range.end})` : ""} answered ${response.status}${text ? `: ${text.slice(0, 300)}` : ""}`,
+        );
       }
       return response.body;
     },

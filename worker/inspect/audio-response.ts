@@ -22,7 +22,12 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
-const BASE_HEADERS = { "content-type": "audio/wav", "accept-ranges": "bytes", "cache-control": "private, max-age=3600", "x-content-type-options": "nosniff" };
+const BASE_HEADERS = {
+  "content-type": "audio/wav",
+  "accept-ranges": "bytes",
+  "cache-control": "private, max-age=3600",
+  "x-content-type-options": "nosniff",
+};
 
 /** The WAV, or the asked-for range of it, streamed from storage (R2 ranged get, S3 ranged GetObject). */
 export async function audioResponse(env: Env, key: string, rangeHeader: string | undefined): Promise<Response> {
@@ -31,10 +36,17 @@ export async function audioResponse(env: Env, key: string, rangeHeader: string |
   const size = object.size;
   const etag: Record<string, string> = object.etag ? { etag: object.etag } : {};
   const range = parseRange(rangeHeader, size);
-  if (range === "invalid") return new Response(null, { status: 416, headers: { ...BASE_HEADERS, "content-range": `bytes */${size}` } });
-  if (!range) return new Response(await object.open(), { headers: { ...BASE_HEADERS, "content-length": String(size), ...etag } });
+  if (range === "invalid")
+    return new Response(null, { status: 416, headers: { ...BASE_HEADERS, "content-range": `bytes */${size}` } });
+  if (!range)
+    return new Response(await object.open(), { headers: { ...BASE_HEADERS, "content-length": String(size), ...etag } });
   return new Response(await object.open(range), {
     status: 206,
-    headers: { ...BASE_HEADERS, "content-length": String(range.end - range.start + 1), "content-range": `bytes ${range.start}-${range.end}/${size}`, ...etag },
+    headers: {
+      ...BASE_HEADERS,
+      "content-length": String(range.end - range.start + 1),
+      "content-range": `bytes ${range.start}-${range.end}/${size}`,
+      ...etag,
+    },
   });
 }

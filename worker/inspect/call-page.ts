@@ -24,17 +24,36 @@ function summary(view: CallView): string {
     ["Agent", esc(s.agentId)],
     ["Mode", esc(s.mode)],
     ["State", pill(s.state)],
-    ["Consent", `${pill(s.consent)}${s.deferUpload !== false ? ` <span class="muted">deferUpload ${esc(s.deferUpload)}</span>` : ""}`],
-    ["Forward", `${pill(s.forward.status)}${s.forward.attempts ? ` <span class="muted">${esc(s.forward.attempts)} attempt${s.forward.attempts === 1 ? "" : "s"}</span>` : ""}${s.forward.lastError ? ` <span class="muted">${esc(s.forward.lastError)}</span>` : ""}`],
+    [
+      "Consent",
+      `${pill(s.consent)}${s.deferUpload !== false ? ` <span class="muted">deferUpload ${esc(s.deferUpload)}</span>` : ""}`,
+    ],
+    [
+      "Forward",
+      `${pill(s.forward.status)}${s.forward.attempts ? ` <span class="muted">${esc(s.forward.attempts)} attempt${s.forward.attempts === 1 ? "" : "s"}</span>` : ""}${s.forward.lastError ? ` <span class="muted">${esc(s.forward.lastError)}</span>` : ""}`,
+    ],
   ];
   if (r) {
-    rows.push(["Started (UTC)", esc(r.startedAt)], ["Ended (UTC)", esc(r.endedAt)], ["Duration", `${num(r.durationSeconds, 1)} s`], ["Ended because", esc(r.endedReason)]);
+    rows.push(
+      ["Started (UTC)", esc(r.startedAt)],
+      ["Ended (UTC)", esc(r.endedAt)],
+      ["Duration", `${num(r.durationSeconds, 1)} s`],
+      ["Ended because", esc(r.endedReason)],
+    );
     if (r.traceId) rows.push(["Trace id", `<code>${esc(r.traceId)}</code>`]);
     if (r.fragments.missing.length) rows.push(["Missing fragments", esc(r.fragments.missing.join(", "))]);
-    if (r.audio) rows.push(["Recording", `${esc(r.audio.channels)} ch · ${esc(r.audio.sampleRate)} Hz · ${num(r.audio.durationSeconds, 1)} s · ${esc(r.audio.bytes)} bytes`]);
+    if (r.audio)
+      rows.push([
+        "Recording",
+        `${esc(r.audio.channels)} ch · ${esc(r.audio.sampleRate)} Hz · ${num(r.audio.durationSeconds, 1)} s · ${esc(r.audio.bytes)} bytes`,
+      ]);
     if (r.consent.audioDropped) rows.push(["Audio dropped", esc(r.consent.audioDropped)]);
   } else {
-    rows.push(["First seen (UTC)", esc(s.createdAt)], ["Last activity (UTC)", esc(s.lastActivityAt)], ["Events", esc(s.counts.events)]);
+    rows.push(
+      ["First seen (UTC)", esc(s.createdAt)],
+      ["Last activity (UTC)", esc(s.lastActivityAt)],
+      ["Events", esc(s.counts.events)],
+    );
   }
   return `<section id="summary"><h2>Call</h2><dl class="kv">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join("")}</dl></section>`;
 }
@@ -49,17 +68,23 @@ function timeline(view: CallView, r: SessionRecord, axis: TimeAxis, audioStartMs
       const start = Date.parse(t.startedAt);
       const end = Date.parse(t.endedAt);
       const left = axis.pct(start);
-      const cut = role === "assistant" && (interruptedAt.some((at) => at >= start && at <= end + 1000) || bargedIn(r, start, end));
+      const cut =
+        role === "assistant" &&
+        (interruptedAt.some((at) => at >= start && at <= end + 1000) || bargedIn(r, start, end));
       return `<div class="seg ${role}${cut ? " interrupted" : ""}" style="left:${num(left)}%;width:${num(Math.max(0.2, axis.pct(end) - left))}%" title="${esc(`${t.startedAt} ${role}: ${t.text}`)}"></div>`;
     });
-    lanes.push(`<div class="lane"><div class="label">${esc(role)} speech</div><div class="track">${segs.join("")}</div></div>`);
+    lanes.push(
+      `<div class="lane"><div class="label">${esc(role)} speech</div><div class="track">${segs.join("")}</div></div>`,
+    );
   }
   if (view.waveform) {
     const left = axis.pct(audioStartMs);
     const width = axis.pct(audioStartMs + view.waveform.durationSeconds * 1000) - left;
     view.waveform.channels.slice(0, 2).forEach((pairs, i) => {
       const channel = CHANNELS[i] ?? "user";
-      lanes.push(`<div class="lane"><div class="label">${esc(channel)} audio (${i === 0 ? "L" : "R"})</div><div class="wave ${channel}" data-channel="${channel}"><div style="position:absolute;left:${num(left)}%;width:${num(width)}%;height:64px">${waveformSvg(pairs, `${channel} waveform`).replace("<svg ", '<svg width="100%" ')}</div></div></div>`);
+      lanes.push(
+        `<div class="lane"><div class="label">${esc(channel)} audio (${i === 0 ? "L" : "R"})</div><div class="wave ${channel}" data-channel="${channel}"><div style="position:absolute;left:${num(left)}%;width:${num(width)}%;height:64px">${waveformSvg(pairs, `${channel} waveform`).replace("<svg ", '<svg width="100%" ')}</div></div></div>`,
+      );
     });
   }
   return `<div class="lanes" id="timeline" data-axis-start="${num(axis.startMs, 0)}" data-axis-end="${num(axis.endMs, 0)}" data-audio-start="${num(audioStartMs, 0)}">${lanes.join("\n")}<div class="playhead" id="playhead"></div></div>`;
@@ -67,7 +92,9 @@ function timeline(view: CallView, r: SessionRecord, axis: TimeAxis, audioStartMs
 
 /** The user started speaking while this assistant line was still playing (a barge-in). */
 function bargedIn(r: SessionRecord, startMs: number, endMs: number): boolean {
-  return r.transcript.some((t) => t.role === "user" && Date.parse(t.startedAt) > startMs && Date.parse(t.startedAt) < endMs);
+  return r.transcript.some(
+    (t) => t.role === "user" && Date.parse(t.startedAt) > startMs && Date.parse(t.startedAt) < endMs,
+  );
 }
 
 function transcriptTable(r: SessionRecord, audioStartMs: number): string {
@@ -82,7 +109,9 @@ function transcriptTable(r: SessionRecord, audioStartMs: number): string {
 function toolTable(r: SessionRecord): string {
   if (r.toolCalls.length === 0) return `<p class="muted">No tool calls.</p>`;
   const rows = r.toolCalls.map(
-    (t) => `<tr class="tool-row" data-tool="${esc(t.name)}"><td><strong>${esc(t.name)}</strong><br><code class="muted">${esc(t.id)}</code></td><td class="nowrap"><code>${esc(t.calledAt ?? "-")}</code></td>
+    (
+      t,
+    ) => `<tr class="tool-row" data-tool="${esc(t.name)}"><td><strong>${esc(t.name)}</strong><br><code class="muted">${esc(t.id)}</code></td><td class="nowrap"><code>${esc(t.calledAt ?? "-")}</code></td>
 <td><pre class="tool-args">${esc(prettyJson(t.arguments))}</pre></td><td><pre class="tool-result">${esc(prettyJson(t.result))}</pre>${t.isError ? ` ${pill("error")}` : ""}<div class="muted">${esc(t.resultAt ?? "no result")}</div></td></tr>`,
   );
   return `<table id="tools"><thead><tr><th>Tool</th><th>Called (UTC)</th><th>Arguments</th><th>Result</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
@@ -91,7 +120,8 @@ function toolTable(r: SessionRecord): string {
 function logTable(r: SessionRecord): string {
   if (r.logs.length === 0) return `<p class="muted">No logs.</p>`;
   const rows = r.logs.map(
-    (l) => `<tr class="log-row"><td class="nowrap"><code>${esc(l.time)}</code></td><td>${esc(l.level)}</td><td>${esc(l.message)}</td><td>${l.attributes ? `<code>${esc(JSON.stringify(l.attributes))}</code>` : ""}</td></tr>`,
+    (l) =>
+      `<tr class="log-row"><td class="nowrap"><code>${esc(l.time)}</code></td><td>${esc(l.level)}</td><td>${esc(l.message)}</td><td>${l.attributes ? `<code>${esc(JSON.stringify(l.attributes))}</code>` : ""}</td></tr>`,
   );
   return `<table id="logs"><thead><tr><th>Time (UTC)</th><th>Level</th><th>Message</th><th>Attributes</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
 }
@@ -107,7 +137,9 @@ export function renderCallPage(view: CallView): string {
   const r = view.record;
   const parts = [summary(view)];
   if (!r) {
-    parts.push(`<section><p class="muted">This session is ${esc(view.status.state)}. Its transcript, recording and trace appear here once it is finalized (closed by the SDK, or after the idle timeout).</p></section>`);
+    parts.push(
+      `<section><p class="muted">This session is ${esc(view.status.state)}. Its transcript, recording and trace appear here once it is finalized (closed by the SDK, or after the idle timeout).</p></section>`,
+    );
   } else {
     const startMs = Date.parse(r.startedAt);
     const audioStartMs = startMs;
@@ -117,15 +149,22 @@ export function renderCallPage(view: CallView): string {
     const player = view.audioUrl
       ? `<audio id="player" controls preload="metadata" src="${esc(view.audioUrl)}"></audio>`
       : `<p class="muted">${r.audio ? "" : "No recording for this call."}</p>`;
-    parts.push(`<section id="recording"><h2>Timeline and recording</h2>${player}${timeline(view, r, axis, audioStartMs)}</section>`);
+    parts.push(
+      `<section id="recording"><h2>Timeline and recording</h2>${player}${timeline(view, r, axis, audioStartMs)}</section>`,
+    );
     parts.push(`<section><h2>Transcript</h2>${transcriptTable(r, audioStartMs)}</section>`);
     parts.push(`<section><h2>Tool calls</h2>${toolTable(r)}</section>`);
     // The trace keeps its own axis: spans carry the agent's clock, which a replayed or fast demo call compresses.
-    const traceAxis = view.spans.length ? createAxis(Math.min(...view.spans.map((s) => s.startMs)), Math.max(...view.spans.map((s) => s.endMs))) : axis;
-    parts.push(`<section id="trace"><h2>Trace</h2>${renderAxis(traceAxis)}${renderWaterfall(view.spans, traceAxis)}</section>`);
+    const traceAxis = view.spans.length
+      ? createAxis(Math.min(...view.spans.map((s) => s.startMs)), Math.max(...view.spans.map((s) => s.endMs)))
+      : axis;
+    parts.push(
+      `<section id="trace"><h2>Trace</h2>${renderAxis(traceAxis)}${renderWaterfall(view.spans, traceAxis)}</section>`,
+    );
     parts.push(`<section><h2>Logs</h2>${logTable(r)}</section>`);
-    parts.push(`<section><h2>Metadata</h2><pre id="metadata">${esc(JSON.stringify(r.metadata, null, 2))}</pre></section>`);
+    parts.push(
+      `<section><h2>Metadata</h2><pre id="metadata">${esc(JSON.stringify(r.metadata, null, 2))}</pre></section>`,
+    );
   }
   return page(`Call ${view.status.sessionId}`, parts.join("\n"), r ? SCRIPT : "");
 }
-

@@ -1,10 +1,24 @@
 /** HTML building blocks for the inspector: every dynamic value goes through `esc` (or `attr`). */
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+  "`": "&#96;",
+};
 
 /** Escapes text for element content and quoted attribute values. */
 export function esc(value: unknown): string {
-  const text = value === null || value === undefined ? "" : typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  const text =
+    value === null || value === undefined
+      ? ""
+      : typeof value === "string"
+        ? value
+        : typeof value === "object"
+          ? JSON.stringify(value)
+          : String(value);
   return text.replace(/[&<>"'`]/g, (ch) => ESCAPES[ch] ?? ch);
 }
 
@@ -65,7 +79,13 @@ export function page(title: string, body: string, script = ""): string {
 /** A state or status as a coloured pill. */
 export function pill(value: string | null | undefined): string {
   const v = value ?? "-";
-  const tone = /^(finalized|delivered|granted)$/.test(v) ? "ok" : /^(dead_letter|aborted|discarded)$/.test(v) ? "bad" : /^(pending|closing|deferred|open)$/.test(v) ? "warn" : "";
+  const tone = /^(finalized|delivered|granted)$/.test(v)
+    ? "ok"
+    : /^(dead_letter|aborted|discarded)$/.test(v)
+      ? "bad"
+      : /^(pending|closing|deferred|open)$/.test(v)
+        ? "warn"
+        : "";
   return `<span class="pill ${tone}">${esc(v)}</span>`;
 }
 
@@ -78,5 +98,6 @@ export const PAGE_HEADERS: Record<string, string> = {
   "referrer-policy": "same-origin",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
-  "content-security-policy": "default-src 'none'; style-src 'none'; script-src 'none'; media-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'none'; style-src 'none'; script-src 'none'; media-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 };

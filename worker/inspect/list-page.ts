@@ -49,5 +49,8 @@ export function renderLoginPage(message: string): string {
 }
 
 export function renderMessagePage(title: string, message: string): string {
-  return page(title, `<section><h2>${esc(title)}</h2><p>${esc(message)}</p><p><a href="/inspect">Back to sessions</a></p></section>`);
+  return page(
+    title,
+    `<section><h2>${esc(title)}</h2><p>${esc(message)}</p><p><a href="/inspect">Back to sessions</a></p></section>`,
+  );
 }

@@ -29,11 +29,23 @@ interface StoredPeaks extends Waveform {
 
 function usable(stored: unknown, audio: RecordAudio): stored is StoredPeaks {
   const p = stored as Partial<StoredPeaks> | null;
-  return Boolean(p && p.version === VERSION && p.buckets === PEAK_BUCKETS && p.audioKey === audio.key && p.audioBytes === audio.bytes && Array.isArray(p.channels));
+  return Boolean(
+    p &&
+      p.version === VERSION &&
+      p.buckets === PEAK_BUCKETS &&
+      p.audioKey === audio.key &&
+      p.audioBytes === audio.bytes &&
+      Array.isArray(p.channels),
+  );
 }
 
 /** The stored peaks of a call's recording, computing and storing them on first use; undefined without a readable WAV. */
-export async function loadPeaks(env: Env, tenant: string, sessionId: string, audio: RecordAudio): Promise<Waveform | undefined> {
+export async function loadPeaks(
+  env: Env,
+  tenant: string,
+  sessionId: string,
+  audio: RecordAudio,
+): Promise<Waveform | undefined> {
   const key = peaksKey(tenant, sessionId);
   const cached = await env.RECORDINGS.get(key);
   if (cached) {
@@ -48,7 +60,13 @@ export async function loadPeaks(env: Env, tenant: string, sessionId: string, aud
     durationSeconds: waveform.durationSeconds,
     channels: waveform.channels.map((pairs) => pairs.map(([min, max]): [number, number] => [round(min), round(max)])),
   };
-  const stored: StoredPeaks = { version: VERSION, buckets: PEAK_BUCKETS, audioKey: audio.key, audioBytes: audio.bytes, ...rounded };
+  const stored: StoredPeaks = {
+    version: VERSION,
+    buckets: PEAK_BUCKETS,
+    audioKey: audio.key,
+    audioBytes: audio.bytes,
+    ...rounded,
+  };
   await env.RECORDINGS.put(key, JSON.stringify(stored), { httpMetadata: { contentType: "application/json" } });
   return rounded;
 }

@@ -30,7 +30,11 @@ export class TenantIndexDO extends DurableObject<Env> {
 
   /** Idempotent: the first registration of an id keeps its time. */
   register(sessionId: string, createdAt: number): void {
-    this.#sql.exec("INSERT INTO sessions (session_id, created_at) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING", sessionId, createdAt);
+    this.#sql.exec(
+      "INSERT INTO sessions (session_id, created_at) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING",
+      sessionId,
+      createdAt,
+    );
   }
 
   /** Open-session cap (worker/privacy/open-sessions.ts): registers a new session as open if under `cap`. */
@@ -51,7 +55,10 @@ export class TenantIndexDO extends DurableObject<Env> {
   /** The newest `limit` sessions. */
   list(limit: number): IndexedSession[] {
     return this.#sql
-      .exec<{ session_id: string; created_at: number }>("SELECT session_id, created_at FROM sessions ORDER BY created_at DESC LIMIT ?", limit)
+      .exec<{ session_id: string; created_at: number }>(
+        "SELECT session_id, created_at FROM sessions ORDER BY created_at DESC LIMIT ?",
+        limit,
+      )
       .toArray()
       .map((row) => ({ sessionId: row.session_id, createdAt: row.created_at }));
   }

@@ -6,7 +6,12 @@ import { tenantIndexStub } from "../privacy/open-sessions.ts";
 const indexOf = (env: Env, tenant: string) => tenantIndexStub(env, tenant);
 
 /** Called by the session DO when a session is first seen; never throws (the list is a convenience). */
-export async function registerInTenantIndex(env: Env, tenant: string, sessionId: string, createdAt: number): Promise<void> {
+export async function registerInTenantIndex(
+  env: Env,
+  tenant: string,
+  sessionId: string,
+  createdAt: number,
+): Promise<void> {
   try {
     await indexOf(env, tenant)?.register(sessionId, createdAt);
   } catch (error) {

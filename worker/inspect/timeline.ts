@@ -12,7 +12,11 @@ export interface TimeAxis {
 export function createAxis(startMs: number, endMs: number): TimeAxis {
   const start = Number.isFinite(startMs) ? startMs : 0;
   const span = Number.isFinite(endMs) ? Math.max(1, endMs - start) : 1;
-  return { startMs: start, endMs: start + span, pct: (ms) => (Number.isFinite(ms) ? Math.min(100, Math.max(0, ((ms - start) / span) * 100)) : 0) };
+  return {
+    startMs: start,
+    endMs: start + span,
+    pct: (ms) => (Number.isFinite(ms) ? Math.min(100, Math.max(0, ((ms - start) / span) * 100)) : 0),
+  };
 }
 
 /** At most this many tick labels, whatever the axis spans. */
@@ -26,7 +30,7 @@ export function tickStepSeconds(seconds: number): number {
   if (found !== undefined) return found;
   const rough = seconds / 10;
   const power = 10 ** Math.floor(Math.log10(rough));
-  return ([1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power);
+  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
 }
 
 /** A tick label: seconds, minutes, hours or days, as the step calls for. */

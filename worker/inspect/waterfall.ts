@@ -31,7 +31,8 @@ function scalar(value: unknown): string | number | boolean | undefined {
   return undefined;
 }
 
-const nanosToMs = (n: unknown) => (typeof n === "number" ? n / 1e6 : typeof n === "string" ? Number(BigInt(n) / 1000n) / 1000 : Number.NaN);
+const nanosToMs = (n: unknown) =>
+  typeof n === "number" ? n / 1e6 : typeof n === "string" ? Number(BigInt(n) / 1000n) / 1000 : Number.NaN;
 
 /** Parses stored span JSON texts (bad ones are skipped) and orders them depth-first by start time. */
 export function buildWaterfall(spanTexts: string[]): WaterfallSpan[] {
@@ -86,7 +87,8 @@ const KNOWN = new Set(["conversation", "turn", "stt", "llm", "tts", "tool_call"]
 
 function label(span: WaterfallSpan): string {
   const a = span.attributes;
-  if (span.name === "turn" && a["turn.number"] !== undefined) return `turn ${a["turn.number"]}${a["turn.was_interrupted"] === true ? " (interrupted)" : ""}`;
+  if (span.name === "turn" && a["turn.number"] !== undefined)
+    return `turn ${a["turn.number"]}${a["turn.was_interrupted"] === true ? " (interrupted)" : ""}`;
   if (span.name === "tool_call" && a["function.name"] !== undefined) return `tool ${a["function.name"]}`;
   const provider = a["gen_ai.provider.name"];
   return provider !== undefined ? `${span.name} · ${provider}` : span.name;
@@ -99,12 +101,22 @@ export function renderWaterfall(spans: WaterfallSpan[], axis: TimeAxis): string 
     const left = axis.pct(span.startMs);
     const width = Math.max(0.15, axis.pct(span.endMs) - left);
     const durationMs = span.endMs - span.startMs;
-    const ttfbPct = span.ttfbSeconds === undefined ? undefined : durationMs > 0 ? Math.min(100, ((span.ttfbSeconds * 1000) / durationMs) * 100) : 100;
+    const ttfbPct =
+      span.ttfbSeconds === undefined
+        ? undefined
+        : durationMs > 0
+          ? Math.min(100, ((span.ttfbSeconds * 1000) / durationMs) * 100)
+          : 100;
     const cls = KNOWN.has(span.name) ? span.name : "other";
     const text = `${label(span)} ${num(durationMs / 1000, 2)} s${span.ttfbSeconds !== undefined ? ` · TTFB ${num(span.ttfbSeconds, 3)} s` : ""}`;
     // The label follows the bar; near the right edge it goes before the bar, or inside a long bar (light text).
     const place = left + width <= 75 ? "after" : left >= 25 ? "before" : "inside";
-    const labelStyle = place === "after" ? `left:${num(left + width + 0.5)}%` : place === "before" ? `right:${num(100 - left + 0.5)}%` : `left:${num(left + 0.5)}%`;
+    const labelStyle =
+      place === "after"
+        ? `left:${num(left + width + 0.5)}%`
+        : place === "before"
+          ? `right:${num(100 - left + 0.5)}%`
+          : `left:${num(left + 0.5)}%`;
     return `<div class="lane span-row" data-span="${esc(span.name)}"><div class="label" style="padding-left:${span.depth * 10}px" title="${esc(label(span))}">${esc(label(span))}</div>
 <div class="track"><div class="bar ${cls}" data-kind="${esc(cls)}" style="left:${num(left)}%;width:${num(width)}%" title="${esc(text)}">${ttfbPct !== undefined ? `<div class="ttfb" style="width:${num(ttfbPct)}%"></div>` : ""}</div><span class="barlabel${place === "inside" ? " inside" : ""}" style="${labelStyle}">${esc(text)}</span></div></div>`;
   });

@@ -30,7 +30,11 @@ export function parseWav(bytes: Uint8Array, totalBytes = bytes.byteLength): WavI
     const size = view.getUint32(at + 4, true);
     if (id === "fmt ") {
       if (view.getUint16(at + 8, true) !== 1) return undefined;
-      fmt = { channels: view.getUint16(at + 10, true), sampleRate: view.getUint32(at + 12, true), bitsPerSample: view.getUint16(at + 22, true) };
+      fmt = {
+        channels: view.getUint16(at + 10, true),
+        sampleRate: view.getUint32(at + 12, true),
+        bitsPerSample: view.getUint16(at + 22, true),
+      };
     } else if (id === "data") {
       if (!fmt || fmt.bitsPerSample !== 16 || fmt.channels < 1) return undefined;
       const dataOffset = at + 8;
@@ -98,7 +102,9 @@ export class PeakBuilder {
   result(): Waveform {
     return {
       durationSeconds: this.#frames / this.#info.sampleRate,
-      channels: this.#min.map((mins, ch) => Array.from(mins, (min, b): [number, number] => [min / 32768, this.#max[ch]![b]! / 32767])),
+      channels: this.#min.map((mins, ch) =>
+        Array.from(mins, (min, b): [number, number] => [min / 32768, this.#max[ch]![b]! / 32767]),
+      ),
     };
   }
 }
@@ -119,7 +125,11 @@ const MAX_HEADER_BYTES = 64 * 1024;
  * The waveform of a WAV read as a stream (`size` = the whole object's bytes): the header is parsed from
  * the first bytes, then samples are folded into buckets as they arrive.
  */
-export async function streamWaveform(stream: ReadableStream<Uint8Array>, size: number, buckets: number): Promise<Waveform | undefined> {
+export async function streamWaveform(
+  stream: ReadableStream<Uint8Array>,
+  size: number,
+  buckets: number,
+): Promise<Waveform | undefined> {
   const reader = stream.getReader();
   let head = new Uint8Array(0);
   let builder: PeakBuilder | undefined;

@@ -4,7 +4,12 @@
  */
 import { z } from "zod";
 
-const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v), "Enter a valid ISO-8601 date-time with a time zone.");
+const isoDate = z
+  .string()
+  .refine(
+    (v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v),
+    "Enter a valid ISO-8601 date-time with a time zone.",
+  );
 const jsonString = z.string().refine((v) => {
   try {
     JSON.parse(v);
@@ -27,8 +32,14 @@ const logEntry = z
 /** The Worker's own facts under `metadata.cekura_tracer`: the same in both modes, plus observe-only ones. */
 const trackFacts = z
   .object({
-    sdk: z.object({ name: z.string().min(1), version: z.string() }).strict().optional(),
-    runtime: z.object({ name: z.string().min(1), version: z.string().optional() }).strict().optional(),
+    sdk: z
+      .object({ name: z.string().min(1), version: z.string() })
+      .strict()
+      .optional(),
+    runtime: z
+      .object({ name: z.string().min(1), version: z.string().optional() })
+      .strict()
+      .optional(),
     session_logs: z.array(logEntry).max(200).optional(),
     session_logs_dropped: z.number().int().positive().optional(),
     missing_fragments: z.array(z.number().int().nonnegative()).min(1).optional(),
@@ -36,7 +47,10 @@ const trackFacts = z
   .strict();
 const observeFacts = trackFacts
   .extend({
-    system_messages: z.array(z.object({ content: z.string(), timestamp: isoDate }).strict()).min(1).optional(),
+    system_messages: z
+      .array(z.object({ content: z.string(), timestamp: isoDate }).strict())
+      .min(1)
+      .optional(),
     audio_consent_granted: z.literal(true).optional(),
     audio_consent_granted_at: isoDate.optional(),
     audio_dropped: z.enum(["abort-recording", "no-consent"]).optional(),
@@ -53,7 +67,11 @@ const pipecatEntry = z.union([
     end_time: z.number().nonnegative(),
     timestamp: isoDate.optional(),
   }),
-  z.object({ role: z.literal("tool_call"), data: z.object({ id: z.string(), name: z.string(), arguments: jsonString }), timestamp: isoDate.optional() }),
+  z.object({
+    role: z.literal("tool_call"),
+    data: z.object({ id: z.string(), name: z.string(), arguments: jsonString }),
+    timestamp: isoDate.optional(),
+  }),
   z.object({
     role: z.literal("tool_call_result"),
     data: z.object({ id: z.string(), name: z.string(), result: jsonString, is_error: z.boolean() }),
@@ -112,34 +130,40 @@ export const trackSchema = z.object({
     .min(1, "At least one call is required."),
 });
 
-const hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `Must be ${length} lower-case hex characters.`);
+const hex = (length: number) =>
+  z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `Must be ${length} lower-case hex characters.`);
 const nanos = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]);
 
 /** An OTLP/JSON ExportTraceServiceRequest as a collector takes it: hex ids, int64 nanoseconds, named spans. */
 export const traceRequestSchema = z.object({
   resourceSpans: z.array(
-    z.object({
-      resource: z.object({ attributes: z.array(z.object({ key: z.string() }).passthrough()).optional() }).passthrough().optional(),
-      scopeSpans: z.array(
-        z
-          .object({
-            scope: z.object({ name: z.string().optional() }).passthrough().optional(),
-            spans: z.array(
-              z
-                .object({
-                  traceId: hex(32),
-                  spanId: hex(16),
-                  parentSpanId: z.union([z.literal(""), hex(16)]).optional(),
-                  name: z.string().min(1),
-                  startTimeUnixNano: nanos,
-                  endTimeUnixNano: nanos,
-                })
-                .passthrough(),
-            ),
-          })
-          .passthrough(),
-      ),
-    }).passthrough(),
+    z
+      .object({
+        resource: z
+          .object({ attributes: z.array(z.object({ key: z.string() }).passthrough()).optional() })
+          .passthrough()
+          .optional(),
+        scopeSpans: z.array(
+          z
+            .object({
+              scope: z.object({ name: z.string().optional() }).passthrough().optional(),
+              spans: z.array(
+                z
+                  .object({
+                    traceId: hex(32),
+                    spanId: hex(16),
+                    parentSpanId: z.union([z.literal(""), hex(16)]).optional(),
+                    name: z.string().min(1),
+                    startTimeUnixNano: nanos,
+                    endTimeUnixNano: nanos,
+                  })
+                  .passthrough(),
+              ),
+            })
+            .passthrough(),
+        ),
+      })
+      .passthrough(),
   ),
 });
 

@@ -152,7 +152,12 @@ function takeFault(state: StandInState, endpoint: Endpoint | "unknown"): Fault |
 }
 
 /** Acts out a fault (delay, hang, status); true when the request has been answered (or never will be). */
-async function misbehave(state: StandInState, res: ServerResponse, fault: Fault, entry: ReceivedRequest): Promise<boolean> {
+async function misbehave(
+  state: StandInState,
+  res: ServerResponse,
+  fault: Fault,
+  entry: ReceivedRequest,
+): Promise<boolean> {
   if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
   if (fault.hang) {
     state.hanging.add(res);
@@ -161,7 +166,8 @@ async function misbehave(state: StandInState, res: ServerResponse, fault: Fault,
     return true;
   }
   if (fault.status) {
-    const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
+    const headers: Record<string, string> =
+      fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
     entry.answer = { status: fault.status, fault: true };
     send(res, fault.status, fault.body ?? { detail: `stand-in fault: ${fault.status}` }, headers);
     return true;
@@ -169,9 +175,16 @@ async function misbehave(state: StandInState, res: ServerResponse, fault: Fault,
   return false;
 }
 
-function newEntry(state: StandInState, req: IncomingMessage, path: string, endpoint: Endpoint | "unknown", rawBytes: number): ReceivedRequest {
+function newEntry(
+  state: StandInState,
+  req: IncomingMessage,
+  path: string,
+  endpoint: Endpoint | "unknown",
+  rawBytes: number,
+): ReceivedRequest {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "x-cekura-api-key") headers[k] = v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (typeof v === "string" && k !== "x-cekura-api-key") headers[k] = v;
   return {
     seq: state.seq++,
     at: new Date().toISOString(),
@@ -194,7 +207,9 @@ function newEntry(state: StandInState, req: IncomingMessage, path: string, endpo
 function parseTraces(entry: ReceivedRequest, raw: Buffer): string | undefined {
   try {
     const bytes = entry.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw;
-    entry.body = isProtobufType(entry.contentType) ? decodeTraceRequest(new Uint8Array(bytes)) : JSON.parse(bytes.toString("utf8"));
+    entry.body = isProtobufType(entry.contentType)
+      ? decodeTraceRequest(new Uint8Array(bytes))
+      : JSON.parse(bytes.toString("utf8"));
     return undefined;
   } catch (error) {
     entry.body = { unreadableBytes: raw.byteLength };
@@ -204,7 +219,11 @@ function parseTraces(entry: ReceivedRequest, raw: Buffer): string | undefined {
 
 /** A multipart form: text fields (JSON-looking ones parsed) into the body, files into `entry.files`. */
 async function parseMultipart(entry: ReceivedRequest, raw: Buffer): Promise<Record<string, unknown>> {
-  const form = await new Request("http://standin/", { method: "POST", headers: { "content-type": entry.contentType }, body: new Uint8Array(raw) }).formData();
+  const form = await new Request("http://standin/", {
+    method: "POST",
+    headers: { "content-type": entry.contentType },
+    body: new Uint8Array(raw),
+  }).formData();
   const body: Record<string, unknown> = {};
   for (const [name, value] of form.entries()) {
     if (typeof value === "string") body[name] = maybeJson(value);
@@ -218,7 +237,10 @@ async function parseMultipart(entry: ReceivedRequest, raw: Buffer): Promise<Reco
 }
 
 /** Parses before anything else, so even a request answered by a fault shows what it carried. */
-async function parseBody(entry: ReceivedRequest, raw: Buffer): Promise<{ body?: Record<string, unknown>; error?: string }> {
+async function parseBody(
+  entry: ReceivedRequest,
+  raw: Buffer,
+): Promise<{ body?: Record<string, unknown>; error?: string }> {
   if (entry.endpoint === "traces") return { error: parseTraces(entry, raw) };
   try {
     const body = entry.contentType.startsWith("multipart/form-data")
@@ -228,7 +250,11 @@ async function parseBody(entry: ReceivedRequest, raw: Buffer): Promise<{ body?: 
     return { body };
   } catch (error) {
     const multipart = entry.contentType.startsWith("multipart/form-data");
-    return { error: multipart ? `Multipart form parse error: ${error instanceof Error ? error.message : String(error)}` : "JSON parse error." };
+    return {
+      error: multipart
+        ? `Multipart form parse error: ${error instanceof Error ? error.message : String(error)}`
+        : "JSON parse error.",
+    };
   }
 }
 
@@ -236,7 +262,8 @@ async function parseBody(entry: ReceivedRequest, raw: Buffer): Promise<{ body?: 
 function refuse(state: StandInState, req: IncomingMessage, entry: ReceivedRequest): Answer | undefined {
   if (entry.endpoint === "unknown" || req.method !== "POST") return { status: 404, body: { detail: "Not found." } };
   if (!entry.apiKey) return { status: 401, body: { detail: "Authentication credentials were not provided." } };
-  if (state.options.apiKeys && !state.options.apiKeys.includes(entry.apiKey)) return { status: 401, body: { detail: "Invalid API key." } };
+  if (state.options.apiKeys && !state.options.apiKeys.includes(entry.apiKey))
+    return { status: 401, body: { detail: "Invalid API key." } };
   return undefined;
 }
 
@@ -254,11 +281,16 @@ function acceptObserve(state: StandInState, entry: ReceivedRequest, body: Record
   if (!parsed.success) return { status: 400, body: fieldErrors(parsed.error) };
   const unknownFile = entry.files.find((f) => f.field !== "voice_recording");
   if (unknownFile) return { status: 400, body: { [unknownFile.field]: ["Unexpected file field."] } };
-  if (entry.files.length > 0 && parsed.data.voice_recording_url) return { status: 400, body: { voice_recording: ["Send either a file or a URL, not both."] } };
-  if (state.callIds.has(parsed.data.call_id)) return { status: 409, body: { call_id: ["call log with this call id already exists."] } };
+  if (entry.files.length > 0 && parsed.data.voice_recording_url)
+    return { status: 400, body: { voice_recording: ["Send either a file or a URL, not both."] } };
+  if (state.callIds.has(parsed.data.call_id))
+    return { status: 409, body: { call_id: ["call log with this call id already exists."] } };
   state.callIds.add(parsed.data.call_id);
   entry.stored = true;
-  return { status: 201, body: { id: state.callIds.size, call_id: parsed.data.call_id, agent: parsed.data.agent, status: "success" } };
+  return {
+    status: 201,
+    body: { id: state.callIds.size, call_id: parsed.data.call_id, agent: parsed.data.agent, status: "success" },
+  };
 }
 
 function acceptTrack(state: StandInState, entry: ReceivedRequest, body: Record<string, unknown>): Answer {
@@ -271,7 +303,12 @@ function acceptTrack(state: StandInState, entry: ReceivedRequest, body: Record<s
   return { status: 200, body: { status: "ok", received: parsed.data.calls.length } };
 }
 
-async function handle(state: StandInState, api: CekuraStandIn, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  state: StandInState,
+  api: CekuraStandIn,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://standin");
   const raw = await readBody(req);
   if (url.pathname.startsWith("/__standin/")) return control(state, api, req, res, url, raw);
@@ -286,8 +323,13 @@ async function handle(state: StandInState, api: CekuraStandIn, req: IncomingMess
   let answer = refuse(state, req, entry);
   if (!answer) {
     if (entry.endpoint === "traces") answer = acceptTraces(entry, parsed.error);
-    else if (!parsed.body) answer = { status: 400, body: { non_field_errors: [parsed.error ?? "A body is required."] } };
-    else answer = entry.endpoint === "observe" ? acceptObserve(state, entry, parsed.body) : acceptTrack(state, entry, parsed.body);
+    else if (!parsed.body)
+      answer = { status: 400, body: { non_field_errors: [parsed.error ?? "A body is required."] } };
+    else
+      answer =
+        entry.endpoint === "observe"
+          ? acceptObserve(state, entry, parsed.body)
+          : acceptTrack(state, entry, parsed.body);
   }
   // A lost answer: stored, then the fault.
   if (entry.stored && fault?.afterStore && (await misbehave(state, res, fault, entry))) return;
@@ -295,7 +337,14 @@ async function handle(state: StandInState, api: CekuraStandIn, req: IncomingMess
   send(res, answer.status, answer.body);
 }
 
-function control(state: StandInState, api: CekuraStandIn, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): void {
+function control(
+  state: StandInState,
+  api: CekuraStandIn,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  raw: Buffer,
+): void {
   if (req.method === "GET" && url.pathname === "/__standin/requests") {
     const view = state.received.map(({ apiKey, files, ...rest }) => ({
       ...rest,
@@ -332,7 +381,10 @@ function createApi(state: StandInState, server: Server, url: string): CekuraStan
     async waitFor(predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(state.received)) {
-        if (Date.now() > deadline) throw new Error(`stand-in: condition not met within ${timeoutMs} ms; received ${state.received.length} requests`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `stand-in: condition not met within ${timeoutMs} ms; received ${state.received.length} requests`,
+          );
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -364,7 +416,8 @@ export async function startCekuraStandIn(options: CekuraStandInOptions = {}): Pr
   let api: CekuraStandIn | undefined;
   const server = createServer((req, res) => {
     handle(state, api!, req, res).catch((error) => {
-      if (!res.headersSent) send(res, 500, { detail: `stand-in error: ${error instanceof Error ? error.message : String(error)}` });
+      if (!res.headersSent)
+        send(res, 500, { detail: `stand-in error: ${error instanceof Error ? error.message : String(error)}` });
     });
   });
   await new Promise<void>((resolve, reject) => {

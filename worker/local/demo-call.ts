@@ -34,7 +34,15 @@ export interface DemoCallResult {
 const AUDIO_CHUNK_SECONDS = 0.1;
 
 const noopService = (): ServiceSpanHandle => {
-  const h: ServiceSpanHandle = { kind: "stt", ttfb: () => h, text: () => h, input: () => h, usage: () => h, set: () => h, end: () => {} };
+  const h: ServiceSpanHandle = {
+    kind: "stt",
+    ttfb: () => h,
+    text: () => h,
+    input: () => h,
+    usage: () => h,
+    set: () => h,
+    end: () => {},
+  };
   return h;
 };
 
@@ -83,15 +91,29 @@ export async function runDemoCall(options: DemoCallOptions): Promise<DemoCallRes
   });
   const callStart = Date.now();
   const at = (seconds: number) => callStart + Math.round(seconds * 1000);
-  log(`session ${session.id}: ${turns.length} turns, ${totalSeconds.toFixed(1)} s of call${speedup > 1 ? ` (played ${speedup}x faster)` : ""}`);
+  log(
+    `session ${session.id}: ${turns.length} turns, ${totalSeconds.toFixed(1)} s of call${speedup > 1 ? ` (played ${speedup}x faster)` : ""}`,
+  );
   session.log("info", "call connected", { from: "+44 20 7946 0000", agent: "support-bot" });
 
   // Both channels are synthesized up front (equal length, one clock) and sent in 100 ms chunks as time passes.
   const totalSamples = Math.ceil(totalSeconds * sampleRate);
   const user = new Int16Array(totalSamples);
   const assistant = new Int16Array(totalSamples);
-  synthesize(user, sampleRate, turns.map((t) => ({ start: t.userStart, end: t.userEnd })), 125, 7);
-  synthesize(assistant, sampleRate, turns.map((t) => ({ start: t.assistantStart, end: t.assistantEnd })), 205, 11);
+  synthesize(
+    user,
+    sampleRate,
+    turns.map((t) => ({ start: t.userStart, end: t.userEnd })),
+    125,
+    7,
+  );
+  synthesize(
+    assistant,
+    sampleRate,
+    turns.map((t) => ({ start: t.assistantStart, end: t.assistantEnd })),
+    205,
+    11,
+  );
 
   const steps: Step[] = [];
   for (const turn of turns) steps.push(...turnSteps(session, turn, at, log, turns.length));
@@ -127,13 +149,25 @@ export async function runDemoCall(options: DemoCallOptions): Promise<DemoCallRes
   session.log("info", "call ended by customer", { turns: turns.length });
   log(`  closing the session (flushes events, audio and spans) ...`);
   const status = await session.close({ reason: "customer-ended-call" });
-  return { sessionId: session.id, state: status.state, forwardStatus: status.forward.status, audioSeconds: totalSamples / sampleRate, turns: turns.length };
+  return {
+    sessionId: session.id,
+    state: status.state,
+    forwardStatus: status.forward.status,
+    audioSeconds: totalSamples / sampleRate,
+    turns: turns.length,
+  };
 }
 
 type DemoSession = ReturnType<CekuraTracer["observe"]>;
 
 /** One turn: spans (turn -> stt/llm/tts, tool_call), transcript, tool call + result, logs. */
-function turnSteps(session: DemoSession, turn: TimedTurn, at: (s: number) => number, log: (l: string) => void, count: number): Step[] {
+function turnSteps(
+  session: DemoSession,
+  turn: TimedTurn,
+  at: (s: number) => number,
+  log: (l: string) => void,
+  count: number,
+): Step[] {
   let t: TurnHandle | undefined;
   let stt: ServiceSpanHandle | undefined;
   let llm: ServiceSpanHandle | undefined;
@@ -151,7 +185,10 @@ function turnSteps(session: DemoSession, turn: TimedTurn, at: (s: number) => num
     {
       at: turn.userEnd + 0.15,
       run: () => {
-        stt?.ttfb(0.12 + 0.02 * (n % 3)).text(turn.user, { isFinal: true }).end();
+        stt
+          ?.ttfb(0.12 + 0.02 * (n % 3))
+          .text(turn.user, { isFinal: true })
+          .end();
         session.transcript({ role: "user", text: turn.user, startedAt: at(turn.userStart), endedAt: at(turn.userEnd) });
         log(`  turn ${n}/${count} user: ${turn.user}`);
         llm = t?.llm({ provider: "openai", model: "gpt-4o-mini", tools: ["lookup_order", "upgrade_shipping"] });
@@ -184,7 +221,11 @@ function turnSteps(session: DemoSession, turn: TimedTurn, at: (s: number) => num
     {
       at: llmDone,
       run: () => {
-        llm?.ttfb(0.28 + 0.03 * (n % 4)).text(turn.assistant).usage({ inputTokens: 180 + 40 * n, outputTokens: 20 + turn.assistant.length / 5 }).end();
+        llm
+          ?.ttfb(0.28 + 0.03 * (n % 4))
+          .text(turn.assistant)
+          .usage({ inputTokens: 180 + 40 * n, outputTokens: 20 + turn.assistant.length / 5 })
+          .end();
         tts = t?.tts({ provider: "cartesia", model: "sonic-2", voiceId: "support-en-gb-f" });
       },
     },
@@ -197,12 +238,23 @@ function turnSteps(session: DemoSession, turn: TimedTurn, at: (s: number) => num
       at: turn.interruptedAfter !== undefined ? turn.assistantEnd - BARGE_IN_OVERLAP_SECONDS : turn.assistantEnd,
       run: () => {
         const interrupted = turn.interruptedAfter !== undefined;
-        const spoken = interrupted ? turn.assistant.slice(0, Math.round((turn.assistant.length * turn.interruptedAfter!) / turn.assistantSeconds)) + " -" : turn.assistant;
+        const spoken = interrupted
+          ? turn.assistant.slice(
+              0,
+              Math.round((turn.assistant.length * turn.interruptedAfter!) / turn.assistantSeconds),
+            ) + " -"
+          : turn.assistant;
         tts?.text(spoken).end();
         t?.end({ interrupted, userBotLatencySeconds: turn.latency });
-        session.transcript({ role: "assistant", text: spoken, startedAt: at(turn.assistantStart), endedAt: at(turn.assistantEnd) });
+        session.transcript({
+          role: "assistant",
+          text: spoken,
+          startedAt: at(turn.assistantStart),
+          endedAt: at(turn.assistantEnd),
+        });
         log(`  turn ${n}/${count} assistant${interrupted ? " (interrupted)" : ""}: ${spoken}`);
-        if (interrupted) session.log("warn", "user interrupted the assistant", { turn: n, spokenSeconds: turn.interruptedAfter });
+        if (interrupted)
+          session.log("warn", "user interrupted the assistant", { turn: n, spokenSeconds: turn.interruptedAfter });
       },
     },
   );

@@ -18,7 +18,11 @@ export const LOCAL_CEKURA_VARS = { CEKURA_HOST: "", CEKURA_OTEL_ENDPOINT: "" } a
  * inspector logins signed with a fresh secret per start (README "Privacy controls").
  */
 export function localVars(): Record<string, string> {
-  return { ...LOCAL_CEKURA_VARS, ALLOW_ANY_KEY: "true", INSPECTOR_SECRET: `local-${crypto.randomUUID()}${crypto.randomUUID()}` };
+  return {
+    ...LOCAL_CEKURA_VARS,
+    ALLOW_ANY_KEY: "true",
+    INSPECTOR_SECRET: `local-${crypto.randomUUID()}${crypto.randomUUID()}`,
+  };
 }
 
 export interface LocalWorkerOptions {
@@ -56,12 +60,17 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     "dev",
     ...(options.configPath ? ["--config", options.configPath] : []),
     "--local",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", persistTo,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persistTo,
     "--show-interactive-dev-session=false",
-    "--log-level", options.logLevel ?? (options.inheritOutput ? "info" : "warn"),
+    "--log-level",
+    options.logLevel ?? (options.inheritOutput ? "info" : "warn"),
   ];
   const vars = { ...localVars(), ...options.vars };
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);

@@ -30,7 +30,9 @@ export function parseStartOptions(argv: string[], env: Record<string, string | u
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
     const value = () => inline ?? argv[++i];
     if (flag === "--worker-only") options.workerOnly = true;
     else if (flag === "--fast") options.fast = true;
@@ -39,7 +41,9 @@ export function parseStartOptions(argv: string[], env: Record<string, string | u
     else if (flag === "--help" || flag === "-h") throw new Error(START_USAGE);
     else throw new Error(`unknown option ${arg}\n${START_USAGE}`);
   }
-  if (!Number.isInteger(options.demoCount) || options.demoCount < 1 || options.demoCount > 200) throw new Error(`--demo must be an integer from 1 to 200\n${START_USAGE}`);
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error(`--port must be a port number\n${START_USAGE}`);
+  if (!Number.isInteger(options.demoCount) || options.demoCount < 1 || options.demoCount > 200)
+    throw new Error(`--demo must be an integer from 1 to 200\n${START_USAGE}`);
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+    throw new Error(`--port must be a port number\n${START_USAGE}`);
   return options;
 }

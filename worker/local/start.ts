@@ -71,7 +71,9 @@ console.log(`  inspector: ${url}/inspect  (sign in with your API key in the form
 
 if (!options.workerOnly) {
   const speedup = options.fast ? 20 : 1;
-  console.log(`\nplaying ${options.demoCount === 1 ? "a demo call" : `${options.demoCount} demo calls at once`} through the SDK${options.fast ? " (fast)" : " in real time (about 75 s; --fast to speed up)"} ...`);
+  console.log(
+    `\nplaying ${options.demoCount === 1 ? "a demo call" : `${options.demoCount} demo calls at once`} through the SDK${options.fast ? " (fast)" : " in real time (about 75 s; --fast to speed up)"} ...`,
+  );
   const started = performance.now();
   const runs = await Promise.allSettled(
     Array.from({ length: options.demoCount }, (_, i) =>
@@ -85,14 +87,29 @@ if (!options.workerOnly) {
       }),
     ),
   );
-  const done = runs.filter((r): r is PromiseFulfilledResult<DemoCallResult> => r.status === "fulfilled").map((r) => r.value);
-  for (const r of runs) if (r.status === "rejected") console.error(`demo call failed: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+  const done = runs
+    .filter((r): r is PromiseFulfilledResult<DemoCallResult> => r.status === "fulfilled")
+    .map((r) => r.value);
+  for (const r of runs)
+    if (r.status === "rejected")
+      console.error(`demo call failed: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
   // Forwarding runs from the session's alarm: give it a moment, then report what the Worker says.
   const statuses = await Promise.all(done.map((d) => forwardStatus(url, options.apiKey, d.sessionId)));
-  console.log(`\n${done.length}/${options.demoCount} demo call(s) recorded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  done.slice(0, 10).forEach((d, i) => console.log(`  session ${d.sessionId}: ${statuses[i]!.state}, forward ${statuses[i]!.forward}, ${d.audioSeconds.toFixed(1)} s audio`));
+  console.log(
+    `\n${done.length}/${options.demoCount} demo call(s) recorded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  done
+    .slice(0, 10)
+    .forEach((d, i) =>
+      console.log(
+        `  session ${d.sessionId}: ${statuses[i]!.state}, forward ${statuses[i]!.forward}, ${d.audioSeconds.toFixed(1)} s audio`,
+      ),
+    );
   if (done.length > 10) console.log(`  ... and ${done.length - 10} more`);
-  if (standIn) console.log(`  the Cekura stand-in received ${standIn.calls().length} call(s) and ${standIn.traces().length} trace batch(es)`);
+  if (standIn)
+    console.log(
+      `  the Cekura stand-in received ${standIn.calls().length} call(s) and ${standIn.traces().length} trace batch(es)`,
+    );
   const first = done[0];
   // The key goes into the login form, never into a URL (URLs end up in logs and browser history).
   console.log(`\nOpen the inspector and sign in with the API key "${options.apiKey}":`);
@@ -101,11 +118,17 @@ if (!options.workerOnly) {
 }
 console.log("\nCtrl-C to stop.");
 
-async function forwardStatus(base: string, apiKey: string, sessionId: string): Promise<{ state: string; forward: string }> {
+async function forwardStatus(
+  base: string,
+  apiKey: string,
+  sessionId: string,
+): Promise<{ state: string; forward: string }> {
   let last = { state: "unknown", forward: "unknown" };
   for (let i = 0; i < 30; i++) {
     try {
-      const response = await fetch(`${base}/v1/sessions/${encodeURIComponent(sessionId)}`, { headers: { authorization: `Bearer ${apiKey}` } });
+      const response = await fetch(`${base}/v1/sessions/${encodeURIComponent(sessionId)}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
       const body = (await response.json()) as { state?: string; forward?: { status?: string } };
       last = { state: body.state ?? "unknown", forward: body.forward?.status ?? "unknown" };
       if (last.forward !== "pending" && last.state !== "closing") return last;

@@ -24,7 +24,8 @@ export function synthesize(out: Int16Array, sampleRate: number, segments: Segmen
       phase += (2 * Math.PI * pitch) / sampleRate;
       const syllable = Math.pow(Math.abs(Math.sin(Math.PI * 4.5 * t + seed)), 0.6);
       const edge = Math.min(1, i / (0.05 * sampleRate), (length - i) / (0.08 * sampleRate));
-      const voiced = 0.55 * Math.sin(phase) + 0.25 * Math.sin(2 * phase) + 0.12 * Math.sin(3 * phase) + 0.06 * Math.sin(5 * phase);
+      const voiced =
+        0.55 * Math.sin(phase) + 0.25 * Math.sin(2 * phase) + 0.12 * Math.sin(3 * phase) + 0.06 * Math.sin(5 * phase);
       const sample = (voiced * syllable + 0.05 * noise()) * edge * 0.55;
       out[from + i] = Math.max(-32768, Math.min(32767, Math.round(sample * 32767)));
     }

@@ -19,7 +19,11 @@ export function apiKeyFrom(headers: Headers): string | undefined {
 export const requireTenant = createMiddleware<AppEnv>(async function requireTenant(c, next) {
   const key = apiKeyFrom(c.req.raw.headers);
   if (!key) {
-    throw new HttpError(401, "missing_api_key", "send the API key as `Authorization: Bearer <key>` or `X-CEKURA-API-KEY: <key>`");
+    throw new HttpError(
+      401,
+      "missing_api_key",
+      "send the API key as `Authorization: Bearer <key>` or `X-CEKURA-API-KEY: <key>`",
+    );
   }
   const tenant = await sha256Hex(key);
   const { apiKeyHashes } = configOf(c.env);

@@ -37,13 +37,21 @@ export async function readCapped(stream: ReadableStream<Uint8Array>, max: number
 export async function readBodyBytes(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limits.maxBytes) {
-    throw new HttpError(413, "payload_too_large", `body of ${declared} bytes exceeds the limit of ${limits.maxBytes} bytes`);
+    throw new HttpError(
+      413,
+      "payload_too_large",
+      `body of ${declared} bytes exceeds the limit of ${limits.maxBytes} bytes`,
+    );
   }
   if (!request.body) return new Uint8Array(0);
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   if (encoding === "identity" || encoding === "") return readCapped(request.body, limits.maxBytes, "body");
   if (encoding !== "gzip") {
-    throw new HttpError(415, "unsupported_encoding", `Content-Encoding "${encoding}" is not supported; use gzip or none`);
+    throw new HttpError(
+      415,
+      "unsupported_encoding",
+      `Content-Encoding "${encoding}" is not supported; use gzip or none`,
+    );
   }
   const wire = await readCapped(request.body, limits.maxBytes, "compressed body");
   const inflated = new Blob([wire]).stream().pipeThrough(new DecompressionStream("gzip"));
@@ -58,12 +66,20 @@ export async function readBodyBytes(request: Request, limits: BodyLimits): Promi
 export function requireJsonContentType(request: Request): void {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type.trim())) {
-    throw new HttpError(415, "unsupported_media_type", `Content-Type must be application/json, got "${type || "(none)"}"`);
+    throw new HttpError(
+      415,
+      "unsupported_media_type",
+      `Content-Type must be application/json, got "${type || "(none)"}"`,
+    );
   }
 }
 
 /** Reads, decodes, parses and validates a JSON body. Every failure is a 4xx HttpError naming the problem. */
-export async function readJson<S extends z.ZodType>(request: Request, schema: S, limits: BodyLimits): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+  limits: BodyLimits,
+): Promise<z.infer<S>> {
   requireJsonContentType(request);
   return parseJson(await readBodyBytes(request, limits), schema);
 }

@@ -11,7 +11,8 @@ import { sessionStub } from "../session/locate.ts";
  */
 export const withSession = createMiddleware<AppEnv>(async function withSession(c, next) {
   const parsed = sessionIdSchema.safeParse(c.req.param("id"));
-  if (!parsed.success) throw new HttpError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
+  if (!parsed.success)
+    throw new HttpError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
   const caller = { tenant: c.get("tenant"), sessionId: parsed.data, apiKey: c.get("apiKey") };
   c.set("caller", caller);
   c.set("session", sessionStub(c.env, configOf(c.env), caller.tenant, caller.sessionId));

@@ -26,7 +26,7 @@ export interface ErasureReceipt {
 }
 
 function rows<T>(sql: SqlStorage, table: string, query: string): T[] {
-  return userTables(sql).includes(table) ? sql.exec<Record<string, SqlStorageValue>>(query).toArray() as T[] : [];
+  return userTables(sql).includes(table) ? (sql.exec<Record<string, SqlStorageValue>>(query).toArray() as T[]) : [];
 }
 
 export function receiptOf(meta: SessionMeta): ErasureReceipt {
@@ -51,12 +51,16 @@ export interface ErasureFacts {
 }
 
 export function erasureFacts(sql: SqlStorage): ErasureFacts {
-  const sentAttempts = rows<{ n: number }>(sql, "forward_outbox", "SELECT sent_attempts AS n FROM forward_outbox WHERE id = 1")[0]?.n ?? 0;
-  const spansForwarded = (rows<{ n: number }>(sql, "otel_spans", "SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 1")[0]?.n ?? 0) > 0;
+  const sentAttempts =
+    rows<{ n: number }>(sql, "forward_outbox", "SELECT sent_attempts AS n FROM forward_outbox WHERE id = 1")[0]?.n ?? 0;
+  const spansForwarded =
+    (rows<{ n: number }>(sql, "otel_spans", "SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 1")[0]?.n ?? 0) > 0;
   const traceIds = [
     ...new Set([
       ...rows<{ t: string }>(sql, "otel_spans", "SELECT DISTINCT trace_id AS t FROM otel_spans").map((r) => r.t),
-      ...rows<{ t: string | null }>(sql, "otel_state", "SELECT trace_id AS t FROM otel_state").flatMap((r) => (r.t ? [r.t] : [])),
+      ...rows<{ t: string | null }>(sql, "otel_state", "SELECT trace_id AS t FROM otel_state").flatMap((r) =>
+        r.t ? [r.t] : [],
+      ),
     ]),
   ];
   return { sentAttempts, spansForwarded, traceIds };
@@ -81,10 +85,23 @@ export function markErasing(
   const meta =
     current ??
     newSessionMeta(
-      { sessionId: caller.sessionId, tenant: caller.tenant, agentId: 0, mode: "observe", deferUpload: false, state: "erased", consent: "aborted", erasedAt: now },
+      {
+        sessionId: caller.sessionId,
+        tenant: caller.tenant,
+        agentId: 0,
+        mode: "observe",
+        deferUpload: false,
+        state: "erased",
+        consent: "aborted",
+        erasedAt: now,
+      },
       now,
     );
-  if (meta.state === "erased") return { ...meta, erasure: meta.erasure ?? { complete: false, reason, forwarded: false, spansForwarded: false, traceIds: [] } };
+  if (meta.state === "erased")
+    return {
+      ...meta,
+      erasure: meta.erasure ?? { complete: false, reason, forwarded: false, spansForwarded: false, traceIds: [] },
+    };
   return {
     ...meta,
     state: "erased",
@@ -107,10 +124,18 @@ export function markErasing(
  * spans parked in its traces' own objects, and every other row, key and the alarm of the Durable Object.
  * Audio held in the DO and an in-progress multipart upload are the audio store's to destroy first.
  */
-export async function eraseStoredData(storage: DurableObjectStorage, env: Env, config: WorkerConfig, meta: SessionMeta): Promise<void> {
+export async function eraseStoredData(
+  storage: DurableObjectStorage,
+  env: Env,
+  config: WorkerConfig,
+  meta: SessionMeta,
+): Promise<void> {
   const erasure = meta.erasure;
   await audioObjectStore(env).delete(audioKey(meta.tenant, meta.sessionId));
-  await env.RECORDINGS.delete([erasure?.recordKey ?? recordKey(meta.tenant, meta.sessionId), peaksKey(meta.tenant, meta.sessionId)]);
+  await env.RECORDINGS.delete([
+    erasure?.recordKey ?? recordKey(meta.tenant, meta.sessionId),
+    peaksKey(meta.tenant, meta.sessionId),
+  ]);
   await Promise.all(
     (erasure?.traceIds ?? []).map((traceId) => traceLinkStub(env, config, meta.tenant, traceId).forget(meta.sessionId)),
   );
@@ -119,7 +144,13 @@ export async function eraseStoredData(storage: DurableObjectStorage, env: Env, c
 
 /** The minimal tombstone an erasure leaves (ids, times, state "erased"): it refuses every later write. */
 export function erasedTombstone(meta: SessionMeta, now: number): SessionMeta {
-  const erasure = meta.erasure ?? { complete: false, reason: "request", forwarded: false, spansForwarded: false, traceIds: [] };
+  const erasure = meta.erasure ?? {
+    complete: false,
+    reason: "request",
+    forwarded: false,
+    spansForwarded: false,
+    traceIds: [],
+  };
   return newSessionMeta(
     {
       sessionId: meta.sessionId,
@@ -134,10 +165,18 @@ export function erasedTombstone(meta: SessionMeta, now: number): SessionMeta {
       erasedAt: meta.erasedAt,
       destroyedAt: meta.erasedAt,
       destroyComplete: true,
-      forward: meta.forward.status === "delivered" ? { status: "delivered", attempts: meta.forward.attempts, deliveredAt: meta.forward.deliveredAt } : { status: "none", attempts: 0 },
-      erasure: { complete: true, reason: erasure.reason, forwarded: erasure.forwarded, spansForwarded: erasure.spansForwarded, traceIds: [] },
+      forward:
+        meta.forward.status === "delivered"
+          ? { status: "delivered", attempts: meta.forward.attempts, deliveredAt: meta.forward.deliveredAt }
+          : { status: "none", attempts: 0 },
+      erasure: {
+        complete: true,
+        reason: erasure.reason,
+        forwarded: erasure.forwarded,
+        spansForwarded: erasure.spansForwarded,
+        traceIds: [],
+      },
     },
     meta.erasedAt ?? now,
   );
 }
-

@@ -9,7 +9,8 @@ export function openSessionCap(env: Env): number | undefined {
   const raw = env.MAX_OPEN_SESSIONS_PER_TENANT?.trim();
   if (!raw) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`MAX_OPEN_SESSIONS_PER_TENANT must be a whole number (0 = no cap), got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`MAX_OPEN_SESSIONS_PER_TENANT must be a whole number (0 = no cap), got "${raw}"`);
   return n === 0 ? undefined : n;
 }
 
@@ -33,7 +34,12 @@ const OPEN_COLUMNS = [
 
 /** Adds the open-session columns to the index's `sessions` table (once; older indexes lack them). */
 export function ensureOpenColumns(sql: SqlStorage): void {
-  const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(sessions)").toArray().map((c) => c.name));
+  const columns = new Set(
+    sql
+      .exec<{ name: string }>("PRAGMA table_info(sessions)")
+      .toArray()
+      .map((c) => c.name),
+  );
   if (!columns.has("open")) sql.exec(OPEN_COLUMNS[0]!);
   if (!columns.has("ended_at")) sql.exec(OPEN_COLUMNS[1]!);
 }
@@ -42,7 +48,12 @@ export function ensureOpenColumns(sql: SqlStorage): void {
  * Admits a new session under the cap: already known ids always pass; otherwise it is registered as
  * open when fewer than `cap` sessions of the tenant are open.
  */
-export function admitSession(sql: SqlStorage, sessionId: string, createdAt: number, cap: number): { ok: true } | { ok: false; open: number } {
+export function admitSession(
+  sql: SqlStorage,
+  sessionId: string,
+  createdAt: number,
+  cap: number,
+): { ok: true } | { ok: false; open: number } {
   ensureOpenColumns(sql);
   const known = sql.exec<{ open: number }>("SELECT open FROM sessions WHERE session_id = ?", sessionId).toArray()[0];
   if (known) return { ok: true };
@@ -71,7 +82,12 @@ export async function removeFromTenantIndex(env: Env, tenant: string, sessionId:
   }
 }
 
-export async function releaseInTenantIndex(env: Env, tenant: string, sessionId: string, endedAt: number): Promise<void> {
+export async function releaseInTenantIndex(
+  env: Env,
+  tenant: string,
+  sessionId: string,
+  endedAt: number,
+): Promise<void> {
   try {
     await tenantIndexStub(env, tenant)?.release(sessionId, endedAt);
   } catch (error) {

@@ -21,9 +21,19 @@ async function sha256Source(text: string): Promise<string> {
 
 let trustedHashes: Promise<{ styles: string[]; scripts: string[] }> | undefined;
 const trusted = () =>
-  (trustedHashes ??= Promise.all([Promise.all(TRUSTED_STYLES.map(sha256Source)), Promise.all(TRUSTED_SCRIPTS.map(sha256Source))]).then(([styles, scripts]) => ({ styles, scripts })));
+  (trustedHashes ??= Promise.all([
+    Promise.all(TRUSTED_STYLES.map(sha256Source)),
+    Promise.all(TRUSTED_SCRIPTS.map(sha256Source)),
+  ]).then(([styles, scripts]) => ({ styles, scripts })));
 
-const ENTITIES: Record<string, string> = { "&amp;": "&", "&quot;": '"', "&#39;": "'", "&lt;": "<", "&gt;": ">", "&#96;": "`" };
+const ENTITIES: Record<string, string> = {
+  "&amp;": "&",
+  "&quot;": '"',
+  "&#39;": "'",
+  "&lt;": "<",
+  "&gt;": ">",
+  "&#96;": "`",
+};
 /** Properties, numbers, units, percentages, calc(): what the renderers write; nothing that can load or escape. */
 const SAFE_DECLARATIONS = /^[a-z-]+\s*:\s*[a-z0-9 .,%()+*/#-]+$/i;
 
@@ -46,7 +56,8 @@ export function hoistInlineStyles(html: string): { html: string; css: string } {
   return { html: out, css };
 }
 
-const BASE_POLICY = "default-src 'none'; media-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const BASE_POLICY =
+  "default-src 'none'; media-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** The page with its inline styles hoisted, and the CSP header that allows exactly its inline code. */
 export async function securePage(html: string): Promise<{ html: string; csp: string }> {

@@ -13,9 +13,14 @@ export const limitTenantRate = createMiddleware<AppEnv>(async function limitTena
     const { success } = await limiter.limit({ key: c.get("tenant") });
     if (!success) {
       const period = c.env.TENANT_RATE_LIMIT_PERIOD_SECONDS?.trim() === "60" ? "60" : "10";
-      throw new HttpError(429, "rate_limited", `too many requests for this API key; at most the configured limit per ${period} s is accepted (TENANT_RATE_LIMITER)`, {
-        "retry-after": period,
-      });
+      throw new HttpError(
+        429,
+        "rate_limited",
+        `too many requests for this API key; at most the configured limit per ${period} s is accepted (TENANT_RATE_LIMITER)`,
+        {
+          "retry-after": period,
+        },
+      );
     }
   }
   await next();

@@ -1,5 +1,12 @@
 import type { SessionEvent } from "../../sdk/protocol.ts";
-import { createRedactor, isEmptyRules, mergeRules, parseRedactionRules, type RedactionRules, type Redactor } from "../../sdk/redact.ts";
+import {
+  createRedactor,
+  isEmptyRules,
+  mergeRules,
+  parseRedactionRules,
+  type RedactionRules,
+  type Redactor,
+} from "../../sdk/redact.ts";
 import type { Env } from "../env.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 
@@ -59,7 +66,10 @@ export class SessionRedaction {
     const current = this.#sessionRules();
     const next = mergeRules(current, rules);
     if (JSON.stringify(next) === JSON.stringify(current)) return;
-    this.#sql.exec("INSERT INTO privacy_redaction (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json", JSON.stringify(next));
+    this.#sql.exec(
+      "INSERT INTO privacy_redaction (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+      JSON.stringify(next),
+    );
     this.#session = next;
     this.#redactor = undefined;
   }

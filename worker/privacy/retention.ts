@@ -8,7 +8,8 @@ export function retentionMs(env: Env): number | undefined {
   const raw = env.RETENTION_DAYS?.trim();
   if (!raw) return undefined;
   const days = Number(raw);
-  if (!Number.isFinite(days) || days <= 0) throw new Error(`RETENTION_DAYS must be a positive number of days (or empty to keep forever), got "${raw}"`);
+  if (!Number.isFinite(days) || days <= 0)
+    throw new Error(`RETENTION_DAYS must be a positive number of days (or empty to keep forever), got "${raw}"`);
   return Math.max(1, Math.round(days * DAY_MS));
 }
 

@@ -11,7 +11,11 @@ const LIVE = new Set<SessionMeta["state"]>(["open", "closing"]);
 /** 409 for every write to an erased session (the tombstone only answers status). */
 export function refuseErased(meta: SessionMeta | undefined): Outcome<never> | undefined {
   if (meta?.state !== "erased") return undefined;
-  return fail(409, "session_erased", `session "${meta.sessionId}" was erased at ${new Date(meta.erasedAt ?? 0).toISOString()}; it keeps no data and accepts nothing more`);
+  return fail(
+    409,
+    "session_erased",
+    `session "${meta.sessionId}" was erased at ${new Date(meta.erasedAt ?? 0).toISOString()}; it keeps no data and accepts nothing more`,
+  );
 }
 
 /** What retention asks of the session's alarm: erase a finalized session past its age, or remove an expired tombstone. */

@@ -24,7 +24,8 @@ export const sessionRoutes = new Hono<AppEnv>()
   .get("/:id/record", async (c) => {
     const { key } = unwrap(await c.var.session.recordLocation(c.var.caller));
     const object = await c.env.RECORDINGS.get(key);
-    if (!object) throw new HttpError(500, "record_missing", `the record of "${c.var.caller.sessionId}" is not in storage`);
+    if (!object)
+      throw new HttpError(500, "record_missing", `the record of "${c.var.caller.sessionId}" is not in storage`);
     return new Response(object.body, {
       headers: { "content-type": "application/json", etag: object.httpEtag, "cache-control": "private, immutable" },
     });

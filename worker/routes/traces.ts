@@ -9,7 +9,15 @@ import { spanContextProblem, spanTimeProblem, type SpanReceipt } from "../sessio
 import { traceLinkStub, type TraceAnswer } from "../session/trace-link-do.ts";
 import type { Caller } from "../session/session-do.ts";
 import { decodeTraceRequest, encodeTraceResponse, isProtobufType } from "../forward/otlp-protobuf.ts";
-import { OTLP_LIMITS, spanSchema, stringAttribute, toTraceRequest, traceRequestSchema, type SpanItem, type TraceRequest } from "../forward/otel-wire.ts";
+import {
+  OTLP_LIMITS,
+  spanSchema,
+  stringAttribute,
+  toTraceRequest,
+  traceRequestSchema,
+  type SpanItem,
+  type TraceRequest,
+} from "../forward/otel-wire.ts";
 
 /** Spans are attached to a session by this attribute (span or resource), else by the header. */
 const CONVERSATION_ID = "conversation.id";
@@ -27,7 +35,13 @@ interface Routed {
 
 /** Validates each span and assigns it to a session: conversation.id > same trace as one that has it > header. */
 export function routeSpans(request: TraceRequest, headerSessionId: string | undefined): Routed {
-  const out: Routed = { bySession: new Map(), traceSession: new Map(), orphans: new Map(), rejected: 0, reasons: new Set() };
+  const out: Routed = {
+    bySession: new Map(),
+    traceSession: new Map(),
+    orphans: new Map(),
+    rejected: 0,
+    reasons: new Set(),
+  };
   const pending: { item: SpanItem; session?: string; conversationSpan: boolean }[] = [];
   const traceSession = out.traceSession;
   const encoder = new TextEncoder();
@@ -65,9 +79,17 @@ export function routeSpans(request: TraceRequest, headerSessionId: string | unde
         }
         const own = stringAttribute(span.attributes, CONVERSATION_ID);
         const session = own ?? resourceSession;
-        if (own && sessionIdSchema.safeParse(own).success && !traceSession.has(span.traceId)) traceSession.set(span.traceId, own);
+        if (own && sessionIdSchema.safeParse(own).success && !traceSession.has(span.traceId))
+          traceSession.set(span.traceId, own);
         pending.push({
-          item: { traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || null, resource, scope, span: text },
+          item: {
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId || null,
+            resource,
+            scope,
+            span: text,
+          },
           session,
           conversationSpan: own !== undefined,
         });
@@ -86,7 +108,9 @@ export function routeSpans(request: TraceRequest, headerSessionId: string | unde
     const valid = sessionIdSchema.safeParse(session);
     if (!valid.success) {
       out.rejected++;
-      out.reasons.add(`invalid ${CONVERSATION_ID} "${session.slice(0, 120)}": ${describeZodError(valid.error).replace(/^\(body\): /, "")}`);
+      out.reasons.add(
+        `invalid ${CONVERSATION_ID} "${session.slice(0, 120)}": ${describeZodError(valid.error).replace(/^\(body\): /, "")}`,
+      );
       continue;
     }
     let group = out.bySession.get(session);
@@ -117,7 +141,11 @@ function parseRequest(bytes: Uint8Array, encoding: Encoding): TraceRequest {
     try {
       parsed = decodeTraceRequest(bytes);
     } catch (error) {
-      throw new HttpError(400, "invalid_protobuf", `the body is not an OTLP ExportTraceServiceRequest in protobuf: ${(error as Error).message}`);
+      throw new HttpError(
+        400,
+        "invalid_protobuf",
+        `the body is not an OTLP ExportTraceServiceRequest in protobuf: ${(error as Error).message}`,
+      );
     }
   } else {
     try {
@@ -127,14 +155,21 @@ function parseRequest(bytes: Uint8Array, encoding: Encoding): TraceRequest {
     }
   }
   const result = traceRequestSchema.safeParse(parsed);
-  if (!result.success) throw new HttpError(400, "invalid_otlp", `not an OTLP ExportTraceServiceRequest: ${describeZodError(result.error)}`);
+  if (!result.success)
+    throw new HttpError(
+      400,
+      "invalid_otlp",
+      `not an OTLP ExportTraceServiceRequest: ${describeZodError(result.error)}`,
+    );
   return result.data;
 }
 
 /** ExportTraceServiceResponse in the request's encoding: empty on full success, else partialSuccess. */
 function exportResponse(encoding: Encoding, rejected: number, reasons: Set<string>): Response {
-  const partial = rejected === 0 ? undefined : { rejectedSpans: rejected, errorMessage: [...reasons].join("; ").slice(0, 2000) };
-  if (encoding === "protobuf") return new Response(encodeTraceResponse(partial), { headers: { "content-type": "application/x-protobuf" } });
+  const partial =
+    rejected === 0 ? undefined : { rejectedSpans: rejected, errorMessage: [...reasons].join("; ").slice(0, 2000) };
+  if (encoding === "protobuf")
+    return new Response(encodeTraceResponse(partial), { headers: { "content-type": "application/x-protobuf" } });
   return Response.json(partial ? { partialSuccess: { ...partial, rejectedSpans: String(partial.rejectedSpans) } } : {});
 }
 
@@ -150,7 +185,8 @@ export const traceRoutes = new Hono<AppEnv>()
     const encoding = encodingOf(c.req.header("content-type"));
     const bytes = await readBodyBytes(c.req.raw, {
       maxBytes: OTLP_LIMITS.bodyBytes,
-      maxDecompressedBytes: encoding === "protobuf" ? OTLP_LIMITS.decompressedProtobufBytes : OTLP_LIMITS.decompressedBytes,
+      maxDecompressedBytes:
+        encoding === "protobuf" ? OTLP_LIMITS.decompressedProtobufBytes : OTLP_LIMITS.decompressedBytes,
     });
     const header = c.req.header(SESSION_HEADER)?.trim() || undefined;
     const routed = routeSpans(parseRequest(bytes, encoding), header);
@@ -173,12 +209,23 @@ export const traceRoutes = new Hono<AppEnv>()
       addTo(sessionId, parked);
       handedOver.set(traceId, [...(handedOver.get(traceId) ?? []), ...parked.map((p) => p.spanId)]);
     };
-    let capped: SpanReceipt["cap"] & { sessionId: string; reason: string } | undefined;
+    let capped: (SpanReceipt["cap"] & { sessionId: string; reason: string }) | undefined;
     try {
       // Spans of a trace whose session is not known yet wait in the trace's DO; naming the session releases them.
       const [links, orphans] = await Promise.all([
-        Promise.all([...routed.traceSession].map(async ([traceId, sessionId]) => ({ traceId, link: await traceStub(traceId).link(sessionId) }))),
-        Promise.all([...routed.orphans].map(async ([traceId, items]) => ({ traceId, items, answer: (await traceStub(traceId).route(items)) as TraceAnswer }))),
+        Promise.all(
+          [...routed.traceSession].map(async ([traceId, sessionId]) => ({
+            traceId,
+            link: await traceStub(traceId).link(sessionId),
+          })),
+        ),
+        Promise.all(
+          [...routed.orphans].map(async ([traceId, items]) => ({
+            traceId,
+            items,
+            answer: (await traceStub(traceId).route(items)) as TraceAnswer,
+          })),
+        ),
       ]);
       for (const { traceId, link } of links) handOver(traceId, link.sessionId, link.parked);
       for (const { traceId, items, answer } of orphans) {
@@ -187,13 +234,24 @@ export const traceRoutes = new Hono<AppEnv>()
           handOver(traceId, answer.sessionId, answer.parked);
         } else if (answer.rejected > 0) {
           rejected += answer.rejected;
-          reasons.add(`spans with no session yet: set the "${CONVERSATION_ID}" attribute or the ${SESSION_HEADER} header; ${answer.reason ?? "the trace cannot park more"}`);
+          reasons.add(
+            `spans with no session yet: set the "${CONVERSATION_ID}" attribute or the ${SESSION_HEADER} header; ${answer.reason ?? "the trace cannot park more"}`,
+          );
         }
       }
       const receipts = await Promise.all(
         [...routed.bySession].map(async ([sessionId, group]) => {
           const caller: Caller = { tenant, sessionId, apiKey };
-          return { sessionId, receipt: unwrap(await sessionStub(c.env, config, tenant, sessionId).traces(caller, group.items, group.conversationTraceId)) };
+          return {
+            sessionId,
+            receipt: unwrap(
+              await sessionStub(c.env, config, tenant, sessionId).traces(
+                caller,
+                group.items,
+                group.conversationTraceId,
+              ),
+            ),
+          };
         }),
       );
       for (const { sessionId, receipt } of receipts) {
@@ -206,12 +264,18 @@ export const traceRoutes = new Hono<AppEnv>()
     } catch (error) {
       if (error instanceof HttpError) throw error;
       if (isOverload(error)) {
-        throw new HttpError(503, "overloaded", "the session's storage is busy; retry after the Retry-After delay", { "retry-after": "1" });
+        throw new HttpError(503, "overloaded", "the session's storage is busy; retry after the Retry-After delay", {
+          "retry-after": "1",
+        });
       }
       throw error;
     }
     if (capped) {
-      throw new HttpError(413, "session_limit_exceeded", `session "${capped.sessionId}": ${capped.reason}; ${rejected} span${rejected === 1 ? "" : "s"} of this request were not stored (cap ${capped.name} = ${capped.limit})`);
+      throw new HttpError(
+        413,
+        "session_limit_exceeded",
+        `session "${capped.sessionId}": ${capped.reason}; ${rejected} span${rejected === 1 ? "" : "s"} of this request were not stored (cap ${capped.name} = ${capped.limit})`,
+      );
     }
     return exportResponse(encoding, rejected, reasons);
   })

@@ -87,7 +87,10 @@ const ROWS_PER_CHUNK = 16;
 // The table is dropped whole once the WAV is complete.
 const CHUNK_ROWS_SQL = `CREATE TABLE IF NOT EXISTS audio_chunk_rows (
   id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, start_byte INTEGER, bytes INTEGER NOT NULL, hash TEXT NOT NULL, data BLOB NOT NULL)`;
-const SCHEMA = [`CREATE TABLE IF NOT EXISTS audio_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`, CHUNK_ROWS_SQL];
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS audio_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`,
+  CHUNK_ROWS_SQL,
+];
 
 const toBlob = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer;
 
@@ -134,24 +137,44 @@ export class AudioStore {
   async accept(meta: SessionMeta, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
     this.#owner = [meta.tenant, meta.sessionId];
     if (meta.mode === "track") {
-      return fail(403, "audio_not_recorded", `session "${meta.sessionId}" is a track session; track sessions record no audio`);
+      return fail(
+        403,
+        "audio_not_recorded",
+        `session "${meta.sessionId}" is a track session; track sessions record no audio`,
+      );
     }
     const state = this.#state;
     const existing = this.#chunks.get(chunk.seq);
     if (existing) {
       if (existing.hash !== chunk.hash) {
-        return fail(409, "audio_chunk_conflict", `audio chunk ${chunk.seq} was already received with different bytes; a repeated chunkSeq must repeat the same bytes`);
+        return fail(
+          409,
+          "audio_chunk_conflict",
+          `audio chunk ${chunk.seq} was already received with different bytes; a repeated chunkSeq must repeat the same bytes`,
+        );
       }
       return ok(this.#ack());
     }
     if (meta.state === "closing" && meta.close && chunk.seq > meta.close.lastAudioSeq) {
-      return fail(409, "session_closing", `the session was closed at lastAudioSeq ${meta.close.lastAudioSeq}; audio chunk ${chunk.seq} comes after it`);
+      return fail(
+        409,
+        "session_closing",
+        `the session was closed at lastAudioSeq ${meta.close.lastAudioSeq}; audio chunk ${chunk.seq} comes after it`,
+      );
     }
     if (state.sampleRate !== undefined && state.sampleRate !== chunk.sampleRate) {
-      return fail(409, "audio_format_conflict", `this session's audio is ${state.sampleRate} Hz; chunk ${chunk.seq} says ${chunk.sampleRate} Hz`);
+      return fail(
+        409,
+        "audio_format_conflict",
+        `this session's audio is ${state.sampleRate} Hz; chunk ${chunk.seq} says ${chunk.sampleRate} Hz`,
+      );
     }
     if (state.sealed) {
-      return fail(409, "audio_chunk_late", `audio chunk ${chunk.seq} arrived after the recording was assembled for finalization; its place was filled with silence`);
+      return fail(
+        409,
+        "audio_chunk_late",
+        `audio chunk ${chunk.seq} arrived after the recording was assembled for finalization; its place was filled with silence`,
+      );
     }
     const start = chunk.startFrame !== undefined ? chunk.startFrame * FRAME_BYTES : this.#placeAfter(chunk.seq - 1);
     if (start !== null) {
@@ -224,11 +247,19 @@ export class AudioStore {
         this.#notePart({ partNumber: 1, etag: etag1, bytes: first.byteLength });
         if (tail.byteLength > 0) {
           const partNumber = this.#partNumberAt(state.uploadedThrough);
-          this.#notePart({ partNumber, etag: await this.store.uploadPart(key, state.uploadId, partNumber, tail), bytes: tail.byteLength });
+          this.#notePart({
+            partNumber,
+            etag: await this.store.uploadPart(key, state.uploadId, partNumber, tail),
+            bytes: tail.byteLength,
+          });
         }
         state.completing = true;
         this.#save();
-        await this.store.completeMultipart(key, state.uploadId, state.parts.map(({ partNumber, etag }) => ({ partNumber, etag })));
+        await this.store.completeMultipart(
+          key,
+          state.uploadId,
+          state.parts.map(({ partNumber, etag }) => ({ partNumber, etag })),
+        );
       }
       return this.#finished(key, state.sampleRate, sealed);
     });
@@ -297,7 +328,9 @@ export class AudioStore {
 
   #notePart(part: UploadedPart & { bytes: number }): void {
     const state = this.#state;
-    state.parts = [...state.parts.filter((p) => p.partNumber !== part.partNumber), part].sort((a, b) => a.partNumber - b.partNumber);
+    state.parts = [...state.parts.filter((p) => p.partNumber !== part.partNumber), part].sort(
+      (a, b) => a.partNumber - b.partNumber,
+    );
   }
 
   /** Uploads every full part whose bytes lie below `through`. */
@@ -329,13 +362,21 @@ export class AudioStore {
   #refusePlace(seq: number, start: number, bytes: number, sampleRate: number): Outcome<never> | undefined {
     const maxBytes = SESSION_CAPS.audioSeconds * sampleRate * FRAME_BYTES;
     if (start + bytes > maxBytes) {
-      return fail(413, "session_limit_exceeded", `audio chunk ${seq} would end ${((start + bytes) / FRAME_BYTES / sampleRate).toFixed(3)} s into the call; a session records at most ${SESSION_CAPS.audioSeconds} s of audio (audioSeconds cap)`);
+      return fail(
+        413,
+        "session_limit_exceeded",
+        `audio chunk ${seq} would end ${((start + bytes) / FRAME_BYTES / sampleRate).toFixed(3)} s into the call; a session records at most ${SESSION_CAPS.audioSeconds} s of audio (audioSeconds cap)`,
+      );
     }
     const i = this.#insertionIndex(start);
     const before = this.#placed[i - 1];
     const after = this.#placed[i];
     if ((before && before[1] > start) || (after && after[0] < start + bytes)) {
-      return fail(409, "audio_chunk_overlap", `audio chunk ${seq} covers frames ${start / FRAME_BYTES}..${(start + bytes) / FRAME_BYTES}, part of which another chunk already holds`);
+      return fail(
+        409,
+        "audio_chunk_overlap",
+        `audio chunk ${seq} covers frames ${start / FRAME_BYTES}..${(start + bytes) / FRAME_BYTES}, part of which another chunk already holds`,
+      );
     }
     return undefined;
   }
@@ -360,7 +401,14 @@ export class AudioStore {
 
   #setStart(seq: number, start: number): void {
     const first = seq * ROWS_PER_CHUNK;
-    this.sql.exec("UPDATE audio_chunk_rows SET start_byte = ? + (id - ?) * ? WHERE id >= ? AND id < ?", start, first, ROW_BYTES, first, first + ROWS_PER_CHUNK);
+    this.sql.exec(
+      "UPDATE audio_chunk_rows SET start_byte = ? + (id - ?) * ? WHERE id >= ? AND id < ?",
+      start,
+      first,
+      ROW_BYTES,
+      first,
+      first + ROWS_PER_CHUNK,
+    );
     const info = this.#chunks.get(seq)!;
     this.#chunks.delete(seq);
     this.#remember(seq, { ...info, start });
@@ -377,7 +425,8 @@ export class AudioStore {
     this.#placed.splice(this.#insertionIndex(info.start), 0, [info.start, info.start + info.bytes]);
     let i = this.#insertionIndex(this.#covered) - 1;
     if (i < 0) i = 0;
-    for (; i < this.#placed.length && this.#placed[i]![0] <= this.#covered; i++) this.#covered = Math.max(this.#covered, this.#placed[i]![1]);
+    for (; i < this.#placed.length && this.#placed[i]![0] <= this.#covered; i++)
+      this.#covered = Math.max(this.#covered, this.#placed[i]![1]);
   }
 
   /** Index of the first placed range starting after `start`. */

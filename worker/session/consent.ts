@@ -25,11 +25,23 @@ export function introOf(request: SessionControl): SessionIntro | undefined {
 export function refuseWrites(meta: SessionMeta): Outcome<never> | undefined {
   switch (meta.state) {
     case "finalized":
-      return fail(409, "session_finalized", `session "${meta.sessionId}" was finalized at ${isoOf(meta.finalizedAt)}; its record is immutable and accepts no more writes`);
+      return fail(
+        409,
+        "session_finalized",
+        `session "${meta.sessionId}" was finalized at ${isoOf(meta.finalizedAt)}; its record is immutable and accepts no more writes`,
+      );
     case "aborted":
-      return fail(409, "session_aborted", `session "${meta.sessionId}" was aborted; everything captured was deleted and it accepts nothing more`);
+      return fail(
+        409,
+        "session_aborted",
+        `session "${meta.sessionId}" was aborted; everything captured was deleted and it accepts nothing more`,
+      );
     case "discarded":
-      return fail(409, "session_discarded", `session "${meta.sessionId}" was closed without consent and discarded; it accepts nothing more`);
+      return fail(
+        409,
+        "session_discarded",
+        `session "${meta.sessionId}" was closed without consent and discarded; it accepts nothing more`,
+      );
     case "erased":
       return refuseErased(meta);
     default:
@@ -43,12 +55,24 @@ export function grant(meta: SessionMeta, now: number): Outcome<SessionMeta> {
     case "erased":
       return refuseErased(meta)!;
     case "aborted":
-      return fail(409, "session_aborted", `consent arrived after session "${meta.sessionId}" was aborted; everything it captured was already deleted, so there is nothing to release`);
+      return fail(
+        409,
+        "session_aborted",
+        `consent arrived after session "${meta.sessionId}" was aborted; everything it captured was already deleted, so there is nothing to release`,
+      );
     case "discarded":
-      return fail(409, "session_discarded", `consent arrived after session "${meta.sessionId}" was closed without consent; everything it captured was already discarded, so there is nothing to release`);
+      return fail(
+        409,
+        "session_discarded",
+        `consent arrived after session "${meta.sessionId}" was closed without consent; everything it captured was already discarded, so there is nothing to release`,
+      );
     case "finalized":
       if (meta.consent === "granted") return ok(meta);
-      return fail(409, "session_finalized", `session "${meta.sessionId}" was finalized without consent (its audio was dropped); consent can no longer be given`);
+      return fail(
+        409,
+        "session_finalized",
+        `session "${meta.sessionId}" was finalized without consent (its audio was dropped); consent can no longer be given`,
+      );
   }
   if (meta.consent !== "deferred") return ok(meta);
   return ok({ ...meta, consent: "granted", consentGrantedAt: now, lastActivityAt: now });
@@ -104,7 +128,11 @@ export function recordingAbort(meta: SessionMeta): Outcome<"drop" | "nothing"> {
 }
 
 /** The meta with audio marked dropped (first reason wins). Marked before the bytes go, so a crash retries the drop. */
-export function markAudioDropped(meta: SessionMeta, now: number, reason: "abort-recording" | "no-consent"): SessionMeta {
+export function markAudioDropped(
+  meta: SessionMeta,
+  now: number,
+  reason: "abort-recording" | "no-consent",
+): SessionMeta {
   return meta.audioDropped ? meta : { ...meta, audioDropped: { at: now, reason } };
 }
 
@@ -130,7 +158,11 @@ export function mayUploadAudio(meta: SessionMeta): boolean {
 /** 409 for audio once the recording was dropped. */
 export function refuseAudio(meta: SessionMeta): Outcome<never> | undefined {
   if (!meta.audioDropped) return undefined;
-  return fail(409, "recording_aborted", `the recording of session "${meta.sessionId}" was dropped (${meta.audioDropped.reason}); audio is no longer accepted, the rest of the session is`);
+  return fail(
+    409,
+    "recording_aborted",
+    `the recording of session "${meta.sessionId}" was dropped (${meta.audioDropped.reason}); audio is no longer accepted, the rest of the session is`,
+  );
 }
 
 const isoOf = (ms: number | undefined) => new Date(ms ?? 0).toISOString();

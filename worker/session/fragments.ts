@@ -81,18 +81,30 @@ export class FragmentStore {
   }
 
   hashOf(seq: number): string | undefined {
-    return this.#tables().exec<{ body_hash: string }>("SELECT body_hash FROM fragments WHERE seq = ?", seq).toArray()[0]?.body_hash;
+    return this.#tables().exec<{ body_hash: string }>("SELECT body_hash FROM fragments WHERE seq = ?", seq).toArray()[0]
+      ?.body_hash;
   }
 
   /**
    * Stores a fragment's events in rows of at most ROW_JSON_BYTES of JSON each, with the count and bytes
    * the session's caps were checked against (the events as received, before redaction).
    */
-  insert(seq: number, bodyHash: string, events: SessionEvent[], receivedAt: number, counted: { events: number; bytes: number }): void {
+  insert(
+    seq: number,
+    bodyHash: string,
+    events: SessionEvent[],
+    receivedAt: number,
+    counted: { events: number; bytes: number },
+  ): void {
     const rows = splitRows(events);
     this.#tables().exec(
       "INSERT INTO fragments (seq, body_hash, events, received_at, event_count, event_bytes) VALUES (?, ?, ?, ?, ?, ?)",
-      seq, bodyHash, rows[0] ?? "[]", receivedAt, counted.events, counted.bytes,
+      seq,
+      bodyHash,
+      rows[0] ?? "[]",
+      receivedAt,
+      counted.events,
+      counted.bytes,
     );
     // The overflow table exists only once a fragment needed it (creating a table is billed as rows written).
     if (rows.length > 1) this.sql.exec(OVERFLOW_SQL);
@@ -133,7 +145,9 @@ export class FragmentStore {
     const overflow = new Map<number, SessionEvent[]>();
     const sql = this.#tables();
     const hasOverflow = this.#exists("fragment_overflow");
-    for (const row of hasOverflow ? sql.exec<{ seq: number; events: string }>("SELECT seq, events FROM fragment_overflow ORDER BY seq, part") : []) {
+    for (const row of hasOverflow
+      ? sql.exec<{ seq: number; events: string }>("SELECT seq, events FROM fragment_overflow ORDER BY seq, part")
+      : []) {
       const list = overflow.get(row.seq);
       const events = JSON.parse(row.events) as SessionEvent[];
       if (list) list.push(...events);
@@ -142,7 +156,10 @@ export class FragmentStore {
     return this.sql
       .exec<{ seq: number; events: string }>("SELECT seq, events FROM fragments ORDER BY seq")
       .toArray()
-      .map((row) => ({ seq: row.seq, events: [...(JSON.parse(row.events) as SessionEvent[]), ...(overflow.get(row.seq) ?? [])] }));
+      .map((row) => ({
+        seq: row.seq,
+        events: [...(JSON.parse(row.events) as SessionEvent[]), ...(overflow.get(row.seq) ?? [])],
+      }));
   }
 
   /** Drops both tables: a DROP is not billed per row, where a DELETE writes one row per fragment. */

@@ -58,7 +58,13 @@ export interface SessionMeta {
   finalizedAt?: number;
   endedReason?: string;
   recordKey?: string;
-  forward: { status: ForwardStatus; attempts: number; nextAttemptAt?: number; lastError?: string; deliveredAt?: number };
+  forward: {
+    status: ForwardStatus;
+    attempts: number;
+    nextAttemptAt?: number;
+    lastError?: string;
+    deliveredAt?: number;
+  };
   /** When the session was erased (DELETE or retention; worker/privacy/erase.ts). */
   erasedAt?: number;
   erasure?: {
@@ -75,7 +81,8 @@ export interface SessionMeta {
 
 /** A session's meta as first seen: no fragments, nothing forwarded. Callers set what differs. */
 export function newSessionMeta(
-  init: Pick<SessionMeta, "sessionId" | "tenant" | "agentId" | "mode" | "deferUpload" | "state" | "consent"> & Partial<SessionMeta>,
+  init: Pick<SessionMeta, "sessionId" | "tenant" | "agentId" | "mode" | "deferUpload" | "state" | "consent"> &
+    Partial<SessionMeta>,
   now: number,
 ): SessionMeta {
   return {
@@ -110,13 +117,25 @@ export function sessionFromIntro(caller: Caller, intro: SessionIntro, now: numbe
 }
 
 /** 409 when a later request names another mode or agent than the session has. */
-export function refuseIntroMismatch(meta: SessionMeta, intro: SessionIntro | undefined, what: string): Outcome<never> | undefined {
+export function refuseIntroMismatch(
+  meta: SessionMeta,
+  intro: SessionIntro | undefined,
+  what: string,
+): Outcome<never> | undefined {
   if (!intro) return undefined;
   if (intro.mode !== meta.mode) {
-    return fail(409, "session_conflict", `session "${meta.sessionId}" is a ${meta.mode} session; ${what} cannot switch it to ${intro.mode}`);
+    return fail(
+      409,
+      "session_conflict",
+      `session "${meta.sessionId}" is a ${meta.mode} session; ${what} cannot switch it to ${intro.mode}`,
+    );
   }
   if (intro.agentId !== meta.agentId) {
-    return fail(409, "session_conflict", `session "${meta.sessionId}" belongs to agent ${meta.agentId}, not ${intro.agentId}`);
+    return fail(
+      409,
+      "session_conflict",
+      `session "${meta.sessionId}" belongs to agent ${meta.agentId}, not ${intro.agentId}`,
+    );
   }
   return undefined;
 }

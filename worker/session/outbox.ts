@@ -70,7 +70,9 @@ export class Outbox {
     this.#forward = readForwardConfig(env);
     this.#audio = audioSource(env);
     this.#sql.exec(OUTBOX_SQL);
-    this.#row = this.#sql.exec<OutboxRow>("SELECT api_key, sent_attempts, in_flight_at FROM forward_outbox WHERE id = 1").toArray()[0] ?? {
+    this.#row = this.#sql
+      .exec<OutboxRow>("SELECT api_key, sent_attempts, in_flight_at FROM forward_outbox WHERE id = 1")
+      .toArray()[0] ?? {
       api_key: null,
       sent_attempts: 0,
       in_flight_at: null,
@@ -86,10 +88,19 @@ export class Outbox {
   /** Operator re-queue of a dead-lettered session: the forward state that starts attempts again now. */
   requeue(meta: SessionMeta, now: number, apiKey: string | undefined): Outcome<ForwardState> {
     if (meta.forward.status !== "dead_letter") {
-      return fail(409, "not_dead_lettered", `session "${meta.sessionId}" forward status is ${meta.forward.status}; only a dead-lettered session can be re-queued`);
+      return fail(
+        409,
+        "not_dead_lettered",
+        `session "${meta.sessionId}" forward status is ${meta.forward.status}; only a dead-lettered session can be re-queued`,
+      );
     }
     this.rememberKey(apiKey);
-    return ok({ status: "pending", attempts: 0, nextAttemptAt: now, lastError: `re-queued at ${new Date(now).toISOString()}; before: ${meta.forward.lastError ?? "none"}` });
+    return ok({
+      status: "pending",
+      attempts: 0,
+      nextAttemptAt: now,
+      lastError: `re-queued at ${new Date(now).toISOString()}; before: ${meta.forward.lastError ?? "none"}`,
+    });
   }
 
   /**
@@ -98,11 +109,19 @@ export class Outbox {
    */
   async begin(meta: SessionMeta, now: number): Promise<Begun> {
     // deferUpload "audio" holds only the audio: without consent the audio was dropped and the rest is sent.
-    if (!mayForward(meta)) return this.#settle(meta.forward, { status: "skipped", lastError: `consent is ${meta.consent}; nothing is forwarded` });
+    if (!mayForward(meta))
+      return this.#settle(meta.forward, {
+        status: "skipped",
+        lastError: `consent is ${meta.consent}; nothing is forwarded`,
+      });
     const host = this.#config.cekuraHost;
     if (!host) return this.#settle(meta.forward, { status: "skipped", lastError: "CEKURA_HOST is not configured" });
     const apiKey = this.#forward.apiKeyOverride ?? this.#row.api_key;
-    if (!apiKey) return this.#settle(meta.forward, { status: "dead_letter", lastError: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known" });
+    if (!apiKey)
+      return this.#settle(meta.forward, {
+        status: "dead_letter",
+        lastError: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known",
+      });
 
     const record = await this.#readRecord(meta);
     if (typeof record === "string") return this.#settle(meta.forward, { status: "dead_letter", lastError: record });
@@ -110,7 +129,11 @@ export class Outbox {
     const deadline = record.mode === "track" ? Date.parse(record.endedAt) + this.#forward.trackWindowMs : undefined;
     const deadlineReason = `Cekura listens for a track call only ${this.#forward.trackWindowMs / 1000} s after it ends (${record.endedAt})`;
     if (deadline !== undefined && now > deadline) {
-      return this.#settle(meta.forward, { status: "dead_letter", lastError: `${deadlineReason}; it is now ${new Date(now).toISOString()}`, nextAttemptAt: undefined });
+      return this.#settle(meta.forward, {
+        status: "dead_letter",
+        lastError: `${deadlineReason}; it is now ${new Date(now).toISOString()}`,
+        nextAttemptAt: undefined,
+      });
     }
 
     // Counted before the request leaves, with a retry armed in case we are evicted.
@@ -151,11 +174,25 @@ export class Outbox {
       deadlineReason,
     });
     if (result.kind === "unsendable") this.#write({ ...this.#row, sent_attempts: this.#row.sent_attempts - 1 });
-    this.#write({ ...this.#row, in_flight_at: null, api_key: decision.status === "delivered" ? null : this.#row.api_key });
+    this.#write({
+      ...this.#row,
+      in_flight_at: null,
+      api_key: decision.status === "delivered" ? null : this.#row.api_key,
+    });
     const lastError = inFlight.lastError;
-    if (decision.status === "delivered") return this.#settled(inFlight, { status: "delivered", deliveredAt: Date.now(), ...(lastError ? { lastError } : {}) });
-    if (decision.status === "dead_letter") return this.#settled(inFlight, { status: "dead_letter", lastError: decision.lastError });
-    return this.#settled(inFlight, { status: "pending", nextAttemptAt: decision.nextAttemptAt, lastError: decision.lastError });
+    if (decision.status === "delivered")
+      return this.#settled(inFlight, {
+        status: "delivered",
+        deliveredAt: Date.now(),
+        ...(lastError ? { lastError } : {}),
+      });
+    if (decision.status === "dead_letter")
+      return this.#settled(inFlight, { status: "dead_letter", lastError: decision.lastError });
+    return this.#settled(inFlight, {
+      status: "pending",
+      nextAttemptAt: decision.nextAttemptAt,
+      lastError: decision.lastError,
+    });
   }
 
   /** Drops the row, key included: the session was erased while an attempt was out. */
@@ -177,7 +214,8 @@ export class Outbox {
 
   #settled(forward: ForwardState, next: Partial<ForwardState> & Pick<ForwardState, "status">): ForwardState {
     // The key is kept only while a forward may still use it (a dead letter can be re-queued).
-    if ((next.status === "skipped" || next.status === "delivered") && this.#row.api_key !== null) this.#write({ ...this.#row, api_key: null });
+    if ((next.status === "skipped" || next.status === "delivered") && this.#row.api_key !== null)
+      this.#write({ ...this.#row, api_key: null });
     return { attempts: forward.attempts, ...next };
   }
 

@@ -51,7 +51,11 @@ export interface SessionRecord {
   turns: Omit<TurnEvent, "kind">[];
   metadata: Record<string, unknown>;
   /** audioDropped: why `audio` is null although audio was sent ("abort-recording" | "no-consent"), else null. */
-  consent: { deferUpload: boolean | "audio"; grantedAt: string | null; audioDropped: "abort-recording" | "no-consent" | null };
+  consent: {
+    deferUpload: boolean | "audio";
+    grantedAt: string | null;
+    audioDropped: "abort-recording" | "no-consent" | null;
+  };
   audio: RecordAudio | null;
   fragments: { received: number; lastSeq: number; missing: number[] };
   /** The SDK's name, version and runtime, when it said (absent in records written before it did). */

@@ -9,7 +9,14 @@ import { SESSION_CAPS } from "./caps.ts";
 import { AudioStore, readPartBytes, type AudioAck, type AudioChunk } from "./audio-store.ts";
 import * as consent from "./consent.ts";
 import { FragmentStore } from "./fragments.ts";
-import { MetaStore, refuseIntroMismatch, sessionFromIntro, type Caller, type SessionIntro, type SessionMeta } from "./meta.ts";
+import {
+  MetaStore,
+  refuseIntroMismatch,
+  sessionFromIntro,
+  type Caller,
+  type SessionIntro,
+  type SessionMeta,
+} from "./meta.ts";
 import { wipeCapturedTables } from "./wipe.ts";
 import { forwardDueAt, Outbox, type ForwardState } from "./outbox.ts";
 import { SpanStore, type SpanReceipt } from "./spans.ts";
@@ -19,7 +26,15 @@ import { buildRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 import { SessionPrivacy } from "../privacy/session-privacy.ts";
-import { eraseStoredData, erasedBefore, erasedTombstone, erasureFacts, markErasing, receiptOf, type ErasureReceipt } from "../privacy/erase.ts";
+import {
+  eraseStoredData,
+  erasedBefore,
+  erasedTombstone,
+  erasureFacts,
+  markErasing,
+  receiptOf,
+  type ErasureReceipt,
+} from "../privacy/erase.ts";
 import { releaseInTenantIndex, removeFromTenantIndex } from "../privacy/open-sessions.ts";
 
 export type { Caller };
@@ -40,11 +55,19 @@ const activitySaveMs = (idleTimeoutMs: number) => Math.min(30_000, idleTimeoutMs
 /** 413 when a fragment would take the session past its event caps; nothing accepted before is touched. */
 function refuseOverCaps(meta: SessionMeta, events: number, bytes: number): Outcome<never> | undefined {
   if (meta.eventCount + events > SESSION_CAPS.events) {
-    return fail(413, "session_limit_exceeded", `session "${meta.sessionId}" holds ${meta.eventCount} events; ${events} more would pass its cap of ${SESSION_CAPS.events} events (events cap)`);
+    return fail(
+      413,
+      "session_limit_exceeded",
+      `session "${meta.sessionId}" holds ${meta.eventCount} events; ${events} more would pass its cap of ${SESSION_CAPS.events} events (events cap)`,
+    );
   }
   const held = meta.eventBytes ?? 0;
   if (held + bytes > SESSION_CAPS.eventBytes) {
-    return fail(413, "session_limit_exceeded", `session "${meta.sessionId}" holds ${held} bytes of events; ${bytes} more would pass its cap of ${SESSION_CAPS.eventBytes} bytes (eventBytes cap)`);
+    return fail(
+      413,
+      "session_limit_exceeded",
+      `session "${meta.sessionId}" holds ${held} bytes of events; ${bytes} more would pass its cap of ${SESSION_CAPS.eventBytes} bytes (eventBytes cap)`,
+    );
   }
   return undefined;
 }
@@ -97,17 +120,27 @@ export class SessionDO extends DurableObject<Env> {
       const full = await this.#privacy.admit(caller.tenant, caller.sessionId, now);
       if (full) return full;
     }
-    const found = this.#sessionOrIntro(caller, intro, now, "send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact");
+    const found = this.#sessionOrIntro(
+      caller,
+      intro,
+      now,
+      "send X-Cekura-Agent-Id and X-Cekura-Mode to make an audio chunk the first contact",
+    );
     if (!found.ok) return found;
     const meta = found.value;
-    const refused = consent.refuseWrites(meta) ?? refuseIntroMismatch(meta, intro, "an audio chunk") ?? consent.refuseAudio(meta);
+    const refused =
+      consent.refuseWrites(meta) ?? refuseIntroMismatch(meta, intro, "an audio chunk") ?? consent.refuseAudio(meta);
     if (refused) return refused;
     const ack = await this.#audio.accept(meta, chunk);
     if (!ack.ok) return ack;
     // The upload awaited storage: read the meta again (an abort may have come in meanwhile).
     const current = this.#meta!;
     // An open session notes activity at most every few seconds: one row per chunk, not two.
-    if (!firstContact && current.state === "open" && now - this.#storedActivityAt < activitySaveMs(this.#config.idleTimeoutMs)) {
+    if (
+      !firstContact &&
+      current.state === "open" &&
+      now - this.#storedActivityAt < activitySaveMs(this.#config.idleTimeoutMs)
+    ) {
       current.lastActivityAt = now;
       return ack;
     }
@@ -169,18 +202,29 @@ export class SessionDO extends DurableObject<Env> {
     const existing = this.#fragments.hashOf(fragment.seq);
     if (existing !== undefined) {
       if (existing !== bodyHash) {
-        return fail(409, "fragment_conflict", `seq ${fragment.seq} was already received with a different body; a repeated seq must repeat the same events`);
+        return fail(
+          409,
+          "fragment_conflict",
+          `seq ${fragment.seq} was already received with a different body; a repeated seq must repeat the same events`,
+        );
       }
       return ok(this.#ack(meta));
     }
     if (meta.state === "closing" && meta.close && fragment.seq > meta.close.lastSeq) {
-      return fail(409, "session_closing", `the session was closed at lastSeq ${meta.close.lastSeq}; seq ${fragment.seq} comes after it`);
+      return fail(
+        409,
+        "session_closing",
+        `the session was closed at lastSeq ${meta.close.lastSeq}; seq ${fragment.seq} comes after it`,
+      );
     }
     const eventBytes = new TextEncoder().encode(JSON.stringify(fragment.events)).byteLength;
     const overCap = refuseOverCaps(meta, fragment.events.length, eventBytes);
     if (overCap) return overCap;
 
-    this.#fragments.insert(fragment.seq, bodyHash, this.#privacy.redaction.events(fragment.events), now, { events: fragment.events.length, bytes: eventBytes });
+    this.#fragments.insert(fragment.seq, bodyHash, this.#privacy.redaction.events(fragment.events), now, {
+      events: fragment.events.length,
+      bytes: eventBytes,
+    });
     const learnedSdk = !meta.sdk && fragment.sdk !== undefined;
     if (learnedSdk) meta.sdk = fragment.sdk;
     meta.fragmentCount++;
@@ -204,7 +248,8 @@ export class SessionDO extends DurableObject<Env> {
     const found = this.#sessionOrIntro(caller, consent.introOf(request), now);
     if (!found.ok) return found;
     const meta = found.value;
-    if (meta.state === "closing" || meta.state === "finalized" || meta.state === "discarded") return ok(this.#status(meta));
+    if (meta.state === "closing" || meta.state === "finalized" || meta.state === "discarded")
+      return ok(this.#status(meta));
     const refused = consent.refuseWrites(meta);
     if (refused) return refused;
     if (consent.closeMeaning(meta) === "discard") {
@@ -269,7 +314,11 @@ export class SessionDO extends DurableObject<Env> {
       if (idle || tooLong) {
         const reason = idle ? "idle-timeout" : "max-duration";
         const requestedAt = idle ? meta.lastActivityAt : now;
-        this.#save({ ...meta, state: "closing", close: { requestedAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason, deadline: now } });
+        this.#save({
+          ...meta,
+          state: "closing",
+          close: { requestedAt, lastSeq: meta.maxSeq, lastAudioSeq: -1, reason, deadline: now },
+        });
       }
     }
     const closing = this.#meta!;
@@ -392,7 +441,12 @@ export class SessionDO extends DurableObject<Env> {
 
   async #finalizeIfComplete(now: number): Promise<void> {
     const meta = this.#meta;
-    if (meta?.state === "closing" && meta.close && meta.ackedThrough >= meta.close.lastSeq && this.#audio.complete(meta.close.lastAudioSeq)) {
+    if (
+      meta?.state === "closing" &&
+      meta.close &&
+      meta.ackedThrough >= meta.close.lastSeq &&
+      this.#audio.complete(meta.close.lastAudioSeq)
+    ) {
       await this.#finalize(now);
     }
   }
@@ -460,7 +514,8 @@ export class SessionDO extends DurableObject<Env> {
     const meta = this.#meta;
     if (!meta) return;
     let at: number | undefined;
-    if (meta.state === "open") at = Math.min(meta.lastActivityAt + this.#config.idleTimeoutMs, meta.createdAt + SESSION_CAPS.openSeconds * 1000);
+    if (meta.state === "open")
+      at = Math.min(meta.lastActivityAt + this.#config.idleTimeoutMs, meta.createdAt + SESSION_CAPS.openSeconds * 1000);
     else if (meta.state === "closing" && meta.close) at = meta.finalization?.nextAttemptAt ?? meta.close.deadline;
     const spansDue = this.#spans.dueAt(meta);
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
@@ -501,9 +556,24 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** POST /v1/traces: this session's spans (see spans.ts); forwarding runs from the alarm. */
-  async traces(caller: Caller, items: SpanItem[], conversationTraceId: string | undefined): Promise<Outcome<SpanReceipt>> {
-    if (this.#meta?.state === "erased") return ok({ accepted: 0, rejected: items.length, reason: `session "${caller.sessionId}" was erased; its spans are not kept` });
-    const receipt = this.#spans.receive(this.#meta, this.#privacy.redaction.spans(items), conversationTraceId, caller.apiKey, Date.now());
+  async traces(
+    caller: Caller,
+    items: SpanItem[],
+    conversationTraceId: string | undefined,
+  ): Promise<Outcome<SpanReceipt>> {
+    if (this.#meta?.state === "erased")
+      return ok({
+        accepted: 0,
+        rejected: items.length,
+        reason: `session "${caller.sessionId}" was erased; its spans are not kept`,
+      });
+    const receipt = this.#spans.receive(
+      this.#meta,
+      this.#privacy.redaction.spans(items),
+      conversationTraceId,
+      caller.apiKey,
+      Date.now(),
+    );
     await this.#scheduleAlarm();
     return ok(receipt);
   }
@@ -531,7 +601,11 @@ export class SessionDO extends DurableObject<Env> {
    * a retry finishes an erasure that failed midway; then audio, record, spans and every row go, and a
    * minimal tombstone stays. Idempotent.
    */
-  async #erase(caller: { tenant: string; sessionId: string }, now: number, reason: ErasureReceipt["reason"]): Promise<ErasureReceipt> {
+  async #erase(
+    caller: { tenant: string; sessionId: string },
+    now: number,
+    reason: ErasureReceipt["reason"],
+  ): Promise<ErasureReceipt> {
     const before = erasedBefore(this.#meta);
     if (before) return before;
     const erasing = markErasing(this.#meta, caller, now, reason, erasureFacts(this.ctx.storage.sql));
@@ -553,7 +627,9 @@ export class SessionDO extends DurableObject<Env> {
    */
   async #forgetParkedSpans(meta: SessionMeta): Promise<void> {
     const traceIds = this.#spans.traceIds();
-    await Promise.all(traceIds.map((traceId) => traceLinkStub(this.env, this.#config, meta.tenant, traceId).forget(meta.sessionId)));
+    await Promise.all(
+      traceIds.map((traceId) => traceLinkStub(this.env, this.#config, meta.tenant, traceId).forget(meta.sessionId)),
+    );
   }
 
   /** The record's key once finalized (for the record route). */
@@ -562,7 +638,11 @@ export class SessionDO extends DurableObject<Env> {
     if (!found.ok) return found;
     const meta = found.value;
     if (meta.state !== "finalized" || !meta.recordKey) {
-      return fail(409, "record_not_ready", `session "${meta.sessionId}" is ${meta.state}; its record exists once it is finalized`);
+      return fail(
+        409,
+        "record_not_ready",
+        `session "${meta.sessionId}" is ${meta.state}; its record exists once it is finalized`,
+      );
     }
     return ok({ key: meta.recordKey });
   }

@@ -57,11 +57,16 @@ export const SPAN_TIME_RANGE_NANOS = { from: 946_684_800_000_000_000n, to: 4_102
 const utf8Bytes = (text: string) => new TextEncoder().encode(text).byteLength;
 
 /** Bytes a stored span row costs against the caps. */
-export const itemBytes = (item: Pick<SpanItem, "span" | "resource" | "scope">) => utf8Bytes(item.span) + utf8Bytes(item.resource) + utf8Bytes(item.scope);
+export const itemBytes = (item: Pick<SpanItem, "span" | "resource" | "scope">) =>
+  utf8Bytes(item.span) + utf8Bytes(item.resource) + utf8Bytes(item.scope);
 
 function nanosOf(value: string | number): bigint | undefined {
   try {
-    return typeof value === "number" ? (Number.isSafeInteger(value) ? BigInt(value) : BigInt(Math.trunc(value))) : BigInt(value);
+    return typeof value === "number"
+      ? Number.isSafeInteger(value)
+        ? BigInt(value)
+        : BigInt(Math.trunc(value))
+      : BigInt(value);
   } catch {
     return undefined;
   }
@@ -82,8 +87,10 @@ export function spanTimeProblem(start: string | number, end: string | number): s
 
 /** Why a resource or scope (kept with every span row) is refused, or undefined. */
 export function spanContextProblem(resource: string, scope: string): string | undefined {
-  if (utf8Bytes(resource) > SPAN_LIMITS.resourceBytes) return `a resource's JSON exceeds ${SPAN_LIMITS.resourceBytes} bytes (it is kept with each of its spans)`;
-  if (utf8Bytes(scope) > SPAN_LIMITS.scopeBytes) return `an instrumentation scope's JSON exceeds ${SPAN_LIMITS.scopeBytes} bytes (it is kept with each of its spans)`;
+  if (utf8Bytes(resource) > SPAN_LIMITS.resourceBytes)
+    return `a resource's JSON exceeds ${SPAN_LIMITS.resourceBytes} bytes (it is kept with each of its spans)`;
+  if (utf8Bytes(scope) > SPAN_LIMITS.scopeBytes)
+    return `an instrumentation scope's JSON exceeds ${SPAN_LIMITS.scopeBytes} bytes (it is kept with each of its spans)`;
   return undefined;
 }
 
@@ -138,7 +145,11 @@ export class SpanStore {
 
   #state(): StateRow {
     return (
-      this.#sql.exec<StateRow>("SELECT trace_id, api_key, attempts, next_attempt_at, last_error, dropped FROM otel_state WHERE id = 1").toArray()[0] ?? {
+      this.#sql
+        .exec<StateRow>(
+          "SELECT trace_id, api_key, attempts, next_attempt_at, last_error, dropped FROM otel_state WHERE id = 1",
+        )
+        .toArray()[0] ?? {
         trace_id: null,
         api_key: null,
         attempts: 0,
@@ -170,7 +181,9 @@ export class SpanStore {
   /** Bytes of spans held, against SPAN_LIMITS.bytesPerSession. */
   bytes(): number {
     this.#bytes ??= this.#sql
-      .exec<{ n: number }>("SELECT COALESCE(SUM(length(CAST(span AS BLOB)) + length(CAST(resource AS BLOB)) + length(CAST(scope AS BLOB))), 0) AS n FROM otel_spans")
+      .exec<{ n: number }>(
+        "SELECT COALESCE(SUM(length(CAST(span AS BLOB)) + length(CAST(resource AS BLOB)) + length(CAST(scope AS BLOB))), 0) AS n FROM otel_spans",
+      )
       .one().n;
     return this.#bytes;
   }
@@ -180,9 +193,19 @@ export class SpanStore {
    * must never be kept); spans past a per-session cap (count or bytes) are refused and the receipt names
    * the cap. Repeats are accepted again.
    */
-  receive(meta: SessionMeta | undefined, items: SpanItem[], conversationTraceId: string | undefined, apiKey: string | undefined, now: number): SpanReceipt {
+  receive(
+    meta: SessionMeta | undefined,
+    items: SpanItem[],
+    conversationTraceId: string | undefined,
+    apiKey: string | undefined,
+    now: number,
+  ): SpanReceipt {
     if (meta && (meta.state === "aborted" || meta.state === "discarded")) {
-      return { accepted: 0, rejected: items.length, reason: `session "${meta.sessionId}" was ${meta.state}; its spans are not kept` };
+      return {
+        accepted: 0,
+        rejected: items.length,
+        reason: `session "${meta.sessionId}" was ${meta.state}; its spans are not kept`,
+      };
     }
     let count = this.count();
     let bytes = this.bytes();
@@ -190,14 +213,18 @@ export class SpanStore {
     let rejected = 0;
     let cap: SpanReceipt["cap"];
     for (const item of items) {
-      const exists = this.#sql.exec("SELECT 1 FROM otel_spans WHERE trace_id = ? AND span_id = ?", item.traceId, item.spanId).toArray().length > 0;
+      const exists =
+        this.#sql
+          .exec("SELECT 1 FROM otel_spans WHERE trace_id = ? AND span_id = ?", item.traceId, item.spanId)
+          .toArray().length > 0;
       if (exists) {
         accepted++;
         continue;
       }
       const size = itemBytes(item);
       if (count >= OTLP_LIMITS.spansPerSession) cap = { name: "spansPerSession", limit: OTLP_LIMITS.spansPerSession };
-      else if (bytes + size > SPAN_LIMITS.bytesPerSession) cap = { name: "bytesPerSession", limit: SPAN_LIMITS.bytesPerSession };
+      else if (bytes + size > SPAN_LIMITS.bytesPerSession)
+        cap = { name: "bytesPerSession", limit: SPAN_LIMITS.bytesPerSession };
       else {
         this.#sql.exec(
           "INSERT INTO otel_spans (trace_id, span_id, parent_span_id, resource, scope, span, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -225,13 +252,21 @@ export class SpanStore {
     this.#writeState(next);
     if (rejected === 0 || !cap) return { accepted, rejected };
     const what = cap.name === "spansPerSession" ? `${cap.limit} spans` : `${cap.limit} bytes of spans`;
-    return { accepted, rejected, cap, reason: `session holds at most ${what} (${cap.name}); ${rejected} span${rejected === 1 ? " was" : "s were"} refused` };
+    return {
+      accepted,
+      rejected,
+      cap,
+      reason: `session holds at most ${what} (${cap.name}); ${rejected} span${rejected === 1 ? " was" : "s were"} refused`,
+    };
   }
 
   /** The trace ids this session holds spans of (abort and discard also clear what those traces parked). */
   traceIds(limit = 1000): string[] {
     const ids = new Set(
-      this.#sql.exec<{ trace_id: string }>("SELECT DISTINCT trace_id FROM otel_spans LIMIT ?", limit).toArray().map((r) => r.trace_id),
+      this.#sql
+        .exec<{ trace_id: string }>("SELECT DISTINCT trace_id FROM otel_spans LIMIT ?", limit)
+        .toArray()
+        .map((r) => r.trace_id),
     );
     const known = this.#state().trace_id;
     if (known) ids.add(known);
@@ -265,12 +300,20 @@ export class SpanStore {
   traceId(): string | null {
     const known = this.#state().trace_id;
     if (known) return known;
-    return this.#sql.exec<{ trace_id: string }>("SELECT trace_id FROM otel_spans ORDER BY received_at, rowid LIMIT 1").toArray()[0]?.trace_id ?? null;
+    return (
+      this.#sql
+        .exec<{ trace_id: string }>("SELECT trace_id FROM otel_spans ORDER BY received_at, rowid LIMIT 1")
+        .toArray()[0]?.trace_id ?? null
+    );
   }
 
   /** Stored spans (forwarded or not) in arrival order. */
   all(): Pick<SpanItem, "resource" | "scope" | "span">[] {
-    return this.#sql.exec<{ resource: string; scope: string; span: string }>("SELECT resource, scope, span FROM otel_spans ORDER BY received_at, rowid").toArray();
+    return this.#sql
+      .exec<{ resource: string; scope: string; span: string }>(
+        "SELECT resource, scope, span FROM otel_spans ORDER BY received_at, rowid",
+      )
+      .toArray();
   }
 
   /** Whether held spans may leave the Worker now: consent given (or deferral is audio-only), not aborted. */
@@ -311,9 +354,19 @@ export class SpanStore {
           if (meta.state === "finalized" && state.api_key) this.#writeState({ ...state, api_key: null });
           return;
         }
-        if (!apiKey) return this.#writeState({ ...state, last_error: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known" });
+        if (!apiKey)
+          return this.#writeState({
+            ...state,
+            last_error: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known",
+          });
         const attempt = state.attempts + 1;
-        const result = await sendSpans({ endpoint: this.#endpoint, apiKey, agentId: meta.agentId, items: rows, timeoutMs: this.#forward.timeoutMs });
+        const result = await sendSpans({
+          endpoint: this.#endpoint,
+          apiKey,
+          agentId: meta.agentId,
+          items: rows,
+          timeoutMs: this.#forward.timeoutMs,
+        });
         // The session may have been aborted while the request was out: the rows are gone then.
         if (this.#sql.exec("SELECT 1 FROM otel_state").toArray().length === 0) return;
         const decision = decide(result.kind === "duplicate" ? { kind: "accepted", status: result.status } : result, {
@@ -325,11 +378,27 @@ export class SpanStore {
           maxMs: this.#forward.maxMs,
         });
         if (decision.status === "pending") {
-          return this.#writeState({ ...state, attempts: attempt, next_attempt_at: decision.nextAttemptAt, last_error: decision.lastError });
+          return this.#writeState({
+            ...state,
+            attempts: attempt,
+            next_attempt_at: decision.nextAttemptAt,
+            last_error: decision.lastError,
+          });
         }
-        for (const row of rows) this.#sql.exec("UPDATE otel_spans SET forwarded = 1 WHERE trace_id = ? AND span_id = ?", row.trace_id, row.span_id);
+        for (const row of rows)
+          this.#sql.exec(
+            "UPDATE otel_spans SET forwarded = 1 WHERE trace_id = ? AND span_id = ?",
+            row.trace_id,
+            row.span_id,
+          );
         if (decision.status === "dead_letter") {
-          this.#writeState({ ...state, attempts: 0, next_attempt_at: now, last_error: decision.lastError, dropped: state.dropped + rows.length });
+          this.#writeState({
+            ...state,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: decision.lastError,
+            dropped: state.dropped + rows.length,
+          });
         } else {
           this.#writeState({ ...state, attempts: 0, next_attempt_at: now, last_error: null });
         }
@@ -338,7 +407,11 @@ export class SpanStore {
       // Unexpected (storage): try again after a backoff, not at once (the alarm would fire in a loop).
       const state = this.#state();
       const backoff = Math.min(this.#forward.maxMs, this.#forward.baseMs * 2 ** state.attempts);
-      this.#writeState({ ...state, next_attempt_at: Date.now() + backoff, last_error: error instanceof Error ? error.message : String(error) });
+      this.#writeState({
+        ...state,
+        next_attempt_at: Date.now() + backoff,
+        last_error: error instanceof Error ? error.message : String(error),
+      });
     } finally {
       this.#running = false;
     }
@@ -355,5 +428,4 @@ export class SpanStore {
       ...(state.last_error ? { lastError: state.last_error } : {}),
     };
   }
-
 }

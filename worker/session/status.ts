@@ -22,7 +22,11 @@ export function toStatus(meta: SessionMeta, missing: number[]): SessionStatus {
     audioDropped: meta.audioDropped?.reason ?? null,
     counts: { fragments: meta.fragmentCount, events: meta.eventCount, ackedThrough: meta.ackedThrough, missing },
     finalization: meta.finalization
-      ? { attempts: meta.finalization.attempts, lastError: meta.finalization.lastError, nextAttemptAt: new Date(meta.finalization.nextAttemptAt).toISOString() }
+      ? {
+          attempts: meta.finalization.attempts,
+          lastError: meta.finalization.lastError,
+          nextAttemptAt: new Date(meta.finalization.nextAttemptAt).toISOString(),
+        }
       : null,
     forward: {
       status: meta.forward.status,

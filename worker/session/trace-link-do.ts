@@ -14,7 +14,9 @@ const PARKED_SQL = `CREATE TABLE IF NOT EXISTS parked (
 )`;
 
 /** Where a trace's spans go: its session (with any spans still parked, to hand over), or parked here. */
-export type TraceAnswer = { sessionId: string; parked: SpanItem[] } | { parked: number; rejected: number; reason?: string };
+export type TraceAnswer =
+  | { sessionId: string; parked: SpanItem[] }
+  | { parked: number; rejected: number; reason?: string };
 
 /**
  * One tenant's trace (named `<tenant>:<traceId>` on the TRACE_LINKS namespace): which session the trace
@@ -38,7 +40,8 @@ export class TraceLinkDO extends DurableObject<Env> {
   }
 
   #session(): string | undefined {
-    return this.#sql.exec<{ session_id: string }>("SELECT session_id FROM trace_link WHERE id = 1").toArray()[0]?.session_id;
+    return this.#sql.exec<{ session_id: string }>("SELECT session_id FROM trace_link WHERE id = 1").toArray()[0]
+      ?.session_id;
   }
 
   #parked(): SpanItem[] {
@@ -60,7 +63,9 @@ export class TraceLinkDO extends DurableObject<Env> {
     const known = this.#session();
     if (known) return { sessionId: known, parked: this.#parked() };
     const now = Date.now();
-    const held = this.#sql.exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM parked").one();
+    const held = this.#sql
+      .exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM parked")
+      .one();
     let count = held.n;
     let bytes = held.bytes;
     let parked = 0;
@@ -73,10 +78,18 @@ export class TraceLinkDO extends DurableObject<Env> {
         continue;
       }
       const size = itemBytes(item);
-      if (count >= SPAN_LIMITS.parkedPerTrace) reason = `a trace parks at most ${SPAN_LIMITS.parkedPerTrace} spans until its session is named`;
-      else if (bytes + size > SPAN_LIMITS.parkedBytesPerTrace) reason = `a trace parks at most ${SPAN_LIMITS.parkedBytesPerTrace} bytes of spans until its session is named`;
+      if (count >= SPAN_LIMITS.parkedPerTrace)
+        reason = `a trace parks at most ${SPAN_LIMITS.parkedPerTrace} spans until its session is named`;
+      else if (bytes + size > SPAN_LIMITS.parkedBytesPerTrace)
+        reason = `a trace parks at most ${SPAN_LIMITS.parkedBytesPerTrace} bytes of spans until its session is named`;
       else {
-        this.#sql.exec("INSERT INTO parked (span_id, item, bytes, parked_at) VALUES (?, ?, ?, ?)", item.spanId, JSON.stringify(item), size, now);
+        this.#sql.exec(
+          "INSERT INTO parked (span_id, item, bytes, parked_at) VALUES (?, ?, ?, ?)",
+          item.spanId,
+          JSON.stringify(item),
+          size,
+          now,
+        );
         count++;
         bytes += size;
         parked++;
@@ -84,7 +97,8 @@ export class TraceLinkDO extends DurableObject<Env> {
       }
       rejected++;
     }
-    if (parked > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + SPAN_LIMITS.parkedTtlMs);
+    if (parked > 0 && (await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(now + SPAN_LIMITS.parkedTtlMs);
     return reason ? { parked, rejected, reason } : { parked, rejected };
   }
 

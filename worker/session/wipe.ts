@@ -4,7 +4,9 @@ const KEPT_TABLES = new Set(["session_meta"]);
 /** Every table the Durable Object created (not SQLite's or the platform's own). */
 export function userTables(sql: SqlStorage): string[] {
   return sql
-    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+    .exec<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
     .toArray()
     .map((row) => row.name);
 }
@@ -14,7 +16,10 @@ export function userTables(sql: SqlStorage): string[] {
  * and the alarm: what abort, discard and erasure leave behind is a tombstone. Tables are found by name, so
  * a new table is wiped without anyone remembering to add it here.
  */
-export async function wipeCapturedTables(storage: DurableObjectStorage, keep: ReadonlySet<string> = KEPT_TABLES): Promise<void> {
+export async function wipeCapturedTables(
+  storage: DurableObjectStorage,
+  keep: ReadonlySet<string> = KEPT_TABLES,
+): Promise<void> {
   const sql = storage.sql;
   for (const name of userTables(sql)) if (!keep.has(name)) sql.exec(`DELETE FROM "${name.replaceAll('"', '""')}"`);
   const keys = [...(await storage.list()).keys()];

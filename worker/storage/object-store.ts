@@ -39,7 +39,9 @@ export function readS3Settings(env: Env): S3Settings | undefined {
   const set = Object.values(values).filter(Boolean).length;
   if (set === 0) return undefined;
   if (set < 5) {
-    throw new Error("S3 storage needs all of S3_ENDPOINT, S3_REGION, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY");
+    throw new Error(
+      "S3 storage needs all of S3_ENDPOINT, S3_REGION, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY",
+    );
   }
   return values as S3Settings;
 }

@@ -10,7 +10,8 @@ export interface S3Settings {
   secretAccessKey: string;
 }
 
-const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /**
  * ObjectStore over any S3-compatible bucket with SigV4-signed fetch (aws4fetch): runs in workerd
@@ -39,7 +40,13 @@ export function createS3Store(settings: S3Settings): ObjectStore {
   return {
     kind: "s3",
     async put(key, body) {
-      (await send("PutObject", url(key), { method: "PUT", body: body as Uint8Array<ArrayBuffer>, headers: { "content-type": "audio/wav" } })).body?.cancel();
+      (
+        await send("PutObject", url(key), {
+          method: "PUT",
+          body: body as Uint8Array<ArrayBuffer>,
+          headers: { "content-type": "audio/wav" },
+        })
+      ).body?.cancel();
     },
     async get(key) {
       const response = await send("GetObject", url(key), { method: "GET" }, [404]);
@@ -58,14 +65,20 @@ export function createS3Store(settings: S3Settings): ObjectStore {
       (await send("DeleteObject", url(key), { method: "DELETE" }, [404])).body?.cancel();
     },
     async createMultipart(key) {
-      const response = await send("CreateMultipartUpload", url(key, "?uploads"), { method: "POST", headers: { "content-type": "audio/wav" } });
+      const response = await send("CreateMultipartUpload", url(key, "?uploads"), {
+        method: "POST",
+        headers: { "content-type": "audio/wav" },
+      });
       const id = /<UploadId>([^<]+)<\/UploadId>/.exec(await response.text())?.[1];
       if (!id) throw new Error("S3 CreateMultipartUpload answered without an UploadId");
       return id;
     },
     async uploadPart(key, uploadId, partNumber, body) {
       const query = `?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
-      const response = await send("UploadPart", url(key, query), { method: "PUT", body: body as Uint8Array<ArrayBuffer> });
+      const response = await send("UploadPart", url(key, query), {
+        method: "PUT",
+        body: body as Uint8Array<ArrayBuffer>,
+      });
       await response.body?.cancel();
       const etag = response.headers.get("etag");
       if (!etag) throw new Error("S3 UploadPart answered without an ETag");
@@ -74,7 +87,9 @@ export function createS3Store(settings: S3Settings): ObjectStore {
     async completeMultipart(key, uploadId, parts: UploadedPart[]) {
       const xml =
         "<CompleteMultipartUpload>" +
-        parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag></Part>`).join("") +
+        parts
+          .map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag></Part>`)
+          .join("") +
         "</CompleteMultipartUpload>";
       const response = await send("CompleteMultipartUpload", url(key, `?uploadId=${encodeURIComponent(uploadId)}`), {
         method: "POST",
@@ -86,7 +101,14 @@ export function createS3Store(settings: S3Settings): ObjectStore {
       if (/<Error>/.test(text)) throw new Error(`S3 CompleteMultipartUpload failed: ${text.slice(0, 300)}`);
     },
     async abortMultipart(key, uploadId) {
-      (await send("AbortMultipartUpload", url(key, `?uploadId=${encodeURIComponent(uploadId)}`), { method: "DELETE" }, [404])).body?.cancel();
+      (
+        await send(
+          "AbortMultipartUpload",
+          url(key, `?uploadId=${encodeURIComponent(uploadId)}`),
+          { method: "DELETE" },
+          [404],
+        )
+      ).body?.cancel();
     },
   };
 }

@@ -19,13 +19,15 @@ interface Env {
 }
 
 const errors: string[] = [];
-const noteError = (error: unknown) => errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const noteError = (error: unknown) =>
+  errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/errors") return Response.json(errors);
-    if (request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (request.headers.get("Upgrade") !== "websocket")
+      return new Response("expected a WebSocket upgrade", { status: 426 });
     if (url.pathname === "/twilio-do") return env.PHONE_CALL.get(env.PHONE_CALL.newUniqueId()).fetch(request);
 
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
@@ -46,7 +48,12 @@ export class PhoneCall extends DurableObject<Env> {
   override async fetch(): Promise<Response> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
-    const cekura = new CekuraTracer({ apiKey: this.env.API_KEY, agentId: 7, ingestUrl: this.env.INGEST_URL, onError: noteError });
+    const cekura = new CekuraTracer({
+      apiKey: this.env.API_KEY,
+      agentId: 7,
+      ingestUrl: this.env.INGEST_URL,
+      onError: noteError,
+    });
     const call = observeTwilioStream(cekura, server, { onError: noteError, listen: false }); // <- the one line
     this.ctx.waitUntil(call.closed);
     this.#calls.set(server, { call, hear: agent(cekura, server, call) });
@@ -93,21 +100,38 @@ function agent(cekura: CekuraTracer, socket: WebSocket, call: ObservedTwilioStre
   const speak = (line: { seconds: number; markers: readonly number[]; mark: string }, text: string) => {
     const pcm = utterance(line.seconds, [...line.markers], CALL.agentHz, CALL.agentMarkerHz);
     for (let i = 0; i < pcm.length; i += FRAME_SAMPLES) {
-      socket.send(JSON.stringify({ event: "media", streamSid, media: { payload: payloadOf(pcm.subarray(i, i + FRAME_SAMPLES)) } }));
+      socket.send(
+        JSON.stringify({
+          event: "media",
+          streamSid,
+          media: { payload: payloadOf(pcm.subarray(i, i + FRAME_SAMPLES)) },
+        }),
+      );
       // A mark after every 100 ms of audio, as many apps send them, to follow playback.
-      if ((i / FRAME_SAMPLES) % 5 === 4) socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `${line.mark}:${i}` } }));
+      if ((i / FRAME_SAMPLES) % 5 === 4)
+        socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `${line.mark}:${i}` } }));
     }
     socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: line.mark } }));
     said.emit("said", "assistant", text);
   };
 
   return (data) => {
-    const message = JSON.parse(String(data)) as { event: string; start?: { streamSid: string }; media?: { timestamp: string } };
+    const message = JSON.parse(String(data)) as {
+      event: string;
+      start?: { streamSid: string };
+      media?: { timestamp: string };
+    };
     switch (message.event) {
       case "start":
         streamSid = message.start!.streamSid;
         // The transcript comes from another adapter, recording onto the call's session.
-        if (call.session) observeEventStream(cekura, said, { said: (rec, role: "user" | "assistant", text: string) => rec.transcript(role, text) }, { session: call.session });
+        if (call.session)
+          observeEventStream(
+            cekura,
+            said,
+            { said: (rec, role: "user" | "assistant", text: string) => rec.transcript(role, text) },
+            { session: call.session },
+          );
         speak(CALL.greeting, "Hello, how can I help?");
         break;
       case "media": {

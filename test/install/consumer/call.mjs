@@ -2,9 +2,16 @@
 // Usage: <runtime> call.mjs '{"ingestUrl":"...","apiKey":"...","sessionId":"...","runtime":"node"}'
 import { CekuraTracer, SessionClosedError } from "cekura-edge-tracer";
 
-const { ingestUrl, apiKey, sessionId, runtime, withLiveKit } = JSON.parse(globalThis.Deno ? Deno.args[0] : process.argv[2]);
+const { ingestUrl, apiKey, sessionId, runtime, withLiveKit } = JSON.parse(
+  globalThis.Deno ? Deno.args[0] : process.argv[2],
+);
 const warnings = [];
-const tracer = new CekuraTracer({ apiKey, agentId: 4242, ingestUrl, onError: (error) => warnings.push(`${error.code}: ${error.message}`) });
+const tracer = new CekuraTracer({
+  apiKey,
+  agentId: 4242,
+  ingestUrl,
+  onError: (error) => warnings.push(`${error.code}: ${error.message}`),
+});
 const session = tracer.observe({ sessionId, customMetadata: { runtime } });
 const turn = session.startTurn();
 session.transcript({ role: "user", text: `hello from ${runtime}` });

@@ -9,7 +9,12 @@ export default {
   async fetch(request) {
     const { ingestUrl, apiKey, sessionId, runtime } = await request.json();
     const warnings = [];
-    const tracer = new CekuraTracer({ apiKey, agentId: 4242, ingestUrl, onError: (error) => warnings.push(`${error.code}: ${error.message}`) });
+    const tracer = new CekuraTracer({
+      apiKey,
+      agentId: 4242,
+      ingestUrl,
+      onError: (error) => warnings.push(`${error.code}: ${error.message}`),
+    });
     const session = tracer.observe({ sessionId, customMetadata: { runtime } });
     const turn = session.startTurn();
     session.transcript({ role: "user", text: `hello from ${runtime}` });

@@ -43,7 +43,12 @@ export function throws(fn: () => unknown, type: ErrorClass, pattern: RegExp, mes
   throw new AssertionError(`${message}: expected ${type.name} matching ${pattern}, nothing was thrown`);
 }
 
-export async function rejects(fn: () => Promise<unknown>, type: ErrorClass, pattern: RegExp, message: string): Promise<Error> {
+export async function rejects(
+  fn: () => Promise<unknown>,
+  type: ErrorClass,
+  pattern: RegExp,
+  message: string,
+): Promise<Error> {
   try {
     await fn();
   } catch (error) {
@@ -54,8 +59,12 @@ export async function rejects(fn: () => Promise<unknown>, type: ErrorClass, patt
 }
 
 function check(error: unknown, type: ErrorClass, pattern: RegExp, message: string): void {
-  if (!(error instanceof type)) throw new AssertionError(`${message}: expected ${type.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-  if (!pattern.test(error.message)) throw new AssertionError(`${message}: "${error.message}" does not match ${pattern}`);
+  if (!(error instanceof type))
+    throw new AssertionError(
+      `${message}: expected ${type.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
+  if (!pattern.test(error.message))
+    throw new AssertionError(`${message}: "${error.message}" does not match ${pattern}`);
 }
 
 export const UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

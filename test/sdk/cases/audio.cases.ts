@@ -45,14 +45,25 @@ export const cases: SdkCase[] = [
       s.transcript({ role: "user", text: "hello" });
       const status = await s.close({ reason: "customer-ended-call" });
       equal(status.state, "finalized", "close resolves finalized");
-      equal(errors.map((e) => e.message), [], "no errors reported");
+      equal(
+        errors.map((e) => e.message),
+        [],
+        "no errors reported",
+      );
 
       const record = await getRecord(ctx, s.id);
       const audio = record.audio as RecordAudio | null;
       ok(audio !== null, `the record names the call's audio: ${JSON.stringify(record.audio)}`);
       equal([audio.channels, audio.sampleRate], [2, 16_000], "stereo at the session's rate");
-      ok(audio.durationSeconds >= 3 && audio.durationSeconds <= 3.5, `audio spans the call's 3 s of sound, got ${audio.durationSeconds} s`);
-      equal(audio.bytes, 44 + Math.round(audio.durationSeconds * 16_000) * 4, "WAV size = 44-byte header + 4 bytes per stereo frame");
+      ok(
+        audio.durationSeconds >= 3 && audio.durationSeconds <= 3.5,
+        `audio spans the call's 3 s of sound, got ${audio.durationSeconds} s`,
+      );
+      equal(
+        audio.bytes,
+        44 + Math.round(audio.durationSeconds * 16_000) * 4,
+        "WAV size = 44-byte header + 4 bytes per stereo frame",
+      );
       ok(audio.key.endsWith(".wav"), `audio key is a WAV: ${audio.key}`);
     },
   },

@@ -14,7 +14,13 @@ import type { CaseContext, SdkCase } from "./types.ts";
 
 function tracer(ctx: CaseContext, extra: Record<string, unknown> = {}) {
   const errors: SdkError[] = [];
-  const cekura = new CekuraTracer({ apiKey: ctx.apiKey, agentId: ctx.agentId, ingestUrl: ctx.ingestUrl, onError: (e) => errors.push(e), ...extra });
+  const cekura = new CekuraTracer({
+    apiKey: ctx.apiKey,
+    agentId: ctx.agentId,
+    ingestUrl: ctx.ingestUrl,
+    onError: (e) => errors.push(e),
+    ...extra,
+  });
   return { cekura, errors };
 }
 
@@ -24,28 +30,118 @@ export const cases: SdkCase[] = [
     async run(ctx) {
       const { cekura } = tracer(ctx);
       const s = cekura.observe({ sessionId: sid(ctx, "invalid") });
-      throws(() => s.transcript({ role: "robot" as "user", text: "x" }), ValidationError, /role must be "user", "assistant" or "system"/, "bad role");
-      throws(() => s.transcript({ role: "user", text: 42 as unknown as string }), ValidationError, /transcript text must be a string/, "non-string text");
-      throws(() => s.transcript({ role: "user", text: "x".repeat(64 * 1024 + 1) }), ValidationError, /at most 65536 characters/, "too long");
-      throws(() => s.transcript({ role: "user", text: "x", startedAt: Number.NaN }), ValidationError, /startedAt must be a Date or epoch milliseconds/, "bad time");
-      throws(() => s.transcript({ role: "user", text: "x", startedAt: Date.UTC(2026, 0, 1, 0, 0, 2), endedAt: Date.UTC(2026, 0, 1, 0, 0, 1) }), ValidationError, /endedAt .* is before startedAt/, "end before start");
-      throws(() => s.toolCall({ id: "", name: "f" }), ValidationError, /toolCall id must not be empty/, "empty tool id");
+      throws(
+        () => s.transcript({ role: "robot" as "user", text: "x" }),
+        ValidationError,
+        /role must be "user", "assistant" or "system"/,
+        "bad role",
+      );
+      throws(
+        () => s.transcript({ role: "user", text: 42 as unknown as string }),
+        ValidationError,
+        /transcript text must be a string/,
+        "non-string text",
+      );
+      throws(
+        () => s.transcript({ role: "user", text: "x".repeat(64 * 1024 + 1) }),
+        ValidationError,
+        /at most 65536 characters/,
+        "too long",
+      );
+      throws(
+        () => s.transcript({ role: "user", text: "x", startedAt: Number.NaN }),
+        ValidationError,
+        /startedAt must be a Date or epoch milliseconds/,
+        "bad time",
+      );
+      throws(
+        () =>
+          s.transcript({
+            role: "user",
+            text: "x",
+            startedAt: Date.UTC(2026, 0, 1, 0, 0, 2),
+            endedAt: Date.UTC(2026, 0, 1, 0, 0, 1),
+          }),
+        ValidationError,
+        /endedAt .* is before startedAt/,
+        "end before start",
+      );
+      throws(
+        () => s.toolCall({ id: "", name: "f" }),
+        ValidationError,
+        /toolCall id must not be empty/,
+        "empty tool id",
+      );
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
-      throws(() => s.toolCall({ id: "c", name: "f", arguments: cyclic }), ValidationError, /arguments must be JSON-serialisable/, "cyclic arguments");
-      throws(() => s.toolResult({ id: "c", result: () => 1 }), ValidationError, /result must be a JSON value/, "function result");
-      throws(() => s.toolResult({ id: "c", result: 1, isError: "yes" as unknown as boolean }), ValidationError, /isError must be a boolean/, "isError");
-      throws(() => s.log("fatal" as "info", "x"), ValidationError, /log level must be one of debug, info, warn, error/, "bad level");
-      throws(() => s.log("info", "x", { big: "y".repeat(9000) }), ValidationError, /log attributes must be at most 8192 bytes/, "big attributes");
-      throws(() => s.setCustomMetadata([] as unknown as Record<string, unknown>), ValidationError, /custom metadata must be an object/, "array metadata");
-      throws(() => s.audio("left" as "user", new Int16Array(4), 16000), ValidationError, /audio channel must be "user" or "assistant"/, "bad channel");
-      throws(() => s.audio("user", new Float32Array(4) as unknown as Int16Array, 16000), ValidationError, /Int16Array/, "bad pcm");
-      throws(() => s.audio("user", new Int16Array(4), 12.5), ValidationError, /sampleRate must be an integer/, "bad rate");
-      await rejects(() => s.close({ reason: "Customer Ended" }), ValidationError, /reason must be lower-case/, "bad close reason");
+      throws(
+        () => s.toolCall({ id: "c", name: "f", arguments: cyclic }),
+        ValidationError,
+        /arguments must be JSON-serialisable/,
+        "cyclic arguments",
+      );
+      throws(
+        () => s.toolResult({ id: "c", result: () => 1 }),
+        ValidationError,
+        /result must be a JSON value/,
+        "function result",
+      );
+      throws(
+        () => s.toolResult({ id: "c", result: 1, isError: "yes" as unknown as boolean }),
+        ValidationError,
+        /isError must be a boolean/,
+        "isError",
+      );
+      throws(
+        () => s.log("fatal" as "info", "x"),
+        ValidationError,
+        /log level must be one of debug, info, warn, error/,
+        "bad level",
+      );
+      throws(
+        () => s.log("info", "x", { big: "y".repeat(9000) }),
+        ValidationError,
+        /log attributes must be at most 8192 bytes/,
+        "big attributes",
+      );
+      throws(
+        () => s.setCustomMetadata([] as unknown as Record<string, unknown>),
+        ValidationError,
+        /custom metadata must be an object/,
+        "array metadata",
+      );
+      throws(
+        () => s.audio("left" as "user", new Int16Array(4), 16000),
+        ValidationError,
+        /audio channel must be "user" or "assistant"/,
+        "bad channel",
+      );
+      throws(
+        () => s.audio("user", new Float32Array(4) as unknown as Int16Array, 16000),
+        ValidationError,
+        /Int16Array/,
+        "bad pcm",
+      );
+      throws(
+        () => s.audio("user", new Int16Array(4), 12.5),
+        ValidationError,
+        /sampleRate must be an integer/,
+        "bad rate",
+      );
+      await rejects(
+        () => s.close({ reason: "Customer Ended" }),
+        ValidationError,
+        /reason must be lower-case/,
+        "bad close reason",
+      );
       s.transcript({ role: "user", text: "the only valid event" });
       await s.close();
       const record = await getRecord(ctx, s.id);
-      equal(record.transcript.map((t) => t.text), ["the only valid event"], "only the valid call was recorded");
+      equal(
+        record.transcript.map((t) => t.text),
+        ["the only valid event"],
+        "only the valid call was recorded",
+      );
       equal(record.toolCalls.length + record.logs.length, 0, "no tool calls or logs");
     },
   },
@@ -56,16 +152,30 @@ export const cases: SdkCase[] = [
       const s = cekura.observe({ sessionId: sid(ctx, "closed") });
       s.transcript({ role: "user", text: "before close" });
       const closing = s.close();
-      throws(() => s.transcript({ role: "user", text: "late" }), SessionClosedError, /is closed; transcript\(\) must come before close\(\)/, "transcript after close()");
+      throws(
+        () => s.transcript({ role: "user", text: "late" }),
+        SessionClosedError,
+        /is closed; transcript\(\) must come before close\(\)/,
+        "transcript after close()",
+      );
       throws(() => s.log("info", "late"), SessionClosedError, /is closed/, "log after close()");
       s.setCustomMetadata({ disposition: "resolved" });
       const status = await closing;
       equal(status.state, "finalized", "finalized");
       ok(closing === s.close(), "close() twice returns the same promise");
-      throws(() => s.setCustomMetadata({ late: true }), SessionClosedError, /record is immutable/, "metadata after close was acknowledged");
+      throws(
+        () => s.setCustomMetadata({ late: true }),
+        SessionClosedError,
+        /record is immutable/,
+        "metadata after close was acknowledged",
+      );
       const record = await getRecord(ctx, s.id);
       equal(record.metadata, { disposition: "resolved" }, "metadata set during close is in the record");
-      equal(record.transcript.map((t) => t.text), ["before close"], "late transcript not recorded");
+      equal(
+        record.transcript.map((t) => t.text),
+        ["before close"],
+        "late transcript not recorded",
+      );
     },
   },
   {
@@ -82,7 +192,11 @@ export const cases: SdkCase[] = [
       off.logger.error("not sent either");
       await Promise.all([on.close(), off.close()]);
       const [ron, roff] = await Promise.all([getRecord(ctx, on.id), getRecord(ctx, off.id)]);
-      equal(ron.logs.map((l) => `${l.level}:${l.message}`), ["info:inf", "warn:wrn", "error:err", "debug:explicit debug"], "INFO+ from logger, explicit log() always");
+      equal(
+        ron.logs.map((l) => `${l.level}:${l.message}`),
+        ["info:inf", "warn:wrn", "error:err", "debug:explicit debug"],
+        "INFO+ from logger, explicit log() always",
+      );
       equal(roff.logs, [], "captureLogs:false records no logger output");
     },
   },
@@ -97,7 +211,12 @@ export const cases: SdkCase[] = [
       equal(status.mode, "track", "track mode");
       const record = await getRecord(ctx, t.id);
       equal(record.audio ?? null, null, "no audio in a track record");
-      throws(() => cekura.track({ deferUpload: true } as never), ConfigError, /track\(\) takes no deferUpload/, "no deferUpload for track");
+      throws(
+        () => cekura.track({ deferUpload: true } as never),
+        ConfigError,
+        /track\(\) takes no deferUpload/,
+        "no deferUpload for track",
+      );
     },
   },
   {
@@ -124,7 +243,11 @@ export const cases: SdkCase[] = [
       ok(/belongs to agent/.test((error as ApiError).detail), `the Worker's detail: ${(error as ApiError).detail}`);
       await first.close();
       const record = await getRecord(ctx, id);
-      equal(record.transcript.map((t) => t.text), ["agent 1"], "the other agent's event never got in");
+      equal(
+        record.transcript.map((t) => t.text),
+        ["agent 1"],
+        "the other agent's event never got in",
+      );
     },
   },
   {
@@ -135,14 +258,22 @@ export const cases: SdkCase[] = [
       granted.transcript({ role: "user", text: "held until consent" });
       await granted.flush();
       const held = await getStatus(ctx, granted.id);
-      equal([held.status, held.body.consent], [200, "deferred"], "deferUpload reaches the Worker with the first fragment");
+      equal(
+        [held.status, held.body.consent],
+        [200, "deferred"],
+        "deferUpload reaches the Worker with the first fragment",
+      );
       const afterGrant = await granted.startAudioUpload();
       equal(afterGrant.consent, "granted", "consent granted");
       await granted.abortRecording();
       const closed = await granted.close();
       equal(closed.state, "finalized", "finalized after consent");
       const record = await getRecord(ctx, granted.id);
-      equal(record.transcript.map((t) => t.text), ["held until consent"], "held data released");
+      equal(
+        record.transcript.map((t) => t.text),
+        ["held until consent"],
+        "held data released",
+      );
 
       const aborted = cekura.observe({ sessionId: sid(ctx, "aborted"), deferUpload: true });
       aborted.transcript({ role: "user", text: "to be destroyed" });
@@ -150,7 +281,12 @@ export const cases: SdkCase[] = [
       aborted.transcript({ role: "user", text: "never sent" });
       const status = await aborted.abort();
       equal(status.state, "aborted", "the Worker says aborted");
-      throws(() => aborted.transcript({ role: "user", text: "x" }), SessionClosedError, /was aborted/, "recording after abort");
+      throws(
+        () => aborted.transcript({ role: "user", text: "x" }),
+        SessionClosedError,
+        /was aborted/,
+        "recording after abort",
+      );
       await rejects(() => aborted.close(), SessionClosedError, /was aborted/, "close after abort");
       const after = await getStatus(ctx, aborted.id);
       equal(after.body.state, "aborted", "status stays aborted");
@@ -164,7 +300,13 @@ export const cases: SdkCase[] = [
         calls++;
         return fetch(input, init);
       };
-      const viaOption = new CekuraTracer({ apiKey: ctx.apiKey, agentId: ctx.agentId, ingestUrl: ctx.ingestUrl, enabled: false, fetch: spy });
+      const viaOption = new CekuraTracer({
+        apiKey: ctx.apiKey,
+        agentId: ctx.agentId,
+        ingestUrl: ctx.ingestUrl,
+        enabled: false,
+        fetch: spy,
+      });
       const viaEnv = new CekuraTracer({ env: { CEKURA_TRACER_ENABLED: "false" }, fetch: spy });
       for (const cekura of [viaOption, viaEnv]) {
         equal(cekura.enabled, false, "disabled");
@@ -189,18 +331,69 @@ export const cases: SdkCase[] = [
       const base = { apiKey: ctx.apiKey, agentId: ctx.agentId, ingestUrl: ctx.ingestUrl, env: {} };
       throws(() => new CekuraTracer({ ...base, apiKey: "" }), ConfigError, /apiKey is required/, "empty key");
       throws(() => new CekuraTracer({ ...base, apiKey: undefined }), ConfigError, /apiKey is required/, "missing key");
-      throws(() => new CekuraTracer({ ...base, agentId: 1.5 }), ConfigError, /agentId must be a positive integer/, "fractional agent");
-      throws(() => new CekuraTracer({ ...base, agentId: "7" as unknown as number }), ConfigError, /agentId must be a positive integer/, "string agent");
-      throws(() => new CekuraTracer({ ...base, ingestUrl: "not a url" }), ConfigError, /ingestUrl must be an absolute http\(s\) URL/, "bad url");
-      throws(() => new CekuraTracer({ ...base, ingestUrl: "ftp://x.example" }), ConfigError, /must use http or https/, "bad scheme");
-      throws(() => new CekuraTracer({ ...base, maxBatchEvents: 5000 }), ConfigError, /maxBatchEvents must be an integer between 1 and 1000/, "batch too big");
-      throws(() => new CekuraTracer({ ...base, retry: { maxAttempts: 0 } }), RangeError, /retry.maxAttempts must be an integer >= 1/, "retry policy");
+      throws(
+        () => new CekuraTracer({ ...base, agentId: 1.5 }),
+        ConfigError,
+        /agentId must be a positive integer/,
+        "fractional agent",
+      );
+      throws(
+        () => new CekuraTracer({ ...base, agentId: "7" as unknown as number }),
+        ConfigError,
+        /agentId must be a positive integer/,
+        "string agent",
+      );
+      throws(
+        () => new CekuraTracer({ ...base, ingestUrl: "not a url" }),
+        ConfigError,
+        /ingestUrl must be an absolute http\(s\) URL/,
+        "bad url",
+      );
+      throws(
+        () => new CekuraTracer({ ...base, ingestUrl: "ftp://x.example" }),
+        ConfigError,
+        /must use http or https/,
+        "bad scheme",
+      );
+      throws(
+        () => new CekuraTracer({ ...base, maxBatchEvents: 5000 }),
+        ConfigError,
+        /maxBatchEvents must be an integer between 1 and 1000/,
+        "batch too big",
+      );
+      throws(
+        () => new CekuraTracer({ ...base, retry: { maxAttempts: 0 } }),
+        RangeError,
+        /retry.maxAttempts must be an integer >= 1/,
+        "retry policy",
+      );
       const cekura = new CekuraTracer(base);
-      throws(() => cekura.observe({ sessionId: "x".repeat(101) }), ConfigError, /at most 100 characters/, "long session id");
+      throws(
+        () => cekura.observe({ sessionId: "x".repeat(101) }),
+        ConfigError,
+        /at most 100 characters/,
+        "long session id",
+      );
       throws(() => cekura.observe({ sessionId: "has space" }), ConfigError, /may contain only/, "bad session id");
-      throws(() => cekura.observe({ runnerArgs: { session_id: "" } }), ConfigError, /runnerArgs.session_id: .*must not be empty/, "empty runner id");
-      throws(() => cekura.observe({ deferUpload: "yes" as never }), ConfigError, /deferUpload must be true, false or "audio"/, "bad deferUpload");
-      const fromEnv = new CekuraTracer({ env: { CEKURA_API_KEY: ctx.apiKey, CEKURA_AGENT_ID: String(ctx.agentId), CEKURA_INGEST_URL: `${ctx.ingestUrl}/` } });
+      throws(
+        () => cekura.observe({ runnerArgs: { session_id: "" } }),
+        ConfigError,
+        /runnerArgs.session_id: .*must not be empty/,
+        "empty runner id",
+      );
+      throws(
+        () => cekura.observe({ deferUpload: "yes" as never }),
+        ConfigError,
+        /deferUpload must be true, false or "audio"/,
+        "bad deferUpload",
+      );
+      const fromEnv = new CekuraTracer({
+        env: {
+          CEKURA_API_KEY: ctx.apiKey,
+          CEKURA_AGENT_ID: String(ctx.agentId),
+          CEKURA_INGEST_URL: `${ctx.ingestUrl}/`,
+        },
+      });
       const s = fromEnv.track({ sessionId: sid(ctx, "from-env") });
       s.transcript({ role: "user", text: "configured from env" });
       await s.close();

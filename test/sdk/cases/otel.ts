@@ -43,19 +43,28 @@ export function attr(span: WireSpan, key: string): unknown {
 /** The scripted call: turn 1 with a tool call, turn 2 interrupted during TTS, turn 3 ends normally. */
 export async function scriptedCall(s: CekuraSession): Promise<void> {
   const t1 = s.startTurn();
-  t1.stt({ provider: "deepgram", model: "nova-3", language: "en-US" }).ttfb(0.12).text("What's the weather in Paris?", { isFinal: true }).end();
+  t1.stt({ provider: "deepgram", model: "nova-3", language: "en-US" })
+    .ttfb(0.12)
+    .text("What's the weather in Paris?", { isFinal: true })
+    .end();
   s.transcript({ role: "user", text: "What's the weather in Paris?" });
   const llm1 = t1.llm({ provider: "openai", model: "gpt-4o", tools: ["get_weather"] }).ttfb(0.35);
   s.toolCall({ id: "call-1", name: "get_weather", arguments: { city: "Paris" } });
   s.toolResult({ id: "call-1", name: "get_weather", result: { tempC: 18 } });
   llm1.usage({ inputTokens: 120, outputTokens: 14 }).text("It is 18 degrees in Paris.").end();
-  t1.tts({ provider: "cartesia", model: "sonic-2", voiceId: "voice-abc" }).ttfb(0.09).text("It is 18 degrees in Paris.").end();
+  t1.tts({ provider: "cartesia", model: "sonic-2", voiceId: "voice-abc" })
+    .ttfb(0.09)
+    .text("It is 18 degrees in Paris.")
+    .end();
   s.transcript({ role: "assistant", text: "It is 18 degrees in Paris." });
   t1.end({ userBotLatencySeconds: 0.8 });
 
   const t2 = s.startTurn();
   t2.stt({ provider: "deepgram", model: "nova-3", language: "en-US" }).text("And tomorrow?").end();
-  t2.llm({ provider: "openai", model: "gpt-4o" }).usage({ inputTokens: 150, outputTokens: 20 }).text("Tomorrow it will be sunny and").end();
+  t2.llm({ provider: "openai", model: "gpt-4o" })
+    .usage({ inputTokens: 150, outputTokens: 20 })
+    .text("Tomorrow it will be sunny and")
+    .end();
   t2.tts({ provider: "cartesia", model: "sonic-2", voiceId: "voice-abc" }).text("Tomorrow it will be sunny and");
   t2.end({ interrupted: true });
 
@@ -69,13 +78,38 @@ export async function scriptedCall(s: CekuraSession): Promise<void> {
 /** Checks the span tree and Pipecat's attribute names of `scriptedCall`; returns the trace id. */
 export function checkScriptedTree(spans: WireSpan[], sessionId: string): string {
   const byName = (name: string) => spans.filter((s) => s.name === name);
-  equal(spans.map((s) => s.name).sort(), ["conversation", "llm", "llm", "llm", "stt", "stt", "stt", "tool_call", "tts", "tts", "tts", "turn", "turn", "turn"], "span names");
+  equal(
+    spans.map((s) => s.name).sort(),
+    [
+      "conversation",
+      "llm",
+      "llm",
+      "llm",
+      "stt",
+      "stt",
+      "stt",
+      "tool_call",
+      "tts",
+      "tts",
+      "tts",
+      "turn",
+      "turn",
+      "turn",
+    ],
+    "span names",
+  );
   const traceIds = [...new Set(spans.map((s) => s.traceId))];
   equal(traceIds.length, 1, "one trace for the call");
   const traceId = traceIds[0]!;
   ok(/^[0-9a-f]{32}$/.test(traceId), `trace id is 32 lower-case hex: ${traceId}`);
-  ok(spans.every((s) => /^[0-9a-f]{16}$/.test(s.spanId)), "span ids are 16 lower-case hex");
-  ok(spans.every((s) => typeof s.startTimeUnixNano === "string" && /^\d{19}$/.test(s.startTimeUnixNano)), "times are int64 nanoseconds as decimal strings");
+  ok(
+    spans.every((s) => /^[0-9a-f]{16}$/.test(s.spanId)),
+    "span ids are 16 lower-case hex",
+  );
+  ok(
+    spans.every((s) => typeof s.startTimeUnixNano === "string" && /^\d{19}$/.test(s.startTimeUnixNano)),
+    "times are int64 nanoseconds as decimal strings",
+  );
 
   const [conversation] = byName("conversation");
   ok(conversation && !conversation.parentSpanId, "the conversation span is the root");
@@ -84,35 +118,107 @@ export function checkScriptedTree(spans: WireSpan[], sessionId: string): string 
   equal(attr(conversation, "deployment"), "suite", "additionalSpanAttributes land on the conversation span");
 
   const turns = byName("turn").sort((a, b) => Number(attr(a, "turn.number")) - Number(attr(b, "turn.number")));
-  equal(turns.map((t) => attr(t, "turn.number")), [1, 2, 3], "turn.number");
-  equal(turns.map((t) => t.parentSpanId), [conversation.spanId, conversation.spanId, conversation.spanId], "turns are children of the conversation");
-  equal(turns.map((t) => attr(t, "turn.was_interrupted")), [false, true, false], "turn.was_interrupted");
-  equal(turns.map((t) => attr(t, "turn.type")), ["conversation", "conversation", "conversation"], "turn.type");
-  ok(turns.every((t) => typeof attr(t, "turn.duration_seconds") === "number" && Number(attr(t, "turn.duration_seconds")) >= 0), "turn.duration_seconds");
+  equal(
+    turns.map((t) => attr(t, "turn.number")),
+    [1, 2, 3],
+    "turn.number",
+  );
+  equal(
+    turns.map((t) => t.parentSpanId),
+    [conversation.spanId, conversation.spanId, conversation.spanId],
+    "turns are children of the conversation",
+  );
+  equal(
+    turns.map((t) => attr(t, "turn.was_interrupted")),
+    [false, true, false],
+    "turn.was_interrupted",
+  );
+  equal(
+    turns.map((t) => attr(t, "turn.type")),
+    ["conversation", "conversation", "conversation"],
+    "turn.type",
+  );
+  ok(
+    turns.every(
+      (t) => typeof attr(t, "turn.duration_seconds") === "number" && Number(attr(t, "turn.duration_seconds")) >= 0,
+    ),
+    "turn.duration_seconds",
+  );
   equal(attr(turns[0]!, "turn.user_bot_latency_seconds"), 0.8, "turn.user_bot_latency_seconds");
 
   for (const [i, turn] of turns.entries()) {
-    const children = spans.filter((s) => s.parentSpanId === turn.spanId).map((s) => s.name).sort();
+    const children = spans
+      .filter((s) => s.parentSpanId === turn.spanId)
+      .map((s) => s.name)
+      .sort();
     equal(children, i === 0 ? ["llm", "stt", "tool_call", "tts"] : ["llm", "stt", "tts"], `children of turn ${i + 1}`);
   }
-  const under = (name: string, turn: number) => spans.find((s) => s.name === name && s.parentSpanId === turns[turn]!.spanId)!;
+  const under = (name: string, turn: number) =>
+    spans.find((s) => s.name === name && s.parentSpanId === turns[turn]!.spanId)!;
   const stt = under("stt", 0);
-  equal([attr(stt, "gen_ai.provider.name"), attr(stt, "gen_ai.request.model"), attr(stt, "gen_ai.operation.name")], ["deepgram", "nova-3", "stt"], "stt service attributes");
-  equal([attr(stt, "transcript"), attr(stt, "is_final"), attr(stt, "language"), attr(stt, "metrics.ttfb")], ["What's the weather in Paris?", true, "en-US", 0.12], "stt attributes");
+  equal(
+    [attr(stt, "gen_ai.provider.name"), attr(stt, "gen_ai.request.model"), attr(stt, "gen_ai.operation.name")],
+    ["deepgram", "nova-3", "stt"],
+    "stt service attributes",
+  );
+  equal(
+    [attr(stt, "transcript"), attr(stt, "is_final"), attr(stt, "language"), attr(stt, "metrics.ttfb")],
+    ["What's the weather in Paris?", true, "en-US", 0.12],
+    "stt attributes",
+  );
   const llm = under("llm", 0);
-  equal([attr(llm, "gen_ai.provider.name"), attr(llm, "gen_ai.request.model"), attr(llm, "gen_ai.operation.name")], ["openai", "gpt-4o", "chat"], "llm service attributes");
-  equal([attr(llm, "gen_ai.usage.input_tokens"), attr(llm, "gen_ai.usage.output_tokens"), attr(llm, "output"), attr(llm, "metrics.ttfb")], [120, 14, "It is 18 degrees in Paris.", 0.35], "llm attributes");
+  equal(
+    [attr(llm, "gen_ai.provider.name"), attr(llm, "gen_ai.request.model"), attr(llm, "gen_ai.operation.name")],
+    ["openai", "gpt-4o", "chat"],
+    "llm service attributes",
+  );
+  equal(
+    [
+      attr(llm, "gen_ai.usage.input_tokens"),
+      attr(llm, "gen_ai.usage.output_tokens"),
+      attr(llm, "output"),
+      attr(llm, "metrics.ttfb"),
+    ],
+    [120, 14, "It is 18 degrees in Paris.", 0.35],
+    "llm attributes",
+  );
   const tts = under("tts", 0);
-  equal([attr(tts, "gen_ai.provider.name"), attr(tts, "gen_ai.request.model"), attr(tts, "gen_ai.operation.name"), attr(tts, "voice_id")], ["cartesia", "sonic-2", "tts", "voice-abc"], "tts service attributes");
-  equal([attr(tts, "text"), attr(tts, "metrics.character_count")], ["It is 18 degrees in Paris.", 26], "tts attributes");
+  equal(
+    [
+      attr(tts, "gen_ai.provider.name"),
+      attr(tts, "gen_ai.request.model"),
+      attr(tts, "gen_ai.operation.name"),
+      attr(tts, "voice_id"),
+    ],
+    ["cartesia", "sonic-2", "tts", "voice-abc"],
+    "tts service attributes",
+  );
+  equal(
+    [attr(tts, "text"), attr(tts, "metrics.character_count")],
+    ["It is 18 degrees in Paris.", 26],
+    "tts attributes",
+  );
   const tool = under("tool_call", 0);
-  equal([attr(tool, "function.name"), attr(tool, "input"), attr(tool, "output")], ["get_weather", '{"city":"Paris"}', '{"tempC":18}'], "tool_call attributes");
-  equal(attr(under("tts", 1), "text"), "Tomorrow it will be sunny and", "the interrupted turn's tts span was ended by turn.end()");
+  equal(
+    [attr(tool, "function.name"), attr(tool, "input"), attr(tool, "output")],
+    ["get_weather", '{"city":"Paris"}', '{"tempC":18}'],
+    "tool_call attributes",
+  );
+  equal(
+    attr(under("tts", 1), "text"),
+    "Tomorrow it will be sunny and",
+    "the interrupted turn's tts span was ended by turn.end()",
+  );
   return traceId;
 }
 
-export async function workerSpans(ctx: CaseContext, sessionId: string): Promise<{ traceId: string | null; spans: WireSpan[] }> {
-  const response = await fetch(`${ctx.ingestUrl}/v1/traces/${encodeURIComponent(sessionId)}`, { headers: { authorization: `Bearer ${ctx.apiKey}` } });
+export async function workerSpans(
+  ctx: CaseContext,
+  sessionId: string,
+): Promise<{ traceId: string | null; spans: WireSpan[] }> {
+  const response = await fetch(`${ctx.ingestUrl}/v1/traces/${encodeURIComponent(sessionId)}`, {
+    headers: { authorization: `Bearer ${ctx.apiKey}` },
+  });
   ok(response.status === 200, `GET /v1/traces/${sessionId}: expected 200, got ${response.status}`);
   const body = (await response.json()) as { traceId: string | null };
   return { traceId: body.traceId, spans: spansOf(body) };
@@ -123,8 +229,12 @@ export async function standInSpans(standInUrl: string, traceId: string, count: n
   const deadline = Date.now() + 30_000;
   for (;;) {
     const response = await fetch(`${standInUrl}/__standin/requests`);
-    const { requests } = (await response.json()) as { requests: { endpoint: string; stored: boolean; body: unknown }[] };
-    const spans = spansOf(...requests.filter((r) => r.endpoint === "traces" && r.stored).map((r) => r.body)).filter((s) => s.traceId === traceId);
+    const { requests } = (await response.json()) as {
+      requests: { endpoint: string; stored: boolean; body: unknown }[];
+    };
+    const spans = spansOf(...requests.filter((r) => r.endpoint === "traces" && r.stored).map((r) => r.body)).filter(
+      (s) => s.traceId === traceId,
+    );
     if (spans.length >= count || Date.now() > deadline) return spans;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -133,7 +243,13 @@ export async function standInSpans(standInUrl: string, traceId: string, count: n
 /** A comparable view of a span tree: ids, parents, names and attributes. */
 export const comparableTree = (spans: WireSpan[]) =>
   spans
-    .map((s) => ({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || "", name: s.name, attributes: s.attributes ?? [] }))
+    .map((s) => ({
+      traceId: s.traceId,
+      spanId: s.spanId,
+      parentSpanId: s.parentSpanId || "",
+      name: s.name,
+      attributes: s.attributes ?? [],
+    }))
     .sort((a, b) => a.spanId.localeCompare(b.spanId));
 
 export const cases: SdkCase[] = [
@@ -141,18 +257,31 @@ export const cases: SdkCase[] = [
     name: "otel: a 3-turn call with an interruption and a tool call reaches the Worker as Pipecat's span tree, linked to the record",
     async run(ctx) {
       const errors: Error[] = [];
-      const cekura = new CekuraTracer({ apiKey: ctx.apiKey, agentId: ctx.agentId, ingestUrl: ctx.ingestUrl, onError: (e) => errors.push(e) });
+      const cekura = new CekuraTracer({
+        apiKey: ctx.apiKey,
+        agentId: ctx.agentId,
+        ingestUrl: ctx.ingestUrl,
+        onError: (e) => errors.push(e),
+      });
       const s = cekura.observe({ sessionId: sid(ctx, "otel"), additionalSpanAttributes: { deployment: "suite" } });
       await scriptedCall(s);
       await s.close({ reason: "customer-ended-call" });
-      equal(errors.map((e) => e.message), [], "no background errors");
+      equal(
+        errors.map((e) => e.message),
+        [],
+        "no background errors",
+      );
       const received = await workerSpans(ctx, s.id);
       const traceId = checkScriptedTree(received.spans, s.id);
       equal(received.traceId, traceId, "the Worker linked the session to the conversation's trace");
       equal((await getRecord(ctx, s.id)).traceId, traceId, "the record carries the trace id");
       if (ctx.standInUrl) {
         const forwarded = await standInSpans(ctx.standInUrl, traceId, received.spans.length);
-        equal(comparableTree(forwarded), comparableTree(received.spans), "the stand-in OTel endpoint received the same span tree");
+        equal(
+          comparableTree(forwarded),
+          comparableTree(received.spans),
+          "the stand-in OTel endpoint received the same span tree",
+        );
       }
     },
   },
@@ -164,14 +293,23 @@ export const cases: SdkCase[] = [
         sent.push(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
         return fetch(input, init);
       };
-      const cekura = new CekuraTracer({ apiKey: ctx.apiKey, agentId: ctx.agentId, ingestUrl: ctx.ingestUrl, enableOtelTraces: false, fetch: fetchSpy });
+      const cekura = new CekuraTracer({
+        apiKey: ctx.apiKey,
+        agentId: ctx.agentId,
+        ingestUrl: ctx.ingestUrl,
+        enableOtelTraces: false,
+        fetch: fetchSpy,
+      });
       const s = cekura.observe({ sessionId: sid(ctx, "otel-off") });
       const turn = s.startTurn();
       turn.stt({ provider: "p" }).text("x").end();
       turn.end({ interrupted: true });
       s.transcript({ role: "user", text: "no traces" });
       await s.close();
-      ok(sent.length > 0 && sent.every((url) => !url.includes("/v1/traces")), `no request went to /v1/traces: ${sent.join(", ")}`);
+      ok(
+        sent.length > 0 && sent.every((url) => !url.includes("/v1/traces")),
+        `no request went to /v1/traces: ${sent.join(", ")}`,
+      );
       equal((await workerSpans(ctx, s.id)).spans.length, 0, "the Worker holds no spans");
       equal((await getRecord(ctx, s.id)).traceId, null, "the record has no trace id");
     },

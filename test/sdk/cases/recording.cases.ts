@@ -5,7 +5,13 @@ import { checkRecordShape, getRecord, sid } from "./worker-client.ts";
 import type { CaseContext, SdkCase } from "./types.ts";
 
 const tracer = (ctx: CaseContext, extra: Record<string, unknown> = {}) =>
-  new CekuraTracer({ apiKey: ctx.apiKey, agentId: ctx.agentId, ingestUrl: ctx.ingestUrl, onError: (e) => errors.push(e), ...extra });
+  new CekuraTracer({
+    apiKey: ctx.apiKey,
+    agentId: ctx.agentId,
+    ingestUrl: ctx.ingestUrl,
+    onError: (e) => errors.push(e),
+    ...extra,
+  });
 let errors: Error[] = [];
 
 export const cases: SdkCase[] = [
@@ -17,7 +23,12 @@ export const cases: SdkCase[] = [
       const s = cekura.observe({ sessionId: sid(ctx, "basic"), customMetadata: { customer: "acme", tier: 1 } });
       const t0 = Date.UTC(2026, 10, 25, 12, 0, 0, 0);
       s.transcript({ role: "user", text: "Hi, I need to move my appointment", startedAt: t0, endedAt: t0 + 1500 });
-      s.transcript({ role: "assistant", text: "Sure - which day works?", startedAt: new Date(t0 + 2000), endedAt: new Date(t0 + 3000) });
+      s.transcript({
+        role: "assistant",
+        text: "Sure - which day works?",
+        startedAt: new Date(t0 + 2000),
+        endedAt: new Date(t0 + 3000),
+      });
       s.toolCall({ id: "call-1", name: "find_slot", arguments: { day: "friday", nested: [1, { a: null }] } });
       s.toolResult({ id: "call-1", name: "find_slot", result: ["10:00", "11:30"] });
       s.toolCall({ id: "call-2", name: "book", arguments: "10:00" });
@@ -48,7 +59,13 @@ export const cases: SdkCase[] = [
       equal(
         record.toolCalls.map((c) => [c.id, c.name, c.arguments, c.result, c.isError]),
         [
-          ["call-1", "find_slot", JSON.stringify({ day: "friday", nested: [1, { a: null }] }), JSON.stringify(["10:00", "11:30"]), false],
+          [
+            "call-1",
+            "find_slot",
+            JSON.stringify({ day: "friday", nested: [1, { a: null }] }),
+            JSON.stringify(["10:00", "11:30"]),
+            false,
+          ],
           ["call-2", "book", JSON.stringify("10:00"), JSON.stringify({ error: "taken" }), true],
         ],
         "tool calls paired with their results, as JSON strings",
@@ -62,7 +79,11 @@ export const cases: SdkCase[] = [
         "logs in order",
       );
       equal(record.metadata, { tier: 2, outcome: "rebooked" }, "metadata patches merged (null deletes)");
-      equal(errors.map((e) => e.message), [], "no background errors");
+      equal(
+        errors.map((e) => e.message),
+        [],
+        "no background errors",
+      );
     },
   },
   {
@@ -71,14 +92,21 @@ export const cases: SdkCase[] = [
       errors = [];
       const seen: string[] = [];
       const countingFetch: FetchLike = (input, init) => {
-        seen.push(`${init?.method ?? "GET"} ${new URL(String(input)).pathname} ${new Headers(init?.headers).get("content-encoding") ?? "identity"}`);
+        seen.push(
+          `${init?.method ?? "GET"} ${new URL(String(input)).pathname} ${new Headers(init?.headers).get("content-encoding") ?? "identity"}`,
+        );
         return fetch(input, init);
       };
       const cekura = tracer(ctx, { maxBatchEvents: 40, flushIntervalMs: 20, fetch: countingFetch });
       const s = cekura.track({ sessionId: sid(ctx, "many") });
       const base = Date.UTC(2026, 10, 25, 13, 0, 0, 0);
       for (let i = 0; i < 300; i++) {
-        s.transcript({ role: i % 2 ? "assistant" : "user", text: `turn ${i} ${"lorem ipsum ".repeat(10)}`, startedAt: base + i * 10, endedAt: base + i * 10 + 5 });
+        s.transcript({
+          role: i % 2 ? "assistant" : "user",
+          text: `turn ${i} ${"lorem ipsum ".repeat(10)}`,
+          startedAt: base + i * 10,
+          endedAt: base + i * 10 + 5,
+        });
         if (i % 3 === 0) s.log("info", `log ${i}`);
         // Yield sometimes so the background flusher runs between recording calls.
         if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
@@ -91,14 +119,32 @@ export const cases: SdkCase[] = [
       checkRecordShape(record);
       equal(record.mode, "track", "track mode");
       equal(record.transcript.length, 300, "every transcript turn once");
-      equal(record.transcript.map((t) => Number(t.text.split(" ")[1])), [...Array(300).keys()], "in order");
-      equal(record.logs.map((l) => l.message), [...Array(100).keys()].map((i) => `log ${i * 3}`), "every log once, in order");
+      equal(
+        record.transcript.map((t) => Number(t.text.split(" ")[1])),
+        [...Array(300).keys()],
+        "in order",
+      );
+      equal(
+        record.logs.map((l) => l.message),
+        [...Array(100).keys()].map((i) => `log ${i * 3}`),
+        "every log once, in order",
+      );
       equal(record.fragments.lastSeq, s.lastSeq, "the Worker saw the last seq");
       const posts = seen.filter((l) => l.includes("/fragments"));
       equal(posts.length, s.lastSeq + 1, "one POST per fragment (no retries were needed)");
-      ok(posts.some((l) => l.endsWith("gzip")), `compressible fragments are sent gzip-encoded: ${posts.slice(0, 3).join(", ")}`);
-      ok(seen.some((l) => l.startsWith("POST") && l.includes("/close")), "close was sent through the injected fetch");
-      equal(errors.map((e) => e.message), [], "no background errors");
+      ok(
+        posts.some((l) => l.endsWith("gzip")),
+        `compressible fragments are sent gzip-encoded: ${posts.slice(0, 3).join(", ")}`,
+      );
+      ok(
+        seen.some((l) => l.startsWith("POST") && l.includes("/close")),
+        "close was sent through the injected fetch",
+      );
+      equal(
+        errors.map((e) => e.message),
+        [],
+        "no background errors",
+      );
     },
   },
   {
@@ -122,8 +168,16 @@ export const cases: SdkCase[] = [
       const [ra, rb] = await Promise.all([getRecord(ctx, a.id), getRecord(ctx, b.id)]);
       checkRecordShape(ra);
       checkRecordShape(rb);
-      equal(ra.transcript.map((t) => t.text), [...Array(60).keys()].map((i) => `a${i}`), "a's transcript only");
-      equal(rb.transcript.map((t) => t.text), [...Array(60).keys()].map((i) => `b${i}`), "b's transcript only");
+      equal(
+        ra.transcript.map((t) => t.text),
+        [...Array(60).keys()].map((i) => `a${i}`),
+        "a's transcript only",
+      );
+      equal(
+        rb.transcript.map((t) => t.text),
+        [...Array(60).keys()].map((i) => `b${i}`),
+        "b's transcript only",
+      );
       equal(ra.toolCalls.length, 60, "a's tool calls");
       equal(rb.toolCalls.length, 0, "b has no tool calls");
       equal(ra.metadata, { who: "a" }, "a's metadata");
@@ -141,12 +195,19 @@ export const cases: SdkCase[] = [
       const camel = cekura.track({ runnerArgs: { sessionId: sid(ctx, "camel"), session_id: "other" } });
       equal(camel.id, sid(ctx, "camel"), "runnerArgs.sessionId before session_id");
       const generated = cekura.observe();
-      ok(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(generated.id), `a random UUID: ${generated.id}`);
+      ok(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(generated.id),
+        `a random UUID: ${generated.id}`,
+      );
       ok(generated.id !== cekura.observe().id, "two generated ids differ");
       generated.transcript({ role: "user", text: "hello" });
       await generated.close();
       const record = await getRecord(ctx, generated.id);
-      equal(record.transcript.map((t) => t.text), ["hello"], "generated id works end to end");
+      equal(
+        record.transcript.map((t) => t.text),
+        ["hello"],
+        "generated id works end to end",
+      );
       for (const s of [explicit, fromArgs, camel]) await s.close();
     },
   },
@@ -164,7 +225,10 @@ export const cases: SdkCase[] = [
       const after = new Date().toISOString();
       const record = await getRecord(ctx, s.id);
       const t = record.transcript[0]!;
-      ok(UTC_MS.test(t.startedAt) && t.startedAt >= before && t.startedAt <= after, `stamped now in UTC: ${t.startedAt} in [${before}, ${after}]`);
+      ok(
+        UTC_MS.test(t.startedAt) && t.startedAt >= before && t.startedAt <= after,
+        `stamped now in UTC: ${t.startedAt} in [${before}, ${after}]`,
+      );
       equal(t.startedAt, t.endedAt, "no times given: startedAt = endedAt = now");
       equal(record.toolCalls[0]?.arguments, "{}", "missing arguments are sent as {}");
       equal(record.toolCalls[0]?.result, "null", "a null result is the JSON null");

@@ -17,7 +17,8 @@ export const at = clockFrom(Date.UTC(2026, 10, 25, 12, 0, 0));
 export const apiFor = (key: string) => workerApi({ baseUrl: BASE, key, fetch: (request) => SELF.fetch(request) });
 export const api = apiFor(KEY);
 
-export const fragment = (seq: number, events: unknown[] = [], extra: Record<string, unknown> = {}) => fragmentBody(seq, events, extra, at);
+export const fragment = (seq: number, events: unknown[] = [], extra: Record<string, unknown> = {}) =>
+  fragmentBody(seq, events, extra, at);
 
 export const say = (role: string, text: string, startMs: number, endMs = startMs + 500) => ({
   kind: "transcript",
@@ -28,8 +29,13 @@ export const say = (role: string, text: string, startMs: number, endMs = startMs
 });
 
 /** Any request with KEY (or `key`, or none with null). */
-export const call = (method: string, path: string, body?: unknown, key: string | null = KEY, headers: Record<string, string> = {}) =>
-  api.call(method, path, body, headers, key);
+export const call = (
+  method: string,
+  path: string,
+  body?: unknown,
+  key: string | null = KEY,
+  headers: Record<string, string> = {},
+) => api.call(method, path, body, headers, key);
 
 export const sendFragment = (id: string, f: unknown, key: string = KEY) => apiFor(key).fragment(id, f);
 export const closeSession = (id: string, body: unknown, key: string = KEY) => apiFor(key).close(id, body);

@@ -45,12 +45,16 @@ async function inspectStorage(stub: DurableObjectStub): Promise<DoStorage> {
   return runInDurableObject(stub, async (_instance, state) => {
     const sql = state.storage.sql;
     const names = sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+      )
       .toArray()
       .map((r) => r.name);
     const tables: Record<string, number> = {};
     for (const name of names) tables[name] = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`).one().n;
-    const metaRow = names.includes("session_meta") ? sql.exec<{ json: string }>("SELECT json FROM session_meta").toArray()[0] : undefined;
+    const metaRow = names.includes("session_meta")
+      ? sql.exec<{ json: string }>("SELECT json FROM session_meta").toArray()[0]
+      : undefined;
     return {
       tables,
       kvKeys: [...(await state.storage.list()).keys()],
@@ -66,11 +70,18 @@ export async function dumpDo(sessionId: string, key: string): Promise<string> {
   return runInDurableObject(stub, async (_instance, state) => {
     const sql = state.storage.sql;
     const names = sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+      )
       .toArray()
       .map((r) => r.name);
     const parts: string[] = [];
-    for (const name of names) parts.push(JSON.stringify(sql.exec(`SELECT * FROM "${name}"`).toArray(), (_k, v) => (v instanceof ArrayBuffer ? `<${v.byteLength} bytes>` : v)));
+    for (const name of names)
+      parts.push(
+        JSON.stringify(sql.exec(`SELECT * FROM "${name}"`).toArray(), (_k, v) =>
+          v instanceof ArrayBuffer ? `<${v.byteLength} bytes>` : v,
+        ),
+      );
     for (const [k, v] of await state.storage.list()) parts.push(k, JSON.stringify(v));
     return parts.join("\n");
   });
@@ -100,7 +111,10 @@ export async function multipartStillOpen(key: string, uploadId: string): Promise
 }
 
 /** The audio store's multipart upload (key, uploadId) as persisted in the DO, if one was started. */
-export async function audioUpload(sessionId: string, key: string): Promise<{ key: string; uploadId: string } | undefined> {
+export async function audioUpload(
+  sessionId: string,
+  key: string,
+): Promise<{ key: string; uploadId: string } | undefined> {
   const stub = await stubOf(sessionId, key);
   return runInDurableObject(stub, (_instance, state) => {
     const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM audio_state WHERE id = 1").toArray()[0];

@@ -50,7 +50,12 @@ export async function injectR2Faults(plan: R2FaultPlan): Promise<R2Faults> {
   const originals: [Record<string, unknown>, string, unknown][] = [];
   const matches = (key: unknown) => plan.keyPrefix === undefined || String(key).startsWith(plan.keyPrefix);
 
-  function wrap(proto: Record<string, (...args: unknown[]) => Promise<unknown>>, name: string, op: Operation, keyOf: (self: any, args: unknown[]) => unknown) {
+  function wrap(
+    proto: Record<string, (...args: unknown[]) => Promise<unknown>>,
+    name: string,
+    op: Operation,
+    keyOf: (self: any, args: unknown[]) => unknown,
+  ) {
     const original = proto[name]!;
     originals.push([proto, name, original]);
     proto[name] = async function (this: unknown, ...args: unknown[]) {

@@ -8,7 +8,11 @@ export async function sessionStubOf(sessionId: string, key = KEY) {
 }
 
 /** Rewrites the stored meta row (simulating the passage of time), as the DO would read it after an eviction. */
-export async function editStoredMeta(sessionId: string, edit: (meta: Record<string, any>) => void, key = KEY): Promise<void> {
+export async function editStoredMeta(
+  sessionId: string,
+  edit: (meta: Record<string, any>) => void,
+  key = KEY,
+): Promise<void> {
   await runInDurableObject(await sessionStubOf(sessionId, key), (_instance, state) => {
     const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM session_meta WHERE id = 1").one();
     const meta = JSON.parse(row.json);
