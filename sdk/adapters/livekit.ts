@@ -191,13 +191,11 @@ function recordMetrics(r: Recorder, m: lkmetrics.AgentMetrics, takeTranscript: (
     }
     case "tts_metrics": {
       const span = r.turn()?.tts({ provider: provider(m.metadata, m.label), model: m.metadata?.modelName });
-      span
-        ?.ttfb(m.ttfbMs / 1000)
-        .set({
-          "metrics.character_count": m.charactersCount,
-          "metrics.duration_ms": m.durationMs,
-          "tts.audio_duration_ms": m.audioDurationMs,
-        });
+      span?.ttfb(m.ttfbMs / 1000).set({
+        "metrics.character_count": m.charactersCount,
+        "metrics.duration_ms": m.durationMs,
+        "tts.audio_duration_ms": m.audioDurationMs,
+      });
       span?.end();
       return;
     }

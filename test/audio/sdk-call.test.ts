@@ -35,9 +35,7 @@ function tracer(sampleRate = 16000) {
   });
 }
 
-async function record(
-  id: string,
-): Promise<{
+async function record(id: string): Promise<{
   audio: { key: string; sampleRate: number; channels: number; durationSeconds: number; bytes: number } | null;
 }> {
   const res = await fetch(`${worker.url}/v1/sessions/${id}/record`, {

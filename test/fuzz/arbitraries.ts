@@ -143,17 +143,15 @@ export const event = fc.oneof(
 );
 
 /** About 3 MiB of JSON that gzips to a few KiB: 50 transcript events of 64,000 characters. */
-const bulkEvents = fc
-  .integer({ min: 40, max: 60 })
-  .map((n) =>
-    Array.from({ length: n }, (_, i) => ({
-      kind: "transcript",
-      role: "user",
-      text: String(i % 10).repeat(64_000),
-      startedAt: new Date(BASE_MS + i).toISOString(),
-      endedAt: new Date(BASE_MS + i + 1).toISOString(),
-    })),
-  );
+const bulkEvents = fc.integer({ min: 40, max: 60 }).map((n) =>
+  Array.from({ length: n }, (_, i) => ({
+    kind: "transcript",
+    role: "user",
+    text: String(i % 10).repeat(64_000),
+    startedAt: new Date(BASE_MS + i).toISOString(),
+    endedAt: new Date(BASE_MS + i + 1).toISOString(),
+  })),
+);
 
 const seq = fc.oneof(
   { weight: 20, arbitrary: fc.nat(5) },
