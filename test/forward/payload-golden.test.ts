@@ -44,8 +44,8 @@ async function goldenCall(id: string, mode: "observe" | "track", lifted: Record<
     traceId,
     spanId: "0123456789abcdef",
     name: "conversation",
-    startTimeUnixNano: "1",
-    endTimeUnixNano: "2",
+    startTimeUnixNano: "1795608000000000000",
+    endTimeUnixNano: "1795608001000000000",
     attributes: [{ key: "conversation.id", value: { stringValue: id } }],
   };
   const traces = await fetch(`${h.worker.url}/v1/traces`, {
