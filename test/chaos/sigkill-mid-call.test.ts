@@ -84,7 +84,8 @@ describe("a call through two hard crashes of the Worker", () => {
       redeliveryPauseMs: 1000,
       flushTimeoutMs: 240_000,
       closeTimeoutMs: 120_000,
-      audio: { sampleRate: RATE, clock: () => callMs },
+      // 1 s chunks (the default is 5 s): enough of them that the first crash lands mid-upload.
+      audio: { sampleRate: RATE, chunkMs: 1000, clock: () => callMs },
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
         const url = String(input instanceof Request ? input.url : input);
         const method = init?.method ?? (input instanceof Request ? input.method : "GET");

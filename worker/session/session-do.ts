@@ -248,8 +248,13 @@ export class SessionDO extends DurableObject<Env> {
     const found = this.#sessionOrIntro(caller, consent.introOf(request), now);
     if (!found.ok) return found;
     const meta = found.value;
-    if (meta.state === "closing" || meta.state === "finalized" || meta.state === "discarded")
-      return ok(this.#status(meta));
+    if (meta.state === "closing") {
+      // A repeated close (say, after a crash cut the first one mid-finalization) finishes what it can now.
+      await this.#finalizeIfComplete(now);
+      await this.#scheduleAlarm();
+      return ok(this.#status(this.#meta!));
+    }
+    if (meta.state === "finalized" || meta.state === "discarded") return ok(this.#status(meta));
     const refused = consent.refuseWrites(meta);
     if (refused) return refused;
     if (consent.closeMeaning(meta) === "discard") {
@@ -270,6 +275,8 @@ export class SessionDO extends DurableObject<Env> {
       },
       lastActivityAt: now,
     });
+    // Armed before finalizing: a crash during finalization still leaves the close deadline's alarm.
+    await this.#scheduleAlarm();
     await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
     return ok(this.#status(this.#meta!));
