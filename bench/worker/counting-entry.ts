@@ -18,6 +18,10 @@ import {
   snapshotCounts,
 } from "./counting.ts";
 
+// Trace objects hold only spans that arrive before their session is named (none in the bench's call
+// model), so they run uncounted.
+export { TraceLinkDO } from "../../worker/session/trace-link-do.ts";
+
 const app = createApp();
 
 export class SessionDO extends RealSessionDO {
