@@ -15,7 +15,8 @@ const apiKey = `teardown-${crypto.randomUUID()}`;
 const NEVER = { kind: "delay", ms: 30_000 } as const;
 const CLOSE_TIMEOUT_MS = 1_500;
 /** Timers and a loaded machine: what "within closeTimeoutMs" may overshoot by. */
-const SLACK_MS = 1_000;
+// Generous on purpose: the bound is "settles, never hangs on the network"; timing figures live in bench/.
+const SLACK_MS = 5_000;
 
 beforeAll(async () => {
   worker = await startLocalWorker();
