@@ -209,4 +209,37 @@ describe("observe and track payload builders (pure)", () => {
     };
     expect(trackSchema.safeParse(audioFact).success).toBe(false);
   });
+
+  it("sends tool arguments and results that are not valid JSON as JSON strings, so Cekura takes the call and the text is kept", () => {
+    const calls = [
+      {
+        id: "a",
+        name: "f",
+        arguments: "{half",
+        calledAt: t(2000),
+        result: "plain text",
+        isError: false,
+        resultAt: t(2500),
+      },
+      { id: "b", name: "g", arguments: '{"x":1}', calledAt: t(3000), result: "42", isError: false, resultAt: t(3500) },
+    ];
+    const observe = buildObservePayload(record({ toolCalls: calls }), SPANS);
+    const tools = observe.transcript_json.flatMap((e) => ("data" in e ? [e.data] : []));
+    expect(tools.map((d) => ("arguments" in d ? d.arguments : d.result))).toEqual([
+      '"{half"',
+      '"plain text"',
+      '{"x":1}',
+      "42",
+    ]);
+    expect(observeSchema.safeParse(observe).success).toBe(true);
+    const track = buildTrackPayload(record({ mode: "track", toolCalls: calls }), SPANS);
+    expect(trackSchema.safeParse(track).success).toBe(true);
+    const data = track.calls[0]!.messages.filter((m) => m.role.startsWith("function")).map((m) => m.data);
+    expect(data.map((d) => JSON.parse(String("arguments" in d ? d.arguments : d.result)))).toEqual([
+      "{half",
+      "plain text",
+      { x: 1 },
+      42,
+    ]);
+  });
 });

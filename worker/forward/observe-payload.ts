@@ -1,4 +1,5 @@
 import type { SessionRecord } from "../session/record.ts";
+import { jsonEncoded } from "./json-text.ts";
 import { payloadMetadata, splitMetadata, traceIdField, type PayloadOptions } from "./tracer-metadata.ts";
 
 export { SESSION_LOGS_CAP, SESSION_LOGS_MAX_BYTES } from "./tracer-metadata.ts";
@@ -56,7 +57,7 @@ export function pipecatTranscript(record: SessionRecord): PipecatEntry[] {
         order: order++,
         entry: {
           role: "tool_call",
-          data: { id: call.id, name: call.name, arguments: call.arguments },
+          data: { id: call.id, name: call.name, arguments: jsonEncoded(call.arguments) },
           timestamp: call.calledAt,
         },
       });
@@ -67,7 +68,7 @@ export function pipecatTranscript(record: SessionRecord): PipecatEntry[] {
         order: order++,
         entry: {
           role: "tool_call_result",
-          data: { id: call.id, name: call.name, result: call.result, is_error: call.isError ?? false },
+          data: { id: call.id, name: call.name, result: jsonEncoded(call.result), is_error: call.isError ?? false },
           timestamp: call.resultAt,
         },
       });

@@ -1,4 +1,5 @@
 import type { SessionRecord } from "../session/record.ts";
+import { jsonEncoded } from "./json-text.ts";
 import { payloadMetadata, splitMetadata, traceIdField, type PayloadOptions } from "./tracer-metadata.ts";
 
 export interface TrackMessage {
@@ -57,7 +58,7 @@ export function trackMessages(record: SessionRecord): TrackMessage[] {
           content: call.arguments,
           start_time: at,
           end_time: at,
-          data: { id: call.id, name: call.name, arguments: call.arguments },
+          data: { id: call.id, name: call.name, arguments: jsonEncoded(call.arguments) },
         },
       });
     }
@@ -70,7 +71,7 @@ export function trackMessages(record: SessionRecord): TrackMessage[] {
           content: call.result,
           start_time: at,
           end_time: at,
-          data: { id: call.id, name: call.name, result: call.result, is_error: call.isError ?? false },
+          data: { id: call.id, name: call.name, result: jsonEncoded(call.result), is_error: call.isError ?? false },
         },
       });
     }
