@@ -7,7 +7,6 @@ export default defineConfig({
     projects: [
       "test/worker/vitest.config.ts",
       "test/privacy/vitest.config.ts",
-      "test/fuzz/vitest.config.ts",
       "test/vitest.node.config.ts",
     ],
   },

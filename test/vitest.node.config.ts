@@ -9,7 +9,7 @@ export default defineConfig({
     environment: "node",
     // Every test file under test/ except the workerd project's (test/worker/) the privacy and fuzz projects' (test/privacy/, test/fuzz/): a new folder is picked up as is.
     include: ["test/**/*.test.ts"],
-    exclude: ["test/worker/**", "test/privacy/**", "test/fuzz/**", "**/node_modules/**"],
+    exclude: ["test/worker/**", "test/privacy/**", "**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

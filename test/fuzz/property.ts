@@ -1,25 +1,38 @@
-/** One property per file: fresh sessions per run, a generated sequence of operations each, then the checks of session-runner.ts. */
+/**
+ * One property per file: the real Worker (wrangler dev on workerd, with the Cekura stand-in it forwards to),
+ * fresh sessions per run, a generated sequence of operations each, then the checks of session-runner.ts.
+ */
 import fc from "fast-check";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
+import { startHarness, type Harness } from "../support/harness.ts";
 import { SESSION_PLACEHOLDER, type Op } from "./arbitraries.ts";
-import { counter, runSession } from "./session-runner.ts";
+import { counter, runSession, target } from "./session-runner.ts";
+
+/** Generated inputs (requests) each fuzz file sends at least; four files make the 10,000 of the guarantee. */
+export const INPUTS_PER_FILE = 2_500;
+/** Sessions played at once in one run (separate Durable Objects, so their requests overlap). */
+const PARALLEL = 4;
+/** Runs per file: PARALLEL sessions x about 45 operations each, a little over INPUTS_PER_FILE in all. */
+const RUNS = Math.ceil((INPUTS_PER_FILE * 1.1) / (PARALLEL * 45));
+/**
+ * A failure is shrunk until then, and reported with the smallest counterexample found so far (each run
+ * takes about a second, so shrinking takes minutes; FUZZ_NO_SHRINK=1 reports the first failure as found).
+ */
+const TIME_LIMIT_MS = 240_000;
 
 /**
- * Inputs (requests) each fuzz file sends at least in `npm test`. More runs per file hang inside
- * vitest-pool-workers after about 20 sessions (an open finding, see README "Tests"), so CI keeps to 3.
+ * Starts the Worker for this file's property: a short close grace, so a session closed with gaps finalizes
+ * quickly, and the Cekura stand-in, so every finalized record is also checked against Cekura's contract.
  */
-export const INPUTS_PER_FILE = 150;
-/** Runs per file: 2 sessions x about 45 operations each. */
-const RUNS = 3;
-/**
- * Sessions played at once in one run (separate Durable Objects, so their I/O overlaps). Few sessions with
- * many operations each: in vitest-pool-workers each new Durable Object costs more than the one before
- * (measured: creating 80 fresh session objects took 2.5 s at first and 19 s after 560), so the inputs go
- * into fewer sessions.
- */
-const PARALLEL = 2;
-/** A failure is shrunk until then, and reported with the smallest counterexample found so far. */
-const TIME_LIMIT_MS = 90_000;
+export function fuzzedWorker(): { harness(): Harness } {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness({ vars: { CLOSE_GRACE_SECONDS: "0.05" } });
+    target.url = harness.worker.url;
+  });
+  afterAll(() => harness?.stop());
+  return { harness: () => harness! };
+}
 
 export async function assertSessionsSurvive(sessionOps: fc.Arbitrary<Op[]>): Promise<void> {
   const before = counter.inputs;
@@ -28,11 +41,19 @@ export async function assertSessionsSurvive(sessionOps: fc.Arbitrary<Op[]>): Pro
     fc.asyncProperty(fc.array(sessionOps, { minLength: PARALLEL, maxLength: PARALLEL }), async (batch) => {
       await Promise.all(batch.map((ops) => runSession(ops)));
     }),
-    { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: true },
+    {
+      numRuns: RUNS,
+      interruptAfterTimeLimit: TIME_LIMIT_MS,
+      markInterruptAsFailure: true,
+      endOnFailure: process.env.FUZZ_NO_SHRINK === "1",
+    },
   );
   console.log(`fuzz: ${counter.inputs - before} generated inputs in ${Date.now() - started} ms`);
   expect(counter.inputs - before).toBeGreaterThanOrEqual(INPUTS_PER_FILE);
 }
+
+/** The time a property may take, shrinking included. */
+export const FUZZ_TIMEOUT_MS = TIME_LIMIT_MS + 60_000;
 
 /** 30..60 operations of one session drawn from `op` (given the id's placeholder, replaced by a fresh id at run time). */
 export function sessions(op: (id: string) => fc.Arbitrary<Op>): fc.Arbitrary<Op[]> {
