@@ -62,8 +62,11 @@ interface AudioState {
   key?: string;
   uploadId?: string;
   parts: (UploadedPart & { bytes: number })[];
-  /** Set when finalization assembled the recording: from then on holes are silence, and late chunks are refused. */
-  sealed?: { pcmBytes: number; gaps: [number, number][] };
+  /**
+   * Set when finalization assembled the recording: from then on holes are silence, and late chunks are
+   * refused. `gaps` lists the first SESSION_CAPS.listedAudioGaps holes; the totals count them all.
+   */
+  sealed?: { pcmBytes: number; gaps: [number, number][]; gapCount?: number; gapBytes?: number };
   result?: RecordAudio;
   /** Set just before CompleteMultipartUpload: after a crash there, the object may already be whole. */
   completing?: boolean;
@@ -154,6 +157,13 @@ export class AudioStore {
         );
       }
       return ok(this.#ack());
+    }
+    if (this.#chunks.size >= SESSION_CAPS.audioChunks) {
+      return fail(
+        413,
+        "session_limit_exceeded",
+        `a session takes at most ${SESSION_CAPS.audioChunks} audio chunks (audioChunks cap); chunk ${chunk.seq} would be one more. Send longer chunks`,
+      );
     }
     if (meta.state === "closing" && meta.close && chunk.seq > meta.close.lastAudioSeq) {
       return fail(
@@ -290,11 +300,17 @@ export class AudioStore {
     }
     const gaps: [number, number][] = [];
     let end = 0;
+    let gapCount = 0;
+    let gapBytes = 0;
     for (const [from, to] of this.#placed) {
-      if (from > end) gaps.push([end, from - end]);
+      if (from > end) {
+        if (gaps.length < SESSION_CAPS.listedAudioGaps) gaps.push([end, from - end]);
+        gapCount++;
+        gapBytes += from - end;
+      }
       end = Math.max(end, to);
     }
-    return { pcmBytes: end, gaps };
+    return { pcmBytes: end, gaps, gapCount, gapBytes };
   }
 
   #finished(key: string, sampleRate: number, sealed: NonNullable<AudioState["sealed"]>): RecordAudio {
@@ -309,6 +325,9 @@ export class AudioStore {
       durationSeconds: seconds(sealed.pcmBytes),
       bytes: WAV_HEADER_BYTES + sealed.pcmBytes,
       gaps: sealed.gaps.map(([start, length]) => ({ startSeconds: seconds(start), durationSeconds: seconds(length) })),
+      ...(sealed.gapCount !== undefined && sealed.gapCount > sealed.gaps.length
+        ? { gapTotals: { count: sealed.gapCount, durationSeconds: seconds(sealed.gapBytes ?? 0) } }
+        : {}),
     };
     this.#save();
     // Every byte is in the WAV now: drop the rows in one statement rather than deleting row by row.

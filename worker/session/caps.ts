@@ -10,6 +10,13 @@ export const SESSION_CAPS = {
   eventBytes: 16 * 1024 * 1024,
   /** Seconds of call audio (4 hours). */
   audioSeconds: 4 * 60 * 60,
+  /**
+   * Audio chunks (requests) over the whole session: a 4-hour call in chunks of 0.3 s. Each chunk is a row and
+   * an entry of the timeline finalization walks, so tiny chunks must not be able to make that unbounded.
+   */
+  audioChunks: 50_000,
+  /** Gaps listed one by one in the record; past it the record gives their count and total length only. */
+  listedAudioGaps: 1_000,
   /** Seconds a session may stay open, however often it writes; then it is closed with reason "max-duration". */
   openSeconds: 6 * 60 * 60,
 } as const;

@@ -87,7 +87,7 @@ export class FragmentStore {
 
   /**
    * Stores a fragment's events in rows of at most ROW_JSON_BYTES of JSON each, with the count and bytes
-   * the session's caps were checked against (the events as received, before redaction).
+   * the session's caps were checked against (the events as stored, after redaction).
    */
   insert(
     seq: number,

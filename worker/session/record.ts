@@ -29,8 +29,13 @@ export interface RecordAudio {
   channels: number;
   durationSeconds: number;
   bytes: number;
-  /** Stretches no chunk covered (a chunk that never arrived), written as silence of their exact length. */
+  /**
+   * Stretches no chunk covered (a chunk that never arrived), written as silence of their exact length: the
+   * first SESSION_CAPS.listedAudioGaps of them.
+   */
   gaps: { startSeconds: number; durationSeconds: number }[];
+  /** Present when gaps were left out of `gaps`: how many there were in all, and their total length. */
+  gapTotals?: { count: number; durationSeconds: number };
 }
 
 /** The immutable, finalized record of one session, written once to object storage. */

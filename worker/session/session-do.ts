@@ -217,11 +217,13 @@ export class SessionDO extends DurableObject<Env> {
         `the session was closed at lastSeq ${meta.close.lastSeq}; seq ${fragment.seq} comes after it`,
       );
     }
-    const eventBytes = new TextEncoder().encode(JSON.stringify(fragment.events)).byteLength;
+    // The caps count what is stored: the events after redaction, which may be longer than as received.
+    const events = this.#privacy.redaction.events(fragment.events);
+    const eventBytes = new TextEncoder().encode(JSON.stringify(events)).byteLength;
     const overCap = refuseOverCaps(meta, fragment.events.length, eventBytes);
     if (overCap) return overCap;
 
-    this.#fragments.insert(fragment.seq, bodyHash, this.#privacy.redaction.events(fragment.events), now, {
+    this.#fragments.insert(fragment.seq, bodyHash, events, now, {
       events: fragment.events.length,
       bytes: eventBytes,
     });
