@@ -103,6 +103,25 @@ const log = fc.record(
   },
   { requiredKeys: ["kind", "level", "message", "time"] },
 );
+/** Keys Cekura reads at the payload's top level (and the Worker's reserved one), with fit and unfit values. */
+const liftedPatch = fc.dictionary(
+  fc.constantFrom(
+    "customer_number",
+    "dynamic_variables",
+    "redact_fields",
+    "to_phone_number",
+    "from_phone_number",
+    "run_id",
+    "cekura_tracer",
+  ),
+  fc.oneof(
+    fc.constantFrom("+15550001111", "run-7", "", "   ", "x".repeat(201), null, 5, true),
+    fc.constantFrom({ name: "Ann" }, {}, ["ssn", "card"], [], [""], [1]),
+    jsonValue,
+  ),
+  { maxKeys: 3 },
+);
+
 const metadata = fc.record({
   kind: fc.constant("metadata"),
   patch: fc.oneof(
@@ -110,6 +129,7 @@ const metadata = fc.record({
       weight: 30,
       arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(jsonValue, fc.constant(null)), { maxKeys: 4 }),
     },
+    { weight: 10, arbitrary: liftedPatch },
     { weight: 1, arbitrary: fc.constant({ big: "m".repeat(70_000) }) },
   ),
   time,
