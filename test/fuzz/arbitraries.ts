@@ -52,6 +52,7 @@ export const time = fc.oneof({ weight: 12, arbitrary: goodTime }, { weight: 1, a
 const text = fc.oneof(
   { weight: 80, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 20, arbitrary: fc.string({ unit: "grapheme", maxLength: 20 }) },
+  { weight: 2, arbitrary: fc.constantFrom("lone \uD800 high", "lone \uDC00 low", "\u0000nul", "\u202Ertl", "e\u0301") },
   { weight: 1, arbitrary: fc.constantFrom(65_535, 65_536, 65_537, 100_000).map((n) => "t".repeat(n)) },
 );
 
