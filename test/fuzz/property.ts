@@ -8,8 +8,11 @@ import { startHarness, type Harness } from "../support/harness.ts";
 import { SESSION_PLACEHOLDER, type Op } from "./arbitraries.ts";
 import { counter, runSession, target } from "./session-runner.ts";
 
-/** Generated inputs (requests) each fuzz file sends at least; four files make the 10,000 of the guarantee. */
-export const INPUTS_PER_FILE = 2_500;
+/**
+ * Generated inputs (requests) each fuzz file sends at least; four files make the 10,000 of the guarantee.
+ * FUZZ_INPUTS=<n> runs a longer search locally.
+ */
+export const INPUTS_PER_FILE = Number(process.env.FUZZ_INPUTS) || 2_500;
 /** Sessions played at once in one run (separate Durable Objects, so their requests overlap). */
 const PARALLEL = 4;
 /** Runs per file: PARALLEL sessions x about 45 operations each, a little over INPUTS_PER_FILE in all. */
@@ -18,7 +21,7 @@ const RUNS = Math.ceil((INPUTS_PER_FILE * 1.1) / (PARALLEL * 45));
  * A failure is shrunk until then, and reported with the smallest counterexample found so far (each run
  * takes about a second, so shrinking takes minutes; FUZZ_NO_SHRINK=1 reports the first failure as found).
  */
-const TIME_LIMIT_MS = 240_000;
+const TIME_LIMIT_MS = 240_000 + INPUTS_PER_FILE * 20;
 
 /**
  * Starts the Worker for this file's property: a short close grace, so a session closed with gaps finalizes
