@@ -2,6 +2,7 @@
 import { configOf } from "../config.ts";
 import type { Env } from "../env.ts";
 import type { SessionRecord } from "../session/record.ts";
+import { readRecordSummary, type RecordSummary } from "../storage/records.ts";
 import { sessionStub } from "../session/locate.ts";
 import type { SessionStatus } from "../session/status.ts";
 import type { CallView } from "./call-page.ts";
@@ -23,6 +24,15 @@ export async function loadRecord(env: Env, tenant: string, sessionId: string): P
   if (!location.ok) return null;
   const object = await env.RECORDINGS.get(location.value.key);
   return object ? ((await object.json()) as SessionRecord) : null;
+}
+
+/**
+ * What the list page shows of a finalized record, from the object's metadata: a list of 50 calls never
+ * reads 50 records (each can be many MiB). Records written before the metadata existed show no duration.
+ */
+export async function loadRecordSummary(env: Env, tenant: string, sessionId: string): Promise<RecordSummary | null> {
+  const location = await stubOf(env, tenant, sessionId).recordLocation({ tenant, sessionId });
+  return location.ok ? readRecordSummary(env.RECORDINGS, location.value.key) : null;
 }
 
 /** The waterfall's compact span rows (capped by the session's DO), or none when they cannot be read. */

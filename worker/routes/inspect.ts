@@ -16,7 +16,7 @@ import { audioResponse } from "../inspect/audio-response.ts";
 import { renderCallPage } from "../inspect/call-page.ts";
 import { PAGE_HEADERS } from "../inspect/html.ts";
 import { renderListPage, renderLoginPage, renderMessagePage, type ListRow } from "../inspect/list-page.ts";
-import { loadCall, loadRecord, loadStatus } from "../inspect/load-call.ts";
+import { loadCall, loadRecord, loadRecordSummary, loadStatus } from "../inspect/load-call.ts";
 import { recentSessions } from "../inspect/tenant-index.ts";
 import { securePage } from "../privacy/page-security.ts";
 
@@ -87,8 +87,8 @@ export const inspectRoutes = new Hono<AppEnv>()
       sessions.map(async (s): Promise<ListRow> => {
         const status = await loadStatus(c.env, access.tenant, s.sessionId).catch(() => undefined);
         if (status?.state !== "finalized") return { ...s, status };
-        const record = await loadRecord(c.env, access.tenant, s.sessionId).catch(() => null);
-        return { ...s, status, ...(record ? { recordDurationSeconds: record.durationSeconds } : {}) };
+        const summary = await loadRecordSummary(c.env, access.tenant, s.sessionId).catch(() => null);
+        return { ...s, status, ...(summary ? { recordDurationSeconds: summary.durationSeconds } : {}) };
       }),
     );
     return html(renderListPage(rows));

@@ -502,7 +502,9 @@ export class SessionDO extends DurableObject<Env> {
       audio,
       traceId: this.#spans.traceId(),
     });
-    await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record));
+    await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record), {
+      durationSeconds: record.durationSeconds,
+    });
     meta = this.#meta!;
     // An abort (or discard) that arrived while the record was being written wins: the record is never kept.
     if (meta.state === "aborted" || meta.state === "discarded") return void (await this.env.RECORDINGS.delete(key));

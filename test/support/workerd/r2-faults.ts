@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 
-type Operation = "put" | "uploadPart" | "complete" | "head";
+type Operation = "put" | "uploadPart" | "complete" | "head" | "get";
 
 export interface R2Faults {
   /** Calls seen per operation (including failed ones). */
@@ -45,7 +45,7 @@ export async function injectR2Faults(plan: R2FaultPlan): Promise<R2Faults> {
   await probe.abort();
 
   const remaining: Partial<Record<Operation, number>> = { ...plan.fail };
-  const calls: Record<Operation, number> = { put: 0, uploadPart: 0, complete: 0, head: 0 };
+  const calls: Record<Operation, number> = { put: 0, uploadPart: 0, complete: 0, head: 0, get: 0 };
   const partNumbers: number[] = [];
   const originals: [Record<string, unknown>, string, unknown][] = [];
   const matches = (key: unknown) => plan.keyPrefix === undefined || String(key).startsWith(plan.keyPrefix);
@@ -72,6 +72,7 @@ export async function injectR2Faults(plan: R2FaultPlan): Promise<R2Faults> {
   }
   wrap(bucketProto, "put", "put", (_self, args) => args[0]);
   wrap(bucketProto, "head", "head", (_self, args) => args[0]);
+  wrap(bucketProto, "get", "get", (_self, args) => args[0]);
   wrap(uploadProto, "uploadPart", "uploadPart", (self) => self.key);
   wrap(uploadProto, "complete", "complete", (self) => self.key);
 
