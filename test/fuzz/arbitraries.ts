@@ -21,7 +21,8 @@ export const TRACE_PLACEHOLDERS = [
 /** Every generated time is near this instant unless it is hostile on purpose. */
 export const BASE_MS = Date.UTC(2026, 10, 25, 12);
 
-export type Op =
+/** One request of a session; `withPrevious` sends it at the same time as the one before (a race). */
+export type Op = { withPrevious?: boolean } & (
   | { kind: "fragment"; body: unknown; encoding: "json" | "gzip" | "raw"; raw?: string; contentType: string | null }
   | { kind: "audio"; seq: string; headers: Record<string, string>; bytes: number; fill: number }
   | {
@@ -30,7 +31,8 @@ export type Op =
       body: string | null;
       contentType: string | null;
     }
-  | { kind: "otlp"; body: unknown; headers: Record<string, string>; gzip: boolean };
+  | { kind: "otlp"; body: unknown; headers: Record<string, string>; gzip: boolean }
+);
 
 const goodTime = fc.integer({ min: 0, max: 2 * 3600_000 }).map((ms) => new Date(BASE_MS + ms).toISOString());
 const hostileTime = fc.constantFrom(

@@ -58,7 +58,13 @@ export async function assertSessionsSurvive(sessionOps: fc.Arbitrary<Op[]>): Pro
 /** The time a property may take, shrinking included. */
 export const FUZZ_TIMEOUT_MS = TIME_LIMIT_MS + 60_000;
 
-/** 30..60 operations of one session drawn from `op` (given the id's placeholder, replaced by a fresh id at run time). */
+/**
+ * 30..60 operations of one session drawn from `op` (given the id's placeholder, replaced by a fresh id at
+ * run time); about one in five is sent at the same time as the one before it.
+ */
 export function sessions(op: (id: string) => fc.Arbitrary<Op>): fc.Arbitrary<Op[]> {
-  return fc.array(op(SESSION_PLACEHOLDER), { minLength: 30, maxLength: 60 });
+  const timed = fc
+    .tuple(op(SESSION_PLACEHOLDER), fc.nat(4))
+    .map(([o, n]): Op => (n === 0 ? { ...o, withPrevious: true } : o));
+  return fc.array(timed, { minLength: 30, maxLength: 60 });
 }

@@ -135,7 +135,13 @@ export async function runSession(generated: Op[]): Promise<void> {
     audioAckedThrough: -1,
     aborted: false,
   };
-  for (const op of ops) await play(id, op, acked);
+  // Operations marked withPrevious go out together with the one before them, racing inside the session.
+  for (let i = 0; i < ops.length; ) {
+    let end = i + 1;
+    while (end < ops.length && ops[end]!.withPrevious) end++;
+    await Promise.all(ops.slice(i, end).map((op) => play(id, op, acked)));
+    i = end;
+  }
 
   let { code, body: s } = await status(id);
   const ackedSomething = acked.transcripts.length + acked.logs.length + acked.toolCalls.length + acked.audio.size > 0;
