@@ -27,7 +27,7 @@ export type Op = { withPrevious?: boolean } & (
   | { kind: "audio"; seq: string; headers: Record<string, string>; bytes: number; fill: number }
   | {
       kind: "control";
-      route: "close" | "consent" | "abort" | "abort-recording";
+      route: "close" | "consent" | "abort" | "abort-recording" | "erase";
       body: string | null;
       contentType: string | null;
     }
@@ -314,6 +314,7 @@ export const controlOp: fc.Arbitrary<Op> = fc
       { weight: 4, arbitrary: fc.constant("consent" as const) },
       { weight: 1, arbitrary: fc.constant("abort" as const) },
       { weight: 2, arbitrary: fc.constant("abort-recording" as const) },
+      { weight: 1, arbitrary: fc.constant("erase" as const) },
     ),
     json: fc.oneof(closeBody, controlIntro),
     shape: fc.oneof(

@@ -21,6 +21,8 @@ interface Acked {
   audioAckedThrough: number;
   /** An abort was acknowledged: nothing may be left. */
   aborted: boolean;
+  /** An erasure was acknowledged: nothing may be left but its tombstone. */
+  erased: boolean;
 }
 
 async function gzip(text: string): Promise<Uint8Array> {
@@ -85,6 +87,11 @@ async function play(id: string, op: Op, acked: Acked): Promise<void> {
       acked.audio.set(Number(op.seq), op.bytes);
       acked.audioAckedThrough = Math.max(acked.audioAckedThrough, answer.ackedThrough ?? -1);
     }
+  } else if (op.kind === "control" && op.route === "erase") {
+    const res = await send("DELETE", `/v1/sessions/${id}`, null, {});
+    const status = res.status;
+    await expectNo5xx("erase", res);
+    if (status === 200) acked.erased = true;
   } else if (op.kind === "control") {
     const headers: Record<string, string> = op.contentType ? { "content-type": op.contentType } : {};
     const res = await send("POST", `/v1/sessions/${id}/${op.route}`, op.body, headers);
@@ -134,6 +141,7 @@ export async function runSession(generated: Op[]): Promise<void> {
     audio: new Map(),
     audioAckedThrough: -1,
     aborted: false,
+    erased: false,
   };
   // Operations marked withPrevious go out together with the one before them, racing inside the session.
   for (let i = 0; i < ops.length; ) {
@@ -150,8 +158,9 @@ export async function runSession(generated: Op[]): Promise<void> {
     return;
   }
   expect(code).toBe(200);
-  if (s.state === "aborted" || s.state === "discarded") return expectNothingReadable(id);
+  if (s.state === "aborted" || s.state === "discarded" || s.state === "erased") return expectNothingReadable(id);
   expect(acked.aborted, "an acknowledged abort leaves an aborted session").toBe(false);
+  expect(acked.erased, "an acknowledged erasure leaves an erased session").toBe(false);
 
   // Finalize: grant consent if still deferred (so the data is kept), then close with what was acknowledged.
   if (s.consent === "deferred" && s.state === "open")
@@ -220,4 +229,7 @@ async function expectNothingReadable(id: string): Promise<void> {
   await expectNo5xx("record of a destroyed session", record);
   expect(record.status).not.toBe(200);
   await expectNo5xx("inspector page of a destroyed session", await send("GET", `/inspect/${id}`, null, {}));
+  const spans = await send("GET", `/v1/traces/${id}`, null, {});
+  const text = JSON.stringify(await expectNo5xx("spans of a destroyed session", spans));
+  expect(text.includes("spanId"), `a destroyed session holds no spans: ${text.slice(0, 300)}`).toBe(false);
 }
