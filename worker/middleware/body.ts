@@ -33,6 +33,20 @@ export async function readCapped(stream: ReadableStream<Uint8Array>, max: number
   return out;
 }
 
+/**
+ * The body as sent, at most `max` bytes. With a Content-Length (already checked against `max`) and no
+ * Transfer-Encoding the body is exactly that long, so it is read in one native call: measured, reading it
+ * piece by piece in JavaScript cost more CPU than anything else the Worker does with a 5 s audio chunk.
+ */
+async function readWire(request: Request, max: number, what: string): Promise<Uint8Array> {
+  const length = request.headers.get("content-length")?.trim();
+  if (length === undefined || !/^\d+$/.test(length) || request.headers.has("transfer-encoding"))
+    return readCapped(request.body!, max, what);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > max) throw new HttpError(413, "payload_too_large", `${what} exceeds ${max} bytes`);
+  return bytes;
+}
+
 /** The request body's bytes: size-capped, gzip-decoded with its own cap. */
 export async function readBodyBytes(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
@@ -45,7 +59,7 @@ export async function readBodyBytes(request: Request, limits: BodyLimits): Promi
   }
   if (!request.body) return new Uint8Array(0);
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
-  if (encoding === "identity" || encoding === "") return readCapped(request.body, limits.maxBytes, "body");
+  if (encoding === "identity" || encoding === "") return readWire(request, limits.maxBytes, "body");
   if (encoding !== "gzip") {
     throw new HttpError(
       415,
@@ -53,7 +67,7 @@ export async function readBodyBytes(request: Request, limits: BodyLimits): Promi
       `Content-Encoding "${encoding}" is not supported; use gzip or none`,
     );
   }
-  const wire = await readCapped(request.body, limits.maxBytes, "compressed body");
+  const wire = await readWire(request, limits.maxBytes, "compressed body");
   const inflated = new Blob([wire]).stream().pipeThrough(new DecompressionStream("gzip"));
   try {
     return await readCapped(inflated, limits.maxDecompressedBytes ?? limits.maxBytes, "decompressed body");

@@ -92,7 +92,11 @@ const SCHEMA = [
   CHUNK_ROWS_SQL,
 ];
 
-const toBlob = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer;
+/** The bytes as an ArrayBuffer for a BLOB parameter: the view's own buffer when it spans all of it (no copy). */
+const toBlob = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : (bytes.slice().buffer as ArrayBuffer);
 
 /**
  * The DO side of a session's audio. Each chunk is written once, in one row, at its place in the call's
