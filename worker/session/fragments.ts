@@ -37,8 +37,29 @@ export interface StoredFragment {
  */
 export class FragmentStore {
   #ready = false;
+  /**
+   * The seqs stored, read from the rows on first use: a new fragment then costs its INSERT alone (a stored
+   * seq's hash is read only for a repeat). Rebuilt from the rows after an eviction; `forget()` after a wipe.
+   */
+  #seqs: Set<number> | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
+
+  #stored(): Set<number> {
+    if (this.#seqs) return this.#seqs;
+    const seqs = new Set<number>();
+    if (this.#ready || this.#exists("fragments")) {
+      for (const row of this.#tables().exec<{ seq: number }>("SELECT seq FROM fragments")) seqs.add(row.seq);
+    }
+    this.#seqs = seqs;
+    return seqs;
+  }
+
+  /** After rows were deleted behind the store's back (a wipe): read the rows again on next use. */
+  forget(): void {
+    this.#seqs = undefined;
+    this.#ready = false;
+  }
 
   /** True when the table exists (reading sqlite_master is billed as rows read, never written). */
   #exists(table: string): boolean {
@@ -81,6 +102,7 @@ export class FragmentStore {
   }
 
   hashOf(seq: number): string | undefined {
+    if (!this.#stored().has(seq)) return undefined;
     return this.#tables().exec<{ body_hash: string }>("SELECT body_hash FROM fragments WHERE seq = ?", seq).toArray()[0]
       ?.body_hash;
   }
@@ -97,6 +119,7 @@ export class FragmentStore {
     counted: { events: number; bytes: number },
   ): void {
     const rows = splitRows(events);
+    const stored = this.#stored();
     this.#tables().exec(
       "INSERT INTO fragments (seq, body_hash, events, received_at, event_count, event_bytes) VALUES (?, ?, ?, ?, ?, ?)",
       seq,
@@ -111,10 +134,11 @@ export class FragmentStore {
     for (let part = 1; part < rows.length; part++) {
       this.sql.exec("INSERT INTO fragment_overflow (seq, part, events) VALUES (?, ?, ?)", seq, part, rows[part]!);
     }
+    stored.add(seq);
   }
 
   has(seq: number): boolean {
-    return this.#tables().exec("SELECT 1 FROM fragments WHERE seq = ?", seq).toArray().length > 0;
+    return this.#stored().has(seq);
   }
 
   /** Advances a contiguous watermark over the stored seqs. */
@@ -127,12 +151,7 @@ export class FragmentStore {
   /** Seqs in (ackedThrough, upTo] that have not arrived. */
   missing(ackedThrough: number, upTo: number): number[] {
     if (upTo <= ackedThrough) return [];
-    const present = new Set(
-      this.#tables()
-        .exec<{ seq: number }>("SELECT seq FROM fragments WHERE seq > ? AND seq <= ?", ackedThrough, upTo)
-        .toArray()
-        .map((r) => r.seq),
-    );
+    const present = this.#stored();
     const out: number[] = [];
     for (let seq = ackedThrough + 1; seq <= upTo && out.length < MISSING_LIST_CAP; seq++) {
       if (!present.has(seq)) out.push(seq);
@@ -167,6 +186,7 @@ export class FragmentStore {
     this.sql.exec("DROP TABLE IF EXISTS fragments");
     this.sql.exec("DROP TABLE IF EXISTS fragment_overflow");
     this.#ready = false;
+    this.#seqs = new Set();
   }
 }
 
