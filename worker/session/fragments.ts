@@ -42,13 +42,15 @@ export class FragmentStore {
    * seq's hash is read only for a repeat). Rebuilt from the rows after an eviction; `forget()` after a wipe.
    */
   #seqs: Set<number> | undefined;
+  /** Whether the fragments table existed when first looked for (a table this instance creates needs no column check). */
+  #existed: boolean | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
   #stored(): Set<number> {
     if (this.#seqs) return this.#seqs;
     const seqs = new Set<number>();
-    if (this.#ready || this.#exists("fragments")) {
+    if (this.#ready || this.#tableExisted()) {
       for (const row of this.#tables().exec<{ seq: number }>("SELECT seq FROM fragments")) seqs.add(row.seq);
     }
     this.#seqs = seqs;
@@ -59,6 +61,12 @@ export class FragmentStore {
   forget(): void {
     this.#seqs = undefined;
     this.#ready = false;
+    this.#existed = undefined;
+  }
+
+  #tableExisted(): boolean {
+    this.#existed ??= this.#exists("fragments");
+    return this.#existed;
   }
 
   /** True when the table exists (reading sqlite_master is billed as rows read, never written). */
@@ -68,13 +76,17 @@ export class FragmentStore {
 
   #tables(): SqlStorage {
     if (this.#ready) return this.sql;
+    const existed = this.#tableExisted();
     this.sql.exec(FRAGMENTS_SQL);
     // A table created before the count columns existed gets them (its older rows are counted from their JSON).
-    const columns = this.sql.exec("SELECT * FROM fragments LIMIT 0").columnNames;
-    for (const column of ["event_count", "event_bytes"]) {
-      if (!columns.includes(column)) this.sql.exec(`ALTER TABLE fragments ADD COLUMN ${column} INTEGER`);
+    if (existed) {
+      const columns = this.sql.exec("SELECT * FROM fragments LIMIT 0").columnNames;
+      for (const column of ["event_count", "event_bytes"]) {
+        if (!columns.includes(column)) this.sql.exec(`ALTER TABLE fragments ADD COLUMN ${column} INTEGER`);
+      }
     }
     this.#ready = true;
+    this.#existed = true;
     return this.sql;
   }
 
@@ -85,7 +97,7 @@ export class FragmentStore {
    */
   recount(meta: SessionMeta | undefined): SessionMeta | undefined {
     if (meta?.state !== "open" && meta?.state !== "closing") return meta;
-    if (!this.#ready && !this.#exists("fragments")) return meta;
+    if (!this.#ready && !this.#tableExisted()) return meta;
     const tally = this.#tables()
       .exec<{ n: number; max_seq: number | null; events: number | null; bytes: number | null }>(
         "SELECT count(*) AS n, max(seq) AS max_seq, sum(coalesce(event_count, json_array_length(events))) AS events, sum(coalesce(event_bytes, length(events))) AS bytes FROM fragments",
@@ -186,6 +198,7 @@ export class FragmentStore {
     this.sql.exec("DROP TABLE IF EXISTS fragments");
     this.sql.exec("DROP TABLE IF EXISTS fragment_overflow");
     this.#ready = false;
+    this.#existed = false;
     this.#seqs = new Set();
   }
 }
