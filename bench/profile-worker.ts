@@ -1,13 +1,14 @@
 /**
  * Where the Worker's CPU goes: the Worker runs on workerd through Miniflare with its inspector open,
- * receives a burst of one request kind (20 in flight), and V8's sampling profiler reports the
+ * receives a burst of requests (20 in flight), and V8's sampling profiler reports the
  * functions with the most samples (self and inclusive). A diagnostic for the capacity figures.
  *
- * Run: `npx tsx bench/profile-worker.ts [audio|fragment] [requests=1500] [audioSeconds=5]`.
+ * Run: `npx tsx bench/profile-worker.ts [call|fragment|audio] [requests=1500] [callSeconds=20]` (the bursts
+ * of bench/lib/call-burst.ts: `call` sends the call model in new sessions of 20 s of call, as a 5x capacity level does).
  */
 import { WebSocket } from "undici";
 import { freePort } from "../worker/local/ports.ts";
-import { audioChunkHeaders, eventsOfSecond, fragmentBody, stereoPcm } from "./lib/call-model.ts";
+import { BURST_KINDS, burst, type BurstOptions } from "./lib/call-burst.ts";
 import { startWorkerMiniflare } from "./lib/miniflare-worker.ts";
 
 interface ProfileNode {
@@ -17,16 +18,21 @@ interface ProfileNode {
   children?: number[];
 }
 
-const kind = process.argv[2] === "fragment" ? "fragment" : "audio";
-const requests = Number(process.argv[3] ?? 1500);
-const pcm = stereoPcm(Number(process.argv[4] ?? 5));
+const options: BurstOptions = {
+  kind: BURST_KINDS.find((k) => k === process.argv[2]) ?? "call",
+  requests: Number(process.argv[3] ?? 1500),
+  inFlight: 20,
+  callSeconds: Number(process.argv[4] ?? 20),
+};
 const inspectorPort = await freePort();
 const worker = await startWorkerMiniflare({}, undefined, { inspectorPort });
 const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as {
   title: string;
   webSocketDebuggerUrl: string;
 }[];
-const target = targets.find((t) => t.title.includes("core:user"));
+// PROFILE_TARGET=r2:bucket profiles another of workerd's isolates (say, Miniflare's local R2) instead of the Worker's.
+const wanted = process.env.PROFILE_TARGET ?? "core:user";
+const target = targets.find((t) => t.title.endsWith(wanted)) ?? targets.find((t) => t.title.includes(wanted));
 if (!target) throw new Error(`no user worker among the inspector targets: ${targets.map((t) => t.title).join(", ")}`);
 
 const socket = new WebSocket(target.webSocketDebuggerUrl);
@@ -44,40 +50,12 @@ const send = <T>(method: string, params: object = {}) =>
     socket.send(JSON.stringify({ id, method, params }));
   });
 
-const headers = { authorization: "Bearer bench-profile-key" };
-const startedAt = new Date().toISOString();
-const events = eventsOfSecond(1, Date.now());
-async function burst(n: number, tag: string): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 20 }, async () => {
-      while (next < n) {
-        const i = next++;
-        const session = `${worker.url}/v1/sessions/p-${tag}-${i % 20}`;
-        const response =
-          kind === "audio"
-            ? await fetch(`${session}/audio/${Math.floor(i / 20)}`, {
-                method: "PUT",
-                headers: { ...headers, ...audioChunkHeaders(startedAt) },
-                body: pcm,
-              })
-            : await fetch(`${session}/fragments`, {
-                method: "POST",
-                headers: { ...headers, "content-type": "application/json" },
-                body: fragmentBody(Math.floor(i / 20), events, startedAt),
-              });
-        await response.text();
-      }
-    }),
-  );
-}
-
 try {
-  await burst(Math.min(400, requests), "warm");
+  await burst(worker.url, "warm", { ...options, requests: Math.min(400, options.requests) });
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 100 });
   await send("Profiler.start");
-  await burst(requests, "profiled");
+  await burst(worker.url, "profiled", options);
   const { profile } = await send<{ profile: { nodes: ProfileNode[] } }>("Profiler.stop");
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const name = (n: ProfileNode) =>
@@ -101,8 +79,23 @@ try {
       .slice(0, 25)
       .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`)
       .join("\n");
+  // PROFILE_CALLERS=exec: whose calls a native function's self samples came from.
+  const callersOf = process.env.PROFILE_CALLERS;
+  let callers = "";
+  if (callersOf) {
+    const parentOf = new Map<number, ProfileNode>();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n);
+    const counts = new Map<string, number>();
+    for (const n of profile.nodes) {
+      if (n.callFrame.functionName !== callersOf || !n.hitCount) continue;
+      const chain: string[] = [];
+      for (let p = parentOf.get(n.id); p && chain.length < 3; p = parentOf.get(p.id)) chain.push(name(p));
+      counts.set(chain.join(" < "), (counts.get(chain.join(" < ")) ?? 0) + n.hitCount);
+    }
+    callers = `\n-- callers of ${callersOf}\n${top(counts)}`;
+  }
   console.log(
-    `${kind}: ${requests} requests; samples ${total} (lines refer to the bundle)\n-- self\n${top(self)}\n-- inclusive\n${top(inclusive)}`,
+    `${options.kind}: ${options.requests} requests; samples ${total} (lines refer to the bundle)\n-- self\n${top(self)}\n-- inclusive\n${top(inclusive)}${callers}`,
   );
 } finally {
   socket.close();

@@ -9,6 +9,7 @@ import {
 } from "../../sdk/redact.ts";
 import type { Env } from "../env.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
+import { hasTable } from "../session/tables.ts";
 
 const parsedDeploymentRules = new Map<string, RedactionRules>();
 
@@ -49,12 +50,14 @@ export class SessionRedaction {
   constructor(sql: SqlStorage, env: Env) {
     this.#sql = sql;
     this.#deployment = deploymentRules(env);
-    sql.exec(SCHEMA);
   }
 
   #sessionRules(): RedactionRules {
     if (this.#session === undefined) {
-      const row = this.#sql.exec<{ json: string }>("SELECT json FROM privacy_redaction WHERE id = 1").toArray()[0];
+      // The table exists once a fragment brought rules (creating it is billed as rows written).
+      const row = hasTable(this.#sql, "privacy_redaction")
+        ? this.#sql.exec<{ json: string }>("SELECT json FROM privacy_redaction WHERE id = 1").toArray()[0]
+        : undefined;
       this.#session = row ? (JSON.parse(row.json) as RedactionRules) : {};
     }
     return this.#session;
@@ -66,6 +69,7 @@ export class SessionRedaction {
     const current = this.#sessionRules();
     const next = mergeRules(current, rules);
     if (JSON.stringify(next) === JSON.stringify(current)) return;
+    this.#sql.exec(SCHEMA);
     this.#sql.exec(
       "INSERT INTO privacy_redaction (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
       JSON.stringify(next),

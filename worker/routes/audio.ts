@@ -4,7 +4,6 @@ import type { ErrorCode } from "../../sdk/wire/error-codes.ts";
 import type { AppEnv } from "../app-env.ts";
 import { HttpError, unwrap } from "../errors.ts";
 import { readBodyBytes } from "../middleware/body.ts";
-import { sha256Hex } from "../util/sha256.ts";
 import { FRAME_BYTES } from "../session/audio-store.ts";
 import type { SessionIntro } from "../session/meta.ts";
 
@@ -119,13 +118,11 @@ export const audioRoutes = new Hono<AppEnv>().put("/:id/audio/:chunkSeq", async 
       `an audio chunk is whole stereo s16le frames (4 bytes each); ${bytes.byteLength} bytes is not a multiple of 4`,
     );
   }
-  const hash = await sha256Hex(bytes);
   const ack = unwrap(
     await c.var.session.audio(c.var.caller, intro, {
       seq,
       sampleRate,
       bytes,
-      hash,
       ...(startFrame !== undefined ? { startFrame } : {}),
     }),
   );

@@ -37,8 +37,37 @@ export interface StoredFragment {
  */
 export class FragmentStore {
   #ready = false;
+  /**
+   * The seqs stored, read from the rows on first use: a new fragment then costs its INSERT alone (a stored
+   * seq's hash is read only for a repeat). Rebuilt from the rows after an eviction; `forget()` after a wipe.
+   */
+  #seqs: Set<number> | undefined;
+  /** Whether the fragments table existed when first looked for (a table this instance creates needs no column check). */
+  #existed: boolean | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
+
+  #stored(): Set<number> {
+    if (this.#seqs) return this.#seqs;
+    const seqs = new Set<number>();
+    if (this.#ready || this.#tableExisted()) {
+      for (const row of this.#tables().exec<{ seq: number }>("SELECT seq FROM fragments")) seqs.add(row.seq);
+    }
+    this.#seqs = seqs;
+    return seqs;
+  }
+
+  /** After rows were deleted behind the store's back (a wipe): read the rows again on next use. */
+  forget(): void {
+    this.#seqs = undefined;
+    this.#ready = false;
+    this.#existed = undefined;
+  }
+
+  #tableExisted(): boolean {
+    this.#existed ??= this.#exists("fragments");
+    return this.#existed;
+  }
 
   /** True when the table exists (reading sqlite_master is billed as rows read, never written). */
   #exists(table: string): boolean {
@@ -47,13 +76,17 @@ export class FragmentStore {
 
   #tables(): SqlStorage {
     if (this.#ready) return this.sql;
+    const existed = this.#tableExisted();
     this.sql.exec(FRAGMENTS_SQL);
     // A table created before the count columns existed gets them (its older rows are counted from their JSON).
-    const columns = this.sql.exec("SELECT * FROM fragments LIMIT 0").columnNames;
-    for (const column of ["event_count", "event_bytes"]) {
-      if (!columns.includes(column)) this.sql.exec(`ALTER TABLE fragments ADD COLUMN ${column} INTEGER`);
+    if (existed) {
+      const columns = this.sql.exec("SELECT * FROM fragments LIMIT 0").columnNames;
+      for (const column of ["event_count", "event_bytes"]) {
+        if (!columns.includes(column)) this.sql.exec(`ALTER TABLE fragments ADD COLUMN ${column} INTEGER`);
+      }
     }
     this.#ready = true;
+    this.#existed = true;
     return this.sql;
   }
 
@@ -64,7 +97,7 @@ export class FragmentStore {
    */
   recount(meta: SessionMeta | undefined): SessionMeta | undefined {
     if (meta?.state !== "open" && meta?.state !== "closing") return meta;
-    if (!this.#ready && !this.#exists("fragments")) return meta;
+    if (!this.#ready && !this.#tableExisted()) return meta;
     const tally = this.#tables()
       .exec<{ n: number; max_seq: number | null; events: number | null; bytes: number | null }>(
         "SELECT count(*) AS n, max(seq) AS max_seq, sum(coalesce(event_count, json_array_length(events))) AS events, sum(coalesce(event_bytes, length(events))) AS bytes FROM fragments",
@@ -81,6 +114,7 @@ export class FragmentStore {
   }
 
   hashOf(seq: number): string | undefined {
+    if (!this.#stored().has(seq)) return undefined;
     return this.#tables().exec<{ body_hash: string }>("SELECT body_hash FROM fragments WHERE seq = ?", seq).toArray()[0]
       ?.body_hash;
   }
@@ -97,6 +131,7 @@ export class FragmentStore {
     counted: { events: number; bytes: number },
   ): void {
     const rows = splitRows(events);
+    const stored = this.#stored();
     this.#tables().exec(
       "INSERT INTO fragments (seq, body_hash, events, received_at, event_count, event_bytes) VALUES (?, ?, ?, ?, ?, ?)",
       seq,
@@ -111,10 +146,11 @@ export class FragmentStore {
     for (let part = 1; part < rows.length; part++) {
       this.sql.exec("INSERT INTO fragment_overflow (seq, part, events) VALUES (?, ?, ?)", seq, part, rows[part]!);
     }
+    stored.add(seq);
   }
 
   has(seq: number): boolean {
-    return this.#tables().exec("SELECT 1 FROM fragments WHERE seq = ?", seq).toArray().length > 0;
+    return this.#stored().has(seq);
   }
 
   /** Advances a contiguous watermark over the stored seqs. */
@@ -127,12 +163,7 @@ export class FragmentStore {
   /** Seqs in (ackedThrough, upTo] that have not arrived. */
   missing(ackedThrough: number, upTo: number): number[] {
     if (upTo <= ackedThrough) return [];
-    const present = new Set(
-      this.#tables()
-        .exec<{ seq: number }>("SELECT seq FROM fragments WHERE seq > ? AND seq <= ?", ackedThrough, upTo)
-        .toArray()
-        .map((r) => r.seq),
-    );
+    const present = this.#stored();
     const out: number[] = [];
     for (let seq = ackedThrough + 1; seq <= upTo && out.length < MISSING_LIST_CAP; seq++) {
       if (!present.has(seq)) out.push(seq);
@@ -167,6 +198,8 @@ export class FragmentStore {
     this.sql.exec("DROP TABLE IF EXISTS fragments");
     this.sql.exec("DROP TABLE IF EXISTS fragment_overflow");
     this.#ready = false;
+    this.#existed = false;
+    this.#seqs = new Set();
   }
 }
 

@@ -8,6 +8,7 @@ import { sendRecord } from "../forward/sender.ts";
 import { mayForward } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
 import type { SessionRecord } from "./record.ts";
+import { hasTable } from "./tables.ts";
 
 const OUTBOX_SQL = `CREATE TABLE IF NOT EXISTS forward_outbox (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -62,6 +63,7 @@ export class Outbox {
   readonly #forward: ForwardConfig;
   readonly #audio: AudioSource;
   #row: OutboxRow;
+  #created: boolean;
 
   constructor(sql: SqlStorage, env: Env, config: WorkerConfig) {
     this.#sql = sql;
@@ -69,10 +71,13 @@ export class Outbox {
     this.#config = config;
     this.#forward = readForwardConfig(env);
     this.#audio = audioSource(env);
-    this.#sql.exec(OUTBOX_SQL);
-    this.#row = this.#sql
-      .exec<OutboxRow>("SELECT api_key, sent_attempts, in_flight_at FROM forward_outbox WHERE id = 1")
-      .toArray()[0] ?? {
+    // The table is created with the first write (most sessions write it only when finalized, if forwarding).
+    this.#created = hasTable(sql, "forward_outbox");
+    this.#row = (this.#created
+      ? this.#sql
+          .exec<OutboxRow>("SELECT api_key, sent_attempts, in_flight_at FROM forward_outbox WHERE id = 1")
+          .toArray()[0]
+      : undefined) ?? {
       api_key: null,
       sent_attempts: 0,
       in_flight_at: null,
@@ -197,7 +202,7 @@ export class Outbox {
 
   /** Drops the row, key included: the session was erased while an attempt was out. */
   forget(): void {
-    this.#sql.exec("DELETE FROM forward_outbox");
+    if (this.#created) this.#sql.exec("DELETE FROM forward_outbox");
     this.#row = { api_key: null, sent_attempts: 0, in_flight_at: null };
   }
 
@@ -228,6 +233,10 @@ export class Outbox {
 
   #write(row: OutboxRow): void {
     this.#row = row;
+    if (!this.#created) {
+      this.#sql.exec(OUTBOX_SQL);
+      this.#created = true;
+    }
     this.#sql.exec(
       `INSERT INTO forward_outbox (id, api_key, sent_attempts, in_flight_at) VALUES (1, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET api_key = excluded.api_key, sent_attempts = excluded.sent_attempts, in_flight_at = excluded.in_flight_at`,

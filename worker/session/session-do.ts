@@ -313,6 +313,7 @@ export class SessionDO extends DurableObject<Env> {
     if (retention === "remove") {
       // The tombstone expired: the session is forgotten whole, as if never seen.
       await this.#privacy.removeAll();
+      this.#fragments.forget();
       this.#meta = undefined;
       return;
     }
@@ -420,6 +421,7 @@ export class SessionDO extends DurableObject<Env> {
     await this.#forgetParkedSpans(this.#meta!);
     await this.#audio.destroy();
     await wipeCapturedTables(this.ctx.storage);
+    this.#fragments.forget();
     this.#save({ ...this.#meta!, destroyComplete: true });
   }
 
@@ -623,6 +625,7 @@ export class SessionDO extends DurableObject<Env> {
     this.#save(erasing);
     await this.#audio.destroy();
     await eraseStoredData(this.ctx.storage, this.env, this.#config, erasing);
+    this.#fragments.forget();
     this.ctx.waitUntil(removeFromTenantIndex(this.env, erasing.tenant, erasing.sessionId));
     const tombstone = erasedTombstone(erasing, now);
     this.#save(tombstone);

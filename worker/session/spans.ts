@@ -5,6 +5,7 @@ import { OTLP_LIMITS, type SpanItem } from "../forward/otel-wire.ts";
 import { decide } from "../forward/policy.ts";
 import { mayForward } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
+import { hasTable } from "./tables.ts";
 
 const SPANS_SQL = `CREATE TABLE IF NOT EXISTS otel_spans (
   trace_id TEXT NOT NULL,
@@ -134,22 +135,31 @@ export class SpanStore {
   #running = false;
   /** Bytes held (span + resource + scope), summed once per instance and kept up to date. */
   #bytes: number | undefined;
+  #hasState: boolean | undefined;
 
   constructor(sql: SqlStorage, env: Env, endpoint: string | undefined) {
     this.#sql = sql;
     this.#endpoint = endpoint;
     this.#forward = readForwardConfig(env);
     sql.exec(SPANS_SQL);
-    sql.exec(STATE_SQL);
+  }
+
+  /** Whether otel_state exists: it is created with its first row (most sessions never get spans). */
+  #stateTable(): boolean {
+    this.#hasState ??= hasTable(this.#sql, "otel_state");
+    return this.#hasState;
   }
 
   #state(): StateRow {
+    const stored = this.#stateTable()
+      ? this.#sql
+          .exec<StateRow>(
+            "SELECT trace_id, api_key, attempts, next_attempt_at, last_error, dropped FROM otel_state WHERE id = 1",
+          )
+          .toArray()[0]
+      : undefined;
     return (
-      this.#sql
-        .exec<StateRow>(
-          "SELECT trace_id, api_key, attempts, next_attempt_at, last_error, dropped FROM otel_state WHERE id = 1",
-        )
-        .toArray()[0] ?? {
+      stored ?? {
         trace_id: null,
         api_key: null,
         attempts: 0,
@@ -161,6 +171,10 @@ export class SpanStore {
   }
 
   #writeState(row: StateRow): void {
+    if (!this.#stateTable()) {
+      this.#sql.exec(STATE_SQL);
+      this.#hasState = true;
+    }
     this.#sql.exec(
       `INSERT INTO otel_state (id, trace_id, api_key, attempts, next_attempt_at, last_error, dropped) VALUES (1, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET trace_id = excluded.trace_id, api_key = excluded.api_key, attempts = excluded.attempts,
@@ -368,7 +382,7 @@ export class SpanStore {
           timeoutMs: this.#forward.timeoutMs,
         });
         // The session may have been aborted while the request was out: the rows are gone then.
-        if (this.#sql.exec("SELECT 1 FROM otel_state").toArray().length === 0) return;
+        if (!this.#stateTable() || this.#sql.exec("SELECT 1 FROM otel_state").toArray().length === 0) return;
         const decision = decide(result.kind === "duplicate" ? { kind: "accepted", status: result.status } : result, {
           attempt,
           maxAttempts: this.#forward.maxAttempts,
