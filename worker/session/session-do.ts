@@ -314,6 +314,7 @@ export class SessionDO extends DurableObject<Env> {
       // The tombstone expired: the session is forgotten whole, as if never seen.
       await this.#privacy.removeAll();
       this.#fragments.forget();
+      this.#spans.forget();
       this.#meta = undefined;
       return;
     }
@@ -422,6 +423,7 @@ export class SessionDO extends DurableObject<Env> {
     await this.#audio.destroy();
     await wipeCapturedTables(this.ctx.storage);
     this.#fragments.forget();
+    this.#spans.forget();
     this.#save({ ...this.#meta!, destroyComplete: true });
   }
 
@@ -626,6 +628,7 @@ export class SessionDO extends DurableObject<Env> {
     await this.#audio.destroy();
     await eraseStoredData(this.ctx.storage, this.env, this.#config, erasing);
     this.#fragments.forget();
+    this.#spans.forget();
     this.ctx.waitUntil(removeFromTenantIndex(this.env, erasing.tenant, erasing.sessionId));
     const tombstone = erasedTombstone(erasing, now);
     this.#save(tombstone);

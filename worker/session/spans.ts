@@ -133,7 +133,12 @@ export class SpanStore {
   readonly #endpoint: string | undefined;
   readonly #forward: ForwardConfig;
   #running = false;
-  /** Bytes held (span + resource + scope), summed once per instance and kept up to date. */
+  /**
+   * Spans held, spans not yet forwarded, and their bytes (span + resource + scope): counted once per instance
+   * and kept up to date, because the alarm's schedule asks on every request (a COUNT reads every row).
+   */
+  #count: number | undefined;
+  #pending: number | undefined;
   #bytes: number | undefined;
   #hasState: boolean | undefined;
 
@@ -189,7 +194,15 @@ export class SpanStore {
   }
 
   count(): number {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans").one().n;
+    this.#count ??= this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans").one().n;
+    return this.#count;
+  }
+
+  /** After the session's tables were wiped from outside this store: the counts are read again. */
+  forget(): void {
+    this.#count = undefined;
+    this.#pending = undefined;
+    this.#bytes = undefined;
   }
 
   /** Bytes of spans held, against SPAN_LIMITS.bytesPerSession. */
@@ -252,7 +265,9 @@ export class SpanStore {
         );
         count++;
         bytes += size;
+        this.#count = count;
         this.#bytes = bytes;
+        if (this.#pending !== undefined) this.#pending++;
         accepted++;
         continue;
       }
@@ -335,13 +350,14 @@ export class SpanStore {
     return meta !== undefined && this.#endpoint !== undefined && mayForward(meta);
   }
 
-  #pending(): number {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 0").one().n;
+  #pendingCount(): number {
+    this.#pending ??= this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 0").one().n;
+    return this.#pending;
   }
 
   /** When the DO's alarm should next forward spans, if anything may and must be sent. */
   dueAt(meta: SessionMeta | undefined): number | undefined {
-    if (!this.#mayForward(meta) || this.#pending() === 0) return undefined;
+    if (!this.#mayForward(meta) || this.#pendingCount() === 0) return undefined;
     const state = this.#state();
     // Without a key nothing can be sent: wait for a request that brings one (no alarm loop).
     if (!this.#forward.apiKeyOverride && !state.api_key) return undefined;
@@ -405,6 +421,7 @@ export class SpanStore {
             row.trace_id,
             row.span_id,
           );
+        this.#pending = undefined;
         if (decision.status === "dead_letter") {
           this.#writeState({
             ...state,
@@ -434,7 +451,7 @@ export class SpanStore {
   /** What the forwarder did, for status. */
   forwardState(): SpanForwardState {
     const state = this.#state();
-    const held = this.#pending();
+    const held = this.#pendingCount();
     return {
       held,
       forwarded: this.count() - held - state.dropped,
