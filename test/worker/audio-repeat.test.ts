@@ -5,23 +5,12 @@
  */
 import { abortAllDurableObjects, reset } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
-import { api, closeSession, uniqueId } from "../support/workerd/api.ts";
+import { api, closeSession, pcm, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 
 const putAudio = (id: string, seq: number, bytes: Uint8Array) =>
   api.putAudio(id, seq, bytes, { intro: { agentId: 42, mode: "observe" } });
-
-/** Deterministic pseudo-random PCM bytes (a whole number of stereo frames). */
-function pcm(bytes: number, seed: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < bytes; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 /** The same bytes with one byte changed at `at`. */
 function changedAt(bytes: Uint8Array, at: number): Uint8Array {

@@ -1,6 +1,16 @@
 import { abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { api, call, closeSession, fragment, getRecord, KEY, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import {
+  api,
+  call,
+  closeSession,
+  fragment,
+  getRecord,
+  KEY,
+  pcm,
+  sendFragment,
+  uniqueId,
+} from "../support/workerd/api.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
 afterEach(() => reset());
@@ -10,17 +20,6 @@ const bucket = () => (env as unknown as { RECORDINGS: R2Bucket }).RECORDINGS;
 const MiB = 1024 * 1024;
 const putAudio = (id: string, seq: number, bytes: Uint8Array, headers: Record<string, string> = {}) =>
   api.putAudio(id, seq, bytes, { intro: { agentId: 42, mode: "observe" }, headers });
-
-/** Deterministic pseudo-random PCM bytes (a whole number of stereo frames). */
-function pcm(bytes: number, seed: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < bytes; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 const concat = (parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));

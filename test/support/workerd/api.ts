@@ -44,3 +44,14 @@ export const getRecord = (id: string, key: string = KEY) => apiFor(key).record(i
 
 /** The tenant a key maps to (its SHA-256), as the Worker computes it. */
 export const tenantOf = (key: string) => sha256Hex(key);
+
+/** Deterministic pseudo-random PCM bytes (a whole number of stereo frames). */
+export function pcm(bytes: number, seed: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < bytes; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
