@@ -31,7 +31,7 @@ import { Playout, type PlayedAudio } from "./twilio-playout.ts";
 /** The parts of a WebSocket the adapter uses; Workers, Deno, Bun and `ws` sockets all fit. */
 export interface TwilioSocket {
   send(data: string): unknown;
-  // Listener arguments differ per runtime (MessageEvent, Buffer...); `any` keeps every socket assignable.
+  // Listener arguments differ per runtime (a MessageEvent, or the `ws` package's own data types); `any` keeps every socket assignable.
   /* eslint-disable @typescript-eslint/no-explicit-any */
   addEventListener?(type: "message" | "close", listener: (event: any) => void): unknown;
   removeEventListener?(type: "message" | "close", listener: (event: any) => void): unknown;

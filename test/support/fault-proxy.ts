@@ -28,6 +28,8 @@ export interface ProxiedRequest {
   body: Buffer;
   action: FaultAction["kind"];
   receivedAt: number;
+  /** Set once the proxy answered the SDK (never for a dropped request). */
+  answeredAt?: number;
 }
 
 export type FaultPolicy = (request: ProxiedRequest) => FaultAction;
@@ -120,6 +122,7 @@ export async function startFaultProxy(target: string, policy: FaultPolicy, port 
             JSON.stringify(action.body ?? { error: "injected", detail: "injected by the fault proxy" }),
           );
           answer(res, action.status, { "content-type": "application/json", ...action.headers }, body);
+          r.answeredAt = Date.now();
           return;
         }
         case "forward":
@@ -127,6 +130,7 @@ export async function startFaultProxy(target: string, policy: FaultPolicy, port 
       }
       const upstream = await forward(r);
       answer(res, upstream.status, upstream.headers, upstream.body);
+      r.answeredAt = Date.now();
     } catch (error) {
       if (!res.headersSent)
         answer(
