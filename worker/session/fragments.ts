@@ -1,5 +1,6 @@
 import type { SessionEvent } from "../../sdk/protocol.ts";
 import type { SessionMeta } from "./meta.ts";
+import { hasTable } from "./tables.ts";
 
 // event_count and event_bytes (the fragment's events and their JSON bytes as received) let the session's
 // counts be recounted from the rows, so a fragment writes its own row and not the meta row too.
@@ -65,13 +66,8 @@ export class FragmentStore {
   }
 
   #tableExisted(): boolean {
-    this.#existed ??= this.#exists("fragments");
+    this.#existed ??= hasTable(this.sql, "fragments");
     return this.#existed;
-  }
-
-  /** True when the table exists (reading sqlite_master is billed as rows read, never written). */
-  #exists(table: string): boolean {
-    return this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray().length > 0;
   }
 
   #tables(): SqlStorage {
@@ -123,14 +119,8 @@ export class FragmentStore {
    * Stores a fragment's events in rows of at most ROW_JSON_BYTES of JSON each, with the count and bytes
    * the session's caps were checked against (the events as stored, after redaction).
    */
-  insert(
-    seq: number,
-    bodyHash: string,
-    events: SessionEvent[],
-    receivedAt: number,
-    counted: { events: number; bytes: number },
-  ): void {
-    const rows = splitRows(events);
+  insert(seq: number, bodyHash: string, json: EventRows, receivedAt: number, eventCount: number): void {
+    const { rows } = json;
     const stored = this.#stored();
     this.#tables().exec(
       "INSERT INTO fragments (seq, body_hash, events, received_at, event_count, event_bytes) VALUES (?, ?, ?, ?, ?, ?)",
@@ -138,8 +128,8 @@ export class FragmentStore {
       bodyHash,
       rows[0] ?? "[]",
       receivedAt,
-      counted.events,
-      counted.bytes,
+      eventCount,
+      json.bytes,
     );
     // The overflow table exists only once a fragment needed it (creating a table is billed as rows written).
     if (rows.length > 1) this.sql.exec(OVERFLOW_SQL);
@@ -172,10 +162,10 @@ export class FragmentStore {
   }
 
   all(): StoredFragment[] {
-    if (!this.#ready && !this.#exists("fragments")) return [];
+    if (!this.#ready && !hasTable(this.sql, "fragments")) return [];
     const overflow = new Map<number, SessionEvent[]>();
     const sql = this.#tables();
-    const hasOverflow = this.#exists("fragment_overflow");
+    const hasOverflow = hasTable(this.sql, "fragment_overflow");
     for (const row of hasOverflow
       ? sql.exec<{ seq: number; events: string }>("SELECT seq, events FROM fragment_overflow ORDER BY seq, part")
       : []) {
@@ -205,14 +195,25 @@ export class FragmentStore {
 
 const encoder = new TextEncoder();
 
-/** Events as JSON arrays of at most ROW_JSON_BYTES each (a single larger event gets a row of its own). */
-function splitRows(events: SessionEvent[]): string[] {
+/** A fragment's events as stored: JSON arrays of at most ROW_JSON_BYTES each, and the bytes of `JSON.stringify(events)`. */
+export interface EventRows {
+  rows: string[];
+  bytes: number;
+}
+
+/**
+ * Encodes events once, for both the session's caps and storage: JSON arrays of at most ROW_JSON_BYTES each
+ * (a single larger event gets a row of its own).
+ */
+export function eventRows(events: SessionEvent[]): EventRows {
   const rows: string[] = [];
   let current: string[] = [];
   let bytes = 2;
+  let total = events.length > 0 ? 1 : 2;
   for (const event of events) {
     const json = JSON.stringify(event);
     const size = encoder.encode(json).byteLength + 1;
+    total += size;
     if (current.length > 0 && bytes + size > ROW_JSON_BYTES) {
       rows.push(`[${current.join(",")}]`);
       current = [];
@@ -222,5 +223,5 @@ function splitRows(events: SessionEvent[]): string[] {
     bytes += size;
   }
   if (current.length > 0 || rows.length === 0) rows.push(`[${current.join(",")}]`);
-  return rows;
+  return { rows, bytes: total };
 }

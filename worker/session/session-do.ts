@@ -8,7 +8,7 @@ import { audioObjectStore } from "../storage/object-store.ts";
 import { SESSION_CAPS } from "./caps.ts";
 import { AudioStore, readPartBytes, type AudioAck, type AudioChunk } from "./audio-store.ts";
 import * as consent from "./consent.ts";
-import { FragmentStore } from "./fragments.ts";
+import { eventRows, FragmentStore } from "./fragments.ts";
 import {
   MetaStore,
   refuseIntroMismatch,
@@ -218,20 +218,16 @@ export class SessionDO extends DurableObject<Env> {
       );
     }
     // The caps count what is stored: the events after redaction, which may be longer than as received.
-    const events = this.#privacy.redaction.events(fragment.events);
-    const eventBytes = new TextEncoder().encode(JSON.stringify(events)).byteLength;
-    const overCap = refuseOverCaps(meta, fragment.events.length, eventBytes);
+    const stored = eventRows(this.#privacy.redaction.events(fragment.events));
+    const overCap = refuseOverCaps(meta, fragment.events.length, stored.bytes);
     if (overCap) return overCap;
 
-    this.#fragments.insert(fragment.seq, bodyHash, events, now, {
-      events: fragment.events.length,
-      bytes: eventBytes,
-    });
+    this.#fragments.insert(fragment.seq, bodyHash, stored, now, fragment.events.length);
     const learnedSdk = !meta.sdk && fragment.sdk !== undefined;
     if (learnedSdk) meta.sdk = fragment.sdk;
     meta.fragmentCount++;
     meta.eventCount += fragment.events.length;
-    meta.eventBytes = (meta.eventBytes ?? 0) + eventBytes;
+    meta.eventBytes = (meta.eventBytes ?? 0) + stored.bytes;
     meta.maxSeq = Math.max(meta.maxSeq, fragment.seq);
     meta.ackedThrough = this.#fragments.advance(meta.ackedThrough);
     meta.lastActivityAt = now;
@@ -313,8 +309,7 @@ export class SessionDO extends DurableObject<Env> {
     if (retention === "remove") {
       // The tombstone expired: the session is forgotten whole, as if never seen.
       await this.#privacy.removeAll();
-      this.#fragments.forget();
-      this.#spans.forget();
+      this.#forgetCounts();
       this.#meta = undefined;
       return;
     }
@@ -422,8 +417,7 @@ export class SessionDO extends DurableObject<Env> {
     await this.#forgetParkedSpans(this.#meta!);
     await this.#audio.destroy();
     await wipeCapturedTables(this.ctx.storage);
-    this.#fragments.forget();
-    this.#spans.forget();
+    this.#forgetCounts();
     this.#save({ ...this.#meta!, destroyComplete: true });
   }
 
@@ -548,6 +542,12 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
+  /** After rows were deleted under the stores (a wipe): what they keep in memory about their rows is read again. */
+  #forgetCounts(): void {
+    this.#fragments.forget();
+    this.#spans.forget();
+  }
+
   #save(meta: SessionMeta): void {
     const was = this.#meta?.state;
     this.#meta = meta;
@@ -627,8 +627,7 @@ export class SessionDO extends DurableObject<Env> {
     this.#save(erasing);
     await this.#audio.destroy();
     await eraseStoredData(this.ctx.storage, this.env, this.#config, erasing);
-    this.#fragments.forget();
-    this.#spans.forget();
+    this.#forgetCounts();
     this.ctx.waitUntil(removeFromTenantIndex(this.env, erasing.tenant, erasing.sessionId));
     const tombstone = erasedTombstone(erasing, now);
     this.#save(tombstone);
