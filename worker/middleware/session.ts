@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { describeZodError, sessionIdSchema } from "../../sdk/protocol.ts";
+import { sessionIdProblem } from "../../sdk/wire/limits.ts";
 import type { AppEnv } from "../app-env.ts";
 import { configOf } from "../config.ts";
 import { HttpError } from "../errors.ts";
@@ -10,10 +10,10 @@ import { sessionStub } from "../session/locate.ts";
  * id, key) and `c.var.session` (the session's Durable Object stub). Runs after the tenant middleware.
  */
 export const withSession = createMiddleware<AppEnv>(async function withSession(c, next) {
-  const parsed = sessionIdSchema.safeParse(c.req.param("id"));
-  if (!parsed.success)
-    throw new HttpError(400, "invalid_session_id", describeZodError(parsed.error).replace(/^\(body\): /, ""));
-  const caller = { tenant: c.get("tenant"), sessionId: parsed.data, apiKey: c.get("apiKey") };
+  const sessionId = c.req.param("id") ?? "";
+  const problem = sessionIdProblem(sessionId);
+  if (problem !== undefined) throw new HttpError(400, "invalid_session_id", problem);
+  const caller = { tenant: c.get("tenant"), sessionId, apiKey: c.get("apiKey") };
   c.set("caller", caller);
   c.set("session", sessionStub(c.env, configOf(c.env), caller.tenant, caller.sessionId));
   await next();

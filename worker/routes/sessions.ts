@@ -1,23 +1,19 @@
 import { Hono } from "hono";
-import { closeRequestSchema, fragmentSchema, LIMITS } from "../../sdk/protocol.ts";
+import { closeRequestSchema, LIMITS } from "../../sdk/protocol.ts";
 import type { AppEnv } from "../app-env.ts";
 import { HttpError, unwrap } from "../errors.ts";
-import { readJson } from "../middleware/body.ts";
-import { checkedFragment } from "./fragment-check.ts";
-import { sha256Hex } from "../util/sha256.ts";
+import { readBodyBytes, readJson, requireJsonContentType } from "../middleware/body.ts";
 
 /** Fragments, close, status and record of one session (`c.var.caller` / `c.var.session` from withSession). */
 export const sessionRoutes = new Hono<AppEnv>()
   .post("/:id/fragments", async (c) => {
-    const fragment = await readJson(
-      c.req.raw,
-      fragmentSchema,
-      { maxBytes: LIMITS.fragmentBodyBytes, maxDecompressedBytes: LIMITS.fragmentDecompressedBytes },
-      checkedFragment,
-    );
-    // sentAt may differ between retries of one fragment; identity is seq + content.
-    const bodyHash = await sha256Hex(JSON.stringify([fragment.agentId, fragment.mode, fragment.seq, fragment.events]));
-    return c.json(unwrap(await c.var.session.fragment(c.var.caller, fragment, bodyHash)));
+    requireJsonContentType(c.req.raw);
+    const body = await readBodyBytes(c.req.raw, {
+      maxBytes: LIMITS.fragmentBodyBytes,
+      maxDecompressedBytes: LIMITS.fragmentDecompressedBytes,
+    });
+    // The session parses and validates the bytes: measured, sending them is cheaper than cloning the parsed events.
+    return c.json(unwrap(await c.var.session.fragment(c.var.caller, body)));
   })
   .post("/:id/close", async (c) => {
     const request = await readJson(c.req.raw, closeRequestSchema, { maxBytes: LIMITS.controlBodyBytes });

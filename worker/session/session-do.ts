@@ -1,8 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import type { CloseRequest, Fragment, FragmentAck, SessionControl } from "../../sdk/protocol.ts";
+import {
+  fragmentSchema,
+  type CloseRequest,
+  type Fragment,
+  type FragmentAck,
+  type SessionControl,
+} from "../../sdk/protocol.ts";
 import { configOf, type WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
-import { fail, ok, sessionNotFound, type Outcome } from "../errors.ts";
+import { fail, HttpError, ok, sessionNotFound, type Outcome } from "../errors.ts";
+import { parseJson } from "../middleware/body.ts";
+import { checkedFragment } from "../routes/fragment-check.ts";
+import { sha256Hex } from "../util/sha256.ts";
 import { recordKey, writeRecordOnce } from "../storage/records.ts";
 import { audioObjectStore } from "../storage/object-store.ts";
 import { SESSION_CAPS } from "./caps.ts";
@@ -70,6 +79,16 @@ function refuseOverCaps(meta: SessionMeta, events: number, bytes: number): Outco
     );
   }
   return undefined;
+}
+
+/** A fragment body parsed and validated, or the 400 that names what is wrong. */
+function readFragment(body: Uint8Array): Outcome<Fragment> {
+  try {
+    return ok(parseJson(body, fragmentSchema, checkedFragment));
+  } catch (error) {
+    if (error instanceof HttpError) return fail(error.status, error.code, error.detail);
+    throw error;
+  }
 }
 
 const INTRO_HINT = "to make this the first contact, send agentId and mode in the body";
@@ -184,7 +203,13 @@ export class SessionDO extends DurableObject<Env> {
     return ok(this.#status(this.#meta!));
   }
 
-  async fragment(caller: Caller, fragment: Fragment, bodyHash: string): Promise<Outcome<FragmentAck>> {
+  /** POST /fragments: the body's bytes as received (size-capped and gunzipped by the route). */
+  async fragment(caller: Caller, body: Uint8Array): Promise<Outcome<FragmentAck>> {
+    const read = readFragment(body);
+    if (!read.ok) return read;
+    const fragment = read.value;
+    // sentAt may differ between retries of one fragment; identity is seq + content.
+    const bodyHash = await sha256Hex(JSON.stringify([fragment.agentId, fragment.mode, fragment.seq, fragment.events]));
     // A fragment stored while the record is being built would be acknowledged and then left out: wait,
     // then answer as the session stands (finalized: 409; a failed attempt: stored for the retry).
     if (this.#finalizing) await this.#finalizing;
