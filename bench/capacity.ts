@@ -9,12 +9,20 @@
  * Standalone: `npx tsx bench/capacity.ts [levels=50,200] [seconds=10] [chunkSeconds=5]`.
  */
 import { pathToFileURL } from "node:url";
-import { AUDIO_CHUNK_SECONDS, audioChunkHeaders, eventsOfSecond, fragmentBody, stereoPcm } from "./lib/call-model.ts";
-import { cpuSeconds, startEchoMiniflare, startWorkerMiniflare } from "./lib/miniflare-worker.ts";
+import {
+  AUDIO_CHUNK_SECONDS,
+  audioChunkHeaders,
+  eventsOfSecond,
+  fragmentBody,
+  stereoPcm,
+  TURN_SECONDS,
+} from "./lib/call-model.ts";
+import { cpuSeconds, startEchoMiniflare, startFloorMiniflare, startWorkerMiniflare } from "./lib/miniflare-worker.ts";
 import { median, p99 } from "./lib/stats.ts";
 
 export interface LevelResult {
-  target: "worker" | "echo";
+  /** echo: no storage; floor: one RPC + one SQLite INSERT per request (bench/floor-worker). */
+  target: "worker" | "echo" | "floor";
   sessions: number;
   audio: boolean;
   /** 1 = real time; 5 = five seconds of call sent per second. */
@@ -29,6 +37,9 @@ export interface LevelResult {
   offeredPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Of the requests sent once every session has joined (after RAMP_SECONDS): the level held, not its start. */
+  steadyP50Ms: number;
+  steadyP99Ms: number;
   fragments: number;
   audioChunks: number;
   /** Seconds of audio per chunk request. */
@@ -56,8 +67,26 @@ const API_KEY = "bench-capacity-key";
 const pcmOf = new Map<number, Uint8Array<ArrayBuffer>>();
 const pcm = (seconds: number) => pcmOf.get(seconds) ?? pcmOf.set(seconds, stereoPcm(seconds)).get(seconds)!;
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Sessions join a level over its first seconds, as calls do, rather than all in one instant: N calls in
+ * progress (average length L) start about N / L per second, not N at once. First contact creates the
+ * session's Durable Object, the costliest request of a call; the steady figures leave the ramp out.
+ */
+export const RAMP_SECONDS = 2;
 
-async function timed(url: string, init: RequestInit, latencies: number[], errors: string[]): Promise<boolean> {
+/** Seconds after which the call model repeats: turns and audio chunks both start over. */
+function cycleSeconds(chunkSeconds: number): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return (TURN_SECONDS * chunkSeconds) / gcd(TURN_SECONDS, chunkSeconds);
+}
+
+async function timed(
+  url: string,
+  init: RequestInit,
+  latencies: number[],
+  errors: string[],
+  steady?: number[],
+): Promise<boolean> {
   const t0 = performance.now();
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
@@ -67,6 +96,7 @@ async function timed(url: string, init: RequestInit, latencies: number[], errors
       return false;
     }
     latencies.push(performance.now() - t0);
+    steady?.push(performance.now() - t0);
     return true;
   } catch (error) {
     const cause =
@@ -89,6 +119,7 @@ export async function runLevel(
   chunkSeconds = AUDIO_CHUNK_SECONDS,
 ): Promise<LevelResult> {
   const latencies: number[] = [];
+  const steadyLatencies: number[] = [];
   const errorSamples: string[] = [];
   let requests = 0;
   let errors = 0;
@@ -100,17 +131,24 @@ export async function runLevel(
   const runId = crypto.randomUUID().slice(0, 8);
   const start = performance.now() + 200;
   const deadline = start + seconds * 1000;
+  const rampMs = Math.min(RAMP_SECONDS * 1000, (seconds * 1000) / 2);
   const headers = { authorization: `Bearer ${API_KEY}` };
 
   async function session(n: number): Promise<void> {
     const id = `cap-${runId}-${target}-${sessions}-${pace}-${n}`;
     const base = `${baseUrl}/v1/sessions/${id}`;
-    const callStart = Date.now();
+    // Concurrent calls are not in step: each session joins its call at a random second of the call model's
+    // cycle, so turns and audio chunks of different sessions spread over time as real calls' do (in step,
+    // every session's audio chunk landed in the same second, a burst no set of real calls makes).
+    const joinedAt = Math.floor(Math.random() * cycleSeconds(chunkSeconds));
+    const callStart = Date.now() - joinedAt * 1000;
     const callStartedAt = new Date(callStart).toISOString();
-    const offset = Math.random() * interval;
+    const offset = ((n + Math.random()) * rampMs) / sessions;
+    const hasAudio = (second: number) => audio && (joinedAt + second + 1) % chunkSeconds === 0;
     let seq = 0;
+    let chunkSeq = 0;
     for (let k = 0; start + offset + k * interval < deadline; k++)
-      scheduled += (eventsOfSecond(k, 0).length > 0 ? 1 : 0) + (audio && (k + 1) % chunkSeconds === 0 ? 1 : 0);
+      scheduled += (eventsOfSecond(joinedAt + k, 0).length > 0 ? 1 : 0) + (hasAudio(k) ? 1 : 0);
     for (let second = 0; ; second++) {
       const due = start + offset + second * interval;
       // Bounded in time: a session that fell behind stops at the deadline (its missed slots count as offered).
@@ -118,7 +156,8 @@ export async function runLevel(
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const work: Promise<boolean>[] = [];
-      const events = eventsOfSecond(second, callStart);
+      const steady = due >= start + rampMs ? steadyLatencies : undefined;
+      const events = eventsOfSecond(joinedAt + second, callStart);
       if (events.length > 0) {
         fragments++;
         work.push(
@@ -131,14 +170,15 @@ export async function runLevel(
             },
             latencies,
             errorSamples,
+            steady,
           ),
         );
       }
-      if (audio && (second + 1) % chunkSeconds === 0) {
+      if (hasAudio(second)) {
         audioChunks++;
         work.push(
           timed(
-            `${base}/audio/${(second + 1) / chunkSeconds - 1}`,
+            `${base}/audio/${chunkSeq++}`,
             {
               method: "PUT",
               headers: { ...headers, ...audioChunkHeaders(callStartedAt) },
@@ -146,6 +186,7 @@ export async function runLevel(
             },
             latencies,
             errorSamples,
+            steady,
           ),
         );
       }
@@ -171,6 +212,8 @@ export async function runLevel(
     offeredPerSecond: scheduled / seconds,
     p50Ms: median(latencies),
     p99Ms: p99(latencies),
+    steadyP50Ms: median(steadyLatencies),
+    steadyP99Ms: p99(steadyLatencies),
     fragments,
     audioChunks,
     chunkSeconds,
@@ -181,12 +224,14 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
   const log = options.log ?? (() => {});
   const worker = await startWorkerMiniflare({}, options.workerConfig);
   const echo = await startEchoMiniflare();
+  const floor = await startFloorMiniflare();
   const results: LevelResult[] = [];
   try {
-    // Warm both (first requests compile the isolate and optimise the hot paths); not reported.
+    // Warm all three (first requests compile the isolate and optimise the hot paths); not reported.
     const chunkSeconds = options.chunkSeconds ?? AUDIO_CHUNK_SECONDS;
-    for (const url of [worker.url, echo.url]) await runLevel(url, "echo", 20, 5, 2, options.audio, chunkSeconds);
-    const pidOf = { worker: worker.pid, echo: echo.pid };
+    for (const url of [worker.url, echo.url, floor.url])
+      await runLevel(url, "echo", 20, 5, 2, options.audio, chunkSeconds);
+    const pidOf = { worker: worker.pid, echo: echo.pid, floor: floor.pid };
     const measured = async (
       target: LevelResult["target"],
       url: string,
@@ -207,14 +252,17 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
           log(`  capacity ${sessions} sessions x${pace}: skipped (time budget)`);
           continue;
         }
-        for (const [target, url] of [
+        // The floor runs at the faster pace only: it shows what saturation any durable design reaches here.
+        const targets: [LevelResult["target"], string][] = [
           ["worker", worker.url],
           ["echo", echo.url],
-        ] as const) {
+          ...(pace > 1 ? [["floor", floor.url] as [LevelResult["target"], string]] : []),
+        ];
+        for (const [target, url] of targets) {
           const r = await measured(target, url, sessions, pace, seconds, options.audio);
           results.push(r);
           log(
-            `  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, ${r.cpuMsPerAck?.toFixed(2)} ms CPU/ack${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
+            `  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.steadyP50Ms.toFixed(1)} ms, p99 ${r.steadyP99Ms.toFixed(1)} ms (joining: p99 ${r.p99Ms.toFixed(1)} ms), errors ${r.errors}, ${r.cpuMsPerAck?.toFixed(2)} ms CPU/ack${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
           );
           await new Promise((r) => setTimeout(r, 1000));
         }
@@ -234,7 +282,7 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
       }
     }
   } finally {
-    await Promise.all([worker.stop(), echo.stop()]);
+    await Promise.all([worker.stop(), echo.stop(), floor.stop()]);
   }
   return results;
 }

@@ -162,6 +162,11 @@ export async function startWorkerMiniflare(
   return startMiniflare(configPath ?? (await snapshotWorker()), vars, options);
 }
 
+/** The storage floor (bench/floor-worker: one RPC + one SQLite INSERT per request), the same way. */
+export async function startFloorMiniflare(): Promise<MiniflareWorker> {
+  return startMiniflare(await snapshotWorker(join(REPO_ROOT, "bench/floor-worker/wrangler.toml")));
+}
+
 /** The bare Hono echo Worker (bench/echo-worker), the same way. */
 export async function startEchoMiniflare(): Promise<MiniflareWorker> {
   return startMiniflare(await snapshotWorker(join(REPO_ROOT, "bench/echo-worker/wrangler.toml")));
