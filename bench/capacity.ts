@@ -1,12 +1,13 @@
 /**
  * Worker capacity on local workerd: N concurrent sessions, each sending a realistic call (fragments
- * as the SDK cuts them + one 1 s stereo audio chunk per second of call) at real-time pace and faster,
- * against the real Worker and against a bare Hono echo Worker (bench/echo-worker) in the same run.
+ * as the SDK cuts them + one stereo audio chunk per chunk of call) at real-time pace and faster,
+ * against the real Worker, a bare Hono echo Worker (bench/echo-worker) and a storage floor
+ * (bench/floor-worker: one RPC + one SQLite INSERT per request) in the same run.
  * Load comes from this Node process (global fetch), only to 127.0.0.1, bounded in count and time.
  * Both Workers run straight on workerd through Miniflare's API from a bundle snapshot (no wrangler dev
  * proxy, which resets connections under load and hides the Worker's own limit; no reloads mid-run).
  *
- * Standalone: `npx tsx bench/capacity.ts [levels=50,200] [seconds=10] [chunkSeconds=5]`.
+ * Standalone: `npx tsx bench/capacity.ts [levels=50,200] [seconds=10] [chunkSeconds=5] [x5 levels=levels]`.
  */
 import { pathToFileURL } from "node:url";
 import {
@@ -49,8 +50,8 @@ export interface LevelResult {
 }
 
 export interface CapacityOptions {
-  levels: number[];
-  paces: { pace: number; seconds: number }[];
+  /** Each pace with its levels (sessions): real time (1) to find the calls held, faster (5) to saturate. */
+  paces: { pace: number; seconds: number; levels: number[] }[];
   audio: boolean;
   log?: (line: string) => void;
   /** Levels also run with fragments only (no audio), real-time pace: shows what audio storage costs. */
@@ -220,6 +221,10 @@ export async function runLevel(
   };
 }
 
+/** A real-time level held: every request acknowledged, keeping up with the schedule, p99 under 100 ms once joined. */
+export const held = (r: LevelResult) =>
+  r.errors === 0 && r.acksPerSecond >= 0.95 * r.offeredPerSecond && r.steadyP99Ms < 100;
+
 export async function runCapacity(options: CapacityOptions): Promise<LevelResult[]> {
   const log = options.log ?? (() => {});
   const worker = await startWorkerMiniflare({}, options.workerConfig);
@@ -246,21 +251,28 @@ export async function runCapacity(options: CapacityOptions): Promise<LevelResult
       return r;
     };
     const overBudget = () => options.deadline !== undefined && performance.now() > options.deadline;
-    for (const sessions of options.levels) {
-      for (const { pace, seconds } of options.paces) {
+    for (const { pace, seconds, levels } of options.paces) {
+      // Past the first level a target did not hold, higher real-time levels only pile up a backlog.
+      const lost = new Set<LevelResult["target"]>();
+      for (const sessions of levels) {
         if (overBudget()) {
           log(`  capacity ${sessions} sessions x${pace}: skipped (time budget)`);
           continue;
         }
-        // The floor runs at the faster pace only: it shows what saturation any durable design reaches here.
+        // The floor shows what any design that stores each request durably reaches on this machine.
         const targets: [LevelResult["target"], string][] = [
           ["worker", worker.url],
           ["echo", echo.url],
-          ...(pace > 1 ? [["floor", floor.url] as [LevelResult["target"], string]] : []),
+          ["floor", floor.url],
         ];
         for (const [target, url] of targets) {
+          if (lost.has(target)) {
+            log(`  capacity ${target} ${sessions} sessions x${pace}: not run (did not hold a lower level)`);
+            continue;
+          }
           const r = await measured(target, url, sessions, pace, seconds, options.audio);
           results.push(r);
+          if (pace === 1 && !held(r)) lost.add(target);
           log(
             `  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.steadyP50Ms.toFixed(1)} ms, p99 ${r.steadyP99Ms.toFixed(1)} ms (joining: p99 ${r.p99Ms.toFixed(1)} ms), errors ${r.errors}, ${r.cpuMsPerAck?.toFixed(2)} ms CPU/ack${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
           );
@@ -291,11 +303,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const levels = (process.argv[2] ?? "50,200").split(",").map(Number);
   const seconds = Number(process.argv[3] ?? 10);
   const chunkSeconds = Number(process.argv[4] ?? AUDIO_CHUNK_SECONDS);
+  const saturationLevels = (process.argv[5] ?? process.argv[2] ?? "50,200").split(",").map(Number);
   const results = await runCapacity({
-    levels,
     paces: [
-      { pace: 1, seconds },
-      { pace: 5, seconds: Math.max(2, seconds / 2) },
+      { pace: 1, seconds, levels },
+      { pace: 5, seconds: Math.max(2, seconds / 2), levels: saturationLevels },
     ],
     audio: true,
     chunkSeconds,

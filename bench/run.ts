@@ -4,7 +4,7 @@
  * bench/results/latest.json.
  *
  * `--quick`: fewer levels, shorter levels and calls, Node only (about 2 minutes).
- * Knobs (env): BENCH_LEVELS=50,200,400,800,1200  BENCH_LEVEL_SECONDS=8  BENCH_CHUNK_SECONDS=5 (audio per request)
+ * Knobs (env): BENCH_LEVELS=200,400,800,1000,1200,1600,2000 (real time)  BENCH_SATURATION_LEVELS=200,400,800 (x5)  BENCH_LEVEL_SECONDS=8  BENCH_CHUNK_SECONDS=5 (audio per request)
  * BENCH_COST_CALLS=3  BENCH_COST_MINUTES=5 (real-time pace; 5x pace runs half
  * as long)  BENCH_CAPACITY_UNTIL=330 (no capacity level starts later)  BENCH_BUDGET_SECONDS=570 (finalization gives up after)  BENCH_FINAL_CALLS=3  BENCH_FINAL_MINUTES=10  BENCH_HOT_RUNS=3  BENCH_RUNTIMES=node,deno,bun
  */
@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../worker/local/local-worker.ts";
-import { runCapacity, type LevelResult } from "./capacity.ts";
+import { held as heldLevel, runCapacity, type LevelResult } from "./capacity.ts";
 import { describeCost, runCost, SCENARIOS, type CostResult } from "./cost.ts";
 import { PRICES_CHECKED, REFERENCE } from "./cost/prices.ts";
 import { runFinalization, type FinalizationSummary } from "./finalization.ts";
@@ -26,7 +26,9 @@ import { runWire, type WireResult } from "./wire.ts";
 
 const env = process.env;
 const QUICK = process.argv.includes("--quick");
-const LEVELS = (env.BENCH_LEVELS ?? (QUICK ? "50,200,400" : "50,200,400,800,1200")).split(",").map(Number);
+const LEVELS = (env.BENCH_LEVELS ?? (QUICK ? "50,200,400" : "200,400,800,1000,1200,1600,2000")).split(",").map(Number);
+/** x5 pace: past the echo's saturation a level only queues more. */
+const SATURATION_LEVELS = (env.BENCH_SATURATION_LEVELS ?? (QUICK ? "200,400" : "200,400,800")).split(",").map(Number);
 const LEVEL_SECONDS = Number(env.BENCH_LEVEL_SECONDS ?? (QUICK ? 5 : 8));
 const CHUNK_SECONDS = Number(env.BENCH_CHUNK_SECONDS ?? AUDIO_CHUNK_SECONDS);
 const CAPACITY_UNTIL_MS = Number(env.BENCH_CAPACITY_UNTIL ?? 420) * 1000;
@@ -318,13 +320,13 @@ if (cost) {
 }
 
 // 6. Worker capacity vs the bare echo Worker; no level starts after BENCH_CAPACITY_UNTIL seconds.
+const CAPACITY_PACES = [
+  { pace: 1, seconds: LEVEL_SECONDS, levels: LEVELS },
+  { pace: 5, seconds: Math.max(2, LEVEL_SECONDS / 2), levels: SATURATION_LEVELS },
+];
 const capacity = await section("worker capacity", () =>
   runCapacity({
-    levels: LEVELS,
-    paces: [
-      { pace: 1, seconds: LEVEL_SECONDS },
-      { pace: 5, seconds: Math.max(2, LEVEL_SECONDS / 2) },
-    ],
+    paces: CAPACITY_PACES,
     audio: true,
     chunkSeconds: CHUNK_SECONDS,
     log,
@@ -349,23 +351,30 @@ if (capacity) {
       note: `no audio; offered ${round(w.offeredPerSecond)}/s; p50 ${round(w.steadyP50Ms)} / p99 ${round(w.steadyP99Ms)} ms (echo ${round(e.steadyP50Ms)} / ${round(e.steadyP99Ms)}); errors ${w.errors}`,
     });
   }
-  const held: Record<"worker" | "echo", number> = { worker: 0, echo: 0 };
-  const keptUp = (r: LevelResult) =>
-    r.errors === 0 && r.acksPerSecond >= 0.95 * r.offeredPerSecond && r.steadyP99Ms < 100;
-  for (const s of LEVELS) {
-    for (const p of [1, 5]) {
+  const held: Record<LevelResult["target"], number> = { worker: 0, echo: 0, floor: 0 };
+  for (const { pace: p, levels } of CAPACITY_PACES) {
+    for (const s of levels) {
       const w = find("worker", s, p);
       const e = find("echo", s, p);
+      const f = find("floor", s, p);
+      if (e && !w) {
+        rows.push({
+          section: "capacity",
+          figure: `${s} sessions x${p} pace: echo only`,
+          value: e.acksPerSecond,
+          unit: "/s",
+          note: `the Worker was not run: it did not hold a lower level; echo p99 ${round(e.steadyP99Ms)} ms, held: ${heldLevel(e) ? "yes" : "no"}${f ? `; floor p99 ${round(f.steadyP99Ms)} ms, held: ${heldLevel(f) ? "yes" : "no"}` : ""}`,
+        });
+      }
       if (!w || !e) continue;
-      const r = ratio(w.acksPerSecond, e.acksPerSecond);
       rows.push({
         section: "capacity",
         figure: `${s} sessions x${p} pace: acks/s`,
         value: w.acksPerSecond,
         unit: "/s",
         baseline: { label: "echo Worker", value: e.acksPerSecond },
-        ratio: r,
-        note: `offered ${round(w.offeredPerSecond)}/s; CPU/ack ${round(w.cpuMsPerAck ?? Number.NaN)} ms (echo ${round(e.cpuMsPerAck ?? Number.NaN)}); errors ${w.errors} (echo ${e.errors})${w.errorSamples[0] ? `: ${w.errorSamples[0].slice(0, 80)}` : ""}`,
+        ratio: ratio(w.acksPerSecond, e.acksPerSecond),
+        note: `offered ${round(w.offeredPerSecond)}/s; CPU/ack ${round(w.cpuMsPerAck ?? Number.NaN)} ms (echo ${round(e.cpuMsPerAck ?? Number.NaN)}${f ? `, floor ${round(f.cpuMsPerAck ?? Number.NaN)}` : ""})${f ? `; floor ${round(f.acksPerSecond)} acks/s` : ""}; errors ${w.errors} (echo ${e.errors})${w.errorSamples[0] ? `: ${w.errorSamples[0].slice(0, 80)}` : ""}`,
       });
       rows.push({
         section: "capacity",
@@ -374,11 +383,13 @@ if (capacity) {
         unit: "ms p99",
         baseline: { label: "echo p99", value: e.steadyP99Ms },
         ratio: ratio(w.steadyP99Ms, e.steadyP99Ms),
-        note: `p50 ${round(w.steadyP50Ms)} ms (echo ${round(e.steadyP50Ms)} ms); while the calls joined p99 ${round(w.p99Ms)} ms (echo ${round(e.p99Ms)} ms)${p === 1 ? `; held: Worker ${keptUp(w) ? "yes" : "no"}, echo ${keptUp(e) ? "yes" : "no"}` : ""}`,
+        note: `p50 ${round(w.steadyP50Ms)} ms (echo ${round(e.steadyP50Ms)} ms${f ? `, floor ${round(f.steadyP50Ms)}` : ""}); p99 floor ${f ? round(f.steadyP99Ms) : "-"} ms; while the calls joined p99 ${round(w.p99Ms)} ms (echo ${round(e.p99Ms)} ms)${p === 1 ? `; held: Worker ${heldLevel(w) ? "yes" : "no"}, echo ${heldLevel(e) ? "yes" : "no"}${f ? `, floor ${heldLevel(f) ? "yes" : "no"}` : ""}` : ""}`,
       });
-      if (p === 1 && keptUp(w)) held.worker = Math.max(held.worker, s);
-      if (p === 1 && keptUp(e)) held.echo = Math.max(held.echo, s);
     }
+  }
+  for (const r of capacity) {
+    if (r.pace !== 1 || !r.audio || !heldLevel(r)) continue;
+    held[r.target] = Math.max(held[r.target], r.sessions);
   }
   const heldRatio = ratio(held.worker, held.echo);
   rows.push({
@@ -390,7 +401,7 @@ if (capacity) {
     ratio: heldRatio,
     target: ">= 0.8x echo",
     met: held.echo > 0 && heldRatio >= 0.8,
-    note: `levels tried: ${LEVELS.join(", ")}${held.echo === Math.max(...LEVELS) ? " (echo held the highest level tried)" : ""}; ${CHUNK_SECONDS} s audio chunks${heldRatio < 0.8 ? `; missed by ${round(0.8 * held.echo - held.worker)} calls` : ""}`,
+    note: `levels tried: ${LEVELS.join(", ")}${held.echo === Math.max(...LEVELS) ? " (echo held the highest level tried)" : ""}; the storage floor held ${held.floor} (${round(ratio(held.floor, held.echo))}x echo); ${CHUNK_SECONDS} s audio chunks${heldRatio < 0.8 ? `; missed by ${round(0.8 * held.echo - held.worker)} calls` : ""}`,
   });
   const peak = (t: LevelResult["target"]) =>
     Math.max(0, ...capacity.filter((r) => r.target === t && r.audio).map((r) => r.acksPerSecond));
@@ -415,7 +426,7 @@ if (capacity) {
       unit: "/s",
       baseline: { label: "echo Worker", value: peak("echo") },
       ratio: ratio(floorPeak, peak("echo")),
-      note: `bench/floor-worker, same levels at x5 pace; the Worker reaches ${round(ratio(peak("worker"), floorPeak))}x of it`,
+      note: `bench/floor-worker, the same levels; the Worker reaches ${round(ratio(peak("worker"), floorPeak))}x of it`,
     });
   }
 }
@@ -483,6 +494,7 @@ const result = {
   settings: {
     quick: QUICK,
     levels: LEVELS,
+    saturationLevels: SATURATION_LEVELS,
     levelSeconds: LEVEL_SECONDS,
     chunkSeconds: CHUNK_SECONDS,
     finalCalls: FINAL_CALLS,
