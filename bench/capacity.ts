@@ -18,7 +18,10 @@ import {
   stereoPcm,
   TURN_SECONDS,
 } from "./lib/call-model.ts";
-import { cpuSeconds, startEchoMiniflare, startFloorMiniflare, startWorkerMiniflare } from "./lib/miniflare-worker.ts";
+import { join } from "node:path";
+import { cpuSeconds, startMiniflare } from "./lib/miniflare-worker.ts";
+import { snapshotWorker } from "./lib/wrangler-dev.ts";
+import { REPO_ROOT } from "../worker/local/local-worker.ts";
 import { median, p99 } from "./lib/stats.ts";
 
 export interface LevelResult {
@@ -227,74 +230,66 @@ export const held = (r: LevelResult) =>
 
 export async function runCapacity(options: CapacityOptions): Promise<LevelResult[]> {
   const log = options.log ?? (() => {});
-  const worker = await startWorkerMiniflare({}, options.workerConfig);
-  const echo = await startEchoMiniflare();
-  const floor = await startFloorMiniflare();
+  const chunkSeconds = options.chunkSeconds ?? AUDIO_CHUNK_SECONDS;
+  // Bundled once; each level then starts its target afresh. A workerd that served earlier levels still holds
+  // their thousands of session objects (and their databases), which slowed later levels by up to a third.
+  const configs: Record<LevelResult["target"], string> = {
+    worker: options.workerConfig ?? (await snapshotWorker()),
+    echo: await snapshotWorker(join(REPO_ROOT, "bench/echo-worker/wrangler.toml")),
+    floor: await snapshotWorker(join(REPO_ROOT, "bench/floor-worker/wrangler.toml")),
+  };
   const results: LevelResult[] = [];
-  try {
-    // Warm all three (first requests compile the isolate and optimise the hot paths); not reported.
-    const chunkSeconds = options.chunkSeconds ?? AUDIO_CHUNK_SECONDS;
-    for (const url of [worker.url, echo.url, floor.url])
-      await runLevel(url, "echo", 20, 5, 2, options.audio, chunkSeconds);
-    const pidOf = { worker: worker.pid, echo: echo.pid, floor: floor.pid };
-    const measured = async (
-      target: LevelResult["target"],
-      url: string,
-      sessions: number,
-      pace: number,
-      seconds: number,
-      audio: boolean,
-    ) => {
-      const cpu0 = cpuSeconds(pidOf[target]);
-      const r = await runLevel(url, target, sessions, pace, seconds, audio, chunkSeconds);
-      r.cpuMsPerAck = ((cpuSeconds(pidOf[target]) - cpu0) * 1000) / Math.max(1, r.acks);
+  const measured = async (
+    target: LevelResult["target"],
+    sessions: number,
+    pace: number,
+    seconds: number,
+    audio: boolean,
+  ): Promise<LevelResult> => {
+    const instance = await startMiniflare(configs[target]);
+    try {
+      // Warm-up (the first requests compile the isolate and optimise the hot paths); not reported.
+      await runLevel(instance.url, target, 20, 5, 1, audio, chunkSeconds);
+      const cpu0 = cpuSeconds(instance.pid);
+      const r = await runLevel(instance.url, target, sessions, pace, seconds, audio, chunkSeconds);
+      r.cpuMsPerAck = ((cpuSeconds(instance.pid) - cpu0) * 1000) / Math.max(1, r.acks);
       return r;
-    };
-    const overBudget = () => options.deadline !== undefined && performance.now() > options.deadline;
-    for (const { pace, seconds, levels } of options.paces) {
-      // Past the first level a target did not hold, higher real-time levels only pile up a backlog.
-      const lost = new Set<LevelResult["target"]>();
-      for (const sessions of levels) {
-        if (overBudget()) {
-          log(`  capacity ${sessions} sessions x${pace}: skipped (time budget)`);
+    } finally {
+      await instance.stop();
+    }
+  };
+  const overBudget = () => options.deadline !== undefined && performance.now() > options.deadline;
+  for (const { pace, seconds, levels } of options.paces) {
+    // Past the first level a target did not hold, higher real-time levels only pile up a backlog.
+    const lost = new Set<LevelResult["target"]>();
+    for (const sessions of levels) {
+      if (overBudget()) {
+        log(`  capacity ${sessions} sessions x${pace}: skipped (time budget)`);
+        continue;
+      }
+      // The floor shows what any design that stores each request durably reaches on this machine.
+      for (const target of ["worker", "echo", "floor"] as const) {
+        if (lost.has(target)) {
+          log(`  capacity ${target} ${sessions} sessions x${pace}: not run (did not hold a lower level)`);
           continue;
         }
-        // The floor shows what any design that stores each request durably reaches on this machine.
-        const targets: [LevelResult["target"], string][] = [
-          ["worker", worker.url],
-          ["echo", echo.url],
-          ["floor", floor.url],
-        ];
-        for (const [target, url] of targets) {
-          if (lost.has(target)) {
-            log(`  capacity ${target} ${sessions} sessions x${pace}: not run (did not hold a lower level)`);
-            continue;
-          }
-          const r = await measured(target, url, sessions, pace, seconds, options.audio);
-          results.push(r);
-          if (pace === 1 && !held(r)) lost.add(target);
-          log(
-            `  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.steadyP50Ms.toFixed(1)} ms, p99 ${r.steadyP99Ms.toFixed(1)} ms (joining: p99 ${r.p99Ms.toFixed(1)} ms), errors ${r.errors}, ${r.cpuMsPerAck?.toFixed(2)} ms CPU/ack${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
-          );
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      }
-    }
-    for (const sessions of overBudget() ? [] : (options.fragmentsOnlyLevels ?? [])) {
-      for (const [target, url] of [
-        ["worker", worker.url],
-        ["echo", echo.url],
-      ] as const) {
-        const r = await measured(target, url, sessions, 1, options.paces[0]?.seconds ?? 8, false);
+        const r = await measured(target, sessions, pace, seconds, options.audio);
         results.push(r);
+        if (pace === 1 && !held(r)) lost.add(target);
         log(
-          `  capacity ${target} ${sessions} sessions x1, fragments only: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
+          `  capacity ${target} ${sessions} sessions x${pace}${options.audio ? "" : " (no audio)"}: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.steadyP50Ms.toFixed(1)} ms, p99 ${r.steadyP99Ms.toFixed(1)} ms (joining: p99 ${r.p99Ms.toFixed(1)} ms), errors ${r.errors}, ${r.cpuMsPerAck?.toFixed(2)} ms CPU/ack${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
         );
-        await new Promise((r) => setTimeout(r, 1000));
       }
     }
-  } finally {
-    await Promise.all([worker.stop(), echo.stop(), floor.stop()]);
+  }
+  for (const sessions of overBudget() ? [] : (options.fragmentsOnlyLevels ?? [])) {
+    for (const target of ["worker", "echo"] as const) {
+      const r = await measured(target, sessions, 1, options.paces[0]?.seconds ?? 8, false);
+      results.push(r);
+      log(
+        `  capacity ${target} ${sessions} sessions x1, fragments only: ${r.acksPerSecond.toFixed(0)} acks/s (offered ${r.offeredPerSecond.toFixed(0)}/s), p50 ${r.steadyP50Ms.toFixed(1)} ms, p99 ${r.steadyP99Ms.toFixed(1)} ms, errors ${r.errors}${r.errorSamples[0] ? ` (${r.errorSamples[0]})` : ""}`,
+      );
+    }
   }
   return results;
 }
