@@ -10,7 +10,11 @@ export interface BodyLimits {
 }
 
 /** Reads a stream into one Uint8Array, failing with 413 past `max` bytes without buffering more. */
-export async function readCapped(stream: ReadableStream<Uint8Array>, max: number, what: string): Promise<Uint8Array> {
+export async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  what: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -38,7 +42,7 @@ export async function readCapped(stream: ReadableStream<Uint8Array>, max: number
  * Transfer-Encoding the body is exactly that long, so it is read in one native call: measured, reading it
  * piece by piece in JavaScript cost more CPU than anything else the Worker does with a 5 s audio chunk.
  */
-async function readWire(request: Request, max: number, what: string): Promise<Uint8Array> {
+async function readWire(request: Request, max: number, what: string): Promise<Uint8Array<ArrayBuffer>> {
   const length = request.headers.get("content-length")?.trim();
   if (length === undefined || !/^\d+$/.test(length) || request.headers.has("transfer-encoding"))
     return readCapped(request.body!, max, what);
