@@ -4,7 +4,7 @@
  * bench/results/latest.json.
  *
  * `--quick`: fewer levels, shorter levels and calls, Node only (about 2 minutes).
- * Knobs (env): BENCH_LEVELS=200,400,800,1000,1200,1600,2000,2400,2800 (real time)  BENCH_SATURATION_LEVELS=200,400,800 (x5)  BENCH_LEVEL_SECONDS=8  BENCH_CHUNK_SECONDS=5 (audio per request)
+ * Knobs (env): BENCH_LEVELS=200,400,800,1000,1200,1600,2000,2400,2800,3200,3600 (real time)  BENCH_SATURATION_LEVELS=200,400,800 (x5)  BENCH_LEVEL_SECONDS=8  BENCH_CHUNK_SECONDS=5 (audio per request)
  * BENCH_COST_CALLS=3  BENCH_COST_MINUTES=5 (real-time pace; 5x pace runs half
  * as long)  BENCH_CAPACITY_UNTIL=420 (no capacity level starts later)  BENCH_BUDGET_SECONDS=600 (finalization gives up after)  BENCH_FINAL_CALLS=3  BENCH_FINAL_MINUTES=10  BENCH_HOT_RUNS=3  BENCH_RUNTIMES=node,deno,bun
  */
@@ -26,7 +26,7 @@ import { runWire, type WireResult } from "./wire.ts";
 
 const env = process.env;
 const QUICK = process.argv.includes("--quick");
-const LEVELS = (env.BENCH_LEVELS ?? (QUICK ? "50,200,400" : "200,400,800,1000,1200,1600,2000,2400,2800"))
+const LEVELS = (env.BENCH_LEVELS ?? (QUICK ? "50,200,400" : "200,400,800,1000,1200,1600,2000,2400,2800,3200,3600"))
   .split(",")
   .map(Number);
 /** x5 pace: past the echo's saturation a level only queues more. */
