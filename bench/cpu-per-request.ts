@@ -8,10 +8,16 @@
  * chunks) in sessions of `callSeconds` seconds of call, each a new session (first contact included).
  * `fragment` and `audio` send one kind only, in sessions of `callSeconds` requests.
  * BENCH_WORKER_VARS='{"AUDIO_PART_BYTES":"104857600"}' runs the Worker with other variables (to isolate one
- * cost); BENCH_NO_ECHO=1 skips the echo Worker.
+ * cost); BENCH_NO_ECHO=1 skips the echo Worker; BENCH_FLOOR=1 also measures the storage floor (bench/floor-worker).
  */
 import { BURST_KINDS, burst, type BurstOptions } from "./lib/call-burst.ts";
-import { cpuSeconds, startEchoMiniflare, startWorkerMiniflare, type MiniflareWorker } from "./lib/miniflare-worker.ts";
+import {
+  cpuSeconds,
+  startEchoMiniflare,
+  startFloorMiniflare,
+  startWorkerMiniflare,
+  type MiniflareWorker,
+} from "./lib/miniflare-worker.ts";
 import { median } from "./lib/stats.ts";
 
 const options: BurstOptions = {
@@ -44,9 +50,11 @@ async function measure(target: MiniflareWorker, name: string): Promise<void> {
 
 const worker = await startWorkerMiniflare(JSON.parse(process.env.BENCH_WORKER_VARS ?? "{}") as Record<string, string>);
 const echo = await startEchoMiniflare();
+const floor = process.env.BENCH_FLOOR === "1" ? await startFloorMiniflare() : undefined;
 try {
   await measure(worker, "worker");
   if (process.env.BENCH_NO_ECHO !== "1") await measure(echo, "echo");
+  if (floor) await measure(floor, "floor");
 } finally {
-  await Promise.all([worker.stop(), echo.stop()]);
+  await Promise.all([worker.stop(), echo.stop(), floor?.stop()]);
 }
