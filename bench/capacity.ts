@@ -76,7 +76,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
  * progress (average length L) start about N / L per second, not N at once. First contact creates the
  * session's Durable Object, the costliest request of a call; the steady figures leave the ramp out.
  */
-export const RAMP_SECONDS = 2;
+const RAMP_SECONDS = 2;
 
 /** Seconds after which the call model repeats: turns and audio chunks both start over. */
 function cycleSeconds(chunkSeconds: number): number {

@@ -3,7 +3,7 @@
  * fresh sessions per run, a generated sequence of operations each, then the checks of session-runner.ts.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHarness, type Harness } from "../support/harness.ts";
 import { SESSION_PLACEHOLDER, type Op } from "./arbitraries.ts";
 import { counter, runSession, target } from "./session-runner.ts";
@@ -12,7 +12,7 @@ import { counter, runSession, target } from "./session-runner.ts";
  * Generated inputs (requests) each fuzz file sends at least; four files make the 10,000 of the guarantee.
  * FUZZ_INPUTS=<n> runs a longer search locally.
  */
-export const INPUTS_PER_FILE = Number(process.env.FUZZ_INPUTS) || 2_500;
+const INPUTS_PER_FILE = Number(process.env.FUZZ_INPUTS) || 2_500;
 /** Sessions played at once in one run (separate Durable Objects, so their requests overlap). */
 const PARALLEL = 4;
 /** Runs per file: PARALLEL sessions x about 45 operations each, a little over INPUTS_PER_FILE in all. */
@@ -27,17 +27,16 @@ const TIME_LIMIT_MS = 240_000 + INPUTS_PER_FILE * 20;
  * Starts the Worker for this file's property: a short close grace, so a session closed with gaps finalizes
  * quickly, and the Cekura stand-in, so every finalized record is also checked against Cekura's contract.
  */
-export function fuzzedWorker(): { harness(): Harness } {
+function fuzzedWorker(): void {
   let harness: Harness | undefined;
   beforeAll(async () => {
     harness = await startHarness({ vars: { CLOSE_GRACE_SECONDS: "0.05" } });
     target.url = harness.worker.url;
   });
   afterAll(() => harness?.stop());
-  return { harness: () => harness! };
 }
 
-export async function assertSessionsSurvive(sessionOps: fc.Arbitrary<Op[]>): Promise<void> {
+async function assertSessionsSurvive(sessionOps: fc.Arbitrary<Op[]>): Promise<void> {
   const before = counter.inputs;
   const started = Date.now();
   await fc.assert(
@@ -56,15 +55,32 @@ export async function assertSessionsSurvive(sessionOps: fc.Arbitrary<Op[]>): Pro
 }
 
 /** The time a property may take, shrinking included. */
-export const FUZZ_TIMEOUT_MS = TIME_LIMIT_MS + 60_000;
+const FUZZ_TIMEOUT_MS = TIME_LIMIT_MS + 60_000;
 
 /**
  * 30..60 operations of one session drawn from `op` (given the id's placeholder, replaced by a fresh id at
  * run time); about one in five is sent at the same time as the one before it.
  */
-export function sessions(op: (id: string) => fc.Arbitrary<Op>): fc.Arbitrary<Op[]> {
+function sessions(op: (id: string) => fc.Arbitrary<Op>): fc.Arbitrary<Op[]> {
   const timed = fc
     .tuple(op(SESSION_PLACEHOLDER), fc.nat(4))
     .map(([o, n]): Op => (n === 0 ? { ...o, withPrevious: true } : o));
   return fc.array(timed, { minLength: 30, maxLength: 60 });
+}
+
+/**
+ * The file's one property: `title` holds for sessions of operations drawn from `mix` (weight, operation for
+ * a session id), against a Worker started for the file.
+ */
+export function sessionProperty(title: string, mix: [number, (id: string) => fc.Arbitrary<Op>][]): void {
+  fuzzedWorker();
+  it(
+    title,
+    async () => {
+      await assertSessionsSurvive(
+        sessions((id) => fc.oneof(...mix.map(([weight, op]) => ({ weight, arbitrary: op(id) })))),
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 }

@@ -1,12 +1,12 @@
 /**
- * The hand check of fragments (worker/routes/fragment-check.ts) against fragmentSchema, inside workerd
+ * The hand check of fragments (worker/session/fragment-check.ts) against fragmentSchema, inside workerd
  * (where zod runs as in production): whatever the hand check accepts, zod accepts too and returns the
  * same JSON; what it leaves to zod still gets zod's answer. Checked on typical SDK bodies, on edge cases
  * and on thousands of seeded random mutations of them.
  */
 import { expect, it } from "vitest";
 import { fragmentSchema } from "../../sdk/protocol.ts";
-import { checkedFragment } from "../../worker/routes/fragment-check.ts";
+import { checkedFragment } from "../../worker/session/fragment-check.ts";
 
 const T0 = "2026-11-26T10:30:00.000Z";
 const T1 = "2026-11-26T10:30:01.500Z";

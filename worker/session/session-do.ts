@@ -10,7 +10,7 @@ import { configOf, type WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { fail, HttpError, ok, sessionNotFound, type Outcome } from "../errors.ts";
 import { parseJson } from "../middleware/body.ts";
-import { checkedFragment } from "../routes/fragment-check.ts";
+import { checkedFragment } from "./fragment-check.ts";
 import { sha256Hex } from "../util/sha256.ts";
 import { recordKey, writeRecordOnce } from "../storage/records.ts";
 import { audioObjectStore } from "../storage/object-store.ts";
