@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "./ports.ts";
+import { freePort, isAddressInUse } from "./ports.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
@@ -50,11 +50,28 @@ export interface LocalWorker {
   stop(): Promise<void>;
 }
 
-/** Starts the real Worker on workerd with `wrangler dev --local` on 127.0.0.1 and waits for /healthz. */
+/**
+ * Starts the real Worker on workerd with `wrangler dev --local` on 127.0.0.1 and waits for /healthz.
+ * When it chose the ports itself and one was taken before wrangler bound it, it starts again on others.
+ */
 export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
-  const port = options.port ?? (await freePort());
-  const inspectorPort = await freePort();
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), "cekura-worker-"));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce({ ...options, persistTo }, options.port ?? (await freePort()));
+    } catch (error) {
+      const retry = error instanceof PortTaken && (options.port === undefined || attempt < 3);
+      if (!retry || attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(options: LocalWorkerOptions & { persistTo: string }, port: number): Promise<LocalWorker> {
+  const inspectorPort = await freePort();
+  const persistTo = options.persistTo;
   const args = [
     join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"),
     "dev",
@@ -88,7 +105,10 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) {
+      const message = `wrangler dev exited with ${child.exitCode}:\n${output}`;
+      throw isAddressInUse(output) ? new PortTaken(message) : new Error(message);
+    }
     try {
       const response = await fetch(`${url}/healthz`);
       if (response.ok) break;
