@@ -89,7 +89,7 @@ async function expectOnlyTombstone(key: string, id: string, secret: string, trac
     await call("POST", "/v1/traces", key, spanRequest(id, "late span")),
   );
   expect(late.partialSuccess?.rejectedSpans).toBe("1");
-  expect((await inspectDo(id, key)).tables.otel_spans).toBe(0);
+  expect((await inspectDo(id, key)).tables.otel_spans ?? 0).toBe(0); // the table may never have been created
 }
 
 describe("DELETE /v1/sessions/:id", () => {

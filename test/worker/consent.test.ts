@@ -141,7 +141,7 @@ async function expectNothingLeft(
   await expectStatus(await consent(id), 409, `session_${state}`);
   await expectStatus(await putAudio(id, 999, pcm(0.1)), 409, `session_${state}`);
   expect((await postSpan(id, "late-span")).status).toBe(200); // OTLP partial success: the span is rejected
-  expect((await inspectDo(id, KEY)).tables.otel_spans).toBe(0);
+  expect((await inspectDo(id, KEY)).tables.otel_spans ?? 0).toBe(0); // the table may never have been created
   expect(await r2KeysFor(id)).toEqual([]);
 }
 

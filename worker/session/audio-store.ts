@@ -6,6 +6,7 @@ import { SESSION_CAPS } from "./caps.ts";
 import { mayUploadAudio } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
 import type { RecordAudio } from "./record.ts";
+import { LazyTables } from "./tables.ts";
 
 /** R2 and S3 refuse parts under 5 MiB (except the last). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -119,15 +120,17 @@ export class AudioStore {
   #owner: [string, string] | undefined;
   /** Serializes uploads: the DO's input gate opens while a part is in flight. */
   #lock: Promise<unknown> = Promise.resolve();
+  /** audio_state and audio_chunk_rows: created with the session's first chunk (most requests carry none). */
+  readonly #tables: LazyTables;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly store: ObjectStore,
     private readonly partBytes: number,
   ) {
-    for (const statement of SCHEMA) sql.exec(statement);
+    this.#tables = new LazyTables(sql, "audio_state", SCHEMA);
     this.#state = this.#load();
-    const rows = sql.exec<{ seq: number; start_byte: number | null; bytes: number }>(
+    const rows = this.#tables.rows<{ seq: number; start_byte: number | null; bytes: number }>(
       "SELECT seq, MIN(start_byte) AS start_byte, SUM(bytes) AS bytes FROM audio_chunk_rows GROUP BY seq ORDER BY seq",
     );
     for (const row of rows) this.#remember(row.seq, { start: row.start_byte, bytes: row.bytes });
@@ -198,9 +201,10 @@ export class AudioStore {
       state.sampleRate = chunk.sampleRate;
       this.#save();
     }
+    const sql = this.#tables.ensure();
     for (let i = 0, idx = 0; i < chunk.bytes.byteLength; i += ROW_BYTES, idx++) {
       const piece = chunk.bytes.subarray(i, i + ROW_BYTES);
-      this.sql.exec(
+      sql.exec(
         "INSERT INTO audio_chunk_rows (id, seq, start_byte, bytes, hash, data) VALUES (?, ?, ?, ?, ?, ?)",
         chunk.seq * ROWS_PER_CHUNK + idx,
         chunk.seq,
@@ -283,7 +287,9 @@ export class AudioStore {
       const state = this.#state;
       if (state.uploadId && state.key && !state.result) await this.store.abortMultipart(state.key, state.uploadId);
       if (state.result) await this.store.delete(state.result.key);
-      for (const table of ["audio_chunk_rows", "audio_state"]) this.sql.exec(`DELETE FROM ${table}`);
+      if (this.#tables.exists()) {
+        for (const table of ["audio_chunk_rows", "audio_state"]) this.sql.exec(`DELETE FROM ${table}`);
+      }
       this.#state = { ...this.#empty(), dropped: true };
       this.#chunks.clear();
       this.#placed = [];
@@ -489,13 +495,11 @@ export class AudioStore {
   #read(from: number, to: number): Uint8Array {
     const out = new Uint8Array(Math.max(0, to - from));
     if (out.byteLength === 0) return out;
-    const rows = this.sql
-      .exec<{ start_byte: number; data: ArrayBuffer }>(
-        "SELECT start_byte, data FROM audio_chunk_rows WHERE start_byte < ? AND start_byte + bytes > ? ORDER BY start_byte",
-        to,
-        from,
-      )
-      .toArray();
+    const rows = this.#tables.rows<{ start_byte: number; data: ArrayBuffer }>(
+      "SELECT start_byte, data FROM audio_chunk_rows WHERE start_byte < ? AND start_byte + bytes > ? ORDER BY start_byte",
+      to,
+      from,
+    );
     for (const row of rows) {
       const data = new Uint8Array(row.data);
       const start = Math.max(from, row.start_byte);
@@ -525,15 +529,17 @@ export class AudioStore {
   }
 
   #load(): AudioState {
-    const row = this.sql.exec<{ json: string }>("SELECT json FROM audio_state WHERE id = 1").toArray()[0];
+    const row = this.#tables.rows<{ json: string }>("SELECT json FROM audio_state WHERE id = 1")[0];
     return row ? (JSON.parse(row.json) as AudioState) : this.#empty();
   }
 
   #save(): void {
-    this.sql.exec(
-      "INSERT INTO audio_state (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
-      JSON.stringify(this.#state),
-    );
+    this.#tables
+      .ensure()
+      .exec(
+        "INSERT INTO audio_state (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+        JSON.stringify(this.#state),
+      );
   }
 }
 

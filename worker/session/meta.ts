@@ -1,5 +1,6 @@
 import type { ConsentState, DeferUpload, ForwardStatus, Mode, SdkInfo, SessionState } from "../../sdk/protocol.ts";
 import { fail, type Outcome } from "../errors.ts";
+import { LazyTables } from "./tables.ts";
 
 /** Who is asking: set by the Worker from the authenticated request. */
 export interface Caller {
@@ -143,19 +144,23 @@ export function refuseIntroMismatch(
 const META_SQL = `CREATE TABLE IF NOT EXISTS session_meta (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)`;
 
 export class MetaStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(META_SQL);
+  readonly #tables: LazyTables;
+
+  constructor(sql: SqlStorage) {
+    this.#tables = new LazyTables(sql, "session_meta", [META_SQL]);
   }
 
   load(): SessionMeta | undefined {
-    const row = this.sql.exec<{ json: string }>("SELECT json FROM session_meta WHERE id = 1").toArray()[0];
+    const row = this.#tables.rows<{ json: string }>("SELECT json FROM session_meta WHERE id = 1")[0];
     return row ? (JSON.parse(row.json) as SessionMeta) : undefined;
   }
 
   save(meta: SessionMeta): void {
-    this.sql.exec(
-      "INSERT INTO session_meta (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
-      JSON.stringify(meta),
-    );
+    this.#tables
+      .ensure()
+      .exec(
+        "INSERT INTO session_meta (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+        JSON.stringify(meta),
+      );
   }
 }

@@ -5,7 +5,7 @@ import { OTLP_LIMITS, type SpanItem } from "../forward/otel-wire.ts";
 import { decide } from "../forward/policy.ts";
 import { mayForward } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
-import { hasTable } from "./tables.ts";
+import { LazyTables } from "./tables.ts";
 
 const SPANS_SQL = `CREATE TABLE IF NOT EXISTS otel_spans (
   trace_id TEXT NOT NULL,
@@ -140,29 +140,22 @@ export class SpanStore {
   #count: number | undefined;
   #pending: number | undefined;
   #bytes: number | undefined;
-  #hasState: boolean | undefined;
+  /** otel_spans and otel_state are created with the first spans' rows (most sessions never get spans). */
+  readonly #spanTable: LazyTables;
+  readonly #stateTable: LazyTables;
 
   constructor(sql: SqlStorage, env: Env, endpoint: string | undefined) {
     this.#sql = sql;
     this.#endpoint = endpoint;
     this.#forward = readForwardConfig(env);
-    sql.exec(SPANS_SQL);
-  }
-
-  /** Whether otel_state exists: it is created with its first row (most sessions never get spans). */
-  #stateTable(): boolean {
-    this.#hasState ??= hasTable(this.#sql, "otel_state");
-    return this.#hasState;
+    this.#spanTable = new LazyTables(sql, "otel_spans", [SPANS_SQL]);
+    this.#stateTable = new LazyTables(sql, "otel_state", [STATE_SQL]);
   }
 
   #state(): StateRow {
-    const stored = this.#stateTable()
-      ? this.#sql
-          .exec<StateRow>(
-            "SELECT trace_id, api_key, attempts, next_attempt_at, last_error, dropped FROM otel_state WHERE id = 1",
-          )
-          .toArray()[0]
-      : undefined;
+    const stored = this.#stateTable.rows<StateRow>(
+      "SELECT trace_id, api_key, attempts, next_attempt_at, last_error, dropped FROM otel_state WHERE id = 1",
+    )[0];
     return (
       stored ?? {
         trace_id: null,
@@ -176,11 +169,7 @@ export class SpanStore {
   }
 
   #writeState(row: StateRow): void {
-    if (!this.#stateTable()) {
-      this.#sql.exec(STATE_SQL);
-      this.#hasState = true;
-    }
-    this.#sql.exec(
+    this.#stateTable.ensure().exec(
       `INSERT INTO otel_state (id, trace_id, api_key, attempts, next_attempt_at, last_error, dropped) VALUES (1, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET trace_id = excluded.trace_id, api_key = excluded.api_key, attempts = excluded.attempts,
        next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, dropped = excluded.dropped`,
@@ -194,7 +183,7 @@ export class SpanStore {
   }
 
   count(): number {
-    this.#count ??= this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans").one().n;
+    this.#count ??= this.#spanTable.rows<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans")[0]?.n ?? 0;
     return this.#count;
   }
 
@@ -207,11 +196,10 @@ export class SpanStore {
 
   /** Bytes of spans held, against SPAN_LIMITS.bytesPerSession. */
   bytes(): number {
-    this.#bytes ??= this.#sql
-      .exec<{ n: number }>(
+    this.#bytes ??=
+      this.#spanTable.rows<{ n: number }>(
         "SELECT COALESCE(SUM(length(CAST(span AS BLOB)) + length(CAST(resource AS BLOB)) + length(CAST(scope AS BLOB))), 0) AS n FROM otel_spans",
-      )
-      .one().n;
+      )[0]?.n ?? 0;
     return this.#bytes;
   }
 
@@ -241,9 +229,8 @@ export class SpanStore {
     let cap: SpanReceipt["cap"];
     for (const item of items) {
       const exists =
-        this.#sql
-          .exec("SELECT 1 FROM otel_spans WHERE trace_id = ? AND span_id = ?", item.traceId, item.spanId)
-          .toArray().length > 0;
+        this.#spanTable.rows("SELECT 1 FROM otel_spans WHERE trace_id = ? AND span_id = ?", item.traceId, item.spanId)
+          .length > 0;
       if (exists) {
         accepted++;
         continue;
@@ -253,16 +240,18 @@ export class SpanStore {
       else if (bytes + size > SPAN_LIMITS.bytesPerSession)
         cap = { name: "bytesPerSession", limit: SPAN_LIMITS.bytesPerSession };
       else {
-        this.#sql.exec(
-          "INSERT INTO otel_spans (trace_id, span_id, parent_span_id, resource, scope, span, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          item.traceId,
-          item.spanId,
-          item.parentSpanId,
-          item.resource,
-          item.scope,
-          item.span,
-          now,
-        );
+        this.#spanTable
+          .ensure()
+          .exec(
+            "INSERT INTO otel_spans (trace_id, span_id, parent_span_id, resource, scope, span, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            item.traceId,
+            item.spanId,
+            item.parentSpanId,
+            item.resource,
+            item.scope,
+            item.span,
+            now,
+          );
         count++;
         bytes += size;
         this.#count = count;
@@ -292,9 +281,8 @@ export class SpanStore {
   /** The trace ids this session holds spans of (abort and discard also clear what those traces parked). */
   traceIds(limit = 1000): string[] {
     const ids = new Set(
-      this.#sql
-        .exec<{ trace_id: string }>("SELECT DISTINCT trace_id FROM otel_spans LIMIT ?", limit)
-        .toArray()
+      this.#spanTable
+        .rows<{ trace_id: string }>("SELECT DISTINCT trace_id FROM otel_spans LIMIT ?", limit)
         .map((r) => r.trace_id),
     );
     const known = this.#state().trace_id;
@@ -307,8 +295,8 @@ export class SpanStore {
    * ordered by start time and capped, so a long call never loads every span's JSON into memory.
    */
   waterfallTexts(limit: number = SPAN_LIMITS.waterfallSpans): string[] {
-    return this.#sql
-      .exec<{ text: string }>(
+    return this.#spanTable
+      .rows<{ text: string }>(
         `SELECT json_object(
            'spanId', json_extract(span, '$.spanId'),
            'parentSpanId', json_extract(span, '$.parentSpanId'),
@@ -321,7 +309,6 @@ export class SpanStore {
          FROM otel_spans WHERE json_valid(span) ORDER BY CAST(json_extract(span, '$.startTimeUnixNano') AS INTEGER), rowid LIMIT ?`,
         limit,
       )
-      .toArray()
       .map((r) => r.text);
   }
 
@@ -330,19 +317,17 @@ export class SpanStore {
     const known = this.#state().trace_id;
     if (known) return known;
     return (
-      this.#sql
-        .exec<{ trace_id: string }>("SELECT trace_id FROM otel_spans ORDER BY received_at, rowid LIMIT 1")
-        .toArray()[0]?.trace_id ?? null
+      this.#spanTable.rows<{ trace_id: string }>(
+        "SELECT trace_id FROM otel_spans ORDER BY received_at, rowid LIMIT 1",
+      )[0]?.trace_id ?? null
     );
   }
 
   /** Stored spans (forwarded or not) in arrival order. */
   all(): Pick<SpanItem, "resource" | "scope" | "span">[] {
-    return this.#sql
-      .exec<{ resource: string; scope: string; span: string }>(
-        "SELECT resource, scope, span FROM otel_spans ORDER BY received_at, rowid",
-      )
-      .toArray();
+    return this.#spanTable.rows<{ resource: string; scope: string; span: string }>(
+      "SELECT resource, scope, span FROM otel_spans ORDER BY received_at, rowid",
+    );
   }
 
   /** Whether held spans may leave the Worker now: consent given (or deferral is audio-only), not aborted. */
@@ -351,7 +336,8 @@ export class SpanStore {
   }
 
   #pendingCount(): number {
-    this.#pending ??= this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 0").one().n;
+    this.#pending ??=
+      this.#spanTable.rows<{ n: number }>("SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 0")[0]?.n ?? 0;
     return this.#pending;
   }
 
@@ -373,12 +359,16 @@ export class SpanStore {
       for (;;) {
         const state = this.#state();
         const apiKey = this.#forward.apiKeyOverride ?? state.api_key;
-        const rows = this.#sql
-          .exec<{ trace_id: string; span_id: string; resource: string; scope: string; span: string }>(
-            "SELECT trace_id, span_id, resource, scope, span FROM otel_spans WHERE forwarded = 0 ORDER BY received_at, rowid LIMIT ?",
-            FORWARD_BATCH,
-          )
-          .toArray();
+        const rows = this.#spanTable.rows<{
+          trace_id: string;
+          span_id: string;
+          resource: string;
+          scope: string;
+          span: string;
+        }>(
+          "SELECT trace_id, span_id, resource, scope, span FROM otel_spans WHERE forwarded = 0 ORDER BY received_at, rowid LIMIT ?",
+          FORWARD_BATCH,
+        );
         if (rows.length === 0) {
           // Nothing left to send for a finalized session: forget the key (late spans bring it again).
           if (meta.state === "finalized" && state.api_key) this.#writeState({ ...state, api_key: null });
@@ -398,7 +388,7 @@ export class SpanStore {
           timeoutMs: this.#forward.timeoutMs,
         });
         // The session may have been aborted while the request was out: the rows are gone then.
-        if (!this.#stateTable() || this.#sql.exec("SELECT 1 FROM otel_state").toArray().length === 0) return;
+        if (this.#stateTable.rows("SELECT 1 FROM otel_state").length === 0) return;
         const decision = decide(result.kind === "duplicate" ? { kind: "accepted", status: result.status } : result, {
           attempt,
           maxAttempts: this.#forward.maxAttempts,

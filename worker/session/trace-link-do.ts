@@ -4,6 +4,7 @@ import type { Env } from "../env.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { itemBytes, SPAN_LIMITS } from "./spans.ts";
 import { redactParkedSpans } from "../privacy/redaction.ts";
+import { LazyTables } from "./tables.ts";
 
 const LINK_SQL = `CREATE TABLE IF NOT EXISTS trace_link (id INTEGER PRIMARY KEY CHECK (id = 1), session_id TEXT NOT NULL)`;
 const PARKED_SQL = `CREATE TABLE IF NOT EXISTS parked (
@@ -30,31 +31,28 @@ export type TraceAnswer =
  * repeat is harmless).
  */
 export class TraceLinkDO extends DurableObject<Env> {
-  readonly #sql: SqlStorage;
+  /** trace_link and parked, created together with the first row either gets. */
+  readonly #tables: LazyTables;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sql = ctx.storage.sql;
-    this.#sql.exec(LINK_SQL);
-    this.#sql.exec(PARKED_SQL);
+    this.#tables = new LazyTables(ctx.storage.sql, "parked", [LINK_SQL, PARKED_SQL]);
   }
 
   #session(): string | undefined {
-    return this.#sql.exec<{ session_id: string }>("SELECT session_id FROM trace_link WHERE id = 1").toArray()[0]
-      ?.session_id;
+    return this.#tables.rows<{ session_id: string }>("SELECT session_id FROM trace_link WHERE id = 1")[0]?.session_id;
   }
 
   #parked(): SpanItem[] {
-    return this.#sql
-      .exec<{ item: string }>("SELECT item FROM parked ORDER BY parked_at, rowid")
-      .toArray()
+    return this.#tables
+      .rows<{ item: string }>("SELECT item FROM parked ORDER BY parked_at, rowid")
       .map((r) => JSON.parse(r.item) as SpanItem);
   }
 
   /** Records the trace's session (the first one wins) and returns the spans parked until now (still parked). */
   link(sessionId: string): { sessionId: string; parked: SpanItem[] } {
     const known = this.#session();
-    if (!known) this.#sql.exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
+    if (!known) this.#tables.ensure().exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
     return { sessionId: known ?? sessionId, parked: this.#parked() };
   }
 
@@ -63,9 +61,9 @@ export class TraceLinkDO extends DurableObject<Env> {
     const known = this.#session();
     if (known) return { sessionId: known, parked: this.#parked() };
     const now = Date.now();
-    const held = this.#sql
-      .exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM parked")
-      .one();
+    const held = this.#tables.rows<{ n: number; bytes: number }>(
+      "SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM parked",
+    )[0] ?? { n: 0, bytes: 0 };
     let count = held.n;
     let bytes = held.bytes;
     let parked = 0;
@@ -73,7 +71,7 @@ export class TraceLinkDO extends DurableObject<Env> {
     let reason: string | undefined;
     // The session's own redaction rules are not known yet: the deployment's apply.
     for (const item of redactParkedSpans(this.env, items)) {
-      if (this.#sql.exec("SELECT 1 FROM parked WHERE span_id = ?", item.spanId).toArray().length > 0) {
+      if (this.#tables.rows("SELECT 1 FROM parked WHERE span_id = ?", item.spanId).length > 0) {
         parked++;
         continue;
       }
@@ -83,13 +81,15 @@ export class TraceLinkDO extends DurableObject<Env> {
       else if (bytes + size > SPAN_LIMITS.parkedBytesPerTrace)
         reason = `a trace parks at most ${SPAN_LIMITS.parkedBytesPerTrace} bytes of spans until its session is named`;
       else {
-        this.#sql.exec(
-          "INSERT INTO parked (span_id, item, bytes, parked_at) VALUES (?, ?, ?, ?)",
-          item.spanId,
-          JSON.stringify(item),
-          size,
-          now,
-        );
+        this.#tables
+          .ensure()
+          .exec(
+            "INSERT INTO parked (span_id, item, bytes, parked_at) VALUES (?, ?, ?, ?)",
+            item.spanId,
+            JSON.stringify(item),
+            size,
+            now,
+          );
         count++;
         bytes += size;
         parked++;
@@ -104,7 +104,9 @@ export class TraceLinkDO extends DurableObject<Env> {
 
   /** Deletes parked spans the session has stored (the second step of a hand-over). */
   release(spanIds: string[]): void {
-    for (const spanId of spanIds) this.#sql.exec("DELETE FROM parked WHERE span_id = ?", spanId);
+    if (!this.#tables.exists()) return;
+    const sql = this.#tables.ensure();
+    for (const spanId of spanIds) sql.exec("DELETE FROM parked WHERE span_id = ?", spanId);
   }
 
   /**
@@ -112,21 +114,23 @@ export class TraceLinkDO extends DurableObject<Env> {
    * so later spans of the trace go to the session (which refuses them) instead of parking here again.
    */
   forget(sessionId: string): void {
-    if (!this.#session()) this.#sql.exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
-    if (this.#session() === sessionId) this.#sql.exec("DELETE FROM parked");
+    const sql = this.#tables.ensure();
+    if (!this.#session()) sql.exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
+    if (this.#session() === sessionId) sql.exec("DELETE FROM parked");
   }
 
   /** Expires parked spans older than the TTL, then waits for the next oldest. */
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    this.#sql.exec("DELETE FROM parked WHERE parked_at <= ?", now - SPAN_LIMITS.parkedTtlMs);
-    const oldest = this.#sql.exec<{ at: number | null }>("SELECT MIN(parked_at) AS at FROM parked").one().at;
+    if (!this.#tables.exists()) return;
+    const sql = this.#tables.ensure();
+    sql.exec("DELETE FROM parked WHERE parked_at <= ?", Date.now() - SPAN_LIMITS.parkedTtlMs);
+    const oldest = sql.exec<{ at: number | null }>("SELECT MIN(parked_at) AS at FROM parked").one().at;
     if (oldest !== null) await this.ctx.storage.setAlarm(oldest + SPAN_LIMITS.parkedTtlMs);
   }
 
   /** Spans parked now (tests and operators). */
   parkedCount(): number {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM parked").one().n;
+    return this.#tables.rows<{ n: number }>("SELECT COUNT(*) AS n FROM parked")[0]?.n ?? 0;
   }
 }
 
