@@ -9,6 +9,10 @@
  * `fragment` and `audio` send one kind only, in sessions of `callSeconds` requests.
  * BENCH_WORKER_VARS='{"AUDIO_PART_BYTES":"104857600"}' runs the Worker with other variables (to isolate one
  * cost); BENCH_NO_ECHO=1 skips the echo Worker; BENCH_FLOOR=1 also measures the storage floor (bench/floor-worker).
+ *
+ * Keep the sessions of one run (warm-up + rounds) under about 2,500: one local workerd process holding some
+ * 3,000 SQLite-backed objects at once answers SQLITE_NOMEM (the storage floor Worker too; three open files
+ * per object), a limit of the local runtime, not of a deployment, where each object lives on its own.
  */
 import { BURST_KINDS, burst, type BurstOptions } from "./lib/call-burst.ts";
 import {
@@ -39,7 +43,10 @@ async function measure(target: MiniflareWorker, name: string): Promise<void> {
       `${name}-${round}-${crypto.randomUUID().slice(0, 6)}`,
       options,
     );
-    if (failed > 0) console.log(`  ${name}: ${failed} requests failed, e.g. ${sample}`);
+    if (failed > 0) {
+      console.log(`  ${name}: ${failed} requests failed, e.g. ${sample}; workerd printed:`);
+      console.log(target.output().slice(-2000));
+    }
     cpu.push(((cpuSeconds(target.pid) - before) * 1000) / options.requests);
     rps.push((options.requests * 1000) / ms);
   }
