@@ -58,8 +58,13 @@ describe("the SDK installed from its packed tarball", () => {
   it("holds only the built package, and installs none of the Worker's dependencies", () => {
     const files = sh("tar", ["-tzf", tarball], project).trim().split("\n");
     expect(
-      files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json" && f !== "package/README.md"),
+      files.filter(
+        (f) =>
+          !f.startsWith("package/dist/") &&
+          !["package/package.json", "package/README.md", "package/LICENSE"].includes(f),
+      ),
     ).toEqual([]);
+    expect(files).toContain("package/LICENSE"); // package.json says MIT; the text travels with the code
     expect(files).toContain("package/dist/index.js");
     expect(files).toContain("package/dist/index.d.ts");
     const installed = join(project, "node_modules");
@@ -75,7 +80,7 @@ describe("the SDK installed from its packed tarball", () => {
       "@opentelemetry/sdk-trace",
     ]);
     const top = readdirSync(join(installed, "cekura-edge-tracer")).sort();
-    expect(top).toEqual(["README.md", "dist", "package.json"]);
+    expect(top).toEqual(["LICENSE", "README.md", "dist", "package.json"]);
   });
 
   it("type-checks a TypeScript user under NodeNext resolution, with the public types only", () => {
