@@ -9,7 +9,7 @@ import {
 } from "../../sdk/redact.ts";
 import type { Env } from "../env.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
-import { hasTable } from "../session/tables.ts";
+import { LazyTables } from "../session/tables.ts";
 
 const parsedDeploymentRules = new Map<string, RedactionRules>();
 
@@ -42,22 +42,20 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS privacy_redaction (id INTEGER PRIMARY
  * events and spans before they are written to storage.
  */
 export class SessionRedaction {
-  readonly #sql: SqlStorage;
+  /** Created once a fragment brought rules (creating it is billed as rows written). */
+  readonly #table: LazyTables;
   readonly #deployment: RedactionRules;
   #session: RedactionRules | undefined;
   #redactor: Redactor | undefined;
 
   constructor(sql: SqlStorage, env: Env) {
-    this.#sql = sql;
+    this.#table = new LazyTables(sql, "privacy_redaction", [SCHEMA]);
     this.#deployment = deploymentRules(env);
   }
 
   #sessionRules(): RedactionRules {
     if (this.#session === undefined) {
-      // The table exists once a fragment brought rules (creating it is billed as rows written).
-      const row = hasTable(this.#sql, "privacy_redaction")
-        ? this.#sql.exec<{ json: string }>("SELECT json FROM privacy_redaction WHERE id = 1").toArray()[0]
-        : undefined;
+      const row = this.#table.rows<{ json: string }>("SELECT json FROM privacy_redaction WHERE id = 1")[0];
       this.#session = row ? (JSON.parse(row.json) as RedactionRules) : {};
     }
     return this.#session;
@@ -69,11 +67,12 @@ export class SessionRedaction {
     const current = this.#sessionRules();
     const next = mergeRules(current, rules);
     if (JSON.stringify(next) === JSON.stringify(current)) return;
-    this.#sql.exec(SCHEMA);
-    this.#sql.exec(
-      "INSERT INTO privacy_redaction (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
-      JSON.stringify(next),
-    );
+    this.#table
+      .ensure()
+      .exec(
+        "INSERT INTO privacy_redaction (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+        JSON.stringify(next),
+      );
     this.#session = next;
     this.#redactor = undefined;
   }

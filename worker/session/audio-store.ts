@@ -287,9 +287,7 @@ export class AudioStore {
       const state = this.#state;
       if (state.uploadId && state.key && !state.result) await this.store.abortMultipart(state.key, state.uploadId);
       if (state.result) await this.store.delete(state.result.key);
-      if (this.#tables.exists()) {
-        for (const table of ["audio_chunk_rows", "audio_state"]) this.sql.exec(`DELETE FROM ${table}`);
-      }
+      for (const table of ["audio_chunk_rows", "audio_state"]) this.#tables.existing()?.exec(`DELETE FROM ${table}`);
       this.#state = { ...this.#empty(), dropped: true };
       this.#chunks.clear();
       this.#placed = [];

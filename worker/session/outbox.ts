@@ -8,7 +8,7 @@ import { sendRecord } from "../forward/sender.ts";
 import { mayForward } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
 import type { SessionRecord } from "./record.ts";
-import { hasTable } from "./tables.ts";
+import { LazyTables } from "./tables.ts";
 
 const OUTBOX_SQL = `CREATE TABLE IF NOT EXISTS forward_outbox (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -57,27 +57,23 @@ export function forwardDueAt(meta: SessionMeta): number | undefined {
  * Methods return the new forward state; they never save the meta or arm the alarm themselves.
  */
 export class Outbox {
-  readonly #sql: SqlStorage;
   readonly #env: Env;
   readonly #config: WorkerConfig;
   readonly #forward: ForwardConfig;
   readonly #audio: AudioSource;
   #row: OutboxRow;
-  #created: boolean;
+  /** Created with the first write (most sessions write it only when finalized, if forwarding). */
+  readonly #table: LazyTables;
 
   constructor(sql: SqlStorage, env: Env, config: WorkerConfig) {
-    this.#sql = sql;
     this.#env = env;
     this.#config = config;
     this.#forward = readForwardConfig(env);
     this.#audio = audioSource(env);
-    // The table is created with the first write (most sessions write it only when finalized, if forwarding).
-    this.#created = hasTable(sql, "forward_outbox");
-    this.#row = (this.#created
-      ? this.#sql
-          .exec<OutboxRow>("SELECT api_key, sent_attempts, in_flight_at FROM forward_outbox WHERE id = 1")
-          .toArray()[0]
-      : undefined) ?? {
+    this.#table = new LazyTables(sql, "forward_outbox", [OUTBOX_SQL]);
+    this.#row = this.#table.rows<OutboxRow>(
+      "SELECT api_key, sent_attempts, in_flight_at FROM forward_outbox WHERE id = 1",
+    )[0] ?? {
       api_key: null,
       sent_attempts: 0,
       in_flight_at: null,
@@ -202,7 +198,7 @@ export class Outbox {
 
   /** Drops the row, key included: the session was erased while an attempt was out. */
   forget(): void {
-    if (this.#created) this.#sql.exec("DELETE FROM forward_outbox");
+    this.#table.existing()?.exec("DELETE FROM forward_outbox");
     this.#row = { api_key: null, sent_attempts: 0, in_flight_at: null };
   }
 
@@ -233,11 +229,7 @@ export class Outbox {
 
   #write(row: OutboxRow): void {
     this.#row = row;
-    if (!this.#created) {
-      this.#sql.exec(OUTBOX_SQL);
-      this.#created = true;
-    }
-    this.#sql.exec(
+    this.#table.ensure().exec(
       `INSERT INTO forward_outbox (id, api_key, sent_attempts, in_flight_at) VALUES (1, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET api_key = excluded.api_key, sent_attempts = excluded.sent_attempts, in_flight_at = excluded.in_flight_at`,
       row.api_key,

@@ -35,6 +35,11 @@ export class LazyTables {
     return this.sql;
   }
 
+  /** The database when the tables exist, for a change that has nothing to change otherwise (a delete). */
+  existing(): SqlStorage | undefined {
+    return this.exists() ? this.sql : undefined;
+  }
+
   /** The rows of a read, or none while the tables do not exist. */
   rows<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T[] {
     return this.exists() ? this.sql.exec<T>(query, ...bindings).toArray() : [];

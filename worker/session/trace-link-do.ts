@@ -104,8 +104,8 @@ export class TraceLinkDO extends DurableObject<Env> {
 
   /** Deletes parked spans the session has stored (the second step of a hand-over). */
   release(spanIds: string[]): void {
-    if (!this.#tables.exists()) return;
-    const sql = this.#tables.ensure();
+    const sql = this.#tables.existing();
+    if (!sql) return;
     for (const spanId of spanIds) sql.exec("DELETE FROM parked WHERE span_id = ?", spanId);
   }
 
@@ -121,8 +121,8 @@ export class TraceLinkDO extends DurableObject<Env> {
 
   /** Expires parked spans older than the TTL, then waits for the next oldest. */
   override async alarm(): Promise<void> {
-    if (!this.#tables.exists()) return;
-    const sql = this.#tables.ensure();
+    const sql = this.#tables.existing();
+    if (!sql) return;
     sql.exec("DELETE FROM parked WHERE parked_at <= ?", Date.now() - SPAN_LIMITS.parkedTtlMs);
     const oldest = sql.exec<{ at: number | null }>("SELECT MIN(parked_at) AS at FROM parked").one().at;
     if (oldest !== null) await this.ctx.storage.setAlarm(oldest + SPAN_LIMITS.parkedTtlMs);
