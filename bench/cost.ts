@@ -38,6 +38,11 @@ export interface CostScenario {
   realTime?: boolean;
   /** Call length for this scenario, overriding the run's (real-time calls take their length in wall time). */
   callSeconds?: number;
+  /**
+   * Sent with deferUpload: true and closed without consent, so the Worker discards the call: what a call
+   * costs whose caller never consented (everything held, then destroyed).
+   */
+  withoutConsent?: boolean;
 }
 
 export interface PerCallMinute {
@@ -109,6 +114,13 @@ export const SCENARIOS: CostScenario[] = [
   },
   { name: "observe, no audio", mode: "observe", audio: false, chunkSeconds: AUDIO_CHUNK_SECONDS },
   { name: "track (no audio)", mode: "track", audio: false, chunkSeconds: AUDIO_CHUNK_SECONDS },
+  {
+    name: "observe, 5 s chunks, deferred and never consented (discarded)",
+    mode: "observe",
+    audio: true,
+    chunkSeconds: AUDIO_CHUNK_SECONDS,
+    withoutConsent: true,
+  },
 ];
 
 export const COUNTING_ENTRY = join(REPO_ROOT, "bench/worker/counting-entry.ts");
@@ -132,7 +144,7 @@ export async function sendCall(url: string, id: string, scenario: CostScenario, 
   const flush = scenario.flushSeconds ?? 1;
   let pending: ReturnType<typeof eventsOfSecond> = [];
   const sendFragment = async (events: typeof pending) => {
-    const body = fragmentBody(seq++, events, callStartedAt, 42, scenario.mode);
+    const body = fragmentBody(seq++, events, callStartedAt, 42, scenario.mode, scenario.withoutConsent);
     await must(
       await fetch(`${base}/fragments`, {
         method: "POST",
@@ -156,7 +168,11 @@ export async function sendCall(url: string, id: string, scenario: CostScenario, 
       work.push(
         fetch(`${base}/audio/${n}`, {
           method: "PUT",
-          headers: { ...HEADERS, ...audioChunkHeaders(callStartedAt) },
+          headers: {
+            ...HEADERS,
+            ...audioChunkHeaders(callStartedAt),
+            ...(scenario.withoutConsent ? { "x-cekura-defer-upload": "true" } : {}),
+          },
           body: chunk,
         }).then((r) => must(r, `audio ${n}`)),
       );
@@ -193,6 +209,7 @@ async function settled(url: string, id: string, timeoutMs: number): Promise<stri
     last = `${status.state}/${status.forward.status}`;
     if (status.state === "finalized" && ["delivered", "skipped", "dead_letter"].includes(status.forward.status))
       return last;
+    if (status.state === "discarded") return last;
     await new Promise((r) => setTimeout(r, 100));
   }
   return `${last} (timed out)`;

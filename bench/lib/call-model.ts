@@ -76,8 +76,17 @@ export function fragmentBody(
   callStartedAt: string,
   agentId = 42,
   mode: "observe" | "track" = "observe",
+  deferUpload?: boolean,
 ): string {
-  return JSON.stringify({ agentId, mode, seq, sentAt: new Date().toISOString(), callStartedAt, events });
+  return JSON.stringify({
+    agentId,
+    mode,
+    seq,
+    sentAt: new Date().toISOString(),
+    callStartedAt,
+    events,
+    ...(deferUpload ? { deferUpload } : {}),
+  });
 }
 
 /** Headers of one `PUT /v1/sessions/:id/audio/:seq` chunk that may also introduce the session. */
