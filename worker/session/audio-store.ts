@@ -281,18 +281,21 @@ export class AudioStore {
     });
   }
 
-  /** Deletes every held byte and row, aborts the multipart upload and deletes any written object. */
-  async destroy(): Promise<void> {
+  /**
+   * Deletes every held byte and row, aborts the multipart upload and deletes any written object. The
+   * dropped state is stored (close then waits for no chunk) unless `keepNothing`: the session's wipe follows.
+   */
+  async destroy(keepNothing = false): Promise<void> {
     await this.#locked(async () => {
       const state = this.#state;
       if (state.uploadId && state.key && !state.result) await this.store.abortMultipart(state.key, state.uploadId);
       if (state.result) await this.store.delete(state.result.key);
-      for (const table of ["audio_chunk_rows", "audio_state"]) this.#tables.existing()?.exec(`DELETE FROM ${table}`);
+      this.#tables.drop();
       this.#state = { ...this.#empty(), dropped: true };
       this.#chunks.clear();
       this.#placed = [];
       this.#covered = 0;
-      this.#save();
+      if (!keepNothing) this.#save();
     });
   }
 

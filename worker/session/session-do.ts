@@ -440,7 +440,7 @@ export class SessionDO extends DurableObject<Env> {
   async #destroy(now: number): Promise<void> {
     this.#save(consent.destroyBegun(this.#meta!, now));
     await this.#forgetParkedSpans(this.#meta!);
-    await this.#audio.destroy();
+    await this.#audio.destroy(true);
     await wipeCapturedTables(this.ctx.storage);
     this.#forgetCounts();
     this.#save({ ...this.#meta!, destroyComplete: true });
@@ -650,7 +650,7 @@ export class SessionDO extends DurableObject<Env> {
     if (before) return before;
     const erasing = markErasing(this.#meta, caller, now, reason, erasureFacts(this.ctx.storage.sql));
     this.#save(erasing);
-    await this.#audio.destroy();
+    await this.#audio.destroy(true);
     await eraseStoredData(this.ctx.storage, this.env, this.#config, erasing);
     this.#forgetCounts();
     this.ctx.waitUntil(removeFromTenantIndex(this.env, erasing.tenant, erasing.sessionId));
