@@ -1,6 +1,6 @@
 import type { SessionEvent } from "../../sdk/protocol.ts";
 import type { SessionMeta } from "./meta.ts";
-import { hasTable } from "./tables.ts";
+import { hasTable, LazyTables } from "./tables.ts";
 
 // event_count and event_bytes (the fragment's events and their JSON bytes as received) let the session's
 // counts be recounted from the rows, so a fragment writes its own row and not the meta row too.
@@ -43,37 +43,32 @@ export class FragmentStore {
    * seq's hash is read only for a repeat). Rebuilt from the rows after an eviction; `forget()` after a wipe.
    */
   #seqs: Set<number> | undefined;
-  /** Whether the fragments table existed when first looked for (a table this instance creates needs no column check). */
-  #existed: boolean | undefined;
+  readonly #table: LazyTables;
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly sql: SqlStorage) {
+    this.#table = new LazyTables(sql, "fragments", [FRAGMENTS_SQL]);
+  }
 
   #stored(): Set<number> {
     if (this.#seqs) return this.#seqs;
     const seqs = new Set<number>();
-    if (this.#ready || this.#tableExisted()) {
+    if (this.#table.exists()) {
       for (const row of this.#tables().exec<{ seq: number }>("SELECT seq FROM fragments")) seqs.add(row.seq);
     }
     this.#seqs = seqs;
     return seqs;
   }
 
-  /** After rows were deleted behind the store's back (a wipe): read the rows again on next use. */
+  /** After the tables were dropped behind the store's back (a wipe): read the rows again on next use. */
   forget(): void {
     this.#seqs = undefined;
     this.#ready = false;
-    this.#existed = undefined;
-  }
-
-  #tableExisted(): boolean {
-    this.#existed ??= hasTable(this.sql, "fragments");
-    return this.#existed;
   }
 
   #tables(): SqlStorage {
     if (this.#ready) return this.sql;
-    const existed = this.#tableExisted();
-    this.sql.exec(FRAGMENTS_SQL);
+    const existed = this.#table.exists();
+    this.#table.ensure();
     // A table created before the count columns existed gets them (its older rows are counted from their JSON).
     if (existed) {
       const columns = this.sql.exec("SELECT * FROM fragments LIMIT 0").columnNames;
@@ -82,7 +77,6 @@ export class FragmentStore {
       }
     }
     this.#ready = true;
-    this.#existed = true;
     return this.sql;
   }
 
@@ -93,7 +87,7 @@ export class FragmentStore {
    */
   recount(meta: SessionMeta | undefined): SessionMeta | undefined {
     if (meta?.state !== "open" && meta?.state !== "closing") return meta;
-    if (!this.#ready && !this.#tableExisted()) return meta;
+    if (!this.#table.exists()) return meta;
     const tally = this.#tables()
       .exec<{ n: number; max_seq: number | null; events: number | null; bytes: number | null }>(
         "SELECT count(*) AS n, max(seq) AS max_seq, sum(coalesce(event_count, json_array_length(events))) AS events, sum(coalesce(event_bytes, length(events))) AS bytes FROM fragments",
@@ -162,7 +156,7 @@ export class FragmentStore {
   }
 
   all(): StoredFragment[] {
-    if (!this.#ready && !hasTable(this.sql, "fragments")) return [];
+    if (!this.#table.exists()) return [];
     const overflow = new Map<number, SessionEvent[]>();
     const sql = this.#tables();
     const hasOverflow = hasTable(this.sql, "fragment_overflow");
@@ -185,10 +179,9 @@ export class FragmentStore {
 
   /** Drops both tables: a DROP is not billed per row, where a DELETE writes one row per fragment. */
   deleteAll(): void {
-    this.sql.exec("DROP TABLE IF EXISTS fragments");
+    this.#table.drop();
     this.sql.exec("DROP TABLE IF EXISTS fragment_overflow");
     this.#ready = false;
-    this.#existed = false;
     this.#seqs = new Set();
   }
 }

@@ -567,7 +567,7 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  /** After rows were deleted under the stores (a wipe): what they keep in memory about their rows is read again. */
+  /** After a wipe dropped the stores' tables: what they keep in memory about their rows is read again. */
   #forgetCounts(): void {
     this.#fragments.forget();
     this.#spans.forget();
