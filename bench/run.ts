@@ -274,7 +274,8 @@ if (cost) {
       c.scenario.audio &&
       c.scenario.chunkSeconds === AUDIO_CHUNK_SECONDS &&
       c.scenario.flushSeconds === undefined &&
-      !c.scenario.realTime;
+      !c.scenario.realTime &&
+      !c.scenario.withoutConsent; // the target is the delivered call's; a discarded one is shown beside it
     const counted = (figure: string, value: number, unit: string, note?: string) =>
       rows.push({ section: `cost: ${name}`, figure, value, unit, ...(note ? { note } : {}) });
     counted("Worker requests per call-minute", p.workerRequests, "");
