@@ -209,7 +209,8 @@ export interface EventSource {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
 
-export type Handlers = Record<string, (recorder: Recorder, ...args: never[]) => void>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handlers = Record<string, (recorder: Recorder, ...args: any[]) => void>;
 
 /** Subscribes `handlers` to `source` for `recorder`; unsubscribed by recorder.detach()/close(). */
 export function listen(recorder: Recorder, source: EventSource, handlers: Handlers): void {
