@@ -172,6 +172,8 @@ export class SessionDO extends DurableObject<Env> {
   /** POST /consent (startAudioUpload). Idempotent; 409 once the session was aborted or discarded. */
   async consent(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
     const now = Date.now();
+    const full = await this.#admitFirstContact(caller, consent.introOf(request), now);
+    if (full) return full;
     const found = this.#sessionOrIntro(caller, consent.introOf(request), now, INTRO_HINT);
     if (!found.ok) return found;
     const granted = consent.grant(found.value, now);
@@ -195,6 +197,8 @@ export class SessionDO extends DurableObject<Env> {
   /** POST /abort-recording: drops the audio only; the rest is kept and finalized. */
   async abortRecording(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
     const now = Date.now();
+    const full = await this.#admitFirstContact(caller, consent.introOf(request), now);
+    if (full) return full;
     const found = this.#sessionOrIntro(caller, consent.introOf(request), now, INTRO_HINT);
     if (!found.ok) return found;
     const decision = consent.recordingAbort(found.value);
@@ -268,6 +272,8 @@ export class SessionDO extends DurableObject<Env> {
 
   async close(caller: Caller, request: CloseRequest): Promise<Outcome<SessionStatus>> {
     const now = Date.now();
+    const full = await this.#admitFirstContact(caller, consent.introOf(request), now);
+    if (full) return full;
     const found = this.#sessionOrIntro(caller, consent.introOf(request), now);
     if (!found.ok) return found;
     const meta = found.value;
@@ -303,6 +309,15 @@ export class SessionDO extends DurableObject<Env> {
     await this.#finalizeIfComplete(now);
     await this.#scheduleAlarm();
     return ok(this.#status(this.#meta!));
+  }
+
+  /**
+   * The open-session cap for any route whose request may create the session (issue 29 item 5): a first
+   * contact that carries an intro is admitted by the tenant index, or refused 429 before anything is stored.
+   */
+  async #admitFirstContact(caller: Caller, intro: unknown, now: number): Promise<Outcome<never> | undefined> {
+    if (this.#meta !== undefined || intro === undefined) return undefined;
+    return this.#privacy.admit(caller.tenant, caller.sessionId, now);
   }
 
   async status(caller: Caller): Promise<Outcome<SessionStatus>> {
