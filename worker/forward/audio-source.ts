@@ -1,6 +1,7 @@
 import { AwsClient } from "aws4fetch";
 import type { Env } from "../env.ts";
 import { readS3Settings } from "../storage/object-store.ts";
+import { storageFailure } from "../storage/storage-error.ts";
 
 /** A stored recording, opened as a stream with a known size (so it is never buffered whole). */
 export interface OpenedAudio {
@@ -46,9 +47,7 @@ export function audioSource(env: Env): AudioSource {
       const length = Number(response.headers.get("content-length"));
       if (!response.ok || !response.body || !Number.isSafeInteger(length)) {
         const text = response.ok ? "" : await response.text().catch(() => "");
-        throw new Error(
-          `S3 GetObject of ${key} failed with ${response.status}${text ? `: ${text.slice(0, 300)}` : ""}`,
-        );
+        throw storageFailure("GetObject", response.status, text);
       }
       return { size: length, body: response.body };
     },

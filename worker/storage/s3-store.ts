@@ -1,5 +1,6 @@
 import { AwsClient } from "aws4fetch";
 import type { ObjectStore, UploadedPart } from "./object-store.ts";
+import { storageFailure } from "./storage-error.ts";
 
 export interface S3Settings {
   /** e.g. https://s3.eu-west-1.amazonaws.com or http://127.0.0.1:4568; path-style addressing is used. */
@@ -34,7 +35,7 @@ export function createS3Store(settings: S3Settings): ObjectStore {
     const response = await client.fetch(input, init);
     if (response.ok || okStatuses.includes(response.status)) return response;
     const text = await response.text().catch(() => "");
-    throw new Error(`S3 ${what} failed with ${response.status}: ${text.slice(0, 300)}`);
+    throw storageFailure(what, response.status, text);
   }
 
   return {
@@ -98,7 +99,7 @@ export function createS3Store(settings: S3Settings): ObjectStore {
       });
       // S3 can answer 200 with an <Error> body.
       const text = await response.text();
-      if (/<Error>/.test(text)) throw new Error(`S3 CompleteMultipartUpload failed: ${text.slice(0, 300)}`);
+      if (/<Error>/.test(text)) throw storageFailure("CompleteMultipartUpload", undefined, text);
     },
     async abortMultipart(key, uploadId) {
       (
