@@ -13,10 +13,12 @@ import { traceRoutes } from "./routes/traces.ts";
 import { eraseRoutes } from "./privacy/erase-route.ts";
 import { requireKeyPolicy } from "./privacy/key-policy.ts";
 import { limitTenantRate } from "./privacy/rate-limit.ts";
+import { limitInspectRate } from "./privacy/inspect-rate-limit.ts";
 
 export function createApp() {
   const app = new Hono<AppEnv>();
   app.route("/", healthRoutes);
+  app.use("/inspect/*", limitInspectRate);
   app.route("/inspect", inspectRoutes);
   app.use("/v1/*", requireKeyPolicy);
   app.use("/v1/*", requireTenant);

@@ -52,6 +52,8 @@ export interface Env {
   TENANT_RATE_LIMITER?: RateLimit;
   /** Period of TENANT_RATE_LIMITER in seconds (10 or 60), for Retry-After; default 10. */
   TENANT_RATE_LIMIT_PERIOD_SECONDS?: string;
+  /** Cloudflare Rate Limiting binding for inspector pages, keyed by client IP (period 60 s; 429 past it). */
+  INSPECT_RATE_LIMITER?: RateLimit;
   /** Secret (>= 32 characters) signing the inspector's read-only session cookie. */
   INSPECTOR_SECRET?: string;
   /** Lifetime of an inspector login; default 43200 (12 h). */
