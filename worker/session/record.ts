@@ -203,3 +203,11 @@ export function buildRecord(input: RecordInputs): SessionRecord {
     sdk: meta.sdk ?? null,
   };
 }
+
+/** The record as an abort-recording that came in while it was being written leaves it: no audio, and why. */
+export function withoutAudio(
+  record: SessionRecord,
+  reason: NonNullable<SessionRecord["consent"]["audioDropped"]>,
+): SessionRecord {
+  return { ...record, audio: null, consent: { ...record.consent, audioDropped: reason } };
+}

@@ -12,10 +12,10 @@ import { fail, HttpError, ok, sessionNotFound, type Outcome } from "../errors.ts
 import { parseJson } from "../middleware/body.ts";
 import { checkedFragment } from "./fragment-check.ts";
 import { sha256Hex } from "../util/sha256.ts";
-import { recordKey, writeRecordOnce } from "../storage/records.ts";
+import { recordKey, writeRecord } from "../storage/records.ts";
 import { audioObjectStore } from "../storage/object-store.ts";
 import { SESSION_CAPS } from "./caps.ts";
-import { AudioStore, readPartBytes, type AudioAck, type AudioChunk } from "./audio-store.ts";
+import { AudioStore, audioKey, readPartBytes, type AudioAck, type AudioChunk } from "./audio-store.ts";
 import * as consent from "./consent.ts";
 import { eventRows, FragmentStore } from "./fragments.ts";
 import {
@@ -31,7 +31,7 @@ import { forwardDueAt, Outbox, type ForwardState } from "./outbox.ts";
 import { SpanStore, type SpanReceipt } from "./spans.ts";
 import { traceLinkStub } from "./trace-link-do.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
-import { buildRecord } from "./record.ts";
+import { buildRecord, withoutAudio } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 import { SessionPrivacy } from "../privacy/session-privacy.ts";
@@ -41,6 +41,7 @@ import {
   erasedTombstone,
   erasureFacts,
   markErasing,
+  peaksKey,
   receiptOf,
   type ErasureReceipt,
 } from "../privacy/erase.ts";
@@ -51,6 +52,14 @@ export type { Caller };
 /** Finalization retries after a storage error: 1 s, 2 s, 4 s ... up to 5 minutes. */
 const FINALIZE_RETRY_BASE_MS = 1000;
 const FINALIZE_RETRY_MAX_MS = 5 * 60 * 1000;
+
+/**
+ * Whether the session is gone as far as the API says: aborted, discarded, erased, or removed whole by
+ * retention (no meta). Finalization checks this after each await and deletes what it wrote meanwhile.
+ */
+function isDestroyed(meta: SessionMeta | undefined): boolean {
+  return meta === undefined || meta.state === "aborted" || meta.state === "discarded" || meta.state === "erased";
+}
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 1000);
 
@@ -456,9 +465,20 @@ export class SessionDO extends DurableObject<Env> {
     this.#save(consent.destroyBegun(this.#meta!, now));
     await this.#forgetParkedSpans(this.#meta!);
     await this.#audio.destroy(true);
+    await this.#deleteWrittenObjects();
     await wipeCapturedTables(this.ctx.storage);
     this.#forgetCounts();
     this.#save({ ...this.#meta!, destroyComplete: true });
+  }
+
+  /**
+   * Every object a session can have written, whatever its meta says (issue 29 item 3): a crash between a PUT
+   * and the save that notes it leaves an object the meta does not name. Deleting a missing key is a no-op.
+   */
+  async #deleteWrittenObjects(): Promise<void> {
+    const { tenant, sessionId } = this.#meta!;
+    await audioObjectStore(this.env).delete(audioKey(tenant, sessionId));
+    await this.env.RECORDINGS.delete([recordKey(tenant, sessionId), peaksKey(tenant, sessionId)]);
   }
 
   /** Close (or idle timeout) without consent while everything was deferred: destroy, state "discarded". */
@@ -530,7 +550,7 @@ export class SessionDO extends DurableObject<Env> {
     const audio = await this.#audio.finalize(this.#meta!);
     meta = this.#meta!;
     if (meta.state !== "closing" || !meta.close) return;
-    const record = buildRecord({
+    let record = buildRecord({
       meta,
       fragments: this.#fragments.all(),
       finalizedAt: now,
@@ -540,13 +560,22 @@ export class SessionDO extends DurableObject<Env> {
       audio,
       traceId: this.#spans.traceId(),
     });
-    await writeRecordOnce(this.env.RECORDINGS, key, JSON.stringify(record), {
-      durationSeconds: record.durationSeconds,
+    // A retried finalization keeps the first record, except when the audio was dropped since it was written.
+    await writeRecord(this.env.RECORDINGS, key, JSON.stringify(record), { durationSeconds: record.durationSeconds }, {
+      replace: meta.audioDropped !== undefined,
     });
-    meta = this.#meta!;
-    // An abort (or discard) that arrived while the record was being written wins: the record is never kept.
-    if (meta.state === "aborted" || meta.state === "discarded") return void (await this.env.RECORDINGS.delete(key));
-    if (meta.state !== "closing" || !meta.close) return;
+    // After every await, a session destroyed meanwhile (abort, discard, erasure) deletes what it just wrote;
+    // an abort-recording meanwhile rewrites the record without its audio (issue 29 items 1 and 2).
+    for (;;) {
+      meta = this.#meta;
+      if (isDestroyed(meta)) return void (await this.env.RECORDINGS.delete(key));
+      if (meta?.state !== "closing" || !meta.close) return;
+      if (!meta.audioDropped || record.audio === null) break;
+      record = withoutAudio(record, meta.audioDropped.reason);
+      await writeRecord(this.env.RECORDINGS, key, JSON.stringify(record), { durationSeconds: record.durationSeconds }, {
+        replace: true,
+      });
+    }
     this.#save({
       ...meta,
       state: "finalized",

@@ -8,14 +8,18 @@ export interface RecordSummary {
   durationSeconds: number;
 }
 
-/** Writes the record unless one exists: a retried finalization never replaces the first record. */
-export async function writeRecordOnce(
+/**
+ * Writes the record unless one exists: a retried finalization never replaces the first record, except with
+ * `replace` (an abort-recording since: the record written then named audio that is gone).
+ */
+export async function writeRecord(
   bucket: R2Bucket,
   key: string,
   json: string,
   summary: RecordSummary,
+  options: { replace?: boolean } = {},
 ): Promise<void> {
-  if (await bucket.head(key)) return;
+  if (!options.replace && (await bucket.head(key))) return;
   await bucket.put(key, json, {
     httpMetadata: { contentType: "application/json" },
     customMetadata: { durationSeconds: String(summary.durationSeconds) },
