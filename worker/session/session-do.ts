@@ -31,7 +31,7 @@ import { forwardDueAt, Outbox, type ForwardState } from "./outbox.ts";
 import { SpanStore, type SpanReceipt } from "./spans.ts";
 import { traceLinkStub } from "./trace-link-do.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
-import { buildRecord, withoutAudio } from "./record.ts";
+import { buildRecord, withoutAudio, type SessionRecord } from "./record.ts";
 import { registerInTenantIndex } from "../inspect/tenant-index.ts";
 import { toStatus, type SessionStatus } from "./status.ts";
 import { SessionPrivacy } from "../privacy/session-privacy.ts";
@@ -69,6 +69,9 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
  * come this much early - at most 30 s, and never more than 5% of the idle timeout (30 s of the default 600 s).
  */
 const activitySaveMs = (idleTimeoutMs: number) => Math.min(30_000, idleTimeoutMs / 20);
+/** A track call's idle timeout is at most half of Cekura's track window (worker/config.ts). */
+const idleTimeoutOf = (mode: string, config: { idleTimeoutMs: number; trackIdleTimeoutMs: number }) =>
+  mode === "track" ? config.trackIdleTimeoutMs : config.idleTimeoutMs;
 
 /** 413 when a fragment would take the session past its event caps; nothing accepted before is touched. */
 function refuseOverCaps(meta: SessionMeta, events: number, bytes: number): Outcome<never> | undefined {
@@ -363,7 +366,7 @@ export class SessionDO extends DurableObject<Env> {
       return;
     }
     if (meta.state === "open") {
-      const idle = now >= meta.lastActivityAt + this.#config.idleTimeoutMs;
+      const idle = now >= meta.lastActivityAt + idleTimeoutOf(meta.mode, this.#config);
       // Writes push the idle timeout back; nothing pushes this one: a session cannot be kept open for ever.
       const tooLong = now >= meta.createdAt + SESSION_CAPS.openSeconds * 1000;
       if (idle || tooLong) {
@@ -561,9 +564,7 @@ export class SessionDO extends DurableObject<Env> {
       traceId: this.#spans.traceId(),
     });
     // A retried finalization keeps the first record, except when the audio was dropped since it was written.
-    await writeRecord(this.env.RECORDINGS, key, JSON.stringify(record), { durationSeconds: record.durationSeconds }, {
-      replace: meta.audioDropped !== undefined,
-    });
+    await this.#writeRecord(key, record, meta.audioDropped !== undefined);
     // After every await, a session destroyed meanwhile (abort, discard, erasure) deletes what it just wrote;
     // an abort-recording meanwhile rewrites the record without its audio (issue 29 items 1 and 2).
     for (;;) {
@@ -572,9 +573,7 @@ export class SessionDO extends DurableObject<Env> {
       if (meta?.state !== "closing" || !meta.close) return;
       if (!meta.audioDropped || record.audio === null) break;
       record = withoutAudio(record, meta.audioDropped.reason);
-      await writeRecord(this.env.RECORDINGS, key, JSON.stringify(record), { durationSeconds: record.durationSeconds }, {
-        replace: true,
-      });
+      await this.#writeRecord(key, record, true);
     }
     this.#save({
       ...meta,
@@ -588,12 +587,17 @@ export class SessionDO extends DurableObject<Env> {
     this.#fragments.deleteAll();
   }
 
+  #writeRecord(key: string, record: SessionRecord, replace: boolean): Promise<void> {
+    const summary = { durationSeconds: record.durationSeconds };
+    return writeRecord(this.env.RECORDINGS, key, JSON.stringify(record), summary, { replace });
+  }
+
   async #scheduleAlarm(): Promise<void> {
     const meta = this.#meta;
     if (!meta) return;
     let at: number | undefined;
     if (meta.state === "open")
-      at = Math.min(meta.lastActivityAt + this.#config.idleTimeoutMs, meta.createdAt + SESSION_CAPS.openSeconds * 1000);
+      at = Math.min(meta.lastActivityAt + idleTimeoutOf(meta.mode, this.#config), meta.createdAt + SESSION_CAPS.openSeconds * 1000);
     else if (meta.state === "closing" && meta.close) at = meta.finalization?.nextAttemptAt ?? meta.close.deadline;
     const spansDue = this.#spans.dueAt(meta);
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
