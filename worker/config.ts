@@ -1,8 +1,15 @@
 import type { Env } from "./env.ts";
+import { FORWARD_DEFAULTS } from "./forward/forward-config.ts";
 
 export interface WorkerConfig {
   apiKeyHashes: ReadonlySet<string>;
   idleTimeoutMs: number;
+  /**
+   * Idle timeout of a track session: at most half of Cekura's track window (FORWARD_TRACK_WINDOW_SECONDS,
+   * 300 s), so a track call nobody closed is finalized with the other half left to deliver it. Cekura
+   * judges the window from the call's end (its last activity), not from when the Worker noticed it.
+   */
+  trackIdleTimeoutMs: number;
   closeGraceMs: number;
   jurisdiction: DurableObjectJurisdiction | undefined;
   locationHint: DurableObjectLocationHint | undefined;
@@ -51,6 +58,16 @@ export function configOf(env: Env): WorkerConfig {
 
 /** Parses the Worker's variables; a bad value fails loudly, not silently. */
 export function readConfig(env: Env): WorkerConfig {
+  const idleTimeoutMs = seconds(
+    env.SESSION_IDLE_TIMEOUT_SECONDS,
+    DEFAULTS.idleTimeoutSeconds,
+    "SESSION_IDLE_TIMEOUT_SECONDS",
+  );
+  const trackWindowMs = seconds(
+    env.FORWARD_TRACK_WINDOW_SECONDS,
+    FORWARD_DEFAULTS.trackWindowSeconds,
+    "FORWARD_TRACK_WINDOW_SECONDS",
+  );
   return {
     apiKeyHashes: new Set(
       (env.API_KEY_HASHES ?? "")
@@ -58,11 +75,8 @@ export function readConfig(env: Env): WorkerConfig {
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
-    idleTimeoutMs: seconds(
-      env.SESSION_IDLE_TIMEOUT_SECONDS,
-      DEFAULTS.idleTimeoutSeconds,
-      "SESSION_IDLE_TIMEOUT_SECONDS",
-    ),
+    idleTimeoutMs,
+    trackIdleTimeoutMs: Math.min(idleTimeoutMs, Math.floor(trackWindowMs / 2)),
     closeGraceMs: seconds(env.CLOSE_GRACE_SECONDS, DEFAULTS.closeGraceSeconds, "CLOSE_GRACE_SECONDS"),
     jurisdiction: oneOf(env.DO_JURISDICTION, JURISDICTIONS, "DO_JURISDICTION"),
     locationHint: oneOf(env.DO_LOCATION_HINT, LOCATION_HINTS, "DO_LOCATION_HINT"),

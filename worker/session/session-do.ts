@@ -597,7 +597,10 @@ export class SessionDO extends DurableObject<Env> {
     if (!meta) return;
     let at: number | undefined;
     if (meta.state === "open")
-      at = Math.min(meta.lastActivityAt + idleTimeoutOf(meta.mode, this.#config), meta.createdAt + SESSION_CAPS.openSeconds * 1000);
+      at = Math.min(
+        meta.lastActivityAt + idleTimeoutOf(meta.mode, this.#config),
+        meta.createdAt + SESSION_CAPS.openSeconds * 1000,
+      );
     else if (meta.state === "closing" && meta.close) at = meta.finalization?.nextAttemptAt ?? meta.close.deadline;
     const spansDue = this.#spans.dueAt(meta);
     if (spansDue !== undefined) at = at === undefined ? spansDue : Math.min(at, spansDue);
