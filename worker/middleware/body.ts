@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { describeZodError } from "../../sdk/protocol.ts";
 import { HttpError } from "../errors.ts";
+import { checkJsonShape, FRAGMENT_JSON_SHAPE, type JsonShapeLimits } from "./json-shape.ts";
 
 export interface BodyLimits {
   /** Bytes as sent on the wire. */
@@ -106,12 +107,17 @@ export async function readJson<S extends z.ZodType>(
   return parseJson(await readBodyBytes(request, limits), schema, fast);
 }
 
-/** Decodes, parses and validates JSON bytes already read under a cap. */
+/**
+ * Decodes, parses and validates JSON bytes already read under a cap. Before JSON.parse, the bytes are
+ * pre-scanned against `shape` (nesting depth and number of values; json-shape.ts): 413/400 past it.
+ */
 export function parseJson<S extends z.ZodType>(
   bytes: Uint8Array,
   schema: S,
   fast?: (value: unknown) => z.infer<S> | undefined,
+  shape: JsonShapeLimits = FRAGMENT_JSON_SHAPE,
 ): z.infer<S> {
+  checkJsonShape(bytes, shape);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));

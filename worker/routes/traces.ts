@@ -8,6 +8,8 @@ import { sessionStub } from "../session/locate.ts";
 import { spanContextProblem, spanTimeProblem, type SpanReceipt } from "../session/spans.ts";
 import { traceLinkStub, type TraceAnswer } from "../session/trace-link-do.ts";
 import type { Caller } from "../session/session-do.ts";
+import { checkJsonShape, OTLP_JSON_SHAPE } from "../middleware/json-shape.ts";
+import { checkProtobufShape, OTLP_PROTOBUF_SHAPE } from "../forward/otlp-shape.ts";
 import { decodeTraceRequest, encodeTraceResponse, isProtobufType } from "../forward/otlp-protobuf.ts";
 import {
   OTLP_LIMITS,
@@ -138,6 +140,7 @@ function encodingOf(contentType: string | undefined): Encoding {
 function parseRequest(bytes: Uint8Array, encoding: Encoding): TraceRequest {
   let parsed: unknown;
   if (encoding === "protobuf") {
+    checkProtobufShape(bytes, OTLP_PROTOBUF_SHAPE);
     try {
       parsed = decodeTraceRequest(bytes);
     } catch (error) {
@@ -148,6 +151,7 @@ function parseRequest(bytes: Uint8Array, encoding: Encoding): TraceRequest {
       );
     }
   } else {
+    checkJsonShape(bytes, OTLP_JSON_SHAPE);
     try {
       parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
     } catch (error) {
