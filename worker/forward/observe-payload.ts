@@ -29,7 +29,8 @@ export interface ObservePayload {
   redact_fields?: string[];
 }
 
-const seconds = (fromMs: number, isoTime: string) => Math.round(Date.parse(isoTime) - fromMs) / 1000;
+/** Seconds from the record's start (the WAV's zero); a time stamped before observe() counts as 0. */
+const seconds = (fromMs: number, isoTime: string) => Math.max(0, Math.round(Date.parse(isoTime) - fromMs) / 1000);
 
 /** Speech and tool entries in call order, times in seconds from call start plus UTC timestamps. */
 export function pipecatTranscript(record: SessionRecord): PipecatEntry[] {
