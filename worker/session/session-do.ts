@@ -359,7 +359,9 @@ export class SessionDO extends DurableObject<Env> {
     const retention = this.#privacy.retentionAction(meta, now);
     if (retention === "erase") return void (await this.#erase(meta, now, "retention"));
     if (retention === "remove") {
-      // The tombstone expired: the session is forgotten whole, as if never seen.
+      // The tombstone expired: the session is forgotten whole, as if never seen - its id in the tenant's
+      // index too (an aborted or discarded call's stayed there; issue 29 item 6).
+      await removeFromTenantIndex(this.env, meta.tenant, meta.sessionId);
       await this.#privacy.removeAll();
       this.#forgetCounts();
       this.#meta = undefined;
@@ -704,7 +706,8 @@ export class SessionDO extends DurableObject<Env> {
     await this.#audio.destroy(true);
     await eraseStoredData(this.ctx.storage, this.env, this.#config, erasing);
     this.#forgetCounts();
-    this.ctx.waitUntil(removeFromTenantIndex(this.env, erasing.tenant, erasing.sessionId));
+    // Awaited (it never throws): the answer promises the id is gone from the inspector's list too.
+    await removeFromTenantIndex(this.env, erasing.tenant, erasing.sessionId);
     const tombstone = erasedTombstone(erasing, now);
     this.#save(tombstone);
     const expires = this.#privacy.retentionDueAt(tombstone);

@@ -4,7 +4,7 @@ import type { Env } from "../env.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { itemBytes, SPAN_LIMITS } from "./spans.ts";
 import { redactParkedSpans } from "../privacy/redaction.ts";
-import { LazyTables } from "./tables.ts";
+import { forgetTables, LazyTables } from "./tables.ts";
 
 const LINK_SQL = `CREATE TABLE IF NOT EXISTS trace_link (id INTEGER PRIMARY KEY CHECK (id = 1), session_id TEXT NOT NULL)`;
 const PARKED_SQL = `CREATE TABLE IF NOT EXISTS parked (
@@ -13,6 +13,9 @@ const PARKED_SQL = `CREATE TABLE IF NOT EXISTS parked (
   bytes INTEGER NOT NULL,
   parked_at INTEGER NOT NULL
 )`;
+
+/** trace_link.session_id of a trace whose session was aborted, discarded or erased: it names no session. */
+const FORGOTTEN = "";
 
 /** Where a trace's spans go: its session (with any spans still parked, to hand over), or parked here. */
 export type TraceAnswer =
@@ -52,6 +55,7 @@ export class TraceLinkDO extends DurableObject<Env> {
   /** Records the trace's session (the first one wins) and returns the spans parked until now (still parked). */
   link(sessionId: string): { sessionId: string; parked: SpanItem[] } {
     const known = this.#session();
+    if (known === FORGOTTEN) return { sessionId, parked: [] };
     if (!known) this.#tables.ensure().exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
     return { sessionId: known ?? sessionId, parked: this.#parked() };
   }
@@ -59,6 +63,12 @@ export class TraceLinkDO extends DurableObject<Env> {
   /** Spans with no session of their own: their session when the trace is linked, else parked (up to the caps). */
   async route(items: SpanItem[]): Promise<TraceAnswer> {
     const known = this.#session();
+    if (known === FORGOTTEN)
+      return {
+        parked: 0,
+        rejected: items.length,
+        reason: "the trace's session was aborted, discarded or erased; its spans are not kept",
+      };
     if (known) return { sessionId: known, parked: this.#parked() };
     const now = Date.now();
     const held = this.#tables.rows<{ n: number; bytes: number }>(
@@ -110,19 +120,29 @@ export class TraceLinkDO extends DurableObject<Env> {
   }
 
   /**
-   * The session was aborted or discarded: its parked spans are deleted, and the trace stays linked to it,
-   * so later spans of the trace go to the session (which refuses them) instead of parking here again.
+   * The session was aborted, discarded or erased: its parked spans are deleted, and so is its id (which may
+   * be a phone number or an email; issue 29 item 6). The trace keeps a link that names no session
+   * (FORGOTTEN), so later spans of the trace are refused instead of parking here again, until the alarm
+   * ends the object SPAN_LIMITS.parkedTtlMs later.
    */
-  forget(sessionId: string): void {
+  async forget(sessionId: string): Promise<void> {
+    const known = this.#session();
+    if (known !== undefined && known !== sessionId && known !== FORGOTTEN) return;
     const sql = this.#tables.ensure();
-    if (!this.#session()) sql.exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
-    if (this.#session() === sessionId) sql.exec("DELETE FROM parked");
+    sql.exec("DELETE FROM parked");
+    sql.exec("INSERT OR REPLACE INTO trace_link (id, session_id) VALUES (1, ?)", FORGOTTEN);
+    await this.ctx.storage.setAlarm(Date.now() + SPAN_LIMITS.parkedTtlMs);
   }
 
   /** Expires parked spans older than the TTL, then waits for the next oldest. */
   override async alarm(): Promise<void> {
     const sql = this.#tables.existing();
     if (!sql) return;
+    // A forgotten trace's link (no id in it) has refused late spans long enough: the object ends.
+    if (this.#session() === FORGOTTEN) {
+      await this.ctx.storage.deleteAll();
+      return forgetTables(this.ctx.storage.sql);
+    }
     sql.exec("DELETE FROM parked WHERE parked_at <= ?", Date.now() - SPAN_LIMITS.parkedTtlMs);
     const oldest = sql.exec<{ at: number | null }>("SELECT MIN(parked_at) AS at FROM parked").one().at;
     if (oldest !== null) await this.ctx.storage.setAlarm(oldest + SPAN_LIMITS.parkedTtlMs);
