@@ -80,9 +80,12 @@ export interface CekuraSession {
 
   /** One transcript turn. `startedAt` / `endedAt`: Date or epoch ms; default now. */
   transcript(input: TranscriptInput): void;
-  /** A tool call; `arguments` is any JSON value (sent as a JSON string). */
+  /**
+   * A tool call; `arguments` is any JSON value, sent as JSON text encoded once: a string holding JSON
+   * object or array text (OpenAI's `arguments`) is taken as that JSON; other strings are string values.
+   */
   toolCall(input: ToolCallInput): void;
-  /** The result of the tool call with the same `id`; `result` is any JSON value. */
+  /** The result of the tool call with the same `id`; `result` follows the same JSON rule as `arguments`. */
   toolResult(input: ToolResultInput): void;
   /** A log line in the session's record (always recorded; `logger` applies captureLogs). */
   log(level: LogLevel, message: string, attributes?: Record<string, unknown>): void;
@@ -95,6 +98,11 @@ export interface CekuraSession {
    * at `at` (Date or epoch ms; default now). Track sessions count it in `ignoredAudioSamples` only.
    */
   audio(channel: AudioChannel, pcm: Int16Array | Uint8Array, sampleRate: number, at?: Date | number): void;
+  /**
+   * Playback on `channel` was cut at `at` (Date or epoch ms; default now), e.g. a barge-in: audio given
+   * without `at` that was queued on that channel and had not played by then is dropped. A no-op on track sessions.
+   */
+  interruptAudio(channel: AudioChannel, at?: Date | number): void;
   /** Starts a conversation turn (OTel spans; a no-op turn when traces are off). */
   startTurn(): Turn;
   /** Counts of what was recorded, sent and dropped so far. */

@@ -18,8 +18,8 @@ import {
   boundedText,
   describe,
   identifier,
-  jsonText,
   plainObject,
+  toolJsonText,
   utcNow,
   utcTime,
 } from "./internal/validate.ts";
@@ -97,6 +97,10 @@ export interface AudioAddon extends SessionAddon {
   push(channel: AudioChannel, pcm: Int16Array, sampleRate: number, atMs?: number): void;
   /** Acknowledged chunks and bytes, and samples dropped while the network was behind. */
   counts?(): { chunks: number; bytes: number; droppedSamples: number };
+  /** Drops audio queued on `channel` that had not played by `atMs` (epoch ms; default now). */
+  interrupt?(channel: AudioChannel, atMs?: number): void;
+  /** How each channel was placed (runs, largest correction, ms cut), said in the record at close. */
+  placement?(): Record<AudioChannel, { runs: number; maxCorrectionMs: number; cutMs: number }>;
 }
 
 export interface TracesAddon extends SessionAddon {
@@ -215,7 +219,7 @@ export class Session implements CekuraSession, ConsoleSink {
     const o = plainObject(input, "toolCall(input)");
     const id = identifier(o.id, "toolCall id");
     const name = identifier(o.name, "toolCall name");
-    const args = jsonText(o.arguments === undefined ? {} : o.arguments, "toolCall arguments");
+    const args = toolJsonText(o.arguments === undefined ? {} : o.arguments, "toolCall arguments");
     this.#queue.push(
       { kind: "tool_call", id, name, arguments: args, time: utcNow() },
       id.length + name.length + args.length + 90,
@@ -230,7 +234,7 @@ export class Session implements CekuraSession, ConsoleSink {
     const o = plainObject(input, "toolResult(input)");
     const id = identifier(o.id, "toolResult id");
     const name = o.name === undefined ? undefined : identifier(o.name, "toolResult name");
-    const result = jsonText(o.result === undefined ? null : o.result, "toolResult result");
+    const result = toolJsonText(o.result === undefined ? null : o.result, "toolResult result");
     if (o.isError !== undefined && typeof o.isError !== "boolean")
       throw new ValidationError(`toolResult isError must be a boolean, got ${describe(o.isError)}`);
     const event: SessionEvent = { kind: "tool_result", id, result, isError: o.isError === true, time: utcNow() };
@@ -321,6 +325,20 @@ export class Session implements CekuraSession, ConsoleSink {
     }
     this.#recorded[channel] += samples.length;
     this.#audio?.push(channel, samples, sampleRate, atMs);
+  }
+
+  /**
+   * Playback on `channel` was cut at `at` (Date or epoch ms; default now), e.g. a barge-in: audio given
+   * without `at` that was queued on that channel and had not played by then is dropped (sdk/audio/placement.ts).
+   */
+  interruptAudio(channel: AudioChannel, at?: Date | number): void {
+    this.#assertRecording("interruptAudio");
+    if (channel !== "user" && channel !== "assistant")
+      throw new ValidationError(`interruptAudio channel must be "user" or "assistant", got ${describe(channel)}`);
+    const atMs = at === undefined ? undefined : at instanceof Date ? at.getTime() : at;
+    if (atMs !== undefined && !Number.isFinite(atMs))
+      throw new ValidationError(`interruptAudio at must be a Date or epoch ms, got ${describe(at)}`);
+    this.#audio?.interrupt?.(channel, atMs);
   }
 
   /** Samples passed to audio() on a track session: accepted, counted, never sent. */
@@ -492,6 +510,12 @@ export class Session implements CekuraSession, ConsoleSink {
       const extra: Partial<CloseRequest> = {};
       for (const addon of this.#addons())
         Object.assign(extra, (await untilStopped(Promise.resolve(addon.beforeClose?.()), signal)) ?? {});
+      const placement = this.#audio?.placement?.();
+      if (placement && (placement.user.runs > 0 || placement.assistant.runs > 0))
+        this.#queue.push(
+          { kind: "log", level: "info", message: "audio placement", time: utcNow(), attributes: placement },
+          260,
+        );
       await untilStopped(this.#flushAll(), signal);
       // abort() or the timeout may have come while this was waiting: then close is never sent.
       if (signal.aborted) throw signal.reason;

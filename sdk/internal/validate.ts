@@ -40,6 +40,31 @@ export function utcTime(value: unknown, what: string, fallback: string): string 
   return new Date(ms).toISOString();
 }
 
+/**
+ * Tool arguments and results -> the JSON text sent to Cekura, encoded once. The rule: a string whose text
+ * is a JSON object or array (OpenAI's `arguments` is one) is taken as that JSON; any other value, other
+ * strings included, is encoded with JSON.stringify ("ok" -> "\"ok\"").
+ */
+export function toolJsonText(value: unknown, what: string): string {
+  if (typeof value === "string" && /^\s*[[{]/.test(value)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed === "object" && parsed !== null) {
+      const text = value.trim();
+      if (text.length > LIMITS.textLength)
+        throw new ValidationError(
+          `${what} must be at most ${LIMITS.textLength} characters of JSON, got ${text.length}`,
+        );
+      return text;
+    }
+  }
+  return jsonText(value, what);
+}
+
 /** Any JSON value -> its JSON text (tool arguments/results travel as JSON strings). */
 export function jsonText(value: unknown, what: string): string {
   let text: string | undefined;
