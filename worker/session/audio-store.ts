@@ -2,7 +2,7 @@ import type { Env } from "../env.ts";
 import { fail, ok, type Outcome } from "../errors.ts";
 import { WAV_HEADER_BYTES, wavHeader } from "../audio/wav.ts";
 import type { ObjectStore, UploadedPart } from "../storage/object-store.ts";
-import { SESSION_CAPS } from "./caps.ts";
+import { audioBytesCap, SESSION_CAPS } from "./caps.ts";
 import { mayUploadAudio } from "./consent.ts";
 import type { SessionMeta } from "./meta.ts";
 import type { RecordAudio } from "./record.ts";
@@ -388,12 +388,12 @@ export class AudioStore {
 
   /** 413 past the session's audio cap; 409 when another chunk already holds part of this place. */
   #refusePlace(seq: number, start: number, bytes: number, sampleRate: number): Outcome<never> | undefined {
-    const maxBytes = SESSION_CAPS.audioSeconds * sampleRate * FRAME_BYTES;
+    const maxBytes = audioBytesCap(sampleRate);
     if (start + bytes > maxBytes) {
       return fail(
         413,
         "session_limit_exceeded",
-        `audio chunk ${seq} would end ${((start + bytes) / FRAME_BYTES / sampleRate).toFixed(3)} s into the call; a session records at most ${SESSION_CAPS.audioSeconds} s of audio (audioSeconds cap)`,
+        `audio chunk ${seq} would end ${((start + bytes) / FRAME_BYTES / sampleRate).toFixed(3)} s into the call; a session records at most ${(maxBytes / FRAME_BYTES / sampleRate).toFixed(3)} s of audio at ${sampleRate} Hz (audioSeconds cap of ${SESSION_CAPS.audioSeconds} s, lowered where a WAV would pass 4 GiB)`,
       );
     }
     const i = this.#insertionIndex(start);

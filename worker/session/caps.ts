@@ -20,3 +20,17 @@ export const SESSION_CAPS = {
   /** Seconds a session may stay open, however often it writes; then it is closed with reason "max-duration". */
   openSeconds: 6 * 60 * 60,
 } as const;
+
+/** Bytes of one stereo s16 frame, as the audio store keeps them. */
+const FRAME_BYTES = 4;
+/** The most sample bytes a WAV can hold: its 32-bit RIFF size field counts 36 header bytes plus the data. */
+export const WAV_MAX_DATA_BYTES = Math.floor((0xffff_ffff - 36) / FRAME_BYTES) * FRAME_BYTES;
+
+/**
+ * Bytes of audio a session may hold at `sampleRate`: 4 hours (audioSeconds), lowered where 4 hours would
+ * not fit in a WAV's 32-bit size fields (above 74.5 kHz; at 96 kHz about 3.1 hours), so no recording the
+ * Worker accepts can be written as a corrupt file.
+ */
+export function audioBytesCap(sampleRate: number): number {
+  return Math.min(SESSION_CAPS.audioSeconds * sampleRate * FRAME_BYTES, WAV_MAX_DATA_BYTES);
+}
