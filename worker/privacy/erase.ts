@@ -50,10 +50,15 @@ export interface ErasureFacts {
   traceIds: string[];
 }
 
-export function erasureFacts(sql: SqlStorage): ErasureFacts {
+/**
+ * `spansInFlight`: a span batch is out to the collector now. It may have arrived, so it counts as forwarded
+ * (issue 29 item 11): the receipt may over-report, never under-report.
+ */
+export function erasureFacts(sql: SqlStorage, spansInFlight = false): ErasureFacts {
   const sentAttempts =
     rows<{ n: number }>(sql, "forward_outbox", "SELECT sent_attempts AS n FROM forward_outbox WHERE id = 1")[0]?.n ?? 0;
   const spansForwarded =
+    spansInFlight ||
     (rows<{ n: number }>(sql, "otel_spans", "SELECT COUNT(*) AS n FROM otel_spans WHERE forwarded = 1")[0]?.n ?? 0) > 0;
   const traceIds = [
     ...new Set([

@@ -127,6 +127,8 @@ export class SessionDO extends DurableObject<Env> {
   #forwarding = false;
   /** Redaction, erasure, retention, open-session cap: worker/privacy/. */
   readonly #privacy: SessionPrivacy;
+  /** Span forwarding steps running: a batch may be out to the collector (the erasure receipt counts it). */
+  #spansStepping = 0;
   /** lastActivityAt as the meta row holds it (the in-memory meta may be newer, see activitySaveMs). */
   #storedActivityAt = 0;
 
@@ -388,7 +390,12 @@ export class SessionDO extends DurableObject<Env> {
       else await this.#finalizeIfComplete(now);
     }
     await this.#forward(Date.now());
-    await this.#spans.step(this.#meta, Date.now());
+    this.#spansStepping++;
+    try {
+      await this.#spans.step(this.#meta, Date.now());
+    } finally {
+      this.#spansStepping--;
+    }
   }
 
   /**
@@ -660,6 +667,15 @@ export class SessionDO extends DurableObject<Env> {
         rejected: items.length,
         reason: `session "${caller.sessionId}" was erased; its spans are not kept`,
       });
+    // A session that was never created stores nothing (no spans, no key, no object without an alarm): the
+    // route parks its spans in their traces' objects, which end by themselves (issue 29 item 4).
+    if (!this.#meta)
+      return ok({
+        accepted: 0,
+        rejected: items.length,
+        reason: `session "${caller.sessionId}" does not exist yet`,
+        noSession: true,
+      });
     const receipt = this.#spans.receive(
       this.#meta,
       this.#privacy.redaction.spans(items),
@@ -701,7 +717,8 @@ export class SessionDO extends DurableObject<Env> {
   ): Promise<ErasureReceipt> {
     const before = erasedBefore(this.#meta);
     if (before) return before;
-    const erasing = markErasing(this.#meta, caller, now, reason, erasureFacts(this.ctx.storage.sql));
+    const facts = erasureFacts(this.ctx.storage.sql, this.#spansStepping > 0);
+    const erasing = markErasing(this.#meta, caller, now, reason, facts);
     this.#save(erasing);
     await this.#audio.destroy(true);
     await eraseStoredData(this.ctx.storage, this.env, this.#config, erasing);
