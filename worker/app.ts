@@ -8,6 +8,7 @@ import { consentRoutes } from "./routes/consent.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { inspectRoutes } from "./routes/inspect.ts";
 import { operatorRoutes } from "./routes/operator.ts";
+import { createRelayRoutes } from "./routes/relay.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { traceRoutes } from "./routes/traces.ts";
 import { eraseRoutes } from "./privacy/erase-route.ts";
@@ -20,6 +21,8 @@ export function createApp() {
   app.route("/", healthRoutes);
   app.use("/inspect/*", limitInspectRate);
   app.route("/inspect", inspectRoutes);
+  // Before the /v1/* auth: the relay's Authorization header is the client's OpenAI key (worker/relay/).
+  app.route("/v1/relay", createRelayRoutes(async (request, env, ctx) => app.fetch(request, env, ctx)));
   app.use("/v1/*", requireKeyPolicy);
   app.use("/v1/*", requireTenant);
   app.use("/v1/*", limitTenantRate);

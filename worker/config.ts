@@ -16,12 +16,15 @@ export interface WorkerConfig {
   cekuraHost: string | undefined;
   simulationPath: string;
   otelEndpoint: string | undefined;
+  /** Where the OpenAI Realtime relay connects (worker/relay/): fixed here, never taken from a client. */
+  relayOpenAiUrl: string;
 }
 
 export const DEFAULTS = {
   idleTimeoutSeconds: 600,
   closeGraceSeconds: 30,
   simulationPath: "/test_framework/custom-provider-transcript-webhook/",
+  relayOpenAiUrl: "wss://api.openai.com/v1/realtime",
 } as const;
 
 function seconds(value: string | undefined, fallback: number, name: string): number {
@@ -83,5 +86,20 @@ export function readConfig(env: Env): WorkerConfig {
     cekuraHost: blank(env.CEKURA_HOST)?.replace(/\/+$/, ""),
     simulationPath: blank(env.CEKURA_SIMULATION_PATH) ?? DEFAULTS.simulationPath,
     otelEndpoint: blank(env.CEKURA_OTEL_ENDPOINT),
+    relayOpenAiUrl: relayUrl(env.RELAY_OPENAI_URL),
   };
+}
+
+/** RELAY_OPENAI_URL: a ws(s):// or http(s):// URL without a query (the client's query is appended). */
+function relayUrl(value: string | undefined): string {
+  const v = blank(value) ?? DEFAULTS.relayOpenAiUrl;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new Error(`RELAY_OPENAI_URL must be a ws(s):// URL, got "${v}"`);
+  }
+  if (!["ws:", "wss:", "http:", "https:"].includes(url.protocol) || url.search !== "")
+    throw new Error(`RELAY_OPENAI_URL must be a ws(s):// URL without a query, got "${v}"`);
+  return url.toString();
 }

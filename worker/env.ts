@@ -21,6 +21,8 @@ export interface Env {
   CEKURA_HOST?: string;
   CEKURA_SIMULATION_PATH?: string;
   CEKURA_OTEL_ENDPOINT?: string;
+  /** The OpenAI Realtime endpoint the relay connects to (default wss://api.openai.com/v1/realtime). */
+  RELAY_OPENAI_URL?: string;
   /** Secret: one Cekura API key for every forward; unset = each tenant's own key (kept by its session DO). */
   CEKURA_API_KEY?: string;
   FORWARD_BACKOFF_BASE_SECONDS?: string;
