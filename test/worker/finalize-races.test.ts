@@ -119,3 +119,24 @@ describe("races with finalization (issue 29)", () => {
     expect(await exists(await audioKeyOf(id))).toBe(false);
   });
 });
+
+describe("an inspector view racing erasure (issue 29 item 1, second case)", () => {
+  it("the waveform peaks a view writes back after the erasure are deleted, not kept", async () => {
+    const id = uniqueId();
+    await callReadyToFinalize(id);
+    await runDurableObjectAlarm(await sessionStubOf(id));
+    expect(((await (await getStatus(id)).json()) as { state: string }).state).toBe("finalized");
+    const peaks = `peaks/${await tenantOf(KEY)}/${id}.json`;
+
+    faults = await injectR2Faults({ keyPrefix: "peaks/", delayPutMs: 600 });
+    // Wrapped so that awaiting the wrapper does not wait for the view.
+    const view = { done: call("GET", `/inspect/${id}`) };
+    await until(() => faults!.calls.put > 0);
+    expect((await call("DELETE", `/v1/sessions/${id}`)).status).toBe(200);
+    await (await view.done).arrayBuffer();
+
+    expect(await exists(peaks)).toBe(false);
+    expect(await exists(await recordKeyOf(id))).toBe(false);
+    expect(await exists(await audioKeyOf(id))).toBe(false);
+  });
+});

@@ -11,6 +11,7 @@
  */
 import type { Env } from "../env.ts";
 import type { RecordAudio } from "../session/record.ts";
+import { recordKey } from "../storage/records.ts";
 import { audioObject } from "./audio-object.ts";
 import type { AudioObject } from "./audio-object.ts";
 import { parseWav, PeakBuilder, streamWaveform, type Waveform } from "./waveform.ts";
@@ -81,6 +82,10 @@ export async function loadPeaks(
     ...rounded,
   };
   await env.RECORDINGS.put(key, JSON.stringify(stored), { httpMetadata: { contentType: "application/json" } });
+  // An erasure (or retention) that came in while the peaks were computed deleted the record and the peaks
+  // key before this PUT: what was just written is deleted again (issue 29 item 1). R2 is strongly consistent,
+  // so an erasure after this HEAD deletes the peaks itself.
+  if (!(await env.RECORDINGS.head(recordKey(tenant, sessionId)))) await env.RECORDINGS.delete(key);
   return rounded;
 }
 
