@@ -1,7 +1,7 @@
-import type { SessionLogger } from "./logger.ts";
+import type { AnyLogLevel, SessionLogger } from "./logger.ts";
 import type { SessionStatus } from "./wire/status.ts";
 import type { TurnHandle } from "./otel/types.ts";
-import type { LogLevel, Mode } from "./wire/types.ts";
+import type { Mode } from "./wire/types.ts";
 
 export type AudioChannel = "user" | "assistant";
 
@@ -55,6 +55,12 @@ export interface SessionStats {
     audioSamples: number;
     /** Samples passed to audio() on a track session: accepted, counted, never sent. */
     ignoredAudioSamples: number;
+    /** Recording calls refused for bad input: reported through onError, nothing of them recorded. */
+    invalidCalls: number;
+    /** Recording calls after close() or abort(): no-ops (the first is reported through onError). */
+    afterClose: number;
+    /** Transcript texts and log messages cut to the length limit (recorded, reported through onError). */
+    truncatedTexts: number;
   };
   /** Bytes of events queued and not yet acknowledged. */
   queuedBytes: number;
@@ -62,9 +68,11 @@ export interface SessionStats {
 
 /**
  * One traced call, as `tracer.observe()` / `tracer.track()` return it. Recording calls
- * (transcript, toolCall, toolResult, log, setCustomMetadata, audio, startTurn) are synchronous and
- * never touch the network; delivery runs in the background. The same interface is a cheap no-op
- * when the tracer is disabled.
+ * (transcript, toolCall, toolResult, log, setCustomMetadata, audio, interruptAudio, startTurn) are
+ * synchronous, never touch the network and never throw into the agent: bad input is reported through
+ * onError with the error object and dropped (over-long transcript text and log messages are cut to the
+ * limit and kept), calls after close()/abort() are no-ops; all counted in stats().dropped (docs/sdk.md).
+ * The same interface is a cheap no-op when the tracer is disabled.
  */
 export interface CekuraSession {
   /** The session id (Cekura's call_id): explicit, from runner arguments, or a random UUID. */
@@ -88,7 +96,7 @@ export interface CekuraSession {
   /** The result of the tool call with the same `id`; `result` follows the same JSON rule as `arguments`. */
   toolResult(input: ToolResultInput): void;
   /** A log line in the session's record (always recorded; `logger` applies captureLogs). */
-  log(level: LogLevel, message: string, attributes?: Record<string, unknown>): void;
+  log(level: AnyLogLevel, message: string, attributes?: Record<string, unknown>): void;
   /** Shallow-merges `patch` into the custom metadata (a null value deletes a key). */
   setCustomMetadata(patch: Record<string, unknown>): void;
   /** A copy of the merged custom metadata. */

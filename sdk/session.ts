@@ -23,7 +23,8 @@ import {
   utcNow,
   utcTime,
 } from "./internal/validate.ts";
-import { createSessionLogger, type SessionLogger } from "./logger.ts";
+import { createSessionLogger, logLevelOf, type AnyLogLevel, type SessionLogger } from "./logger.ts";
+import { guardRecordingCalls } from "./internal/non-throwing.ts";
 import { closeReasonProblem, LIMITS, LOG_LEVELS } from "./wire/limits.ts";
 import type { CloseRequest, DeferUpload, LogLevel, Mode, SessionEvent } from "./wire/types.ts";
 import { metadataPatchProblem } from "./metadata-fields.ts";
@@ -129,6 +130,19 @@ type Phase = "open" | "closing" | "close-sent" | "closed" | "aborted";
 
 const NOOP_TURN: Turn = noopTurn();
 
+/** The calls that never throw into the agent (sdk/internal/non-throwing.ts); `logger` goes through log(). */
+const RECORDING_CALLS = [
+  "transcript",
+  "toolCall",
+  "toolResult",
+  "log",
+  "setCustomMetadata",
+  "audio",
+  "interruptAudio",
+  "startTurn",
+  "recordConsole",
+] as const;
+
 export class Session implements CekuraSession, ConsoleSink {
   readonly id: string;
   readonly mode: Mode;
@@ -157,6 +171,8 @@ export class Session implements CekuraSession, ConsoleSink {
   };
   #audio: AudioAddon | undefined;
   #ignoredAudioSamples = 0;
+  /** Recording calls that threw inside (bad input, after close/abort) and texts cut to the limit. */
+  readonly #refused = { invalidCalls: 0, afterClose: 0, truncatedTexts: 0 };
   #traces: TracesAddon | undefined;
 
   constructor(ctx: SessionContext, config: SessionConfig) {
@@ -189,6 +205,40 @@ export class Session implements CekuraSession, ConsoleSink {
     if (ctx.enableOtelTraces) this.#traces = createTracesAddon(ctx, config.additionalSpanAttributes);
     if (config.customMetadata !== undefined) this.setCustomMetadata(config.customMetadata);
     sessionStarted(this);
+    // From here on (construction's configuration errors excepted) no recording call throws into the agent.
+    guardRecordingCalls(this, RECORDING_CALLS, (call, error) => this.#refuse(call, error));
+  }
+
+  /** A recording call threw: counted, reported through onError, and a no-op for the agent. */
+  #refuse(call: string, error: unknown): unknown {
+    if (error instanceof SessionClosedError) {
+      // Reported once: an agent that keeps recording after close would otherwise flood onError.
+      if (this.#refused.afterClose++ === 0) this.#ctx.report(error);
+    } else {
+      this.#refused.invalidCalls++;
+      this.#ctx.report(
+        error instanceof SdkError
+          ? error
+          : new SdkError("invalid_input", `${call}() failed: ${error instanceof Error ? error.message : String(error)}`, {
+              cause: error,
+            }),
+      );
+    }
+    return call === "startTurn" ? NOOP_TURN : undefined;
+  }
+
+  /** `value` as recorded text: over the length limit it is cut to it, reported and counted. */
+  #fitText(value: unknown, what: string): string {
+    if (typeof value === "string" && value.length > LIMITS.textLength) {
+      this.#refused.truncatedTexts++;
+      this.#ctx.report(
+        new ValidationError(
+          `${what} must be at most ${LIMITS.textLength} characters, got ${value.length}: recorded cut to ${LIMITS.textLength}`,
+        ),
+      );
+      return value.slice(0, LIMITS.textLength);
+    }
+    return boundedText(value, what);
   }
 
   /** The session's shared context (for addons and tests). */
@@ -203,7 +253,7 @@ export class Session implements CekuraSession, ConsoleSink {
     if (o.role !== "user" && o.role !== "assistant" && o.role !== "system") {
       throw new ValidationError(`transcript role must be "user", "assistant" or "system", got ${describe(o.role)}`);
     }
-    const text = boundedText(o.text, "transcript text");
+    const text = this.#fitText(o.text, "transcript text");
     const now = utcNow();
     const startedAt = utcTime(o.startedAt, "transcript startedAt", now);
     const endedAt = utcTime(o.endedAt, "transcript endedAt", o.startedAt === undefined ? now : startedAt);
@@ -245,12 +295,15 @@ export class Session implements CekuraSession, ConsoleSink {
   }
 
   /** A log line in the session's record (always recorded; `logger` applies captureLogs). */
-  log(level: LogLevel, message: string, attributes?: Record<string, unknown>): void {
+  log(anyLevel: AnyLogLevel, message: string, attributes?: Record<string, unknown>): void {
     this.#assertRecording("log");
-    if (!LOG_LEVELS.includes(level)) {
-      throw new ValidationError(`log level must be one of ${LOG_LEVELS.join(", ")}, got ${describe(level)}`);
+    const level = logLevelOf(anyLevel);
+    if (level === undefined) {
+      throw new ValidationError(
+        `log level must be one of ${LOG_LEVELS.join(", ")} (or Python's warning, critical, exception), got ${describe(anyLevel)}`,
+      );
     }
-    const text = boundedText(message, "log message");
+    const text = this.#fitText(message, "log message");
     const event: SessionEvent = { kind: "log", level, message: text, time: utcNow() };
     let bytes = text.length + 70;
     if (attributes !== undefined) {
@@ -365,6 +418,7 @@ export class Session implements CekuraSession, ConsoleSink {
         events: q.dropped,
         audioSamples: audio.droppedSamples,
         ignoredAudioSamples: this.#ignoredAudioSamples,
+        ...this.#refused,
       },
       queuedBytes: this.#queue.queuedBytes,
     };

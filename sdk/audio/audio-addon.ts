@@ -2,6 +2,7 @@ import { QueueOverflowError, SdkError } from "../errors.ts";
 import type { AudioAddon, AudioChannel, SessionContext } from "../session.ts";
 import { DEFAULTS } from "../defaults.ts";
 import { ChunkUploader } from "./chunk-uploader.ts";
+import { CapturePlacement, PlayoutPlacement, type PlacedAudio, type PlacementStats } from "./placement.ts";
 import { StereoRecorder, type StereoRecorderOptions } from "./stereo-recorder.ts";
 
 export interface AudioOptions extends StereoRecorderOptions {
@@ -22,10 +23,15 @@ export interface AudioStats {
   lastAudioSeq: number;
   /** Bytes the recorder's buffers reserve plus chunks waiting to be sent. */
   bufferedBytes: number;
+  /** How each channel's audio given without `at` was placed (placement.ts). */
+  placement: AudioPlacementStats;
 }
+
+export type AudioPlacementStats = Record<AudioChannel, PlacementStats>;
 
 export interface SessionAudio extends AudioAddon {
   stats(): AudioStats;
+  placement(): AudioPlacementStats;
 }
 
 /**
@@ -56,24 +62,12 @@ export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}
   let reportedDrop = false;
 
   const now = options.clock ?? (() => performance.now() - ctx.startedAtPerf);
-
-  const pump = () => {
-    timer = undefined;
-    if (finished || uploader.stopped) return;
-    // Backpressure: while the network is behind, audio stays in the (bounded) ring buffers.
-    const room = uploader.full ? 0 : Number.POSITIVE_INFINITY;
-    for (const chunk of recorder.pump(now(), room)) uploader.enqueue(chunk);
-    if (recorder.pendingInput > 0 || uploader.full) schedule();
-  };
-  const schedule = () => {
-    timer ??= setTimeout(pump, pumpInterval);
-  };
-
-  return {
-    push(channel: AudioChannel, pcm: Int16Array, sampleRate: number, atMs?: number) {
-      if (finished || uploader.stopped) return;
-      const at = atMs === undefined ? now() : atMs - startedAtMs;
-      if (!recorder.push(channel, pcm, sampleRate, Math.max(0, at)) && !reportedDrop) {
+  // Audio given without `at`: the user's side is captured (arrival is after capture), the assistant's is
+  // played (handed over ahead of playback, interruptible).
+  const placers = { user: new CapturePlacement(), assistant: new PlayoutPlacement() };
+  const commit = (channel: AudioChannel, parts: PlacedAudio[]) => {
+    for (const part of parts) {
+      if (!recorder.push(channel, part.pcm, part.rate, Math.max(0, part.atMs)) && !reportedDrop) {
         reportedDrop = true;
         ctx.report(
           new QueueOverflowError("audio input buffer is full (the network is behind); audio is being dropped", {
@@ -82,7 +76,42 @@ export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}
           }),
         );
       }
+    }
+  };
+  const release = (t: number) => {
+    commit("user", placers.user.release(t));
+    commit("assistant", placers.assistant.release(t));
+  };
+
+  const pump = () => {
+    timer = undefined;
+    if (finished || uploader.stopped) return;
+    release(now());
+    // Backpressure: while the network is behind, audio stays in the (bounded) ring buffers.
+    const room = uploader.full ? 0 : Number.POSITIVE_INFINITY;
+    for (const chunk of recorder.pump(now(), room)) uploader.enqueue(chunk);
+    if (recorder.pendingInput > 0 || uploader.full || placers.user.pending || placers.assistant.pending) schedule();
+  };
+  const schedule = () => {
+    timer ??= setTimeout(pump, pumpInterval);
+  };
+
+  return {
+    push(channel: AudioChannel, pcm: Int16Array, sampleRate: number, atMs?: number) {
+      if (finished || uploader.stopped) return;
+      // An explicit time wins; otherwise the channel's placement estimates it from the arrival.
+      if (atMs === undefined) placers[channel].push(pcm, sampleRate, now());
+      else commit(channel, [{ pcm, rate: sampleRate, atMs: atMs - startedAtMs }]);
       schedule();
+    },
+    interrupt(channel: AudioChannel, atMs?: number) {
+      if (finished || uploader.stopped) return;
+      const at = atMs === undefined ? now() : atMs - startedAtMs;
+      commit(channel, placers[channel].cut(at));
+      schedule();
+    },
+    placement() {
+      return { user: placers.user.stats, assistant: placers.assistant.stats };
     },
     async flush() {
       if (!finished) pump();
@@ -92,6 +121,9 @@ export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (!finished && !uploader.stopped) {
+        // The call ended: what is queued to play is taken as played up to now, the rest never played.
+        commit("user", placers.user.flush());
+        commit("assistant", placers.assistant.cut(now()));
         finished = true;
         for (const chunk of recorder.finish()) uploader.enqueue(chunk);
       }
@@ -124,6 +156,7 @@ export function createAudioAddon(ctx: SessionContext, options: AudioOptions = {}
         droppedSamples: recorder.droppedSamples,
         lastAudioSeq: uploader.lastSeq,
         bufferedBytes: recorder.bufferBytes + uploader.queuedBytes,
+        placement: { user: placers.user.stats, assistant: placers.assistant.stats },
       };
     },
   };

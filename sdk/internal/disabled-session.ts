@@ -1,12 +1,23 @@
-/** The session of a disabled tracer: every call is a cheap no-op (no validation, no queue, no timers). */
-import type { LogLevel, Mode } from "../wire/types.ts";
+/**
+ * The session of a disabled tracer: every call is a cheap no-op that never throws, whatever it is given
+ * (no validation, no queue, no timers).
+ */
+import type { Mode } from "../wire/types.ts";
 import type { SessionLogger } from "../logger.ts";
 import type { CekuraSession, SessionStats, Turn } from "../cekura-session.ts";
 import type { SessionStatus } from "../wire/status.ts";
 import { noopTurn } from "../otel/noop.ts";
 
 const noop = () => undefined;
-const NOOP_LOGGER: SessionLogger = { debug: noop, info: noop, warn: noop, error: noop };
+const NOOP_LOGGER: SessionLogger = {
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  warning: noop,
+  critical: noop,
+  exception: noop,
+};
 const NOOP_TURN: Turn = noopTurn();
 
 export class DisabledSession implements CekuraSession {
@@ -24,7 +35,8 @@ export class DisabledSession implements CekuraSession {
   transcript(_input: unknown): void {}
   toolCall(_input: unknown): void {}
   toolResult(_input: unknown): void {}
-  log(_level: LogLevel, _message: string, _attributes?: Record<string, unknown>): void {}
+  log(_level: unknown, _message: unknown, _attributes?: unknown): void {}
+  interruptAudio(_channel: unknown, _at?: unknown): void {}
   audio(_channel: unknown, _pcm: unknown, _sampleRate: unknown): void {}
   startTurn(): Turn {
     return NOOP_TURN;
@@ -40,12 +52,16 @@ export class DisabledSession implements CekuraSession {
         audioSamples: { user: 0, assistant: 0 },
       },
       sent: { fragments: 0, events: 0, audioChunks: 0, audioBytes: 0 },
-      dropped: { events: 0, audioSamples: 0, ignoredAudioSamples: 0 },
+      dropped: { events: 0, audioSamples: 0, ignoredAudioSamples: 0, invalidCalls: 0, afterClose: 0, truncatedTexts: 0 },
       queuedBytes: 0,
     };
   }
   setCustomMetadata(patch: Record<string, unknown>): void {
-    if (typeof patch === "object" && patch !== null) Object.assign(this.#metadata, patch);
+    try {
+      if (typeof patch === "object" && patch !== null && !Array.isArray(patch)) Object.assign(this.#metadata, patch);
+    } catch {
+      // A patch whose getters throw: a disabled session keeps what it could, and never throws.
+    }
   }
   getCustomMetadata(): Record<string, unknown> {
     return { ...this.#metadata };

@@ -1,0 +1,225 @@
+/**
+ * Where audio given without an explicit time goes on the call's timeline: one rule shared by the core
+ * (session.audio) and every adapter. Pure: no timers, no I/O; the caller passes its clock (`now`, ms).
+ *
+ * Captured audio (the user's microphone, an inbound stream): frames of a continuous source form a run.
+ * A frame can reach us late but never before it was captured, so the run starts at the earliest time its
+ * arrivals allow: min over its frames of (arrival - audio already in the run, this frame included). Frames
+ * are held `holdMs` after they arrive so a run's start is refined before its samples are committed; a run
+ * never starts before the previous one ends; a frame arriving more than `pauseMs` after where its run
+ * expects it starts a new run (a pause, or a stall whose backlog then refines the new run back to where it
+ * was captured). Late frames, bursts and stalls thus leave the timeline exact.
+ *
+ * Played audio (the agent's TTS): audio handed over faster than real time plays back to back from where
+ * playback started; audio arriving after the queue ran dry starts a new run at its arrival. It is held
+ * until `holdMs` after it played, so `cut(at)` can still drop what had not played by `at` (a barge-in).
+ */
+
+export interface PlacedAudio {
+  pcm: Int16Array;
+  rate: number;
+  /** Timeline ms (the caller's clock) at which the first sample plays. */
+  atMs: number;
+}
+
+/** How a channel was placed (sent with the record). */
+export interface PlacementStats {
+  /** Runs of continuous audio the channel was split into. */
+  runs: number;
+  /** The largest move of a run's start away from "first arrival" (captured audio), ms. */
+  maxCorrectionMs: number;
+  /** Ms of audio dropped by cut() (audio queued that never played). */
+  cutMs: number;
+}
+
+export interface PlacementOptions {
+  /** How long frames are held before they are committed, ms (default 300). */
+  holdMs?: number;
+  /** A frame this much later than its run expects starts a new run, ms (default 100 captured, 20 played). */
+  pauseMs?: number;
+}
+
+export const PLACEMENT_HOLD_MS = 300;
+
+interface Held {
+  pcm: Int16Array;
+  rate: number;
+  /** Captured: arrival (release after arrival + hold). Played: when it plays. */
+  atMs: number;
+  /** Captured: the run it belongs to and its sample offset in it. */
+  run?: Run;
+  offset: number;
+}
+
+interface Run {
+  start: number;
+  rate: number;
+  samples: number;
+  /** Start by the first frame's arrival alone (for the correction figure). */
+  naive: number;
+  placed: boolean;
+}
+
+const ms = (samples: number, rate: number) => (samples * 1000) / rate;
+
+/** Placement of captured audio (see the file comment). */
+export class CapturePlacement {
+  readonly holdMs: number;
+  readonly pauseMs: number;
+  readonly #held: Held[] = [];
+  #run: Run | undefined;
+  /** End (ms) of the audio already committed: no run may start before it. */
+  #committedEnd = 0;
+  #stats: PlacementStats = { runs: 0, maxCorrectionMs: 0, cutMs: 0 };
+
+  constructor(options: PlacementOptions = {}) {
+    this.holdMs = Math.max(0, options.holdMs ?? PLACEMENT_HOLD_MS);
+    this.pauseMs = Math.max(0, options.pauseMs ?? 100);
+  }
+
+  get stats(): PlacementStats {
+    return { ...this.#stats };
+  }
+
+  /** Whether frames are waiting to be committed. */
+  get pending(): boolean {
+    return this.#held.length > 0;
+  }
+
+  /** A frame (mono s16) arrived at `arrivalMs`; it is copied. */
+  push(pcm: Int16Array, rate: number, arrivalMs: number): void {
+    if (pcm.length === 0) return;
+    const startedAt = arrivalMs - ms(pcm.length, rate);
+    let run = this.#run;
+    const expected = run ? run.start + ms(run.samples, run.rate) : 0;
+    if (!run || run.rate !== rate || startedAt - expected > this.pauseMs) {
+      const floor = run ? Math.max(this.#committedEnd, expected) : this.#committedEnd;
+      run = { start: Math.max(floor, startedAt), rate, samples: 0, naive: startedAt, placed: false };
+      this.#run = run;
+      this.#runFloor = floor;
+      this.#stats.runs++;
+    } else if (startedAt < run.start + ms(run.samples, rate) && !run.placed) {
+      run.start = Math.max(this.#runFloor, startedAt - ms(run.samples, rate));
+      this.#stats.maxCorrectionMs = Math.max(this.#stats.maxCorrectionMs, Math.round(run.naive - run.start));
+    }
+    this.#held.push({ pcm: pcm.slice(), rate, atMs: arrivalMs, run, offset: run.samples });
+    run.samples += pcm.length;
+  }
+
+  #runFloor = 0;
+
+  /** Frames that arrived at least holdMs before `nowMs`, placed. */
+  release(nowMs: number): PlacedAudio[] {
+    return this.#take(nowMs - this.holdMs);
+  }
+
+  /** Everything held, placed; the next frame starts a new run. */
+  flush(): PlacedAudio[] {
+    const out = this.#take(Number.POSITIVE_INFINITY);
+    this.#run = undefined;
+    return out;
+  }
+
+  /** Drops held audio that would play at or after `atMs`; returns what plays before it. */
+  cut(atMs: number): PlacedAudio[] {
+    const out: PlacedAudio[] = [];
+    for (const h of this.#held.splice(0)) {
+      const at = h.run!.start + ms(h.offset, h.rate);
+      const keep = Math.max(0, Math.min(h.pcm.length, Math.floor(((atMs - at) * h.rate) / 1000)));
+      this.#stats.cutMs += ms(h.pcm.length - keep, h.rate);
+      if (keep > 0) out.push(this.#commit(h.pcm.subarray(0, keep), h.rate, at));
+    }
+    this.#run = undefined;
+    return out;
+  }
+
+  #take(arrivedBefore: number): PlacedAudio[] {
+    const out: PlacedAudio[] = [];
+    while (this.#held.length > 0 && this.#held[0]!.atMs <= arrivedBefore) {
+      const h = this.#held.shift()!;
+      h.run!.placed = true;
+      out.push(this.#commit(h.pcm, h.rate, h.run!.start + ms(h.offset, h.rate)));
+    }
+    return out;
+  }
+
+  #commit(pcm: Int16Array, rate: number, atMs: number): PlacedAudio {
+    this.#committedEnd = Math.max(this.#committedEnd, atMs + ms(pcm.length, rate));
+    return { pcm, rate, atMs };
+  }
+}
+
+/** Placement of played audio (see the file comment). */
+export class PlayoutPlacement {
+  readonly holdMs: number;
+  readonly pauseMs: number;
+  readonly #queue: Held[] = [];
+  /** Where the queued audio ends (ms). */
+  #end = 0;
+  /** End of what was handed out: nothing moves or is cut before it. */
+  #handedOut = 0;
+  #stats: PlacementStats = { runs: 0, maxCorrectionMs: 0, cutMs: 0 };
+
+  constructor(options: PlacementOptions = {}) {
+    this.holdMs = Math.max(0, options.holdMs ?? PLACEMENT_HOLD_MS);
+    this.pauseMs = Math.max(0, options.pauseMs ?? 20);
+  }
+
+  get stats(): PlacementStats {
+    return { ...this.#stats };
+  }
+
+  get pending(): boolean {
+    return this.#queue.length > 0;
+  }
+
+  /** Where the queued audio ends (ms). */
+  get endMs(): number {
+    return this.#end;
+  }
+
+  /** Audio handed over at `nowMs` plays after what is queued, or now; returns where it starts. It is copied. */
+  push(pcm: Int16Array, rate: number, nowMs: number): number {
+    const start = nowMs - this.#end > this.pauseMs ? nowMs : Math.max(this.#end, this.#handedOut);
+    if (pcm.length === 0) return start;
+    if (start !== this.#end || this.#stats.runs === 0) this.#stats.runs++;
+    this.#queue.push({ pcm: pcm.slice(), rate, atMs: start, offset: 0 });
+    this.#end = start + ms(pcm.length, rate);
+    return start;
+  }
+
+  /** Audio that played at least holdMs before `nowMs`. */
+  release(nowMs: number): PlacedAudio[] {
+    return this.#take(nowMs - this.holdMs);
+  }
+
+  /** Everything queued (the call ended with it playing). */
+  flush(): PlacedAudio[] {
+    return this.#take(Number.POSITIVE_INFINITY);
+  }
+
+  /** Playback stopped at `atMs`: returns what played before it; the rest is dropped. */
+  cut(atMs: number): PlacedAudio[] {
+    const out = this.#take(atMs);
+    for (const h of this.#queue) this.#stats.cutMs += ms(h.pcm.length - h.offset, h.rate);
+    this.#queue.length = 0;
+    this.#end = Math.max(this.#handedOut, Math.min(this.#end, atMs));
+    return out;
+  }
+
+  #take(untilMs: number): PlacedAudio[] {
+    const out: PlacedAudio[] = [];
+    while (this.#queue.length > 0) {
+      const h = this.#queue[0]!;
+      const upTo = Math.min(h.pcm.length, Math.floor(((untilMs - h.atMs) * h.rate) / 1000));
+      if (upTo > h.offset) {
+        out.push({ pcm: h.pcm.subarray(h.offset, upTo), rate: h.rate, atMs: h.atMs + ms(h.offset, h.rate) });
+        h.offset = upTo;
+        this.#handedOut = h.atMs + ms(upTo, h.rate);
+      }
+      if (h.offset < h.pcm.length) break;
+      this.#queue.shift();
+    }
+    return out;
+  }
+}
