@@ -49,6 +49,10 @@ function fromB64url(text: string): Uint8Array | undefined {
   }
 }
 
+/** Whether the inspector is open: INSPECTOR_SECRET set and long enough. Unset -> every /inspect route is 503. */
+export const inspectorConfigured = (env: Env) =>
+  typeof env.INSPECTOR_SECRET === "string" && env.INSPECTOR_SECRET.length >= MIN_SECRET_LENGTH;
+
 /** The signing key, or undefined when INSPECTOR_SECRET is unset or too short (the inspector is then closed). */
 async function signingKey(env: Env): Promise<CryptoKey | undefined> {
   const secret = env.INSPECTOR_SECRET;
@@ -123,6 +127,8 @@ export async function tenantOfKey(env: Env, key: string | undefined): Promise<Ac
 
 /** The caller's tenant: from an API key header (scripts), else from the signed cookie. */
 export async function accessOf(c: Context<AppEnv>): Promise<Access> {
+  // Closed means closed for scripts too: an API key header gets no page without INSPECTOR_SECRET.
+  if (!inspectorConfigured(c.env)) return { ok: false, reason: "not_configured" };
   const key = apiKeyFrom(c.req.raw.headers);
   if (key !== undefined) return tenantOfKey(c.env, key);
   const token = cookieValue(c.req.header("cookie"), COOKIE);

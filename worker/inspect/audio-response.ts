@@ -25,7 +25,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 const BASE_HEADERS = {
   "content-type": "audio/wav",
   "accept-ranges": "bytes",
-  "cache-control": "private, max-age=3600",
+  "cache-control": "no-store",
   "x-content-type-options": "nosniff",
 };
 

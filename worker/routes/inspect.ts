@@ -5,6 +5,7 @@ import type { AppEnv } from "../app-env.ts";
 import {
   accessOf,
   clearCookie,
+  inspectorConfigured,
   issueToken,
   loginKey,
   sameOrigin,
@@ -78,6 +79,11 @@ function sessionIdOf(c: Context<AppEnv>): string | undefined {
 }
 
 export const inspectRoutes = new Hono<AppEnv>()
+  // No INSPECTOR_SECRET: the inspector is closed - every route, login, logout and API-key headers alike.
+  .use("*", async (c, next) => {
+    if (!inspectorConfigured(c.env)) return denied({ ok: false, reason: "not_configured" });
+    await next();
+  })
   .get("/", async (c) => {
     if (c.req.query("key") !== undefined) return keyInUrl();
     const access = await accessOf(c);
