@@ -141,6 +141,7 @@ describe("parked spans", () => {
 
   it("stay parked when a link is not followed by the session storing them, and the next request hands them over", async () => {
     const id = uniqueId();
+    await sendFragment(id, fragment(0, [])); // spans are kept only for a session that exists
     const traceId = newTraceId();
     const early = [span(traceId), span(traceId)];
     await post(early);
@@ -184,6 +185,7 @@ describe("span times and per-session caps", () => {
 
   it("answers 413 naming the cap once a session holds 24 MiB of spans, keeping what it stored", async () => {
     const id = uniqueId();
+    await sendFragment(id, fragment(0, [])); // spans are kept only for a session that exists
     const traceId = newTraceId();
     const blob = "y".repeat(250 * 1024 - 400);
     const batch = () =>
@@ -215,6 +217,7 @@ describe("span times and per-session caps", () => {
 
   it("answers 413 naming the cap past 20,000 spans in one session", async () => {
     const id = uniqueId();
+    await sendFragment(id, fragment(0, [])); // spans are kept only for a session that exists
     const traceId = newTraceId();
     const send = (n: number) =>
       post(

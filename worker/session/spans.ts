@@ -111,6 +111,8 @@ export interface SpanReceipt {
   reason?: string;
   /** Set when spans were refused because the session reached a cap (the route answers 413 naming it). */
   cap?: { name: "spansPerSession" | "bytesPerSession"; limit: number };
+  /** Set when the session does not exist (yet): nothing was stored here; the route parks the spans by trace. */
+  noSession?: true;
 }
 
 /** What the span forwarder reports (the status route may show it). */

@@ -53,10 +53,14 @@ export class TraceLinkDO extends DurableObject<Env> {
   }
 
   /** Records the trace's session (the first one wins) and returns the spans parked until now (still parked). */
-  link(sessionId: string): { sessionId: string; parked: SpanItem[] } {
+  async link(sessionId: string): Promise<{ sessionId: string; parked: SpanItem[] }> {
     const known = this.#session();
     if (known === FORGOTTEN) return { sessionId, parked: [] };
-    if (!known) this.#tables.ensure().exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
+    if (!known) {
+      this.#tables.ensure().exec("INSERT INTO trace_link (id, session_id) VALUES (1, ?)", sessionId);
+      // A link holds a session id: it ends with the object SPAN_LIMITS.parkedTtlMs later (issue 29 item 4).
+      await this.#armIfNone(Date.now() + SPAN_LIMITS.parkedTtlMs);
+    }
     return { sessionId: known ?? sessionId, parked: this.#parked() };
   }
 
@@ -70,6 +74,14 @@ export class TraceLinkDO extends DurableObject<Env> {
         reason: "the trace's session was aborted, discarded or erased; its spans are not kept",
       };
     if (known) return { sessionId: known, parked: this.#parked() };
+    return this.#parkUnlinked(items, false);
+  }
+
+  /** Parks `items` up to the caps (`evenIfLinked`: also when the trace is linked; never when forgotten). */
+  async #parkUnlinked(items: SpanItem[], evenIfLinked: boolean): Promise<TraceAnswer> {
+    const known = this.#session();
+    if (known === FORGOTTEN || (known && !evenIfLinked))
+      return { parked: 0, rejected: items.length, reason: "the trace's session was aborted, discarded or erased" };
     const now = Date.now();
     const held = this.#tables.rows<{ n: number; bytes: number }>(
       "SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM parked",
@@ -112,6 +124,20 @@ export class TraceLinkDO extends DurableObject<Env> {
     return reason ? { parked, rejected, reason } : { parked, rejected };
   }
 
+  /**
+   * Spans whose session does not exist yet (issue 29 item 4): parked here under the same caps and TTL,
+   * whether or not the trace is linked, instead of in a session object that would never end. They are
+   * handed over with the trace's next spans once the session exists. Refused when the trace was forgotten.
+   */
+  async park(items: SpanItem[]): Promise<{ parked: number; rejected: number; reason?: string }> {
+    const answer = await this.#parkUnlinked(items, true);
+    return "sessionId" in answer ? { parked: 0, rejected: items.length } : answer;
+  }
+
+  async #armIfNone(at: number): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(at);
+  }
+
   /** Deletes parked spans the session has stored (the second step of a hand-over). */
   release(spanIds: string[]): void {
     const sql = this.#tables.existing();
@@ -146,6 +172,11 @@ export class TraceLinkDO extends DurableObject<Env> {
     sql.exec("DELETE FROM parked WHERE parked_at <= ?", Date.now() - SPAN_LIMITS.parkedTtlMs);
     const oldest = sql.exec<{ at: number | null }>("SELECT MIN(parked_at) AS at FROM parked").one().at;
     if (oldest !== null) await this.ctx.storage.setAlarm(oldest + SPAN_LIMITS.parkedTtlMs);
+    else {
+      // Nothing parked: the link (a session id) ends too; a later span of the trace links it again.
+      await this.ctx.storage.deleteAll();
+      forgetTables(this.ctx.storage.sql);
+    }
   }
 
   /** Spans parked now (tests and operators). */
