@@ -113,12 +113,24 @@ export async function startFakeRealtime(initial: FakeRealtimeOptions = {}): Prom
       ws.send(text);
     };
     let responses = 0;
+    let appended = 0;
     const respond = (viaCommit: boolean) => {
       const r = script.shift();
       if (!r) return;
       const k = ++responses;
       const responseId = `resp_${k}`,
         itemId = `item_${k}`;
+      if (viaCommit) {
+        // What a server VAD would have said about the audio appended so far (positions in ms of input audio).
+        const input = (session.audio as { input?: { format?: { type?: string } } } | undefined)?.input?.format?.type;
+        const bytesPerMs = input === "audio/pcmu" || input === "audio/pcma" ? 8 : 48;
+        send({ type: "input_audio_buffer.speech_started", audio_start_ms: 0, item_id: `user_${k}` });
+        send({
+          type: "input_audio_buffer.speech_stopped",
+          audio_end_ms: Math.round(appended / bytesPerMs),
+          item_id: `user_${k}`,
+        });
+      }
       if (viaCommit && r.userTranscript) {
         send({ type: "input_audio_buffer.committed", item_id: `user_${k}`, previous_item_id: null });
         send({
@@ -206,6 +218,9 @@ export async function startFakeRealtime(initial: FakeRealtimeOptions = {}): Prom
         case "session.update":
           session = { ...session, ...(event.session as Record<string, unknown>) };
           send({ type: "session.updated", session });
+          break;
+        case "input_audio_buffer.append":
+          appended += Buffer.from(String(event.audio ?? ""), "base64").length;
           break;
         case "input_audio_buffer.commit":
           respond(true);

@@ -22,6 +22,8 @@ export interface PipeEnd {
 }
 
 export function pipe(client: WebSocket, upstream: WebSocket, tap: PipeTap): Promise<PipeEnd> {
+  // Binary frames as ArrayBuffers: a Blob would need an await (reordering frames) and send() would stringify it.
+  for (const ws of [client, upstream]) (ws as { binaryType?: string }).binaryType = "arraybuffer";
   return new Promise<PipeEnd>((resolve) => {
     let ended = false;
     const end = (by: PipeEnd["by"], code: number, reason: string) => {
