@@ -7,13 +7,9 @@
 import { voice } from "@livekit/agents";
 import { interceptAudioSlot } from "./livekit-slot.ts";
 import { monoOf, type AudioFrameLike } from "./livekit-frames.ts";
+import { CapturePlacement } from "../audio/placement.ts";
 
 type AudioInput = voice.AudioInput;
-
-/** Frames arriving this close to where the run they continue expects them stay contiguous. */
-const RESYNC_TOLERANCE_MS = 100;
-/** How long user frames are held before they are placed (well inside the recorder's own hold). */
-const HOLD_MS = 250;
 
 export type UserAudioSink = (pcm: Int16Array, sampleRate: number, atMs: number) => void;
 
@@ -87,20 +83,12 @@ class ObservedAudioInput extends voice.AudioInput {
 }
 
 /**
- * Places the frames of one contiguous source on the timeline. Frames carry no capture time, so arrival
- * is the clock; a frame can arrive late but never before it was captured, so a run starts at the
- * earliest start its frames allow (a backlog read in a burst lands where it was captured, not where it
- * was read). Frames are held `HOLD_MS` so a run's first frames wait for that estimate; a frame arriving
- * more than `RESYNC_TOLERANCE_MS` after where its run expects it starts a new run (the source paused).
+ * The user's frames carry no capture time, so arrival is the clock: they are placed by the SDK's one
+ * placement rule for captured audio (sdk/audio/placement.ts), released as its hold window passes.
  */
 class UserTrack {
   readonly #sink: UserAudioSink;
-  readonly #held: Array<{ pcm: Int16Array; arrivedAt: number; offset: number }> = [];
-  #start = 0;
-  #rate = 0;
-  #samples = 0;
-  /** Whether some of the current run was handed on (its start is fixed from then on). */
-  #placed = false;
+  readonly #placement = new CapturePlacement();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(sink: UserAudioSink) {
@@ -108,39 +96,22 @@ class UserTrack {
   }
 
   push(pcm: Int16Array, sampleRate: number, arrivedAt: number): void {
-    const startedAt = arrivedAt - (pcm.length / sampleRate) * 1000;
-    const expected = this.#start + (this.#samples / this.#rate) * 1000;
-    if (this.#rate === 0 || sampleRate !== this.#rate || startedAt - expected > RESYNC_TOLERANCE_MS) {
-      this.#release(Number.POSITIVE_INFINITY);
-      this.#start = startedAt;
-      this.#rate = sampleRate;
-      this.#samples = 0;
-      this.#placed = false;
-    } else if (startedAt < expected && !this.#placed) {
-      this.#start -= expected - startedAt;
-    }
-    this.#held.push({ pcm: pcm.slice(), arrivedAt, offset: this.#samples });
-    this.#samples += pcm.length;
-    this.#release(arrivedAt - HOLD_MS);
+    this.#placement.push(pcm, sampleRate, arrivedAt);
+    this.#hand(this.#placement.release(arrivedAt));
   }
 
   /** Hands on everything held; the next frame starts a new run (another source: another clock). */
   flush(): void {
-    this.#release(Number.POSITIVE_INFINITY);
-    this.#rate = 0;
+    this.#hand(this.#placement.flush());
   }
 
-  #release(arrivedBefore: number): void {
-    while (this.#held.length > 0 && this.#held[0]!.arrivedAt <= arrivedBefore) {
-      const { pcm, offset } = this.#held.shift()!;
-      this.#placed = true;
-      this.#sink(pcm, this.#rate, this.#start + (offset / this.#rate) * 1000);
-    }
-    if (this.#held.length > 0 && !this.#timer) {
+  #hand(parts: ReturnType<CapturePlacement["flush"]>): void {
+    for (const part of parts) this.#sink(part.pcm, part.rate, part.atMs);
+    if (this.#placement.pending && !this.#timer) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        this.#release(Date.now() - HOLD_MS);
-      }, HOLD_MS);
+        this.#hand(this.#placement.release(Date.now()));
+      }, this.#placement.holdMs);
     }
   }
 }

@@ -8,7 +8,10 @@
  * - history items (history_added / history_updated) -> transcript turns: user turns from the server VAD's
  *   speech_started to speech_stopped, others (and user turns without VAD) from first seen to completed
  * - agent_tool_start / agent_tool_end (and MCP calls) -> tool calls paired with their results
- * - `audio` events -> assistant channel; audio given to session.sendAudio() -> user channel
+ * - `audio` events -> assistant channel, as played: back to back from the first delta of a reply (the
+ *   transport's playback clock); a barge-in cuts it where `conversation.item.truncate` says playback
+ *   stopped (`audio_end_ms`), or at the interruption when no truncate is sent (session.interruptAudio)
+ * - audio given to session.sendAudio() -> user channel
  * - each response (turn_started .. turn_done) -> an OTel turn with an `llm` span: TTFB to first
  *   audio/text, usage tokens, output text
  * - transport disconnect (session.close()) or an error -> the Cekura session is closed
@@ -116,7 +119,15 @@ export function observeRealtimeSession(
       outputStarted();
       r.audio("assistant", event.data, sampleRate);
     },
-    audio_interrupted: (r) => r.endTurn({ interrupted: true }),
+    audio_interrupted: (r) => {
+      r.endTurn({ interrupted: true });
+      // The transport sends its truncate right after this event, in the same task; without one (the
+      // reply had fully played), playback stopped now.
+      const seen = truncations;
+      queueMicrotask(() => {
+        if (truncations === seen) r.safely(() => r.session.interruptAudio("assistant"));
+      });
+    },
     guardrail_tripped: (r, _ctx: unknown, _agent: unknown, error: unknown) =>
       r.log("warn", "output guardrail tripped", { error: String(error) }),
     error: (r, event: { error: unknown }) => {
@@ -160,6 +171,31 @@ export function observeRealtimeSession(
       if (status === "disconnected") void end();
     },
   });
+
+  // Barge-in: the transport truncates the reply at the position its playback clock reached
+  // (audio_end_ms from its first audio delta); what was queued after it never played.
+  let truncations = 0;
+  const transport = session.transport as unknown as {
+    sendEvent(event: { type?: string; audio_end_ms?: unknown }): void;
+    _firstAudioTimestamp?: number;
+  };
+  const ownSendEvent = Object.prototype.hasOwnProperty.call(transport, "sendEvent");
+  const sendEvent = transport.sendEvent;
+  if (typeof sendEvent === "function") {
+    transport.sendEvent = function observedSendEvent(this: typeof transport, event) {
+      const started = this._firstAudioTimestamp;
+      if (event?.type === "conversation.item.truncate" && typeof event.audio_end_ms === "number") {
+        truncations++;
+        const at = typeof started === "number" ? started + event.audio_end_ms : Date.now();
+        rec.safely(() => rec.session.interruptAudio("assistant", Math.min(at, Date.now())));
+      }
+      return sendEvent.call(this, event);
+    };
+    rec.onDetach(() => {
+      if (ownSendEvent) transport.sendEvent = sendEvent;
+      else delete (transport as Partial<typeof transport>).sendEvent;
+    });
+  }
 
   // User audio: what the app sends through session.sendAudio() (the WebSocket / SIP paths).
   const ownSendAudio = Object.prototype.hasOwnProperty.call(session, "sendAudio");
