@@ -656,7 +656,7 @@ export class Session implements CekuraSession, ConsoleSink {
     try {
       return await Promise.race([work, timeout]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 }

@@ -40,14 +40,14 @@ function update(): void {
 
 function install(sink: ConsoleSink): void {
   restore();
-  const c = globalThis.console as unknown as Record<Method, (...args: unknown[]) => void>;
+  const c = console as unknown as Record<Method, (...args: unknown[]) => void>;
   originals = {};
   for (const method of Object.keys(METHODS) as Method[]) {
     const original = c[method];
     if (typeof original !== "function") continue;
     originals[method] = original;
     c[method] = function captured(...args: unknown[]) {
-      original.apply(globalThis.console, args);
+      original.apply(console, args);
       if (recording) return;
       recording = true;
       try {
@@ -63,7 +63,7 @@ function install(sink: ConsoleSink): void {
 
 function restore(): void {
   if (!originals) return;
-  const c = globalThis.console as unknown as Record<Method, (...args: unknown[]) => void>;
+  const c = console as unknown as Record<Method, (...args: unknown[]) => void>;
   for (const [method, fn] of Object.entries(originals)) c[method as Method] = fn;
   originals = undefined;
 }

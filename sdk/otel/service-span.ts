@@ -1,28 +1,46 @@
-import type { Span, Tracer } from "@opentelemetry/api";
+import type { RecordedSpan } from "./recorded-span.ts";
 import { ATTR, OPERATION, SPAN } from "./attributes.ts";
-import { asText, clean, endSpan, startChild } from "./spans.ts";
+import { asText, clean, endSpan, startChild, type SpanRecorder } from "./spans.ts";
 import type { LlmOptions, ServiceSpanHandle, SpanAttributes, SttOptions, TtsOptions, Usage } from "./types.ts";
 
 type Kind = ServiceSpanHandle["kind"];
 
 /** One stt / llm / tts span under a turn, with Pipecat's attribute names. */
 export class ServiceSpan implements ServiceSpanHandle {
-  readonly #span: Span;
+  readonly #span: RecordedSpan;
 
   constructor(
     readonly kind: Kind,
-    span: Span,
+    span: RecordedSpan,
     private readonly now: () => number,
   ) {
     this.#span = span;
   }
 
-  static start(tracer: Tracer, parent: Span, now: () => number, kind: "stt", options: SttOptions): ServiceSpan;
-  static start(tracer: Tracer, parent: Span, now: () => number, kind: "llm", options: LlmOptions): ServiceSpan;
-  static start(tracer: Tracer, parent: Span, now: () => number, kind: "tts", options: TtsOptions): ServiceSpan;
   static start(
-    tracer: Tracer,
-    parent: Span,
+    tracer: SpanRecorder,
+    parent: RecordedSpan,
+    now: () => number,
+    kind: "stt",
+    options: SttOptions,
+  ): ServiceSpan;
+  static start(
+    tracer: SpanRecorder,
+    parent: RecordedSpan,
+    now: () => number,
+    kind: "llm",
+    options: LlmOptions,
+  ): ServiceSpan;
+  static start(
+    tracer: SpanRecorder,
+    parent: RecordedSpan,
+    now: () => number,
+    kind: "tts",
+    options: TtsOptions,
+  ): ServiceSpan;
+  static start(
+    tracer: SpanRecorder,
+    parent: RecordedSpan,
     now: () => number,
     kind: Kind,
     options: SttOptions | LlmOptions | TtsOptions,

@@ -1,10 +1,8 @@
-import type { Span, Tracer } from "@opentelemetry/api";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { AlwaysOnSampler, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ATTR, SPAN } from "./attributes.ts";
-import { serializeSpans } from "./otlp-json.ts";
+import { serializeSpans, type SpanSource } from "./otlp-json.ts";
+import type { RecordedSpan } from "./recorded-span.ts";
 import { SpanBuffer } from "./span-buffer.ts";
-import { startChild, endSpan } from "./spans.ts";
+import { endSpan, SpanRecorder, startChild } from "./spans.ts";
 import type { TraceSink } from "./trace-sink.ts";
 import { startToolCall, Turn } from "./turn.ts";
 import type { SpanAttributes, ToolCallHandle, ToolCallOptions } from "./types.ts";
@@ -27,17 +25,20 @@ export interface SessionTracingOptions {
   now?: () => number;
 }
 
+/** The SDK's default resource `service.name`. */
+export const DEFAULT_SERVICE_NAME = "cekura-voice-agent";
+
 /**
- * The OTel side of one session: its own TracerProvider (never the global one), the
+ * The traces of one session: its own span recorder (no OTel provider, global or not), the
  * `conversation` span, turns under it, and an explicit flush to the sink. No context manager:
  * every parent is passed by hand, so concurrent sessions in one process never mix.
  */
 export class SessionTracing {
   readonly traceId: string;
-  readonly #provider: TracerProvider;
-  readonly #tracer: Tracer;
+  readonly #source: SpanSource;
+  readonly #tracer: SpanRecorder;
   readonly #buffer: SpanBuffer;
-  readonly #conversation: Span;
+  readonly #conversation: RecordedSpan;
   readonly #sink: TraceSink;
   readonly #onError: (error: unknown) => void;
   readonly #now: () => number;
@@ -54,20 +55,14 @@ export class SessionTracing {
     this.#onError = options.onError ?? (() => {});
     this.#now = options.now ?? Date.now;
     this.#buffer = new SpanBuffer(options.maxBatchSpans ?? 256, () => void this.flush());
-    // @opentelemetry/sdk-trace's TracerProvider, configured explicitly: sdk-trace-base's
-    // BasicTracerProvider reads OTEL_* from process.env, which Deno refuses without --allow-env.
-    this.#provider = new TracerProvider({
-      resource: resourceFromAttributes({ [ATTR.serviceName]: options.serviceName ?? "cekura-voice-agent" }),
-      sampler: new AlwaysOnSampler(),
-      spanProcessors: [this.#buffer],
-    });
-    this.#tracer = this.#provider.getTracer("cekura-edge-tracer");
+    this.#source = { serviceName: options.serviceName ?? DEFAULT_SERVICE_NAME, scopeName: "cekura-edge-tracer" };
+    this.#tracer = new SpanRecorder(this.#buffer.onEnd);
     this.#conversation = startChild(this.#tracer, SPAN.conversation, undefined, this.#now(), {
       ...options.additionalSpanAttributes,
       [ATTR.conversationId]: options.sessionId,
       [ATTR.conversationType]: options.conversationType ?? "voice",
     });
-    this.traceId = this.#conversation.spanContext().traceId;
+    this.traceId = this.#tracer.traceId;
   }
 
   get closed(): boolean {
@@ -110,7 +105,7 @@ export class SessionTracing {
       const spans = this.#buffer.drain();
       if (spans.length === 0) return;
       try {
-        await this.#sink(serializeSpans(spans));
+        await this.#sink(serializeSpans(spans, this.#source));
       } catch (error) {
         this.#onError(error);
       }
@@ -129,6 +124,5 @@ export class SessionTracing {
       endSpan(this.#conversation, this.#now());
     }
     await this.flush();
-    await this.#provider.shutdown().catch(this.#onError);
   }
 }

@@ -1,36 +1,29 @@
-import type { Context } from "@opentelemetry/api";
-import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { RecordedSpan } from "./recorded-span.ts";
 
 /**
  * Holds ended spans until `drain()`: batching without timers, so nothing keeps a process
  * (or a Worker request) alive and flush points are explicit (turn end, close, a full batch).
  */
-export class SpanBuffer implements SpanProcessor {
-  #spans: ReadableSpan[] = [];
+export class SpanBuffer {
+  #spans: RecordedSpan[] = [];
 
   constructor(
     private readonly maxSpans: number,
     private readonly onFull: () => void,
   ) {}
 
-  onStart(_span: Span, _parentContext: Context): void {}
-
-  onEnd(span: ReadableSpan): void {
+  readonly onEnd = (span: RecordedSpan): void => {
     this.#spans.push(span);
     if (this.#spans.length >= this.maxSpans) this.onFull();
-  }
+  };
 
   get size(): number {
     return this.#spans.length;
   }
 
-  drain(): ReadableSpan[] {
+  drain(): RecordedSpan[] {
     const out = this.#spans;
     this.#spans = [];
     return out;
   }
-
-  async forceFlush(): Promise<void> {}
-
-  async shutdown(): Promise<void> {}
 }

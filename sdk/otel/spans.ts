@@ -1,12 +1,5 @@
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
+import { RecordedSpan, randomId } from "./recorded-span.ts";
 import type { SpanAttributes } from "./types.ts";
-
-/** Drops undefined values (OTel would warn about them). */
-export function clean(attributes: SpanAttributes): Attributes {
-  const out: Attributes = {};
-  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value;
-  return out;
-}
 
 /** A string attribute for any value: strings as they are, everything else as JSON. */
 export function asText(value: unknown): string {
@@ -18,25 +11,39 @@ export function asText(value: unknown): string {
   }
 }
 
-/** Starts `name` as a child of `parent` (explicit parent; no ambient context manager), at `startMs`. */
+/** Drops undefined values. */
+export function clean(attributes: SpanAttributes): SpanAttributes {
+  const out: SpanAttributes = {};
+  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+/**
+ * Starts the spans of one trace (the session's): every span gets the trace id and an explicit
+ * parent; no global provider, no ambient context, so concurrent sessions in one process never mix.
+ */
+export class SpanRecorder {
+  readonly traceId = randomId(16);
+
+  constructor(private readonly onEnd: (span: RecordedSpan) => void) {}
+
+  start(name: string, parent: RecordedSpan | undefined, startMs: number, attributes: SpanAttributes): RecordedSpan {
+    return new RecordedSpan(this.traceId, randomId(8), parent?.spanId, name, startMs, attributes, this.onEnd);
+  }
+}
+
+/** Starts `name` as a child of `parent` at `startMs`. */
 export function startChild(
-  tracer: Tracer,
+  recorder: SpanRecorder,
   name: string,
-  parent: Span | undefined,
+  parent: RecordedSpan | undefined,
   startMs: number,
   attributes: SpanAttributes,
-): Span {
-  const context = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
-  return tracer.startSpan(
-    name,
-    { startTime: startMs, attributes: clean(attributes), root: parent === undefined },
-    context,
-  );
+): RecordedSpan {
+  return recorder.start(name, parent, startMs, attributes);
 }
 
 /** Ends a span once, marking an error status when given. */
-export function endSpan(span: Span, endMs: number, error?: string): void {
-  if (!span.isRecording()) return;
-  if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
-  span.end(endMs);
+export function endSpan(span: RecordedSpan, endMs: number, error?: string): void {
+  span.end(endMs, error);
 }

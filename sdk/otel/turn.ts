@@ -1,7 +1,7 @@
-import type { Span, Tracer } from "@opentelemetry/api";
+import type { RecordedSpan } from "./recorded-span.ts";
 import { ATTR, SPAN } from "./attributes.ts";
 import { ServiceSpan } from "./service-span.ts";
-import { asText, endSpan, startChild } from "./spans.ts";
+import { asText, endSpan, startChild, type SpanRecorder } from "./spans.ts";
 import type {
   LlmOptions,
   SttOptions,
@@ -14,8 +14,8 @@ import type {
 
 /** A `tool_call` span: `function.name`, `input` at start, `output` at end. */
 export function startToolCall(
-  tracer: Tracer,
-  parent: Span,
+  tracer: SpanRecorder,
+  parent: RecordedSpan,
   now: () => number,
   options: ToolCallOptions,
 ): ToolCallHandle {
@@ -36,14 +36,14 @@ export function startToolCall(
 
 /** One `turn` span under the conversation; its service and tool spans are its children. */
 export class Turn implements TurnHandle {
-  readonly span: Span;
+  readonly span: RecordedSpan;
   readonly #startMs: number;
   readonly #children: Array<{ end(): void }> = [];
   #ended = false;
 
   constructor(
-    private readonly tracer: Tracer,
-    conversation: Span,
+    private readonly tracer: SpanRecorder,
+    conversation: RecordedSpan,
     conversationId: string,
     readonly number: number,
     private readonly now: () => number,
