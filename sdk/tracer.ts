@@ -138,11 +138,13 @@ export class CekuraTracer {
 
   /** Production calls (audio allowed, consent via deferUpload). */
   observe(options: ObserveOptions = {}): CekuraSession {
+    if (!this.enabled) return disabledSession("observe", options);
     return this.#start("observe", options);
   }
 
   /** Test/simulation runs: no audio. */
   track(options: TrackOptions = {}): CekuraSession {
+    if (!this.enabled) return disabledSession("track", options);
     if (options && "deferUpload" in options && (options as ObserveOptions).deferUpload !== undefined) {
       throw new ConfigError("track() takes no deferUpload: track sessions send no audio and need no consent");
     }
@@ -267,6 +269,20 @@ function positive(value: unknown, name: string): void {
   if (value === undefined) return;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0)
     throw new ConfigError(`${name} must be a positive number of ms, got ${String(value)}`);
+}
+
+/**
+ * A disabled tracer's session: never throws, whatever the options (the id is used when it is a valid one,
+ * else a random UUID stands in; nothing is sent either way).
+ */
+function disabledSession(mode: Mode, options: unknown): CekuraSession {
+  let id: string;
+  try {
+    id = sessionIdFrom(options as ObserveOptions);
+  } catch {
+    id = crypto.randomUUID();
+  }
+  return new DisabledSession(id, mode);
 }
 
 /** explicit > runnerArgs.sessionId / session_id > crypto.randomUUID(). */

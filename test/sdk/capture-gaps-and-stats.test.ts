@@ -80,7 +80,14 @@ describe("session.stats()", () => {
     expect(stats.sent.fragments).toBeGreaterThanOrEqual(1);
     expect(stats.sent.audioChunks).toBeGreaterThanOrEqual(1);
     expect(stats.sent.audioBytes).toBeGreaterThan(0);
-    expect(stats.dropped).toEqual({ events: 0, audioSamples: 0, ignoredAudioSamples: 0 });
+    expect(stats.dropped).toEqual({
+      events: 0,
+      audioSamples: 0,
+      ignoredAudioSamples: 0,
+      invalidCalls: 0,
+      afterClose: 0,
+      truncatedTexts: 0,
+    });
     expect(stats.queuedBytes).toBe(0);
   });
 

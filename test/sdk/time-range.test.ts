@@ -1,9 +1,11 @@
 import { expect, it } from "vitest";
-import { CekuraTracer, ValidationError } from "../../sdk/index.ts";
+import { CekuraTracer, type SdkError, ValidationError } from "../../sdk/index.ts";
 
 it("refuses a time outside 2000-2100 at the recording call, so the Worker never refuses the whole fragment for it", async () => {
   const sent: string[] = [];
+  const errors: SdkError[] = [];
   const cekura = new CekuraTracer({
+    onError: (e) => errors.push(e),
     apiKey: "k",
     agentId: 1,
     ingestUrl: "http://127.0.0.1:9",
@@ -14,12 +16,12 @@ it("refuses a time outside 2000-2100 at the recording call, so the Worker never 
     },
   });
   const s = cekura.observe({ sessionId: "time-range" });
-  expect(() => s.transcript({ role: "user", text: "then", startedAt: Date.UTC(1999, 11, 31, 23, 59, 59) })).toThrow(
-    ValidationError,
-  );
-  expect(() =>
-    s.transcript({ role: "user", text: "later", startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2100, 0, 1) }),
-  ).toThrow(/2000-01-01 to 2100-01-01/);
+  // Refused, not thrown: reported through onError and counted (issue 30).
+  s.transcript({ role: "user", text: "then", startedAt: Date.UTC(1999, 11, 31, 23, 59, 59) });
+  expect(errors[0]).toBeInstanceOf(ValidationError);
+  s.transcript({ role: "user", text: "later", startedAt: Date.UTC(2026, 0, 1), endedAt: Date.UTC(2100, 0, 1) });
+  expect(errors[1]?.message).toMatch(/2000-01-01 to 2100-01-01/);
+  expect(s.stats().dropped.invalidCalls).toBe(2);
   expect(() =>
     s.transcript({
       role: "user",

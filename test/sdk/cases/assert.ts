@@ -43,6 +43,31 @@ export function throws(fn: () => unknown, type: ErrorClass, pattern: RegExp, mes
   throw new AssertionError(`${message}: expected ${type.name} matching ${pattern}, nothing was thrown`);
 }
 
+/**
+ * A recording call given bad input (or made after close/abort) does not throw: it reports one error
+ * through onError (pushed to `errors`), of `type`, matching `pattern`.
+ */
+export function reports(
+  errors: unknown[],
+  fn: () => unknown,
+  type: ErrorClass,
+  pattern: RegExp,
+  message: string,
+): Error {
+  const before = errors.length;
+  try {
+    fn();
+  } catch (error) {
+    throw new AssertionError(
+      `${message}: a recording call threw ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (errors.length !== before + 1)
+    throw new AssertionError(`${message}: expected one error through onError, got ${errors.length - before}`);
+  check(errors[before], type, pattern, message);
+  return errors[before] as Error;
+}
+
 export async function rejects(
   fn: () => Promise<unknown>,
   type: ErrorClass,

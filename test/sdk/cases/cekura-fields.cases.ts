@@ -1,6 +1,6 @@
 /** What the SDK adds for Cekura in every runtime: its own facts, and metadata checked before it is sent. */
 import { CekuraTracer, ValidationError } from "../../../sdk/index.ts";
-import { equal, ok, throws } from "./assert.ts";
+import { equal, ok, reports, throws } from "./assert.ts";
 import { getRecord, sid } from "./worker-client.ts";
 import type { SdkCase } from "./types.ts";
 
@@ -36,15 +36,17 @@ export const cases: SdkCase[] = [
   {
     name: "badly typed lifted metadata is a ValidationError naming the field",
     async run(ctx) {
+      const errors: unknown[] = [];
       const cekura = new CekuraTracer({
         apiKey: ctx.apiKey,
         agentId: ctx.agentId,
         ingestUrl: ctx.ingestUrl,
         enableOtelTraces: false,
-        onError: () => {},
+        onError: (e) => errors.push(e),
       });
       const s = cekura.observe({ sessionId: sid(ctx, "lifted") });
-      const error = throws(
+      const error = reports(
+        errors,
         () => s.setCustomMetadata({ customer_number: 15550001111 }),
         ValidationError,
         /customer_number must be a string/,

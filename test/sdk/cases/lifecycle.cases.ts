@@ -8,7 +8,7 @@ import {
   type FetchLike,
   type SdkError,
 } from "../../../sdk/index.ts";
-import { equal, ok, rejects, throws } from "./assert.ts";
+import { equal, ok, rejects, reports, throws } from "./assert.ts";
 import { checkRecordShape, getRecord, getStatus, sid } from "./worker-client.ts";
 import type { CaseContext, SdkCase } from "./types.ts";
 
@@ -26,35 +26,40 @@ function tracer(ctx: CaseContext, extra: Record<string, unknown> = {}) {
 
 export const cases: SdkCase[] = [
   {
-    name: "bad recording input is a clear synchronous error and records nothing",
+    name: "bad recording input is reported through onError, never thrown, and records nothing",
     async run(ctx) {
-      const { cekura } = tracer(ctx);
+      const { cekura, errors } = tracer(ctx);
       const s = cekura.observe({ sessionId: sid(ctx, "invalid") });
-      throws(
+      reports(
+        errors,
         () => s.transcript({ role: "robot" as "user", text: "x" }),
         ValidationError,
         /role must be "user", "assistant" or "system"/,
         "bad role",
       );
-      throws(
+      reports(
+        errors,
         () => s.transcript({ role: "user", text: 42 as unknown as string }),
         ValidationError,
         /transcript text must be a string/,
         "non-string text",
       );
-      throws(
-        () => s.transcript({ role: "user", text: "x".repeat(64 * 1024 + 1) }),
+      reports(
+        errors,
+        () => s.toolCall({ id: "x".repeat(201), name: "f" }),
         ValidationError,
-        /at most 65536 characters/,
+        /at most 200 characters/,
         "too long",
       );
-      throws(
+      reports(
+        errors,
         () => s.transcript({ role: "user", text: "x", startedAt: Number.NaN }),
         ValidationError,
         /startedAt must be a Date or epoch milliseconds/,
         "bad time",
       );
-      throws(
+      reports(
+        errors,
         () =>
           s.transcript({
             role: "user",
@@ -66,7 +71,8 @@ export const cases: SdkCase[] = [
         /endedAt .* is before startedAt/,
         "end before start",
       );
-      throws(
+      reports(
+        errors,
         () => s.toolCall({ id: "", name: "f" }),
         ValidationError,
         /toolCall id must not be empty/,
@@ -74,55 +80,64 @@ export const cases: SdkCase[] = [
       );
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
-      throws(
+      reports(
+        errors,
         () => s.toolCall({ id: "c", name: "f", arguments: cyclic }),
         ValidationError,
         /arguments must be JSON-serialisable/,
         "cyclic arguments",
       );
-      throws(
+      reports(
+        errors,
         () => s.toolResult({ id: "c", result: () => 1 }),
         ValidationError,
         /result must be a JSON value/,
         "function result",
       );
-      throws(
+      reports(
+        errors,
         () => s.toolResult({ id: "c", result: 1, isError: "yes" as unknown as boolean }),
         ValidationError,
         /isError must be a boolean/,
         "isError",
       );
-      throws(
-        () => s.log("fatal" as "info", "x"),
+      reports(
+        errors,
+        () => s.log("loud" as "info", "x"),
         ValidationError,
-        /log level must be one of debug, info, warn, error/,
+        /log level must be one of debug, info, warn, error \(or Python's/,
         "bad level",
       );
-      throws(
+      reports(
+        errors,
         () => s.log("info", "x", { big: "y".repeat(9000) }),
         ValidationError,
         /log attributes must be at most 8192 bytes/,
         "big attributes",
       );
-      throws(
+      reports(
+        errors,
         () => s.setCustomMetadata([] as unknown as Record<string, unknown>),
         ValidationError,
         /custom metadata must be an object/,
         "array metadata",
       );
-      throws(
+      reports(
+        errors,
         () => s.audio("left" as "user", new Int16Array(4), 16000),
         ValidationError,
         /audio channel must be "user" or "assistant"/,
         "bad channel",
       );
-      throws(
+      reports(
+        errors,
         () => s.audio("user", new Float32Array(4) as unknown as Int16Array, 16000),
         ValidationError,
         /Int16Array/,
         "bad pcm",
       );
-      throws(
+      reports(
+        errors,
         () => s.audio("user", new Int16Array(4), 12.5),
         ValidationError,
         /sampleRate must be an integer/,
@@ -146,29 +161,27 @@ export const cases: SdkCase[] = [
     },
   },
   {
-    name: "after close recording throws; setCustomMetadata works until close is acknowledged",
+    name: "after close recording is a reported no-op; setCustomMetadata works until close is acknowledged",
     async run(ctx) {
-      const { cekura } = tracer(ctx);
+      const { cekura, errors } = tracer(ctx);
       const s = cekura.observe({ sessionId: sid(ctx, "closed") });
       s.transcript({ role: "user", text: "before close" });
       const closing = s.close();
-      throws(
+      reports(
+        errors,
         () => s.transcript({ role: "user", text: "late" }),
         SessionClosedError,
         /is closed; transcript\(\) must come before close\(\)/,
         "transcript after close()",
       );
-      throws(() => s.log("info", "late"), SessionClosedError, /is closed/, "log after close()");
+      s.log("info", "late"); // reported once per session: counted only
+      equal(s.stats().dropped.afterClose, 2, "both late calls counted");
       s.setCustomMetadata({ disposition: "resolved" });
       const status = await closing;
       equal(status.state, "finalized", "finalized");
       ok(closing === s.close(), "close() twice returns the same promise");
-      throws(
-        () => s.setCustomMetadata({ late: true }),
-        SessionClosedError,
-        /record is immutable/,
-        "metadata after close was acknowledged",
-      );
+      s.setCustomMetadata({ late: true });
+      equal(s.stats().dropped.afterClose, 3, "metadata after close was acknowledged: a counted no-op");
       const record = await getRecord(ctx, s.id);
       equal(record.metadata, { disposition: "resolved" }, "metadata set during close is in the record");
       equal(
@@ -281,12 +294,8 @@ export const cases: SdkCase[] = [
       aborted.transcript({ role: "user", text: "never sent" });
       const status = await aborted.abort();
       equal(status.state, "aborted", "the Worker says aborted");
-      throws(
-        () => aborted.transcript({ role: "user", text: "x" }),
-        SessionClosedError,
-        /was aborted/,
-        "recording after abort",
-      );
+      aborted.transcript({ role: "user", text: "x" });
+      equal(aborted.stats().dropped.afterClose, 1, "recording after abort: a counted no-op");
       await rejects(() => aborted.close(), SessionClosedError, /was aborted/, "close after abort");
       const after = await getStatus(ctx, aborted.id);
       equal(after.body.state, "aborted", "status stays aborted");
