@@ -15,8 +15,18 @@
  */
 import type { SessionEvent } from "./wire/types.ts";
 
-export const DETECTORS = ["email", "phone", "card", "us_ssn", "uk_nino"] as const;
-export type DetectorName = (typeof DETECTORS)[number];
+import {
+  BUILT_IN,
+  DETECTOR_ORDER,
+  DETECTORS,
+  type Detector,
+  type DetectorName,
+  isCardNumber,
+} from "./redact/detectors.ts";
+import { fieldMatcher, parseFieldPath } from "./redact/field-paths.ts";
+import { checkPattern, PATTERN_LIMITS } from "./redact/pattern-guard.ts";
+
+export { checkPattern, DETECTORS, type DetectorName };
 
 export interface RedactionPattern {
   /** Placeholder type: letters, digits and `_`, e.g. `order_id` -> `[REDACTED:order_id]`. */
@@ -40,125 +50,10 @@ export const REDACTION_LIMITS = {
   fields: 100,
   fieldLength: 200,
   patterns: 20,
-  patternLength: 256,
-  /** Sum over a pattern's quantifiers of (max - min): how much one match attempt may backtrack. */
-  patternBacktrackBudget: 1000,
-  /** Largest bound of one `{n,m}` quantifier. */
-  quantifierMax: 256,
+  ...PATTERN_LIMITS,
 } as const;
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
-const FIELD_SEGMENT = /^(\*\*|\*|[^.*]+)$/;
-
-/**
- * Why a custom pattern is refused, or undefined when it is accepted. Refused: backreferences,
- * lookarounds, unbounded quantifiers (`*`, `+`, `{n,}`; write `{0,64}`), a quantified group that holds a
- * quantifier or an alternation (nested repetition), bounds above 256 or a total backtracking budget above
- * 1000, and patterns that match the empty string. What stays is at worst linear in the text times a
- * small constant.
- */
-export function checkPattern(source: string, flags = ""): string | undefined {
-  if (source.length === 0) return "pattern must not be empty";
-  if (source.length > REDACTION_LIMITS.patternLength)
-    return `pattern must be at most ${REDACTION_LIMITS.patternLength} characters`;
-  if (!/^[imsu]*$/.test(flags) || new Set(flags).size !== flags.length)
-    return `flags may contain only i, m, s, u (each once), got "${flags}"`;
-  let compiled: RegExp;
-  try {
-    compiled = new RegExp(source, flags);
-  } catch (error) {
-    return `not a valid regular expression: ${(error as Error).message}`;
-  }
-  // Scan the source: groups as a stack of {quantified-content flags}.
-  const stack: { hasQuantifier: boolean; hasAlternation: boolean }[] = [
-    { hasQuantifier: false, hasAlternation: false },
-  ];
-  let budget = 0;
-  let inClass = false;
-  let lastAtomWasGroup: { hasQuantifier: boolean; hasAlternation: boolean } | undefined;
-  for (let i = 0; i < source.length; i++) {
-    const ch = source[i]!;
-    if (ch === "\\") {
-      const next = source[i + 1] ?? "";
-      if (!inClass && (/[1-9]/.test(next) || next === "k")) return "backreferences are not allowed";
-      i++;
-      lastAtomWasGroup = undefined;
-      continue;
-    }
-    if (inClass) {
-      if (ch === "]") inClass = false;
-      continue;
-    }
-    if (ch === "[") {
-      inClass = true;
-      lastAtomWasGroup = undefined;
-      continue;
-    }
-    if (ch === "(") {
-      if (
-        source.startsWith("(?=", i) ||
-        source.startsWith("(?!", i) ||
-        source.startsWith("(?<=", i) ||
-        source.startsWith("(?<!", i)
-      ) {
-        return "lookahead and lookbehind are not allowed";
-      }
-      stack.push({ hasQuantifier: false, hasAlternation: false });
-      lastAtomWasGroup = undefined;
-      // Group prefixes `(?:` and `(?<name>` are syntax, not quantifiers.
-      if (source.startsWith("(?:", i)) i += 2;
-      else if (source.startsWith("(?<", i)) i = Math.max(i, source.indexOf(">", i));
-      continue;
-    }
-    if (ch === ")") {
-      const group = stack.pop();
-      if (!group || stack.length === 0) return "unbalanced parentheses";
-      const parent = stack[stack.length - 1]!;
-      parent.hasQuantifier ||= group.hasQuantifier;
-      lastAtomWasGroup = group;
-      continue;
-    }
-    if (ch === "|") {
-      stack[stack.length - 1]!.hasAlternation = true;
-      lastAtomWasGroup = undefined;
-      continue;
-    }
-    let min: number | undefined;
-    let max: number | undefined;
-    let length = 1;
-    if (ch === "*" || ch === "+")
-      return `unbounded quantifier "${ch}" is not allowed: use a bounded one such as {0,64}`;
-    if (ch === "?") [min, max] = [0, 1];
-    if (ch === "{") {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
-      if (m) {
-        if (m[2] !== undefined && m[3] === "")
-          return `unbounded quantifier "${m[0]}" is not allowed: give an upper bound`;
-        min = Number(m[1]);
-        max = m[3] !== undefined ? Number(m[3]) : min;
-        length = m[0].length;
-      }
-    }
-    if (min === undefined || max === undefined) {
-      lastAtomWasGroup = undefined;
-      continue;
-    }
-    if (max > REDACTION_LIMITS.quantifierMax)
-      return `quantifier bound ${max} is above ${REDACTION_LIMITS.quantifierMax}`;
-    if (lastAtomWasGroup && (lastAtomWasGroup.hasQuantifier || lastAtomWasGroup.hasAlternation)) {
-      return "a repeated group may not contain a quantifier or an alternation (nested repetition can backtrack catastrophically)";
-    }
-    budget += max - min;
-    if (budget > REDACTION_LIMITS.patternBacktrackBudget)
-      return `the pattern's quantifiers allow too much backtracking (budget ${REDACTION_LIMITS.patternBacktrackBudget})`;
-    stack[stack.length - 1]!.hasQuantifier = true;
-    i += length - 1;
-    if (source[i + 1] === "?") i++; // lazy modifier
-    lastAtomWasGroup = undefined;
-  }
-  if (compiled.test("")) return "pattern matches the empty string";
-  return undefined;
-}
 
 const describe = (v: unknown) =>
   typeof v === "string"
@@ -189,9 +84,9 @@ export function parseRedactionRules(input: unknown, where = "redact"): Redaction
         typeof f !== "string" ||
         f.length === 0 ||
         f.length > REDACTION_LIMITS.fieldLength ||
-        !f.split(".").every((s) => FIELD_SEGMENT.test(s))
+        parseFieldPath(f) === undefined
       ) {
-        return `${where}.fields.${i} must be a dotted path such as "card.number", "*.email" or "**.password", got ${describe(f)}`;
+        return `${where}.fields.${i} must be a dotted path such as "card.number", "*.email", "**.password" or "[gen_ai.prompt]", got ${describe(f)}`;
       }
     }
     rules.fields = [...(o.fields as string[])];
@@ -245,90 +140,6 @@ export function mergeRules(...sets: (RedactionRules | undefined)[]): RedactionRu
 export const isEmptyRules = (rules: RedactionRules | undefined) =>
   !rules?.fields?.length && !rules?.detectors?.length && !rules?.patterns?.length;
 
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
-interface Detector {
-  type: string;
-  regex: RegExp;
-  /** Further check on a match (e.g. Luhn); the match is kept when it returns false. */
-  accept?: (match: string) => boolean;
-  /** A cheap test the text must pass for the detector to run at all (most text has no '@' or digits). */
-  hint?: (text: string) => boolean;
-}
-
-const hasAt = (text: string) => text.includes("@");
-const hasDigit = (text: string) => /\d/.test(text);
-
-/** Built-in detectors, in the order they run (cards before phone numbers: both are digit runs). */
-const BUILT_IN: Record<DetectorName, Detector> = {
-  email: {
-    type: "email",
-    hint: hasAt,
-    regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g,
-  },
-  // 13-19 digits, optionally grouped by spaces or dashes, passing the Luhn check.
-  card: {
-    type: "card",
-    hint: hasDigit,
-    regex: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
-    accept: (m) => luhn(m.replace(/[ -]/g, "")),
-  },
-  // US Social Security number with separators: 123-45-6789 or 123 45 6789 (not 000/666/9xx, 00, 0000).
-  us_ssn: {
-    type: "us_ssn",
-    hint: hasDigit,
-    regex: /(?<!\d)(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?!\d)/g,
-  },
-  // UK National Insurance number: two letters, six digits, A-D (spaces allowed), excluding invalid prefixes.
-  uk_nino: {
-    type: "uk_nino",
-    hint: hasDigit,
-    regex:
-      /(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/gi,
-  },
-  // International (+ and 8-15 digits), North American (555) 123-4567 / 555-123-4567 / 5551234567,
-  // and UK-style national numbers starting with 0 (10-11 digits).
-  phone: {
-    type: "phone",
-    hint: hasDigit,
-    regex:
-      /(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,5}|(?:\(\d{3}\)\s?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}|0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4})(?![\w])/g,
-    accept: (m) => {
-      const n = m.replace(/\D/g, "").length;
-      return m.startsWith("+") ? n >= 8 && n <= 15 : n >= 10 && n <= 11;
-    },
-  },
-};
-const DETECTOR_ORDER: DetectorName[] = ["email", "card", "us_ssn", "uk_nino", "phone"];
-
-type FieldMatcher = (path: readonly string[]) => boolean;
-
-function fieldMatcher(paths: string[]): FieldMatcher {
-  const compiled = paths.map((p) => p.split("."));
-  const matches = (segs: string[], si: number, path: readonly string[], pi: number): boolean => {
-    if (si === segs.length) return pi === path.length;
-    const seg = segs[si]!;
-    if (seg === "**") {
-      for (let k = pi; k <= path.length; k++) if (matches(segs, si + 1, path, k)) return true;
-      return false;
-    }
-    if (pi === path.length) return false;
-    return (seg === "*" || seg === path[pi]) && matches(segs, si + 1, path, pi + 1);
-  };
-  return (path) => compiled.some((segs) => matches(segs, 0, path, 0));
-}
-
 /** A compiled rule set. Pure: every method returns a new value and never throws on data. */
 export interface Redactor {
   /** False when the rules are empty (every method is then the identity). */
@@ -353,6 +164,7 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
   const merged = mergeRules(rules);
   const active = !isEmptyRules(merged);
   const isField = merged.fields?.length ? fieldMatcher(merged.fields) : () => false;
+  const cards = merged.detectors?.includes("card") ?? false;
   const scanners: Detector[] = [
     ...DETECTOR_ORDER.filter((d) => merged.detectors?.includes(d)).map((d) => BUILT_IN[d]),
     ...(merged.patterns ?? []).map((p) => ({ type: p.name, regex: new RegExp(p.pattern, `${p.flags ?? ""}g`) })),
@@ -363,18 +175,42 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
     for (const d of scanners) {
       if (d.hint && !d.hint(out)) continue;
       d.regex.lastIndex = 0;
-      out = out.replace(d.regex, (m) => (d.accept && !d.accept(m) ? m : placeholder(d.type)));
+      const accept = d.accept;
+      out = out.replace(d.regex, (...args: unknown[]) => {
+        const m = args[0] as string;
+        if (!accept) return placeholder(d.type);
+        // replace() passes (match, ...groups, offset, whole, groups?): the offset is the first number.
+        const at = args.findIndex((a, i) => i > 0 && typeof a === "number");
+        return accept(m, args[at + 1] as string, args[at] as number) ? placeholder(d.type) : m;
+      });
     }
     return out;
+  };
+
+  /** A JSON number (or OTLP intValue) that is a card number, by the card detector. */
+  const cardValue = (n: unknown): boolean => {
+    if (!cards) return false;
+    const s =
+      typeof n === "number" ? (Number.isSafeInteger(n) ? String(Math.abs(n)) : "") : String(n).replace(/^-/, "");
+    return isCardNumber(s);
+  };
+
+  const set = (out: Record<string, unknown>, key: string, value: unknown) => {
+    let k = key;
+    for (let n = 2; Object.hasOwn(out, k); n++) k = `${key} (${n})`;
+    // defineProperty: a key named "__proto__" stays a plain key.
+    Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
   };
 
   const walk = (value: unknown, path: string[], scan: boolean): unknown => {
     if (path.length > 0 && isField(path) && value !== null) return placeholder("field");
     if (typeof value === "string") return scan ? text(value) : value;
+    if (typeof value === "number") return scan && cardValue(value) ? placeholder("card") : value;
     if (Array.isArray(value)) return value.map((v) => walk(v, path, scan));
     if (typeof value === "object" && value !== null) {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = walk(v, [...path, k], scan);
+      // Keys are scanned too (an email used as a key is still an email); field paths see the key as sent.
+      for (const [k, v] of Object.entries(value)) set(out, scan ? text(k) : k, walk(v, [...path, k], scan));
       return out;
     }
     return value;
@@ -383,30 +219,58 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
   const jsonText = (value: string): string => {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(value);
+      parsed = JSON.parse(cards ? quoteCardNumbers(value) : value);
     } catch {
       return text(value);
     }
     return JSON.stringify(walk(parsed, [], true));
   };
 
-  /** OTLP `{key, value: {stringValue}}` attributes: a key listed in `fields` hides the value; strings are scanned. */
+  const scanString = (s: string) => (/^\s*[[{]/.test(s) ? jsonText(s) : text(s));
+
+  /** An OTLP AnyValue at any depth: strings scanned, int card numbers replaced, arrays and kvlists walked. */
+  const anyValue = (value: unknown, path: string[]): unknown => {
+    if (typeof value !== "object" || value === null) return value;
+    const v = value as Record<string, unknown>;
+    if (typeof v.stringValue === "string") return { ...v, stringValue: scanString(v.stringValue) };
+    if (v.intValue !== undefined && cardValue(v.intValue)) return { stringValue: placeholder("card") };
+    const array = v.arrayValue as { values?: unknown } | undefined;
+    if (array && Array.isArray(array.values))
+      return { ...v, arrayValue: { ...array, values: array.values.map((x) => anyValue(x, path)) } };
+    const kvlist = v.kvlistValue as { values?: unknown } | undefined;
+    if (kvlist && Array.isArray(kvlist.values))
+      return { ...v, kvlistValue: { ...kvlist, values: kvlist.values.map((kv) => keyValue(kv, path)) } };
+    return value;
+  };
+
+  /** An OTLP `{key, value}`: a key named by `fields` (dotted keys included) hides the value whole. */
+  const keyValue = (kv: unknown, path: string[]): unknown => {
+    if (typeof kv !== "object" || kv === null) return kv;
+    const o = kv as Record<string, unknown>;
+    if (typeof o.key !== "string") return otlp(kv);
+    const at = [...path, o.key];
+    if (isField(at)) return { ...o, value: { stringValue: placeholder("field") } };
+    return { ...o, value: anyValue(o.value, at) };
+  };
+
+  /**
+   * One walk over any OTLP JSON value: every attribute list (resource, scope, span, event, link), span
+   * and event names, status messages and log bodies. Ids, times and kinds are left as they are.
+   */
   const otlp = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(otlp);
     if (typeof value !== "object" || value === null) return value;
     const o = value as Record<string, unknown>;
-    if (typeof o.key === "string" && typeof o.value === "object" && o.value !== null) {
-      const v = o.value as Record<string, unknown>;
-      if (isField([o.key])) return { ...o, value: { stringValue: placeholder("field") } };
-      if (typeof v.stringValue === "string") {
-        const s = v.stringValue;
-        const redacted = /^\s*[[{]/.test(s) ? jsonText(s) : text(s);
-        return { ...o, value: { ...v, stringValue: redacted } };
-      }
-      return { ...o, value: otlp(v) };
-    }
+    if (typeof o.key === "string" && "value" in o) return keyValue(o, []);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(o)) out[k] = otlp(v);
+    for (const [k, v] of Object.entries(o)) {
+      let next: unknown;
+      if (k === "attributes" && Array.isArray(v)) next = v.map((kv) => keyValue(kv, []));
+      else if ((k === "name" || k === "message") && typeof v === "string") next = text(v);
+      else if (k === "body") next = anyValue(v, []);
+      else next = otlp(v);
+      set(out, k, next);
+    }
     return out;
   };
 
@@ -447,6 +311,43 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
     event,
     otlp: otlp as <T>(v: T) => T,
   };
+}
+
+/**
+ * JSON text with every integer token that is a card number (13-19 digits, issuer, Luhn) turned into the
+ * string "[REDACTED:card]" before parsing: JSON.parse would round a 16+ digit number, losing the digits
+ * the detector needs. Strings are skipped (the text detectors see them after parsing).
+ */
+export function quoteCardNumbers(json: string): string {
+  if (!/\d{13}/.test(json)) return json;
+  let out = "";
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
+    if ((c >= 48 && c <= 57) || c === 45) {
+      let j = i + (c === 45 ? 1 : 0);
+      while (j < json.length && json.charCodeAt(j) >= 48 && json.charCodeAt(j) <= 57) j++;
+      let end = j;
+      while (end < json.length && /[.eE+\-\d]/.test(json[end]!)) end++;
+      const digits = json.slice(i + (c === 45 ? 1 : 0), j);
+      if (end === j && isCardNumber(digits)) {
+        out += `${json.slice(last, i)}"${placeholder("card")}"`;
+        last = j;
+      }
+      i = end - 1;
+    }
+  }
+  return last === 0 ? json : out + json.slice(last);
 }
 
 /** An OTLP/HTTP JSON request body, redacted (the SDK's trace sink); bytes that are not JSON pass unchanged. */

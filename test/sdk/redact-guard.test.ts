@@ -1,0 +1,46 @@
+/**
+ * Issue 29 item 7: custom patterns cannot backtrack catastrophically. The worst known shapes (adjacent
+ * overlapping quantifiers, nested quantifiers, overlapping alternations, optional chains) are refused,
+ * and what is accepted runs over 64 KiB of adversarial text within a bounded time.
+ */
+import { expect, it } from "vitest";
+import { checkPattern, createRedactor } from "../../sdk/redact.ts";
+
+const REFUSED = [
+  String.raw`\d{0,500}\d{0,500}c`,
+  String.raw`\d{0,200}\d{0,200}c`,
+  String.raw`\d{0,100}\d{0,100}\d{0,100}c`,
+  String.raw`[0-9]{0,60}\d{0,60}[0-9a]{0,60}x`,
+  String.raw`(?:\d|\d)(?:\d|\d)(?:\d|\d)(?:\d|\d)(?:\d|\d)(?:\d|\d)(?:\d|\d)(?:\d|\d)(?:\d|\d)c`,
+  String.raw`(?:a|a)(?:a|a)(?:a|a)(?:a|a)(?:a|a)(?:a|a)(?:a|a)(?:a|a)(?:a|a)(?:a|a)b`,
+  String.raw`\d?\d?\d?\d?\d?\d?\d?\d?\d?\d?\d?\d?c`,
+  String.raw`(?:\d{1,9}){1,9}c`,
+  String.raw`(\d|\d\d){1,60}c`,
+  String.raw`(?:(?:\d{0,3}){0,3}){0,3}c`,
+  String.raw`\d{0,30}-?\d{0,30}-?\d{0,30}c`,
+];
+
+it.each(REFUSED)("refuses %s", (source) => {
+  expect(checkPattern(source)).toMatch(/backtrack|nested|quantifier/);
+});
+
+it("runs every accepted worst-case shape over 64 KiB of digits in bounded time", () => {
+  const accepted = [
+    String.raw`\d{0,255}c`,
+    String.raw`\d{0,15}\d{0,15}c`,
+    String.raw`ORD-\d{6}`,
+    String.raw`(?:\d{4}[ -]){3}\d{4}`,
+    String.raw`[A-Z]{2}\d{6}[A-D]`,
+    String.raw`(?:tok|key)_[a-z0-9]{8,32}`,
+  ];
+  const text = "1".repeat(64 * 1024);
+  for (const pattern of accepted) {
+    expect(checkPattern(pattern)).toBeUndefined();
+    const r = createRedactor({ patterns: [{ name: "p", pattern }] });
+    const started = performance.now();
+    r.text(text);
+    r.text(`${"1 ".repeat(32 * 1024)}`);
+    const ms = performance.now() - started;
+    expect({ pattern, slow: ms > 1500 }).toEqual({ pattern, slow: false });
+  }
+});
