@@ -24,6 +24,8 @@ export interface Env {
   /** The OpenAI Realtime endpoint the relay connects to (default wss://api.openai.com/v1/realtime). */
   RELAY_OPENAI_URL?: string;
   /** Secret: one Cekura API key for every forward; unset = each tenant's own key (kept by its session DO). */
+  CEKURA_FORWARD_API_KEY?: string;
+  /** Deprecated name of CEKURA_FORWARD_API_KEY, accepted for one release with a warning. */
   CEKURA_API_KEY?: string;
   FORWARD_BACKOFF_BASE_SECONDS?: string;
   FORWARD_BACKOFF_MAX_SECONDS?: string;

@@ -36,7 +36,26 @@ function positive(value: string | undefined, fallback: number, name: string, sca
   return Math.round(n * scale);
 }
 
-/** Reads FORWARD_* and CEKURA_API_KEY; a bad value fails loudly rather than retrying forever. */
+/**
+ * The secret that replaces each tenant's key towards Cekura: CEKURA_FORWARD_API_KEY. Its old name
+ * CEKURA_API_KEY (which also names the SDK's key and the demo's key) is accepted for one release, with a
+ * warning; the new name wins when both are set.
+ */
+let warnedLegacyKey = false;
+function forwardKeyOverride(env: Env): string | undefined {
+  const key = env.CEKURA_FORWARD_API_KEY?.trim();
+  if (key) return key;
+  const legacy = env.CEKURA_API_KEY?.trim();
+  if (!legacy) return undefined;
+  if (!warnedLegacyKey) warnedLegacyKey = true;
+  else return legacy;
+  console.warn(
+    "[cekura] the Worker's CEKURA_API_KEY secret is deprecated and will be ignored in the next release: set it as CEKURA_FORWARD_API_KEY (`wrangler secret put CEKURA_FORWARD_API_KEY`)",
+  );
+  return legacy;
+}
+
+/** Reads FORWARD_* and CEKURA_FORWARD_API_KEY; a bad value fails loudly rather than retrying forever. */
 export function readForwardConfig(env: Env): ForwardConfig {
   const audioAs = (env.FORWARD_AUDIO_AS ?? "").trim() || "multipart";
   if (audioAs !== "multipart" && audioAs !== "url")
@@ -68,7 +87,7 @@ export function readForwardConfig(env: Env): ForwardConfig {
       "FORWARD_TRACK_WINDOW_SECONDS",
       1000,
     ),
-    apiKeyOverride: env.CEKURA_API_KEY?.trim() || undefined,
+    apiKeyOverride: forwardKeyOverride(env),
     audioAs,
     audioUrlTtlSeconds: positive(
       env.FORWARD_AUDIO_URL_TTL_SECONDS,

@@ -80,7 +80,7 @@ export class Outbox {
     };
   }
 
-  /** Keeps the caller's key for forwarding (only when forwarding is configured and CEKURA_API_KEY is not). */
+  /** Keeps the caller's key for forwarding (only when forwarding is configured and CEKURA_FORWARD_API_KEY is not). */
   rememberKey(apiKey: string | undefined): void {
     if (!apiKey || !this.#config.cekuraHost || this.#forward.apiKeyOverride || apiKey === this.#row.api_key) return;
     this.#write({ ...this.#row, api_key: apiKey });
@@ -121,7 +121,7 @@ export class Outbox {
     if (!apiKey)
       return this.#settle(meta.forward, {
         status: "dead_letter",
-        lastError: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known",
+        lastError: "no Cekura API key: neither CEKURA_FORWARD_API_KEY nor the caller's key is known",
       });
 
     const record = await this.#readRecord(meta);
