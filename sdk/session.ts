@@ -122,6 +122,8 @@ export interface SessionConfig {
   customMetadata?: Record<string, unknown>;
   /** Extra attributes on the `conversation` span (Pipecat's additionalSpanAttributes). */
   additionalSpanAttributes?: SpanAttributes;
+  /** The spans' resource `service.name` (CekuraTracer's serviceName). */
+  serviceName?: string;
   /** Session audio rate (default 16 kHz), chunk length etc. (sdk/audio/). */
   audio?: AudioOptions;
 }
@@ -202,7 +204,7 @@ export class Session implements CekuraSession, ConsoleSink {
     );
     if (ctx.mode === "observe") this.#audio = createAudioAddon(ctx, config.audio);
     // Traces helper: this.#traces = createTracesAddon(ctx) (sdk/otel/) when ctx.enableOtelTraces.
-    if (ctx.enableOtelTraces) this.#traces = createTracesAddon(ctx, config.additionalSpanAttributes);
+    if (ctx.enableOtelTraces) this.#traces = createTracesAddon(ctx, config.additionalSpanAttributes, config.serviceName);
     if (config.customMetadata !== undefined) this.setCustomMetadata(config.customMetadata);
     sessionStarted(this);
     // From here on (construction's configuration errors excepted) no recording call throws into the agent.

@@ -31,8 +31,10 @@ export interface CekuraTracerOptions extends Partial<QueueOptions> {
   captureConsole?: boolean;
   /** Redaction rules for every session of this tracer (merged with each session's `redact`). */
   redact?: RedactionRules;
-  /** Per-session OTel spans; default true. OpenTelemetry is loaded only when this is on. */
+  /** Per-session OTel spans; default true. The SDK records and serializes them itself (no OTel packages). */
   enableOtelTraces?: boolean;
+  /** The spans' resource `service.name` (Pipecat's setup_tracing service name); default "cekura-voice-agent". */
+  serviceName?: string;
   /** Where CEKURA_* settings are read (a Worker's `env`); default Deno.env / process.env. */
   env?: EnvSource;
   fetch?: FetchLike;
@@ -103,6 +105,8 @@ export class CekuraTracer {
     }
     if (options.onError !== undefined && typeof options.onError !== "function")
       throw new ConfigError("onError must be a function");
+    if (options.serviceName !== undefined && (typeof options.serviceName !== "string" || options.serviceName === ""))
+      throw new ConfigError(`serviceName must be a non-empty string, got ${String(options.serviceName)}`);
     if (options.fetch !== undefined && typeof options.fetch !== "function")
       throw new ConfigError("fetch must be a function (e.g. globalThis.fetch)");
 
@@ -181,6 +185,7 @@ export class CekuraTracer {
       closeTimeoutMs: o.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
       customMetadata: options.customMetadata,
       additionalSpanAttributes: options.additionalSpanAttributes,
+      serviceName: o.serviceName,
       audio: o.audio,
     };
     return new Session(

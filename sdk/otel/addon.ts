@@ -21,6 +21,7 @@ export function createTracesAddon(
   ctx: SessionContext,
   additionalSpanAttributes?: SpanAttributes,
   now?: () => number,
+  serviceName?: string,
 ): OtelAddon {
   let dropped = false;
   const sink = createTraceSink(ctx.transport, ctx.id);
@@ -28,6 +29,7 @@ export function createTracesAddon(
     sessionId: ctx.id,
     sink: (body) => (dropped ? Promise.resolve() : sink(ctx.redactor ? redactOtlpBody(ctx.redactor, body) : body)),
     additionalSpanAttributes,
+    serviceName,
     now,
     onError: (error) =>
       ctx.report(

@@ -127,8 +127,12 @@ class PendingTurn implements TurnHandle {
 }
 
 /** The session's traces addon: the real one when OTel is loaded, otherwise one that catches up. */
-export function createTracesAddon(ctx: SessionContext, additionalSpanAttributes?: SpanAttributes): TracesAddon {
-  if (loaded) return loaded.createTracesAddon(ctx, additionalSpanAttributes);
+export function createTracesAddon(
+  ctx: SessionContext,
+  additionalSpanAttributes?: SpanAttributes,
+  serviceName?: string,
+): TracesAddon {
+  if (loaded) return loaded.createTracesAddon(ctx, additionalSpanAttributes, undefined, serviceName);
   const startedAt = Date.now();
   const pending = new Pending();
   let real: OtelAddon | undefined;
@@ -138,7 +142,7 @@ export function createTracesAddon(ctx: SessionContext, additionalSpanAttributes?
     (module) => {
       if (aborted) return;
       pending.at = startedAt;
-      real = module.createTracesAddon(ctx, additionalSpanAttributes, pending.now);
+      real = module.createTracesAddon(ctx, additionalSpanAttributes, pending.now, serviceName);
       pending.replay(real);
     },
     (error: unknown) => {
