@@ -21,6 +21,7 @@ import { AUDIO_CHUNK_SECONDS, STEREO_PCM_BYTES_PER_SECOND } from "./lib/call-mod
 import { ratio, round } from "./lib/stats.ts";
 import { renderTable, type Row } from "./lib/table.ts";
 import { runSdkSize, sdkSizeRows } from "./sdk-size.ts";
+import { loopBlockRows, runLoopBlock } from "./sdk-loop-block.ts";
 import { snapshotWorker } from "./lib/wrangler-dev.ts";
 import { runWire, type WireResult } from "./wire.ts";
 
@@ -197,6 +198,9 @@ for (const h of hot) {
 // 1b. The SDK package: Worker bundle sizes against their budgets, import time per runtime.
 const sdkSize = await section("sdk package", () => runSdkSize(RUNTIMES));
 if (sdkSize) rows.push(...sdkSizeRows(sdkSize));
+// 1c. The longest event-loop block the SDK causes (construction, first call, steady state) per runtime.
+const loopBlock = await section("sdk event loop", async () => runLoopBlock(RUNTIMES as ("node" | "deno" | "bun")[]));
+if (loopBlock) rows.push(...loopBlockRows(loopBlock));
 
 // 2. Wire.
 const wire = await section("wire", async () => ({ gzip: await runWire(120, true), plain: await runWire(120, false) }));
@@ -254,6 +258,37 @@ if (memory) {
     baseline: { label: "1 min of events in an array", value: memory.baselineBytesPerMinuteOfEvents },
     ratio: ratio(memory.bytesPerSessionWithMinuteQueued, memory.baselineBytesPerMinuteOfEvents),
     note: `${memory.eventsPerMinute} events/min`,
+  });
+}
+
+// The OpenAI Realtime recording relay (bench/relay.ts): added latency vs a direct connection, CPU, cost.
+interface RelayBench {
+  directRttMs: { p50: number; p99: number };
+  relayedRttMs: { p50: number; p99: number };
+  addedPerMessageMs: { p50: number; p99: number };
+  cpuMsPerCallMinute: number;
+  cpuUsdPer1000CallMinutes: number;
+}
+const relay = await section("relay", () =>
+  runJson<RelayBench>(process.execPath, ["--import", "tsx", "bench/relay.ts", QUICK ? "400" : "1000", "1"], 240_000),
+);
+if (relay) {
+  for (const p of ["p50", "p99"] as const)
+    rows.push({
+      section: "relay",
+      figure: `added latency per relayed message, ${p}`,
+      value: relay.addedPerMessageMs[p],
+      unit: "ms",
+      baseline: { label: `direct round trip ${p}`, value: relay.directRttMs[p] },
+      ...(p === "p99" ? { target: "<= 2 ms", met: relay.addedPerMessageMs.p99 <= 2 } : {}),
+      note: `relayed round trip ${relay.relayedRttMs[p]} ms; half the added round trip`,
+    });
+  rows.push({
+    section: "relay",
+    figure: "Worker CPU per relayed call-minute",
+    value: relay.cpuMsPerCallMinute,
+    unit: "ms",
+    note: `relay + recording + session DO; $${relay.cpuUsdPer1000CallMinutes} CPU per 1,000 call-minutes`,
   });
 }
 

@@ -27,6 +27,8 @@ export interface FakeRealtimeOptions {
   refuseWith?: { status: number; body: string };
   /** After this many frames received, close the socket with this code and reason. */
   dropAfter?: { frames: number; code: number; reason: string };
+  /** Send every frame received straight back, unchanged, and nothing else (the bench's latency probe). */
+  echo?: boolean;
   /** Subprotocol the server selects when the client offers it. */
   acceptProtocol?: string;
 }
@@ -201,6 +203,7 @@ export async function startFakeRealtime(initial: FakeRealtimeOptions = {}): Prom
     };
     ws.on("message", (data, isBinary) => {
       const frame: Frame = isBinary ? { binary: Buffer.from(data as Buffer) } : { text: data.toString() };
+      if (options.echo) return void ws.send(data, { binary: isBinary });
       conn.received.push(frame);
       if (drop && conn.received.length >= drop.frames) {
         ws.close(drop.code, drop.reason);
@@ -245,7 +248,7 @@ export async function startFakeRealtime(initial: FakeRealtimeOptions = {}): Prom
       }
     });
     ws.on("close", (code, reason) => (conn.closed = { code, reason: reason.toString() }));
-    send({ type: "session.created", session });
+    if (!options.echo) send({ type: "session.created", session });
   };
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const address = server.address() as { port: number };
