@@ -92,11 +92,16 @@ export class SessionRedaction {
   }
 }
 
-/** Spans as the Worker stores them (JSON text per span and resource), redacted. */
+/** Spans as the Worker stores them (JSON text per span, resource and scope), redacted: every string in each. */
 export function redactSpanItems(redactor: Redactor, items: SpanItem[]): SpanItem[] {
   if (!redactor.active) return items;
   const json = (text: string) => JSON.stringify(redactor.otlp(JSON.parse(text)));
-  return items.map((item) => ({ ...item, span: json(item.span), resource: json(item.resource) }));
+  return items.map((item) => ({
+    ...item,
+    span: json(item.span),
+    resource: json(item.resource),
+    scope: json(item.scope),
+  }));
 }
 
 /** Spans parked in a trace's own object before their session is known: the deployment's rules only. */
