@@ -4,7 +4,8 @@
  * Node, Deno and Bun, each beside importing @opentelemetry/api alone. Run: npx tsx bench/sdk-size.ts
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -19,6 +20,7 @@ const DIST = join(SDK, "dist");
 const bin = (name: string) => join(REPO_ROOT, "node_modules/.bin", name);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
 const ENTRY_BUDGET_KB = 20;
+const INSTALLED_BUDGET_MB = 5;
 const WITH_TRACES_BUDGET_KB = 40;
 
 /** Leaves the lazily imported OpenTelemetry chunk out of the bundle (what loads with traces off). */
@@ -133,6 +135,37 @@ export interface SdkSizeResult {
   subpaths: Record<string, { min: number; gzip: number }>;
   otelApiAlone: { min: number; gzip: number };
   importMs: Record<string, { entry: number; entryWithTraces: number; otelApi: number }>;
+  /** Bytes under node_modules of a fresh project after `npm install` of the packed SDK (peers optional, not installed). */
+  installedBytes: number;
+  /** The packed tarball's bytes. */
+  tarballBytes: number;
+}
+
+/** Bytes of every file under `dir` (what `du -b` sums; symlinks not followed). */
+function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  return total;
+}
+
+/** `npm pack` of sdk/ installed into a fresh temp project: what a user's node_modules grows by. */
+function installWeight(): { installedBytes: number; tarballBytes: number } {
+  const dir = mkdtempSync(join(tmpdir(), "cekura-install-weight-"));
+  const pack = spawnSync("npm", ["pack", "--pack-destination", dir, "--silent"], { cwd: SDK, encoding: "utf8" });
+  if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stdout}${pack.stderr}`);
+  const tarball = join(dir, pack.stdout.trim().split("\n").at(-1)!);
+  const project = join(dir, "project");
+  mkdirSync(project);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "weight", private: true, type: "module" }));
+  const install = spawnSync("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund"], {
+    cwd: project,
+    encoding: "utf8",
+  });
+  if (install.status !== 0) throw new Error(`npm install failed:\n${install.stdout}${install.stderr}`);
+  const result = { installedBytes: bytesUnder(join(project, "node_modules")), tarballBytes: statSync(tarball).size };
+  rmSync(dir, { recursive: true, force: true });
+  return result;
 }
 
 export async function runSdkSize(runtimes: readonly string[] = ["node", "deno", "bun"]): Promise<SdkSizeResult> {
@@ -170,6 +203,7 @@ export async function runSdkSize(runtimes: readonly string[] = ["node", "deno", 
     subpaths,
     otelApiAlone: await workerBytes(otelApi),
     importMs: importTimes,
+    ...installWeight(),
   };
 }
 
@@ -201,6 +235,16 @@ export function sdkSizeRows(r: SdkSizeResult): Row[] {
       note: `${Math.round(kb(r.withTraces.min))} KB minified; one file, as wrangler bundles it`,
     },
   ];
+  rows.push({
+    section: "sdk package",
+    figure: "installed size (npm pack, npm install in a fresh project)",
+    value: r.installedBytes / 1024 / 1024,
+    unit: "MB in node_modules",
+    baseline: { label: "before: 4 OpenTelemetry dependencies (issue 28)", value: 26 },
+    target: `<= ${INSTALLED_BUDGET_MB} MB`,
+    met: r.installedBytes <= INSTALLED_BUDGET_MB * 1024 * 1024,
+    note: `tarball ${Math.round(kb(r.tarballBytes))} KB; no dependencies (docs/sdk-dependencies.md)`,
+  });
   for (const [subpath, size] of Object.entries(r.subpaths)) {
     rows.push({
       section: "sdk package",
