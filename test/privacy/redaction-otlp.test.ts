@@ -36,7 +36,12 @@ it("redacts every string of a span before storage, and keeps the session id and 
   const body = {
     resourceSpans: [
       {
-        resource: { attributes: [{ key: "service.name", value: str("agent") }, { key: "owner", value: str(mail) }] },
+        resource: {
+          attributes: [
+            { key: "service.name", value: str("agent") },
+            { key: "owner", value: str(mail) },
+          ],
+        },
         scopeSpans: [
           {
             scope: { name: "agent", attributes: [{ key: "contact", value: str(`card ${card}`) }] },
@@ -54,7 +59,13 @@ it("redacts every string of a span before storage, and keeps the session id and 
                   { key: "kv", value: { kvlistValue: { values: [{ key: "pan", value: { intValue: card } }] } } },
                   { key: "gen_ai.prompt", value: str("my secret prompt") },
                 ],
-                events: [{ name: `failed for ${mail}`, timeUnixNano: String(start), attributes: [{ key: "e", value: str(card) }] }],
+                events: [
+                  {
+                    name: `failed for ${mail}`,
+                    timeUnixNano: String(start),
+                    attributes: [{ key: "e", value: str(card) }],
+                  },
+                ],
                 links: [{ traceId: hex(32), spanId: hex(16), attributes: [{ key: "l", value: str(mail) }] }],
                 status: { code: 2, message: `ValueError: bad card ${card}` },
               },

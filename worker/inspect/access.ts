@@ -14,6 +14,7 @@ import { apiKeyFrom } from "../middleware/auth.ts";
 import { sha256Hex } from "../util/sha256.ts";
 import { readCapped } from "../middleware/body.ts";
 import { keysConfigured } from "../privacy/key-policy.ts";
+import { tenantIndexStub } from "../privacy/open-sessions.ts";
 
 export const COOKIE = "cekura_inspect";
 const MAX_KEY_LENGTH = 512;
@@ -78,13 +79,28 @@ interface TokenClaims {
   scope: typeof SCOPE;
   /** Expiry, epoch seconds. */
   exp: number;
+  /** The tenant's token version when issued: logout and erasure bump it, ending every older token. */
+  v: number;
+}
+
+/** The tenant's current token version (kept in its index object; 0 where that binding is absent). */
+const tokenVersion = async (env: Env, tenant: string) => (await tenantIndexStub(env, tenant)?.tokenVersion()) ?? 0;
+
+/** Ends every inspector token of the tenant issued so far (logout; erasure does it in the index object). */
+export async function revokeTokens(env: Env, tenant: string): Promise<void> {
+  await tenantIndexStub(env, tenant)?.bumpTokenVersion();
 }
 
 /** `<payload>.<signature>`, both base64url; the payload names the tenant, the scope and the expiry. */
 export async function issueToken(env: Env, tenant: string, now = Date.now()): Promise<string | undefined> {
   const key = await signingKey(env);
   if (!key) return undefined;
-  const claims: TokenClaims = { t: tenant, scope: SCOPE, exp: Math.floor(now / 1000) + sessionSeconds(env) };
+  const claims: TokenClaims = {
+    t: tenant,
+    scope: SCOPE,
+    exp: Math.floor(now / 1000) + sessionSeconds(env),
+    v: await tokenVersion(env, tenant),
+  };
   const payload = b64url(new TextEncoder().encode(JSON.stringify(claims)));
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(payload)));
   return `${payload}.${b64url(signature)}`;
@@ -107,7 +123,9 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
   if (claims.scope !== SCOPE || typeof claims.t !== "string" || !/^[0-9a-f]{64}$/.test(claims.t))
     return { ok: false, reason: "invalid" };
   if (!(claims.exp * 1000 > now)) return { ok: false, reason: "expired" };
-  return allowed(env, claims.t);
+  const access = allowed(env, claims.t);
+  if (access.ok && claims.v !== (await tokenVersion(env, claims.t))) return { ok: false, reason: "invalid" };
+  return access;
 }
 
 /** The allow-list (and the key policy) still apply to a signed-in tenant: a removed key loses access. */

@@ -12,6 +12,8 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS sessions (
   session_id TEXT PRIMARY KEY,
   created_at INTEGER NOT NULL
 )`;
+/** The inspector sign-in version: a token names the version it was issued under (worker/inspect/access.ts). */
+const TOKENS = `CREATE TABLE IF NOT EXISTS inspector_tokens (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)`;
 const BY_TIME = `CREATE INDEX IF NOT EXISTS sessions_by_time ON sessions (created_at DESC)`;
 
 /**
@@ -26,6 +28,23 @@ export class TenantIndexDO extends DurableObject<Env> {
     this.#sql = ctx.storage.sql;
     this.#sql.exec(SCHEMA);
     this.#sql.exec(BY_TIME);
+    this.#sql.exec(TOKENS);
+  }
+
+  /** The tenant's current inspector token version (0 until the first bump). */
+  tokenVersion(): number {
+    return (
+      this.#sql.exec<{ version: number }>("SELECT version FROM inspector_tokens WHERE id = 1").toArray()[0]?.version ??
+      0
+    );
+  }
+
+  /** Every inspector token issued so far stops working (logout, erasure). */
+  bumpTokenVersion(): number {
+    this.#sql.exec(
+      "INSERT INTO inspector_tokens (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = version + 1",
+    );
+    return this.tokenVersion();
   }
 
   /** Idempotent: the first registration of an id keeps its time. */
@@ -47,9 +66,10 @@ export class TenantIndexDO extends DurableObject<Env> {
     releaseSession(this.#sql, sessionId, endedAt);
   }
 
-  /** An erased session leaves the list. */
+  /** An erased session leaves the list, and the tenant's inspector sign-ins end (a page of it may be open). */
   remove(sessionId: string): void {
     removeSession(this.#sql, sessionId);
+    this.bumpTokenVersion();
   }
 
   /** The newest `limit` sessions. */

@@ -8,6 +8,7 @@ import {
   inspectorConfigured,
   issueToken,
   loginKey,
+  revokeTokens,
   sameOrigin,
   tenantOfKey,
   tokenCookie,
@@ -103,7 +104,13 @@ export const inspectRoutes = new Hono<AppEnv>()
   .post("/logout", async (c) => {
     if (!sameOrigin(c))
       return html(renderMessagePage("Sign-out refused", "Sign out from this inspector's own pages."), 403);
-    return new Response(null, { status: 303, headers: { location: "/inspect", "set-cookie": clearCookie() } });
+    // Sign-out ends the token itself, not only this browser's cookie: a copied cookie stops working too.
+    const access = await accessOf(c);
+    if (access.ok) await revokeTokens(c.env, access.tenant);
+    return new Response(null, {
+      status: 303,
+      headers: { location: "/inspect", "set-cookie": clearCookie(), "cache-control": "no-store" },
+    });
   })
   .get("/:id", async (c) => {
     const id = sessionIdOf(c);
