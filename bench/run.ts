@@ -22,6 +22,7 @@ import { ratio, round } from "./lib/stats.ts";
 import { renderTable, type Row } from "./lib/table.ts";
 import { runSdkSize, sdkSizeRows } from "./sdk-size.ts";
 import { loopBlockRows, runLoopBlock } from "./sdk-loop-block.ts";
+import { redactionCostRows, runRedactionCost } from "./redaction-cost.ts";
 import { snapshotWorker } from "./lib/wrangler-dev.ts";
 import { runWire, type WireResult } from "./wire.ts";
 
@@ -201,6 +202,9 @@ if (sdkSize) rows.push(...sdkSizeRows(sdkSize));
 // 1c. The longest event-loop block the SDK causes (construction, first call, steady state) per runtime.
 const loopBlock = await section("sdk event loop", async () => runLoopBlock(RUNTIMES as ("node" | "deno" | "bun")[]));
 if (loopBlock) rows.push(...loopBlockRows(loopBlock));
+// 1d. Redaction CPU per KB of fragment (every detector on) beside the same fragment unredacted.
+const redactionCost = await section("redaction", async () => runRedactionCost());
+if (redactionCost) rows.push(...redactionCostRows(redactionCost));
 
 // 2. Wire.
 const wire = await section("wire", async () => ({ gzip: await runWire(120, true), plain: await runWire(120, false) }));
