@@ -1,6 +1,8 @@
 /**
- * Span names and attribute keys exactly as Pipecat's tracing sets them (pipecat/utils/tracing),
- * plus the `tool_call` span Cekura's trace view understands (`function.name`).
+ * Span names and attribute keys exactly as Pipecat's tracing sets them
+ * (pipecat/utils/tracing/service_attributes.py), plus what Cekura's trace view reads
+ * (../shared/cekura-contract.md): the `tool_call` span name and `function.name` beside Pipecat's
+ * `tool.function_name`. test/otel/pipecat-names.test.ts pins both sets.
  */
 export const SPAN = {
   conversation: "conversation",
@@ -33,17 +35,25 @@ export const ATTR = {
   text: "text",
   output: "output",
   input: "input",
+  outputType: "gen_ai.output.type",
   tools: "tools",
-  toolsCount: "tools.count",
-  toolsNames: "tools.names",
+  toolCount: "tool_count",
+  /** Cekura's name for the tool (its trace view); Pipecat's is toolFunctionName. */
   functionName: "function.name",
+  toolFunctionName: "tool.function_name",
   toolCallId: "tool.call_id",
-  toolIsError: "tool.is_error",
+  toolArguments: "tool.arguments",
+  toolResult: "tool.result",
+  /** "success" or "error", as Pipecat sets it. */
+  toolResultStatus: "tool.result_status",
   serviceName: "service.name",
 } as const;
 
 /** `gen_ai.operation.name` per service span, as Pipecat sets it. */
 export const OPERATION = { stt: "stt", llm: "chat", tts: "tts" } as const;
+
+/** `gen_ai.output.type` of the llm and tts spans, as Pipecat sets it (none on stt). */
+export const OUTPUT_TYPE = { llm: "text", tts: "speech" } as const;
 
 /** The session header the Worker also routes spans by (besides `conversation.id`). */
 export const SESSION_HEADER = "x-cekura-session-id";

@@ -1,5 +1,5 @@
 import type { RecordedSpan } from "./recorded-span.ts";
-import { ATTR, OPERATION, SPAN } from "./attributes.ts";
+import { ATTR, OPERATION, OUTPUT_TYPE, SPAN } from "./attributes.ts";
 import { asText, clean, endSpan, startChild, type SpanRecorder } from "./spans.ts";
 import type { LlmOptions, ServiceSpanHandle, SpanAttributes, SttOptions, TtsOptions, Usage } from "./types.ts";
 
@@ -51,16 +51,21 @@ export class ServiceSpan implements ServiceSpanHandle {
       [ATTR.operationName]: OPERATION[kind],
     };
     if (kind === "stt") attributes[ATTR.language] = (options as SttOptions).language;
+    if (kind === "llm" || kind === "tts") attributes[ATTR.outputType] = OUTPUT_TYPE[kind];
     if (kind === "tts") attributes[ATTR.voiceId] = (options as TtsOptions).voiceId;
     if (kind === "llm") {
       const tools = (options as LlmOptions).tools;
       if (tools && tools.length > 0) {
         attributes[ATTR.tools] = asText(tools);
-        attributes[ATTR.toolsCount] = tools.length;
-        attributes[ATTR.toolsNames] = tools.map((t) => (typeof t === "string" ? t : t.name)).join(",");
+        attributes[ATTR.toolCount] = tools.length;
       }
     }
     return new ServiceSpan(kind, startChild(tracer, SPAN[kind], parent, now(), attributes), now);
+  }
+
+  /** The recorded span (a tool call's parent, as Pipecat puts function calls under the llm span). */
+  get span(): RecordedSpan {
+    return this.#span;
   }
 
   get recording(): boolean {

@@ -12,7 +12,10 @@ import type {
   TurnHandle,
 } from "./types.ts";
 
-/** A `tool_call` span: `function.name`, `input` at start, `output` at end. */
+/**
+ * A `tool_call` span with Pipecat's function-call attributes (`tool.function_name`, `tool.call_id`,
+ * `tool.arguments` at start; `tool.result`, `tool.result_status` at end) and Cekura's `function.name`.
+ */
 export function startToolCall(
   tracer: SpanRecorder,
   parent: RecordedSpan,
@@ -20,15 +23,17 @@ export function startToolCall(
   options: ToolCallOptions,
 ): ToolCallHandle {
   const span = startChild(tracer, SPAN.toolCall, parent, now(), {
+    [ATTR.toolFunctionName]: options.name,
     [ATTR.functionName]: options.name,
     [ATTR.toolCallId]: options.id,
-    [ATTR.input]: options.input === undefined ? undefined : asText(options.input),
+    [ATTR.toolArguments]: options.input === undefined ? undefined : asText(options.input),
   });
   return {
     end(result = {}) {
       if (!span.isRecording()) return;
-      if (result.output !== undefined) span.setAttribute(ATTR.output, asText(result.output));
-      if (result.isError !== undefined) span.setAttribute(ATTR.toolIsError, result.isError);
+      if (result.output !== undefined) span.setAttribute(ATTR.toolResult, asText(result.output));
+      if (result.isError !== undefined || result.output !== undefined)
+        span.setAttribute(ATTR.toolResultStatus, result.isError ? "error" : "success");
       endSpan(span, now(), result.isError ? "tool returned an error" : undefined);
     },
   };
@@ -39,6 +44,8 @@ export class Turn implements TurnHandle {
   readonly span: RecordedSpan;
   readonly #startMs: number;
   readonly #children: Array<{ end(): void }> = [];
+  /** The turn's latest llm span: tool calls go under it, as in Pipecat. */
+  #llm: ServiceSpan | undefined;
   #ended = false;
 
   constructor(
@@ -71,7 +78,8 @@ export class Turn implements TurnHandle {
   }
 
   llm(options: LlmOptions): ServiceSpan {
-    return this.#track(ServiceSpan.start(this.tracer, this.span, this.now, "llm", options));
+    this.#llm = this.#track(ServiceSpan.start(this.tracer, this.span, this.now, "llm", options));
+    return this.#llm;
   }
 
   tts(options: TtsOptions): ServiceSpan {
@@ -79,7 +87,7 @@ export class Turn implements TurnHandle {
   }
 
   toolCall(options: ToolCallOptions): ToolCallHandle {
-    return this.#track(startToolCall(this.tracer, this.span, this.now, options));
+    return this.#track(startToolCall(this.tracer, this.#llm?.span ?? this.span, this.now, options));
   }
 
   end(options: TurnEndOptions = {}): void {
