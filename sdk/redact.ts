@@ -195,9 +195,15 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
     return isCardNumber(s);
   };
 
-  const set = (out: Record<string, unknown>, key: string, value: unknown) => {
+  /** `seen` counts renamed keys per object, so many keys redacted to one placeholder stay linear. */
+  const set = (out: Record<string, unknown>, key: string, value: unknown, seen?: Map<string, number>) => {
     let k = key;
-    for (let n = 2; Object.hasOwn(out, k); n++) k = `${key} (${n})`;
+    if (seen && Object.hasOwn(out, k)) {
+      let n = seen.get(key) ?? 1;
+      do k = `${key} (${++n})`;
+      while (Object.hasOwn(out, k));
+      seen.set(key, n);
+    }
     // defineProperty: a key named "__proto__" stays a plain key.
     Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
   };
@@ -209,8 +215,9 @@ export function createRedactor(rules: RedactionRules | undefined): Redactor {
     if (Array.isArray(value)) return value.map((v) => walk(v, path, scan));
     if (typeof value === "object" && value !== null) {
       const out: Record<string, unknown> = {};
+      const seen = new Map<string, number>();
       // Keys are scanned too (an email used as a key is still an email); field paths see the key as sent.
-      for (const [k, v] of Object.entries(value)) set(out, scan ? text(k) : k, walk(v, [...path, k], scan));
+      for (const [k, v] of Object.entries(value)) set(out, scan ? text(k) : k, walk(v, [...path, k], scan), seen);
       return out;
     }
     return value;
