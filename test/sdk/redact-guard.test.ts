@@ -44,3 +44,35 @@ it("runs every accepted worst-case shape over 64 KiB of digits in bounded time",
     expect({ pattern, slow: ms > 1500 }).toEqual({ pattern, slow: false });
   }
 });
+
+it("random accepted patterns over adversarial 16 KiB texts all stay bounded (seeded)", () => {
+  const atoms = ["\\d", "[0-9]", "1", "a", "[a1]", ".", "\\w", "(?:1|11)", "(?:\\d)", "(?:1|a)", "(?:\\d{2})", "-"];
+  const quants = ["", "", "?", "{0,5}", "{1,3}", "{0,40}", "{2}", "{0,255}", "{0,16}"];
+  let seed = 7;
+  const r = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const texts = ["1".repeat(16384), "a".repeat(16384), "1a".repeat(8192), "11-".repeat(5000)];
+  let worst = { ms: 0, pattern: "" };
+  let accepted = 0;
+  for (let k = 0; k < 600; k++) {
+    let pattern = "";
+    for (let i = 0, n = 1 + r(6); i < n; i++) pattern += atoms[r(atoms.length)]! + quants[r(quants.length)]!;
+    pattern += "x";
+    if (checkPattern(pattern)) continue;
+    accepted++;
+    const redactor = createRedactor({ patterns: [{ name: "p", pattern }] });
+    for (const text of texts) {
+      const started = performance.now();
+      redactor.text(text);
+      const ms = performance.now() - started;
+      if (ms > worst.ms) worst = { ms, pattern };
+    }
+  }
+  console.log(
+    `pattern guard: ${accepted} random patterns accepted, slowest ${worst.ms.toFixed(1)} ms over 16 KiB (${worst.pattern})`,
+  );
+  expect(accepted).toBeGreaterThan(100);
+  expect(worst.ms).toBeLessThan(400);
+});
