@@ -6,6 +6,9 @@ declare global {
   const session: CekuraSession;
   const s: CekuraSession;
   const apiKey: string;
+  /** A Cekura API key, and an OpenAI key (the relay's samples). */
+  const cekuraKey: string;
+  const openaiKey: string;
   const agentId: number;
   const sessionId: string;
   const callSid: string;
