@@ -76,7 +76,8 @@ describe("session.stats()", () => {
       metadataPatches: 1,
       audioSamples: { user: 16_000, assistant: 8_000 },
     });
-    expect(stats.sent.events).toBe(6);
+    // The six recorded events, plus the "audio placement" log close adds (how each channel was placed).
+    expect(stats.sent.events).toBe(7);
     expect(stats.sent.fragments).toBeGreaterThanOrEqual(1);
     expect(stats.sent.audioChunks).toBeGreaterThanOrEqual(1);
     expect(stats.sent.audioBytes).toBeGreaterThan(0);
