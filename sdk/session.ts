@@ -204,7 +204,8 @@ export class Session implements CekuraSession, ConsoleSink {
     );
     if (ctx.mode === "observe") this.#audio = createAudioAddon(ctx, config.audio);
     // Traces helper: this.#traces = createTracesAddon(ctx) (sdk/otel/) when ctx.enableOtelTraces.
-    if (ctx.enableOtelTraces) this.#traces = createTracesAddon(ctx, config.additionalSpanAttributes, config.serviceName);
+    if (ctx.enableOtelTraces)
+      this.#traces = createTracesAddon(ctx, config.additionalSpanAttributes, config.serviceName);
     if (config.customMetadata !== undefined) this.setCustomMetadata(config.customMetadata);
     sessionStarted(this);
     // From here on (construction's configuration errors excepted) no recording call throws into the agent.
@@ -221,9 +222,13 @@ export class Session implements CekuraSession, ConsoleSink {
       this.#ctx.report(
         error instanceof SdkError
           ? error
-          : new SdkError("invalid_input", `${call}() failed: ${error instanceof Error ? error.message : String(error)}`, {
-              cause: error,
-            }),
+          : new SdkError(
+              "invalid_input",
+              `${call}() failed: ${error instanceof Error ? error.message : String(error)}`,
+              {
+                cause: error,
+              },
+            ),
       );
     }
     return call === "startTurn" ? NOOP_TURN : undefined;

@@ -22,7 +22,10 @@ export function createApp() {
   app.use("/inspect/*", limitInspectRate);
   app.route("/inspect", inspectRoutes);
   // Before the /v1/* auth: the relay's Authorization header is the client's OpenAI key (worker/relay/).
-  app.route("/v1/relay", createRelayRoutes(async (request, env, ctx) => app.fetch(request, env, ctx)));
+  app.route(
+    "/v1/relay",
+    createRelayRoutes(async (request, env, ctx) => app.fetch(request, env, ctx)),
+  );
   app.use("/v1/*", requireKeyPolicy);
   app.use("/v1/*", requireTenant);
   app.use("/v1/*", limitTenantRate);

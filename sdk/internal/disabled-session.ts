@@ -52,7 +52,14 @@ export class DisabledSession implements CekuraSession {
         audioSamples: { user: 0, assistant: 0 },
       },
       sent: { fragments: 0, events: 0, audioChunks: 0, audioBytes: 0 },
-      dropped: { events: 0, audioSamples: 0, ignoredAudioSamples: 0, invalidCalls: 0, afterClose: 0, truncatedTexts: 0 },
+      dropped: {
+        events: 0,
+        audioSamples: 0,
+        ignoredAudioSamples: 0,
+        invalidCalls: 0,
+        afterClose: 0,
+        truncatedTexts: 0,
+      },
       queuedBytes: 0,
     };
   }

@@ -171,8 +171,7 @@ export function buildRecord(input: RecordInputs): SessionRecord {
 
   // One zero for transcript offsets and the WAV: observe()/track() as the SDK stamped it (the recording's first
   // sample). Only a session whose SDK never said falls back to its earliest event or first contact.
-  const startMs =
-    meta.callStartedAt ?? Math.min(meta.createdAt, Number.isFinite(earliest) ? earliest : meta.createdAt);
+  const startMs = meta.callStartedAt ?? Math.min(meta.createdAt, Number.isFinite(earliest) ? earliest : meta.createdAt);
   const endCandidates = [Number.isFinite(latest) ? latest : startMs];
   if (meta.close) endCandidates.push(meta.close.requestedAt);
   else endCandidates.push(meta.lastActivityAt);

@@ -8,6 +8,14 @@ import { cases as redact } from "./redact.cases.ts";
 import { cases as placement } from "./placement.cases.ts";
 import type { SdkCase } from "./types.ts";
 
-export const allCases: SdkCase[] = [...recording, ...lifecycle, ...otel, ...audio, ...cekuraFields, ...redact, ...placement];
+export const allCases: SdkCase[] = [
+  ...recording,
+  ...lifecycle,
+  ...otel,
+  ...audio,
+  ...cekuraFields,
+  ...redact,
+  ...placement,
+];
 
 export type { CaseContext, CaseResult, Runtime, SdkCase } from "./types.ts";
