@@ -1,8 +1,8 @@
 /**
- * Issue 29 item 4: spans naming a session that was never created are kept in no session object (which
- * would have no alarm, no retention and no open-session slot, and would hold the tenant's key): they wait,
- * capped, in their trace's object, whose alarm ends it, and reach the session once it exists. Every trace
- * object, a bare link included, has an alarm that ends it.
+ * Issue 29 item 4: spans naming a session that was never created (they may leave the SDK before its first
+ * fragment) are held without the caller's key, capped at 2,000, by a session object whose alarm ends it 24 h
+ * later unless the session is created by then; once it is, they are the session's. Every trace object, a bare
+ * link included, has an alarm that ends it too.
  */
 import { env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
@@ -35,7 +35,7 @@ const post = (spans: Span[], headers: Record<string, string> = {}) =>
 
 /** The tables a session object holds (its storage, read in place). */
 async function sessionTables(sessionId: string): Promise<string[]> {
-  const stub = sessionStub(env as unknown as Env, configOf(env as unknown as Env), await tenantOf(KEY), sessionId);
+  const stub = await sessionObject(sessionId);
   return runInDurableObject(stub, (_instance, state) =>
     state.storage.sql
       .exec<{ name: string }>(
@@ -57,33 +57,55 @@ async function storedSpanIds(sessionId: string): Promise<string[]> {
   return body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.spanId))).sort();
 }
 
+async function sessionObject(sessionId: string) {
+  return sessionStub(env as unknown as Env, configOf(env as unknown as Env), await tenantOf(KEY), sessionId);
+}
+
 describe("spans of a session that was never created", () => {
-  it("are stored in no session object (no spans, no otel_state and so no key); they wait in the trace's object and reach the session once it exists", async () => {
+  it("are held with an alarm that ends the object: at expiry, everything it stored is gone", async () => {
     const id = uniqueId("orphan");
     const traceId = hex(16);
-    const early = [span(traceId), span(traceId)];
-    expect((await post(early, { "x-cekura-session-id": id })).status).toBe(200);
+    expect(await (await post([span(traceId), span(traceId)], { "x-cekura-session-id": id })).json()).toEqual({});
+    expect(await sessionTables(id)).toContain("otel_spans");
+    const stub = await sessionObject(id);
+    const alarm = await alarmOf(stub);
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(Date.now() + 24 * 3600 * 1000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await sessionTables(id)).toEqual([]);
+    expect(await storedSpanIds(id)).toEqual([]);
     expect((await call("GET", `/v1/sessions/${id}`)).status).toBe(404);
-    const trace = await traceObject(traceId);
-    expect(await trace.parkedCount()).toBe(2);
-    expect(await alarmOf(trace)).not.toBeNull();
-
-    // The session comes into being; the trace's next span naming it (the SDK's conversation span, which ends
-    // last) brings the parked ones along.
-    expect((await sendFragment(id, fragment(0, []))).status).toBe(200);
-    const later = span(traceId, naming(id));
-    expect(await (await post([later], { "x-cekura-session-id": id })).json()).toEqual({});
-    expect(await storedSpanIds(id)).toEqual([...early, later].map((s) => s.spanId as string).sort());
-    expect(await trace.parkedCount()).toBe(0);
   });
 
-  it("one request naming 20 new conversation ids creates no session storage, and every trace object it touched ends by an alarm", async () => {
+  it("are capped at 2,000 until the session exists (partial success past it)", async () => {
+    const id = uniqueId("orphan-cap");
+    const traceId = hex(16);
+    const many = Array.from({ length: 2001 }, () => span(traceId));
+    const answer = (await (await post(many, { "x-cekura-session-id": id })).json()) as {
+      partialSuccess?: { rejectedSpans: string; errorMessage: string };
+    };
+    expect(answer.partialSuccess?.rejectedSpans).toBe("2001");
+    expect(answer.partialSuccess?.errorMessage).toContain("does not exist yet");
+    expect(await storedSpanIds(id)).toEqual([]);
+  });
+
+  it("reach the session once it exists, which then keeps them on its own schedule", async () => {
+    const id = uniqueId("early");
+    const traceId = hex(16);
+    const early = [span(traceId), span(traceId)];
+    expect(await (await post(early, { "x-cekura-session-id": id })).json()).toEqual({});
+    expect((await sendFragment(id, fragment(0, []))).status).toBe(200);
+    expect(await storedSpanIds(id)).toEqual(early.map((s) => s.spanId as string).sort());
+    // The session's own alarm (idle timeout, 600 s here) replaced the 24-hour one.
+    expect((await alarmOf(await sessionObject(id)))!).toBeLessThanOrEqual(Date.now() + 601_000);
+  });
+
+  it("one request naming 20 new conversation ids: every session and trace object it created ends by an alarm", async () => {
     const ids = Array.from({ length: 20 }, () => uniqueId("fan"));
     const traces = ids.map(() => hex(16));
     const res = await post(ids.map((id, i) => span(traces[i]!, naming(id))));
     expect(res.status).toBe(200);
-    for (const id of ids) expect(await sessionTables(id)).toEqual([]);
+    for (const id of ids) expect(await alarmOf(await sessionObject(id))).not.toBeNull();
     for (const traceId of traces) expect(await alarmOf(await traceObject(traceId))).not.toBeNull();
   });
 

@@ -141,7 +141,6 @@ describe("parked spans", () => {
 
   it("stay parked when a link is not followed by the session storing them, and the next request hands them over", async () => {
     const id = uniqueId();
-    await sendFragment(id, fragment(0, [])); // spans are kept only for a session that exists
     const traceId = newTraceId();
     const early = [span(traceId), span(traceId)];
     await post(early);
@@ -185,7 +184,7 @@ describe("span times and per-session caps", () => {
 
   it("answers 413 naming the cap once a session holds 24 MiB of spans, keeping what it stored", async () => {
     const id = uniqueId();
-    await sendFragment(id, fragment(0, [])); // spans are kept only for a session that exists
+    await sendFragment(id, fragment(0, [])); // a session that does not exist yet holds at most 2,000 spans
     const traceId = newTraceId();
     const blob = "y".repeat(250 * 1024 - 400);
     const batch = () =>
@@ -217,7 +216,7 @@ describe("span times and per-session caps", () => {
 
   it("answers 413 naming the cap past 20,000 spans in one session", async () => {
     const id = uniqueId();
-    await sendFragment(id, fragment(0, [])); // spans are kept only for a session that exists
+    await sendFragment(id, fragment(0, [])); // a session that does not exist yet holds at most 2,000 spans
     const traceId = newTraceId();
     const send = (n: number) =>
       post(

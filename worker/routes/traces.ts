@@ -208,11 +208,8 @@ export const traceRoutes = new Hono<AppEnv>()
       if (!group) routed.bySession.set(sessionId, (group = { items: [] }));
       group.items.push(...items);
     };
-    /** The session each trace's parked spans were handed to. */
-    const handedTo = new Map<string, string>();
     const handOver = (traceId: string, sessionId: string, parked: SpanItem[]) => {
       if (parked.length === 0) return;
-      handedTo.set(traceId, sessionId);
       addTo(sessionId, parked);
       handedOver.set(traceId, [...(handedOver.get(traceId) ?? []), ...parked.map((p) => p.spanId)]);
     };
@@ -261,36 +258,13 @@ export const traceRoutes = new Hono<AppEnv>()
           };
         }),
       );
-      // Spans of a session that does not exist yet are parked by trace (capped, ending by themselves), not kept
-      // in a session object; the trace's next spans after the session exists bring them to it.
-      const unborn = new Set<string>();
-      const toPark = new Map<string, SpanItem[]>();
       for (const { sessionId, receipt } of receipts) {
-        if (receipt.noSession) {
-          unborn.add(sessionId);
-          for (const item of routed.bySession.get(sessionId)?.items ?? [])
-            toPark.set(item.traceId, [...(toPark.get(item.traceId) ?? []), item]);
-          continue;
-        }
         rejected += receipt.rejected;
         if (receipt.reason) reasons.add(receipt.reason);
         if (receipt.cap && !capped) capped = { ...receipt.cap, sessionId, reason: receipt.reason ?? "" };
       }
-      const parkings = await Promise.all([...toPark].map(([traceId, items]) => traceStub(traceId).park(items)));
-      for (const answer of parkings) {
-        rejected += answer.rejected;
-        if (answer.rejected > 0)
-          reasons.add(
-            `spans of a session that does not exist yet: ${answer.reason ?? "the trace cannot park more"}; send the session's first fragment first`,
-          );
-      }
-      // Every session answered (stored, or refused for good): the parked copies can go, except those whose
-      // session does not exist yet (they stay parked).
-      await Promise.all(
-        [...handedOver]
-          .filter(([traceId]) => !unborn.has(handedTo.get(traceId) ?? ""))
-          .map(([traceId, spanIds]) => traceStub(traceId).release(spanIds)),
-      );
+      // Every session answered (stored, or refused for good): the parked copies can go.
+      await Promise.all([...handedOver].map(([traceId, spanIds]) => traceStub(traceId).release(spanIds)));
     } catch (error) {
       if (error instanceof HttpError) throw error;
       if (isOverload(error)) {

@@ -27,8 +27,9 @@ import {
   type SessionMeta,
 } from "./meta.ts";
 import { wipeCapturedTables } from "./wipe.ts";
+import { forgetTables } from "./tables.ts";
 import { forwardDueAt, Outbox, type ForwardState } from "./outbox.ts";
-import { SpanStore, type SpanReceipt } from "./spans.ts";
+import { itemBytes, SPAN_LIMITS, SpanStore, type SpanReceipt } from "./spans.ts";
 import { traceLinkStub } from "./trace-link-do.ts";
 import type { SpanItem } from "../forward/otel-wire.ts";
 import { buildRecord, withoutAudio, type SessionRecord } from "./record.ts";
@@ -48,6 +49,11 @@ import {
 import { releaseInTenantIndex, removeFromTenantIndex } from "../privacy/open-sessions.ts";
 
 export type { Caller };
+
+/** Spans held for a session that does not exist yet: at most this many, for at most this long (issue 29 item 4). */
+const PRE_CONTACT_SPANS = SPAN_LIMITS.parkedPerTrace;
+const PRE_CONTACT_SPAN_BYTES = SPAN_LIMITS.parkedBytesPerTrace;
+const PRE_CONTACT_TTL_MS = SPAN_LIMITS.parkedTtlMs;
 
 /** Finalization retries after a storage error: 1 s, 2 s, 4 s ... up to 5 minutes. */
 const FINALIZE_RETRY_BASE_MS = 1000;
@@ -236,7 +242,10 @@ export class SessionDO extends DurableObject<Env> {
       const full = await this.#privacy.admit(caller.tenant, caller.sessionId, now);
       if (full) return full;
     }
+    const created = this.#meta === undefined;
     const meta = this.#meta ?? this.#create(caller, fragment, now);
+    // Spans held before the session existed were stored without a key: the session's first fragment brings it.
+    if (created) this.#spans.adoptKey(caller.apiKey);
     const refused = consent.refuseWrites(meta) ?? refuseIntroMismatch(meta, fragment, "a fragment");
     if (refused) return refused;
     this.#privacy.redaction.absorb(fragment.redact);
@@ -305,6 +314,7 @@ export class SessionDO extends DurableObject<Env> {
       return ok(this.#status(this.#meta!));
     }
     this.#outbox.rememberKey(caller.apiKey);
+    this.#spans.adoptKey(caller.apiKey);
 
     this.#save({
       ...meta,
@@ -356,7 +366,13 @@ export class SessionDO extends DurableObject<Env> {
 
   async #alarmSteps(): Promise<void> {
     const meta = this.#meta;
-    if (!meta) return;
+    if (!meta) {
+      // Spans held for a session that was never created (see #holdBeforeContact): the object ends.
+      await this.ctx.storage.deleteAll();
+      forgetTables(this.ctx.storage.sql);
+      this.#forgetCounts();
+      return;
+    }
     const now = Date.now();
     const retention = this.#privacy.retentionAction(meta, now);
     if (retention === "erase") return void (await this.#erase(meta, now, "retention"));
@@ -667,15 +683,7 @@ export class SessionDO extends DurableObject<Env> {
         rejected: items.length,
         reason: `session "${caller.sessionId}" was erased; its spans are not kept`,
       });
-    // A session that was never created stores nothing (no spans, no key, no object without an alarm): the
-    // route parks its spans in their traces' objects, which end by themselves (issue 29 item 4).
-    if (!this.#meta)
-      return ok({
-        accepted: 0,
-        rejected: items.length,
-        reason: `session "${caller.sessionId}" does not exist yet`,
-        noSession: true,
-      });
+    if (!this.#meta) return ok(await this.#holdBeforeContact(caller, items, conversationTraceId));
     const receipt = this.#spans.receive(
       this.#meta,
       this.#privacy.redaction.spans(items),
@@ -685,6 +693,34 @@ export class SessionDO extends DurableObject<Env> {
     );
     await this.#scheduleAlarm();
     return ok(receipt);
+  }
+
+  /**
+   * Spans of a session that does not exist yet (they may leave the SDK before its first fragment): held,
+   * at most PRE_CONTACT_SPANS of them, without the caller's key (the session's creation or close brings it),
+   * and the object ends PRE_CONTACT_TTL_MS later unless a session is created by then (issue 29 item 4).
+   */
+  async #holdBeforeContact(
+    caller: Caller,
+    items: SpanItem[],
+    conversationTraceId: string | undefined,
+  ): Promise<SpanReceipt> {
+    const bytes = items.reduce((sum, item) => sum + itemBytes(item), 0);
+    if (this.#spans.count() + items.length > PRE_CONTACT_SPANS || this.#spans.bytes() + bytes > PRE_CONTACT_SPAN_BYTES)
+      return {
+        accepted: 0,
+        rejected: items.length,
+        reason: `session "${caller.sessionId}" does not exist yet: it holds at most ${PRE_CONTACT_SPANS} spans and ${PRE_CONTACT_SPAN_BYTES} bytes of spans until its first fragment, audio chunk or consent call`,
+      };
+    const receipt = this.#spans.receive(
+      undefined,
+      this.#privacy.redaction.spans(items),
+      conversationTraceId,
+      undefined,
+      Date.now(),
+    );
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRE_CONTACT_TTL_MS);
+    return receipt;
   }
 
   /** GET /v1/traces/:id: the spans this Worker holds for the session, as one OTLP request. */

@@ -111,8 +111,6 @@ export interface SpanReceipt {
   reason?: string;
   /** Set when spans were refused because the session reached a cap (the route answers 413 naming it). */
   cap?: { name: "spansPerSession" | "bytesPerSession"; limit: number };
-  /** Set when the session does not exist (yet): nothing was stored here; the route parks the spans by trace. */
-  noSession?: true;
 }
 
 /** What the span forwarder reports (the status route may show it). */
@@ -182,6 +180,16 @@ export class SpanStore {
       row.last_error,
       row.dropped,
     );
+  }
+
+  /**
+   * The caller's key for spans that were held before their session existed (stored without one): kept
+   * from now on like any span batch's key, only while spans may still be forwarded with it.
+   */
+  adoptKey(apiKey: string | undefined): void {
+    if (!apiKey || !this.#endpoint || this.#forward.apiKeyOverride || this.count() === 0) return;
+    const state = this.#state();
+    if (state.api_key === null) this.#writeState({ ...state, api_key: apiKey });
   }
 
   count(): number {
@@ -379,7 +387,7 @@ export class SpanStore {
         if (!apiKey)
           return this.#writeState({
             ...state,
-            last_error: "no Cekura API key: neither CEKURA_API_KEY nor the caller's key is known",
+            last_error: "no Cekura API key: neither CEKURA_FORWARD_API_KEY nor the caller's key is known",
           });
         const attempt = state.attempts + 1;
         const result = await sendSpans({

@@ -74,14 +74,6 @@ export class TraceLinkDO extends DurableObject<Env> {
         reason: "the trace's session was aborted, discarded or erased; its spans are not kept",
       };
     if (known) return { sessionId: known, parked: this.#parked() };
-    return this.#parkUnlinked(items, false);
-  }
-
-  /** Parks `items` up to the caps (`evenIfLinked`: also when the trace is linked; never when forgotten). */
-  async #parkUnlinked(items: SpanItem[], evenIfLinked: boolean): Promise<TraceAnswer> {
-    const known = this.#session();
-    if (known === FORGOTTEN || (known && !evenIfLinked))
-      return { parked: 0, rejected: items.length, reason: "the trace's session was aborted, discarded or erased" };
     const now = Date.now();
     const held = this.#tables.rows<{ n: number; bytes: number }>(
       "SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM parked",
@@ -122,16 +114,6 @@ export class TraceLinkDO extends DurableObject<Env> {
     if (parked > 0 && (await this.ctx.storage.getAlarm()) === null)
       await this.ctx.storage.setAlarm(now + SPAN_LIMITS.parkedTtlMs);
     return reason ? { parked, rejected, reason } : { parked, rejected };
-  }
-
-  /**
-   * Spans whose session does not exist yet (issue 29 item 4): parked here under the same caps and TTL,
-   * whether or not the trace is linked, instead of in a session object that would never end. They are
-   * handed over with the trace's next spans once the session exists. Refused when the trace was forgotten.
-   */
-  async park(items: SpanItem[]): Promise<{ parked: number; rejected: number; reason?: string }> {
-    const answer = await this.#parkUnlinked(items, true);
-    return "sessionId" in answer ? { parked: 0, rejected: items.length } : answer;
   }
 
   async #armIfNone(at: number): Promise<void> {
