@@ -6,6 +6,7 @@ import { buildWaterfall } from "../../worker/inspect/waterfall.ts";
 import { computeWaveform, streamWaveform } from "../../worker/inspect/waveform.ts";
 import type { SessionRecord } from "../../worker/session/record.ts";
 import type { SessionStatus } from "../../worker/session/status.ts";
+import { wavHeader } from "../support/wav-bytes.ts";
 
 const ticksOf = (html: string) => html.match(/<span /g)?.length ?? 0;
 const T0 = Date.UTC(2026, 10, 25, 12);
@@ -103,19 +104,8 @@ describe("a bounded inspector", () => {
   it("computes the same peaks from a stream cut at any byte as from the whole file in memory", async () => {
     const frames = 10_007;
     const bytes = new Uint8Array(44 + frames * 4);
+    bytes.set(wavHeader(8000, frames * 4));
     const v = new DataView(bytes.buffer);
-    [..."RIFF"].forEach((c, i) => (bytes[i] = c.charCodeAt(0)));
-    v.setUint32(4, 36 + frames * 4, true);
-    [..."WAVEfmt "].forEach((c, i) => (bytes[8 + i] = c.charCodeAt(0)));
-    v.setUint32(16, 16, true);
-    v.setUint16(20, 1, true);
-    v.setUint16(22, 2, true);
-    v.setUint32(24, 8000, true);
-    v.setUint32(28, 32000, true);
-    v.setUint16(32, 4, true);
-    v.setUint16(34, 16, true);
-    [..."data"].forEach((c, i) => (bytes[36 + i] = c.charCodeAt(0)));
-    v.setUint32(40, frames * 4, true);
     let x = 7;
     for (let i = 44; i < bytes.byteLength; i += 2) {
       x = (x * 1103515245 + 12345) & 0x7fffffff;

@@ -5,30 +5,7 @@ import { esc } from "../../worker/inspect/html.ts";
 import { buildWaterfall } from "../../worker/inspect/waterfall.ts";
 import { computeWaveform, parseWav } from "../../worker/inspect/waveform.ts";
 import { parseStartOptions } from "../../worker/local/start-options.ts";
-
-function wav(left: number[], right: number[], rate = 8000): Uint8Array {
-  const data = left.length * 4;
-  const bytes = new Uint8Array(44 + data);
-  const v = new DataView(bytes.buffer);
-  const text = (at: number, s: string) => [...s].forEach((c, i) => (bytes[at + i] = c.charCodeAt(0)));
-  text(0, "RIFF");
-  v.setUint32(4, 36 + data, true);
-  text(8, "WAVEfmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 2, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 4, true);
-  v.setUint16(32, 4, true);
-  v.setUint16(34, 16, true);
-  text(36, "data");
-  v.setUint32(40, data, true);
-  left.forEach((s, i) => {
-    v.setInt16(44 + i * 4, s, true);
-    v.setInt16(46 + i * 4, right[i]!, true);
-  });
-  return bytes;
-}
+import { stereoWav as wav } from "../support/wav-bytes.ts";
 
 describe("inspector pieces", () => {
   it("parses byte ranges and refuses unsatisfiable ones", () => {

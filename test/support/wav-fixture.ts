@@ -1,5 +1,6 @@
 /** Audio fixtures for forwarding tests, written out here (independent of worker/audio). */
 import { createHash } from "node:crypto";
+import { wavHeader } from "./wav-bytes.ts";
 import { workerApi } from "./worker-api.ts";
 
 /** Interleaved stereo s16le: a ramp on the left (user), a different one negated on the right (assistant). */
@@ -10,25 +11,6 @@ export function stereoPcm(frames: number, offset = 0): Uint8Array {
     pcm[2 * i + 1] = -(((i + offset) * 53) % 32000);
   }
   return new Uint8Array(pcm.buffer);
-}
-
-/** The canonical 44-byte header of a 16-bit stereo PCM WAV holding `dataBytes` bytes. */
-export function wavHeader(sampleRate: number, dataBytes: number): Uint8Array {
-  const b = Buffer.alloc(44);
-  b.write("RIFF", 0, "ascii");
-  b.writeUInt32LE(36 + dataBytes, 4);
-  b.write("WAVE", 8, "ascii");
-  b.write("fmt ", 12, "ascii");
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(2, 22);
-  b.writeUInt32LE(sampleRate, 24);
-  b.writeUInt32LE(sampleRate * 4, 28);
-  b.writeUInt16LE(4, 32);
-  b.writeUInt16LE(16, 34);
-  b.write("data", 36, "ascii");
-  b.writeUInt32LE(dataBytes, 40);
-  return new Uint8Array(b);
 }
 
 export function expectedWav(sampleRate: number, chunks: Uint8Array[]): Uint8Array {

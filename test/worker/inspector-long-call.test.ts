@@ -7,6 +7,7 @@ import { env, reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { audioResponse } from "../../worker/inspect/audio-response.ts";
 import { peaksKey } from "../../worker/inspect/peaks.ts";
+import { squareWave as frames, wavHeader } from "../support/wav-bytes.ts";
 import { call, closeSession, fragment, KEY, say, sendFragment, tenantOf, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
@@ -17,37 +18,6 @@ const PCM_BYTES = SECONDS * RATE * 4;
 const WAV_BYTES = 44 + PCM_BYTES;
 const PART = 5 * 1024 * 1024;
 
-function header(dataBytes: number): Uint8Array {
-  const b = new Uint8Array(44);
-  const v = new DataView(b.buffer);
-  const text = (at: number, s: string) => [...s].forEach((c, i) => (b[at + i] = c.charCodeAt(0)));
-  text(0, "RIFF");
-  v.setUint32(4, 36 + dataBytes, true);
-  text(8, "WAVEfmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 2, true);
-  v.setUint32(24, RATE, true);
-  v.setUint32(28, RATE * 4, true);
-  v.setUint16(32, 4, true);
-  v.setUint16(34, 16, true);
-  text(36, "data");
-  v.setUint32(40, dataBytes, true);
-  return b;
-}
-
-/** Stereo frames: a square wave of `left` on the user channel and `right` on the assistant channel. */
-function frames(bytes: number, left: number, right: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  const v = new DataView(out.buffer);
-  for (let i = 0; i + 4 <= bytes; i += 4) {
-    const sign = (i >> 6) & 1 ? -1 : 1;
-    v.setInt16(i, sign * left, true);
-    v.setInt16(i + 2, sign * right, true);
-  }
-  return out;
-}
-
 /** Byte `at` of the 2-hour WAV: header, then loud user parts (even) and quiet ones (odd); the tail is loud assistant. */
 const LOUD = 20000;
 const QUIET = 1000;
@@ -55,7 +25,7 @@ function partBodies() {
   const loud = frames(PART, LOUD, QUIET);
   const quiet = frames(PART, QUIET, QUIET);
   const first = new Uint8Array(PART);
-  first.set(header(PCM_BYTES));
+  first.set(wavHeader(RATE, PCM_BYTES));
   first.set(frames(PART - 44, LOUD, QUIET), 44);
   const parts = Math.ceil(WAV_BYTES / PART);
   const tailBytes = WAV_BYTES - (parts - 1) * PART;

@@ -7,6 +7,7 @@ import { env, reset } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
 import type { Env } from "../../worker/env.ts";
 import { loadPeaks } from "../../worker/inspect/peaks.ts";
+import { squareWave, wavHeader } from "../support/wav-bytes.ts";
 
 afterEach(() => reset());
 
@@ -17,37 +18,6 @@ const DATA_BYTES = PART * PARTS - 44;
 const BUDGET = 32 * 1024 * 1024;
 const LOUD = 20_000;
 const QUIET = 500;
-
-function header(dataBytes: number): Uint8Array {
-  const b = new Uint8Array(44);
-  const v = new DataView(b.buffer);
-  const text = (at: number, s: string) => [...s].forEach((c, i) => (b[at + i] = c.charCodeAt(0)));
-  text(0, "RIFF");
-  v.setUint32(4, 36 + dataBytes, true);
-  text(8, "WAVEfmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 2, true);
-  v.setUint32(24, RATE, true);
-  v.setUint32(28, RATE * 4, true);
-  v.setUint16(32, 4, true);
-  v.setUint16(34, 16, true);
-  text(36, "data");
-  v.setUint32(40, dataBytes, true);
-  return b;
-}
-
-/** Stereo frames, a square wave of amplitude `user` left and QUIET right. */
-function frames(bytes: number, user: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  const v = new DataView(out.buffer);
-  for (let i = 0; i + 4 <= bytes; i += 4) {
-    const sign = (i >> 6) & 1 ? -1 : 1;
-    v.setInt16(i, sign * user, true);
-    v.setInt16(i + 2, sign * QUIET, true);
-  }
-  return out;
-}
 
 /** RECORDINGS as the platform gives it, counting every byte a get's body yields. */
 function counting(bucket: R2Bucket): { bucket: R2Bucket; read: () => number } {
@@ -89,10 +59,11 @@ it("reads at most the budget of a 100 MiB recording and still shows its loud fir
   timeout: 120_000,
 }, async () => {
   const key = `audio/t/budget-${crypto.randomUUID()}.wav`;
-  const loud = frames(PART, LOUD);
-  const quiet = frames(PART, QUIET);
-  const first = frames(PART, LOUD);
-  first.set(header(DATA_BYTES));
+  // A square wave of LOUD (first half) or QUIET (second half) on the user channel, QUIET on the assistant's.
+  const loud = squareWave(PART, LOUD, QUIET);
+  const quiet = squareWave(PART, QUIET, QUIET);
+  const first = squareWave(PART, LOUD, QUIET);
+  first.set(wavHeader(RATE, DATA_BYTES));
   const upload = await env.RECORDINGS.createMultipartUpload(key);
   const parts: R2UploadedPart[] = [];
   for (let n = 1; n <= PARTS; n++)
