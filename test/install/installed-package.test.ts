@@ -64,6 +64,12 @@ describe("the SDK installed from its packed tarball", () => {
     expect(record.metadata).toEqual({ runtime: call.runtime });
   }
 
+  /** Runs call.mjs with `command` in `dir` and checks the call it reports and the record the Worker keeps. */
+  async function runsCall(command: string, args: string[], call: ReturnType<typeof settings>, dir = project) {
+    await expectCall(parseCall(sh(command, [...args, "call.mjs", JSON.stringify(call)], dir)), call);
+  }
+  const DENO_RUN = ["run", "--allow-net=127.0.0.1", "--allow-read"];
+
   it("holds only the built package, and installs none of the Worker's dependencies", () => {
     const files = sh("tar", ["-tzf", tarball], project).trim().split("\n");
     expect(
@@ -99,8 +105,7 @@ describe("the SDK installed from its packed tarball", () => {
     const peerDir = join(project, "node_modules/@livekit");
     mkdirSync(peerDir, { recursive: true });
     symlinkSync(join(REPO_ROOT, "node_modules/@livekit/agents"), join(peerDir, "agents"));
-    const call = settings("node", true);
-    await expectCall(parseCall(sh(process.execPath, ["call.mjs", JSON.stringify(call)], project)), call);
+    await runsCall(process.execPath, [], settings("node", true));
   });
 
   it("never loads OpenTelemetry in a call with enableOtelTraces: false, nor with traces on", async () => {
@@ -126,13 +131,7 @@ console.log("OTEL " + Object.keys(createRequire(import.meta.url).cache).filter((
   });
 
   it("runs a call from Deno, resolving the package through node_modules", async () => {
-    const call = settings("deno");
-    await expectCall(
-      parseCall(
-        sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], project),
-      ),
-      call,
-    );
+    await runsCall(BIN("deno"), DENO_RUN, settings("deno"));
   });
 
   it("runs a call from Deno, importing the TypeScript sources as JSR publishes them", async () => {
@@ -157,25 +156,18 @@ console.log("OTEL " + Object.keys(createRequire(import.meta.url).cache).filter((
     for (const [name, range] of Object.entries(deps ?? {})) imports[name] = `npm:${name}@${range}`;
     writeFileSync(join(app, "deno.json"), JSON.stringify({ imports, nodeModulesDir: "manual" }, null, 2));
     symlinkSync(join(project, "node_modules"), join(app, "node_modules"));
-    cpSync(join(project, "call.mjs"), join(app, "call.mjs"));
-    const call = settings("deno-jsr");
-    await expectCall(
-      parseCall(
-        sh(BIN("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "call.mjs", JSON.stringify(call)], app),
-      ),
-      call,
-    );
+    for (const file of ["call.mjs", "agent-call.mjs"]) cpSync(join(project, file), join(app, file));
+    await runsCall(BIN("deno"), DENO_RUN, settings("deno-jsr"), app);
   });
 
   it("runs a call from Bun", async () => {
-    const call = settings("bun");
-    await expectCall(parseCall(sh(BIN("bun"), ["call.mjs", JSON.stringify(call)], project)), call);
+    await runsCall(BIN("bun"), [], settings("bun"));
   });
 
   it("runs a call from a Worker project bundled by wrangler, on workerd", async () => {
     const app = join(project, "worker-app");
     mkdirSync(app, { recursive: true });
-    cpSync(join(project, "worker.mjs"), join(app, "worker.mjs"));
+    for (const file of ["worker.mjs", "agent-call.mjs"]) cpSync(join(project, file), join(app, file));
     writeFileSync(
       join(app, "wrangler.toml"),
       'name = "install-test"\nmain = "worker.mjs"\ncompatibility_date = "2026-04-20"\n',
