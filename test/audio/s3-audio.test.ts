@@ -4,7 +4,7 @@ import { startLocalWorker, type LocalWorker } from "../../worker/local/local-wor
 import { noise } from "./signal.ts";
 import { listStoredKeys } from "../support/r2-read.ts";
 import { parseWavStrict } from "./wav-check.ts";
-import { startLocalS3, type LocalS3 } from "./s3-server.ts";
+import { startLocalS3, type LocalS3 } from "../support/s3rver.ts";
 
 // Audio in an S3-compatible bucket (s3rver from npm on 127.0.0.1) instead of R2.
 const KEY = `s3-audio-${crypto.randomUUID()}`;

@@ -4,22 +4,12 @@
  * a call whose consent comes late is delivered whole. Storage-level proofs (R2, Durable Object rows)
  * are in test/worker/consent.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
-import {
-  api,
-  KEY,
-  requestsFor,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { sessionId, useForwardHarness } from "../support/forward-harness.ts";
+import { expectRecordWithoutAudio } from "../support/record-expect.ts";
 
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-});
-afterAll(() => h?.stop());
+const h = useForwardHarness();
 
 /** The SDK, pointed at the current Worker: a restart (hard eviction) moves it to a new port. */
 function tracer() {
@@ -29,13 +19,9 @@ function tracer() {
     url.host = current.host;
     return input instanceof Request ? fetch(new Request(url, input)) : fetch(url, init);
   };
-  return new CekuraTracer({
-    apiKey: KEY,
-    agentId: 42,
-    ingestUrl: h.worker.url,
+  return h.tracer({
     enableOtelTraces: false,
     fetch: followWorker,
-    onError: () => {},
     // Requests that hit the Worker while it restarts are retried soon after it is back.
     retry: { maxAttempts: 30, maxDelayMs: 1000 },
     requestTimeoutMs: 5000,
@@ -56,7 +42,7 @@ function speak(session: ReturnType<CekuraTracer["observe"]>, secret: string, off
 
 /** Nothing about the session reached Cekura: no request names it or carries any of its text. */
 function expectNothingForwarded(id: string, secret: string) {
-  expect(requestsFor(h.standIn, id)).toEqual([]);
+  expect(h.requests(id)).toEqual([]);
   expect(
     h.standIn.received.filter(
       (r) => JSON.stringify(r.body ?? "").includes(secret) || JSON.stringify(r.body ?? "").includes(id),
@@ -70,7 +56,7 @@ async function deliverControlCall() {
   const s = tracer().observe({ sessionId: id });
   speak(s, "control");
   await s.close();
-  expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+  expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
 }
 
 describe("consent through the SDK against the Cekura stand-in", () => {
@@ -80,18 +66,18 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     const s = tracer().observe({ sessionId: id, deferUpload: true });
     speak(s, secret);
     await s.flush();
-    expect((await api(h).status(id)).json).toMatchObject({ state: "open", consent: "deferred" });
+    expect((await h.api().status(id)).json).toMatchObject({ state: "open", consent: "deferred" });
     await h.restartWorker(); // every Durable Object evicted; state on disk only
     const status = await s.abort();
     expect(status).toMatchObject({ state: "aborted", consent: "aborted" });
-    expect((await api(h).status(id)).json).toMatchObject({
+    expect((await h.api().status(id)).json).toMatchObject({
       state: "aborted",
       consent: "aborted",
       counts: { fragments: 1 },
     });
     expect(
       (
-        await api(h).fragment(id, {
+        await h.api().fragment(id, {
           agentId: 42,
           mode: "observe",
           seq: 7,
@@ -100,7 +86,7 @@ describe("consent through the SDK against the Cekura stand-in", () => {
         })
       ).json,
     ).toMatchObject({ error: "session_aborted" });
-    expect((await api(h).call("POST", `/v1/sessions/${id}/consent`, {})).status).toBe(409);
+    expect((await h.api().call("POST", `/v1/sessions/${id}/consent`, {})).status).toBe(409);
     await deliverControlCall();
     expectNothingForwarded(id, secret);
   });
@@ -115,7 +101,7 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     speak(s, secret, 2000);
     const closed = await s.close({ reason: "customer-ended-call" });
     expect(closed).toMatchObject({ state: "discarded", consent: "deferred" });
-    expect((await api(h).record(id)).status).toBe(409);
+    expect((await h.api().record(id)).status).toBe(409);
     await deliverControlCall();
     expectNothingForwarded(id, secret);
   });
@@ -127,12 +113,12 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     await s.flush();
     speak(s, "before-consent-2", 2000);
     await s.flush();
-    expect(requestsFor(h.standIn, id)).toEqual([]);
+    expect(h.requests(id)).toEqual([]);
     const granted = await s.startAudioUpload();
     expect(granted).toMatchObject({ state: "open", consent: "granted" });
     speak(s, "after-consent", 4000);
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
     const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
     const body = call!.body as { transcript_json: { role: string; content?: string }[] };
     expect(body.transcript_json.filter((e) => e.role === "user").map((e) => e.content)).toEqual([
@@ -140,7 +126,7 @@ describe("consent through the SDK against the Cekura stand-in", () => {
       "my account is before-consent-2",
       "my account is after-consent",
     ]);
-    const record = (await api(h).record(id)).json as { consent: { grantedAt: string | null; deferUpload: unknown } };
+    const record = (await h.api().record(id)).json as { consent: { grantedAt: string | null; deferUpload: unknown } };
     expect(record.consent.deferUpload).toBe(true);
     expect(record.consent.grantedAt).not.toBeNull();
   });
@@ -156,10 +142,10 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     s.audio("assistant", tone, 16_000, start + 1000);
     s.transcript({ role: "assistant", text: "hi, how can I help?", startedAt: start + 1000, endedAt: start + 2000 });
     await s.flush();
-    expect(requestsFor(h.standIn, id)).toEqual([]);
+    expect(h.requests(id)).toEqual([]);
     expect(await s.startAudioUpload()).toMatchObject({ consent: "granted" });
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
     const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
     const body = call!.body as { transcript_json: { role: string; start_time?: number; end_time?: number }[] };
     const speech = body.transcript_json.filter((e) => e.role === "user" || e.role === "assistant");
@@ -180,16 +166,9 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     const s = tracer().observe({ sessionId: id, deferUpload: "audio" });
     speak(s, "kept");
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    const record = (await api(h).record(id)).json as {
-      transcript: unknown[];
-      audio: unknown;
-      consent: { audioDropped: unknown };
-    };
-    expect(record.transcript).toHaveLength(2);
-    expect(record.audio).toBeNull();
-    expect(record.consent.audioDropped).toBe("no-consent");
+    expectRecordWithoutAudio((await h.api().record(id)).json, "no-consent", 2);
     // Only the audio was held: the rest of the call is delivered, without a recording.
-    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
     const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
     expect(call!.files).toEqual([]);
     expect(
@@ -203,15 +182,8 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     speak(s, "kept");
     expect(await s.abortRecording()).toMatchObject({ state: "open" });
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const record = (await api(h).record(id)).json as {
-      transcript: unknown[];
-      audio: unknown;
-      consent: { audioDropped: unknown };
-    };
-    expect(record.transcript).toHaveLength(2);
-    expect(record.audio).toBeNull();
-    expect(record.consent.audioDropped).toBe("abort-recording");
+    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    expectRecordWithoutAudio((await h.api().record(id)).json, "abort-recording", 2);
     const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
     expect(call!.files).toEqual([]);
   });

@@ -6,26 +6,12 @@
  * by the Worker; erasing a call that reached Cekura says that Cekura's copy must be deleted there.
  */
 import { gunzipSync } from "node:zlib";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { CekuraTracer } from "../../sdk/index.ts";
+import { expect, it } from "vitest";
 import { listStoredKeys, readStoredObject } from "../support/r2-read.ts";
-import {
-  api,
-  KEY,
-  requestsFor,
-  sampleFragment,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { KEY, sampleFragment, sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness({ REDACTION: JSON.stringify({ detectors: ["email"] }) });
-  h.vars.CEKURA_OTEL_ENDPOINT = `${h.standIn.url}/v1/traces`;
-  await h.restartWorker();
-});
-afterAll(() => h?.stop());
+// The harness points CEKURA_OTEL_ENDPOINT at the stand-in's collector.
+const h = useForwardHarness({ REDACTION: JSON.stringify({ detectors: ["email"] }) });
 
 const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(Math.random() * 10))).join("");
 function luhnCard(): string {
@@ -65,13 +51,7 @@ it("SDK redaction: the values never leave the process, and neither Cekura, R2 no
     ssn: `${200 + Number(digits(2))}-${10 + Number(digits(1))}-${1000 + Number(digits(3))}`,
     token: `tok_${crypto.randomUUID()}`,
   };
-  const cekura = new CekuraTracer({
-    apiKey: KEY,
-    agentId: 42,
-    ingestUrl: h.worker.url,
-    fetch: recordingFetch,
-    onError: () => {},
-  });
+  const cekura = h.tracer({ fetch: recordingFetch });
   const s = cekura.observe({
     sessionId: id,
     redact: { detectors: ["email", "card", "phone", "us_ssn"], fields: ["payment.token"] },
@@ -86,7 +66,7 @@ it("SDK redaction: the values never leave the process, and neither Cekura, R2 no
   turn.end();
   const status = await s.close({ reason: "customer-ended-call" });
   expect(status.state).toBe("finalized");
-  expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+  expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
   // The spans (the stt span carries the transcript) reach the stand-in's OTLP endpoint too.
   await h.standIn.waitFor((r) => r.some((x) => x.endpoint === "traces" && JSON.stringify(x.body).includes(id)), 20_000);
 
@@ -94,7 +74,7 @@ it("SDK redaction: the values never leave the process, and neither Cekura, R2 no
   const sent = sdkBodies.join("\n");
   expect(sent).toContain("[REDACTED:card]"); // the SDK did send the call: the checks below can fail
   for (const v of values) expect(sent).not.toContain(v);
-  expect(requestsFor(h.standIn, id)).toHaveLength(1);
+  expect(h.requests(id)).toHaveLength(1);
   const atCekura = received();
   expect(atCekura).toContain("[REDACTED:email]");
   expect(JSON.stringify(h.standIn.received.filter((r) => r.endpoint === "traces").map((r) => r.body))).toContain(
@@ -102,7 +82,7 @@ it("SDK redaction: the values never leave the process, and neither Cekura, R2 no
   );
   for (const v of values) expect(atCekura).not.toContain(v);
   // Cekura's own redact_fields passes through as a top-level field.
-  expect(requestsFor(h.standIn, id)[0]!.body).toMatchObject({ redact_fields: ["transcript"] });
+  expect(h.requests(id)[0]!.body).toMatchObject({ redact_fields: ["transcript"] });
   const page = await (
     await fetch(`${h.worker.url}/inspect/${id}`, { headers: { authorization: `Bearer ${KEY}` } })
   ).text();
@@ -125,11 +105,11 @@ it("a client without SDK redaction is redacted by the Worker (session rules from
     startedAt: fragment.sentAt,
     endedAt: fragment.sentAt,
   } as never);
-  const client = api(h);
+  const client = h.api();
   expect((await client.fragment(id, fragment)).status).toBe(200);
   expect((await client.close(id, { lastSeq: 0 })).json.state).toBe("finalized");
   expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-  const atCekura = JSON.stringify(requestsFor(h.standIn, id)[0]!.body);
+  const atCekura = JSON.stringify(h.requests(id)[0]!.body);
   expect(atCekura).toContain("[REDACTED:order_id]");
   expect(atCekura).toContain("[REDACTED:email]");
   for (const v of [email, order]) expect(atCekura).not.toContain(v);
@@ -137,7 +117,7 @@ it("a client without SDK redaction is redacted by the Worker (session rules from
 
 it("erasing a call Cekura already has answers that Cekura's copy must be deleted in Cekura, and leaves no R2 object", async () => {
   const id = sessionId("erase-forwarded");
-  const client = api(h);
+  const client = h.api();
   expect((await client.fragment(id, sampleFragment("observe"))).status).toBe(200);
   await client.close(id, { lastSeq: 0 });
   expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");

@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { observeSchema } from "../../worker/local/cekura-standin.ts";
-import {
-  api,
-  KEY,
-  requestsFor,
-  sampleFragment,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { KEY, sampleFragment, sessionId, useForwardHarness } from "../support/forward-harness.ts";
 import { readStoredObject } from "../support/r2-read.ts";
 import { expectedWav, putAudio, sha256, stereoPcm } from "../support/wav-fixture.ts";
 
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-});
-afterAll(() => h?.stop());
+const h = useForwardHarness();
 
 const SAMPLE_RATE = 16000;
 
 describe("the recording reaches Cekura as a multipart voice_recording part", () => {
   it("sends the stored WAV byte for byte, streamed beside the observe fields", async () => {
     const id = sessionId("audio");
-    const client = api(h);
+    const client = h.api();
     expect((await client.fragment(id, sampleFragment("observe"))).status).toBe(200);
     const chunks = [stereoPcm(8000), stereoPcm(4000, 8000)];
     await putAudio(h.worker.url, KEY, id, SAMPLE_RATE, chunks);
@@ -35,7 +23,7 @@ describe("the recording reaches Cekura as a multipart voice_recording part", () 
     expect(record.audio).toMatchObject({ sampleRate: SAMPLE_RATE, channels: 2 });
 
     expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const [request] = requestsFor(h.standIn, id);
+    const [request] = h.requests(id);
     expect(request?.contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(request?.headers["content-length"]).toBe(String(request?.rawBytes)); // streamed with a known length
 

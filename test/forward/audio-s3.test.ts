@@ -1,43 +1,23 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../worker/local/ports.ts";
 import {
   api,
+  type ForwardHarness,
   KEY,
   requestsFor,
   sampleFragment,
   sessionId,
   startForwardHarness,
-  type ForwardHarness,
 } from "../support/forward-harness.ts";
+import { startLocalS3, type LocalS3 } from "../support/s3rver.ts";
 import { expectedWav, putAudio, sha256, stereoPcm } from "../support/wav-fixture.ts";
 
 // Recordings in an S3-compatible bucket (s3rver on 127.0.0.1) instead of R2: the outbox reads them from there.
 const SAMPLE_RATE = 8000;
-let s3: S3rver;
-let s3Vars: Record<string, string>;
+let s3: LocalS3;
 beforeAll(async () => {
-  const port = await freePort();
-  s3 = new S3rver({
-    port,
-    address: "127.0.0.1",
-    silent: true,
-    directory: mkdtempSync(join(tmpdir(), "s3rver-")),
-    configureBuckets: [{ name: "recordings", configs: [] }],
-  });
-  await s3.run();
-  s3Vars = {
-    S3_ENDPOINT: `http://127.0.0.1:${port}`,
-    S3_REGION: "us-east-1",
-    S3_BUCKET: "recordings",
-    S3_ACCESS_KEY_ID: "S3RVER",
-    S3_SECRET_ACCESS_KEY: "S3RVER",
-  };
+  s3 = await startLocalS3();
 });
-afterAll(() => s3?.close());
+afterAll(() => s3?.stop());
 
 async function recordCallWithAudio(h: ForwardHarness, id: string, chunks: Uint8Array[]) {
   const client = api(h);
@@ -53,7 +33,7 @@ async function recordCallWithAudio(h: ForwardHarness, id: string, chunks: Uint8A
 
 describe("forwarding recordings kept in S3", () => {
   it("streams the WAV from S3 as the voice_recording part (default)", { timeout: 120_000 }, async () => {
-    const h = await startForwardHarness(s3Vars);
+    const h = await startForwardHarness(s3.vars);
     try {
       const id = sessionId("s3-multipart");
       const chunks = [stereoPcm(3000), stereoPcm(1000, 3000)];
@@ -68,7 +48,7 @@ describe("forwarding recordings kept in S3", () => {
   it("sends a signed voice_recording_url instead with FORWARD_AUDIO_AS=url, and the URL serves the WAV", {
     timeout: 120_000,
   }, async () => {
-    const h = await startForwardHarness({ ...s3Vars, FORWARD_AUDIO_AS: "url", FORWARD_AUDIO_URL_TTL_SECONDS: "600" });
+    const h = await startForwardHarness({ ...s3.vars, FORWARD_AUDIO_AS: "url", FORWARD_AUDIO_URL_TTL_SECONDS: "600" });
     try {
       const id = sessionId("s3-url");
       const chunks = [stereoPcm(2000)];

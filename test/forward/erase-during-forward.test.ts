@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  api,
-  requestsFor,
-  runCall,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { describe, expect, it } from "vitest";
+import { sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
 // Backoff base 0.2 s, max 1 s, 4 attempts, 3 s per attempt (see FORWARD_TEST_VARS).
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-});
-afterAll(() => h?.stop());
+const h = useForwardHarness();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,8 +11,8 @@ describe("an erasure while a forward attempt is out", () => {
     const id = sessionId("erase-in-flight");
     // Cekura answers 503 (retryable) 1.5 s after the request arrives.
     h.standIn.plan({ endpoint: "observe", delayMs: 1500, status: 503 });
-    const client = await runCall(h, id);
-    for (let i = 0; requestsFor(h.standIn, id).length === 0; i++) {
+    const client = await h.runCall(id);
+    for (let i = 0; h.requests(id).length === 0; i++) {
       if (i > 200) throw new Error("the forward attempt never reached the stand-in");
       await sleep(25);
     }
@@ -37,6 +26,6 @@ describe("an erasure while a forward attempt is out", () => {
     const status = await client.status(id);
     expect(status.json.state).toBe("erased");
     expect(status.json.forward).toMatchObject({ status: "none", nextAttemptAt: null });
-    expect(requestsFor(h.standIn, id)).toHaveLength(1);
+    expect(h.requests(id)).toHaveLength(1);
   });
 });

@@ -3,58 +3,22 @@
  * it, so the erasure receipt must say the call may be in Cekura (forwardedToCekura: true). The stand-in
  * collector holds its answer, so the DELETE lands while the batch is out.
  */
-import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  api,
-  sampleFragment,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { expect, it } from "vitest";
+import { sampleFragment, sessionId, useForwardHarness } from "../support/forward-harness.ts";
+import { spanRequest } from "../support/otlp-json.ts";
 
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-  h.vars.CEKURA_OTEL_ENDPOINT = `${h.standIn.url}/v1/traces`;
-  await h.restartWorker();
-});
-afterAll(() => h?.stop());
+// The harness points CEKURA_OTEL_ENDPOINT at the stand-in's collector.
+const h = useForwardHarness();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function spans(id: string) {
-  const start = BigInt(Date.now()) * 1_000_000n;
-  return {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "agent" } }] },
-        scopeSpans: [
-          {
-            spans: [
-              {
-                traceId: randomBytes(16).toString("hex"),
-                spanId: randomBytes(8).toString("hex"),
-                name: "llm",
-                startTimeUnixNano: String(start),
-                endTimeUnixNano: String(start + 1_000_000n),
-                attributes: [{ key: "conversation.id", value: { stringValue: id } }],
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
-
 it("counts a span batch in flight during DELETE as possibly forwarded", async () => {
   const id = sessionId("erase-spans-in-flight");
-  const client = api(h);
+  const client = h.api();
   expect((await client.fragment(id, sampleFragment("observe"))).status).toBe(200);
   // The collector takes the batch and answers 3 s later.
   h.standIn.plan({ endpoint: "traces", delayMs: 3000, status: 200 });
-  expect((await client.call("POST", "/v1/traces", spans(id))).status).toBe(200);
+  expect((await client.call("POST", "/v1/traces", spanRequest(id, "a turn", undefined, "llm"))).status).toBe(200);
   for (let i = 0; !h.standIn.received.some((r) => r.endpoint === "traces"); i++) {
     if (i > 400) throw new Error("the span batch never reached the collector");
     await sleep(25);

@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  api,
-  requestsFor,
-  runCall,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { describe, expect, it } from "vitest";
+import { sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
 // Each eviction here is a hard one: the Worker process (workerd) is stopped and started again on the
 // same persisted state, so every Durable Object loses its memory and in-flight requests.
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-});
-afterAll(() => h?.stop());
+const h = useForwardHarness();
 
 const storedCalls = (id: string) => h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
 
@@ -22,16 +11,16 @@ describe("the outbox across evictions", () => {
   it("delivers exactly once when the Worker restarts between attempts", { timeout: 120_000 }, async () => {
     const id = sessionId("evict-between");
     h.standIn.plan({ endpoint: "observe", status: 429, retryAfter: 8 });
-    const client = await runCall(h, id);
-    await h.standIn.waitFor(() => requestsFor(h.standIn, id).length === 1);
+    const client = await h.runCall(id);
+    await h.standIn.waitFor(() => h.requests(id).length === 1);
     const pending = await client.waitForward(id, ["pending"]);
     expect(pending.attempts).toBe(1);
     expect(pending.nextAttemptAt).not.toBeNull();
 
     await h.restartWorker();
-    const forward = await api(h).waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await h.api().waitForward(id, ["delivered", "dead_letter"]);
     expect(forward).toMatchObject({ status: "delivered", attempts: 2 });
-    expect(requestsFor(h.standIn, id).map((r) => r.answer?.status)).toEqual([429, 201]);
+    expect(h.requests(id).map((r) => r.answer?.status)).toEqual([429, 201]);
     expect(storedCalls(id)).toHaveLength(1);
   });
 
@@ -39,14 +28,14 @@ describe("the outbox across evictions", () => {
     const id = sessionId("evict-inflight");
     // Cekura stores the call, then never answers; the Worker is killed while it waits.
     h.standIn.plan({ endpoint: "observe", afterStore: true, hang: true });
-    await runCall(h, id);
+    await h.runCall(id);
     await h.standIn.waitFor(() => storedCalls(id).length === 1);
     await h.restartWorker();
 
-    const forward = await api(h).waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await h.api().waitForward(id, ["delivered", "dead_letter"]);
     expect(forward).toMatchObject({ status: "delivered", attempts: 2 });
     // The retry after the restart was answered "already exists": counted as delivered, stored once.
-    expect(requestsFor(h.standIn, id).map((r) => r.answer?.status)).toEqual([0, 409]);
+    expect(h.requests(id).map((r) => r.answer?.status)).toEqual([0, 409]);
     expect(storedCalls(id)).toHaveLength(1);
   });
 });

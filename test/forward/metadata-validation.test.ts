@@ -2,34 +2,14 @@
  * Metadata Cekura would refuse is refused where it enters (the SDK throws, the Worker answers 400),
  * so a user's metadata can never dead-letter a call at forward time.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CekuraTracer, ValidationError } from "../../sdk/index.ts";
-import {
-  api,
-  at,
-  KEY,
-  requestsFor,
-  sampleFragment,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { at, sampleFragment, sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-});
-afterAll(() => h?.stop());
+const h = useForwardHarness();
 
 const reported: unknown[] = [];
-const tracer = () =>
-  new CekuraTracer({
-    apiKey: KEY,
-    agentId: 42,
-    ingestUrl: h.worker.url,
-    enableOtelTraces: false,
-    onError: (e) => reported.push(e),
-  });
+const tracer = () => h.tracer({ enableOtelTraces: false, onError: (e) => reported.push(e) });
 
 /** The ValidationError a call threw, or (recording calls never throw) reported through onError. */
 function thrown(run: () => unknown): ValidationError {
@@ -76,14 +56,16 @@ describe("lifted metadata fields are checked where they enter", () => {
     const fragment = sampleFragment("track", {
       events: [{ kind: "metadata", patch: { run_id: 7, plan: "gold" }, time: at(0) }],
     });
-    const res = await api(h).fragment(id, fragment);
+    const res = await h.api().fragment(id, fragment);
     expect(res.status).toBe(400);
     expect(res.json.detail).toMatch(/events\.0\.patch\.run_id: must be a string/);
-    expect((await api(h).status(id)).status).toBe(404);
-    const reserved = await api(h).fragment(
-      id,
-      sampleFragment("observe", { events: [{ kind: "metadata", patch: { cekura_tracer: 1 }, time: at(0) }] }),
-    );
+    expect((await h.api().status(id)).status).toBe(404);
+    const reserved = await h
+      .api()
+      .fragment(
+        id,
+        sampleFragment("observe", { events: [{ kind: "metadata", patch: { cekura_tracer: 1 }, time: at(0) }] }),
+      );
     expect(reserved.status).toBe(400);
     expect(reserved.json.detail).toMatch(/events\.0\.patch\.cekura_tracer: is reserved/);
   });
@@ -95,8 +77,8 @@ describe("lifted metadata fields are checked where they enter", () => {
     });
     s.transcript({ role: "user", text: "hello" });
     expect(await s.close({ reason: "customer-ended-call" })).toMatchObject({ state: "finalized" });
-    expect((await api(h).waitForward(s.id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const body = requestsFor(h.standIn, s.id)[0]!.body as Record<string, unknown>;
+    expect((await h.api().waitForward(s.id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    const body = h.requests(s.id)[0]!.body as Record<string, unknown>;
     expect(body.customer_number).toBe("+15550001111");
     expect(body.dynamic_variables).toEqual({ tier: "gold" });
     expect(body.metadata).toEqual({

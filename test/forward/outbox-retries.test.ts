@@ -1,31 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  api,
-  requestsFor,
-  runCall,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { describe, expect, it } from "vitest";
+import { sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
 // Backoff base 0.2 s, max 1 s, 4 attempts, 3 s per attempt (see FORWARD_TEST_VARS).
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-});
-afterAll(() => h?.stop());
+const h = useForwardHarness();
 
 describe("the outbox's retries against the Cekura stand-in", () => {
   it("delivers exactly once when Cekura is down for 3 attempts and then up", async () => {
     const id = sessionId("down3");
     h.standIn.failNext(3, 503, "observe");
-    const client = await runCall(h, id);
+    const client = await h.runCall(id);
     const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
     expect(forward.status).toBe("delivered");
     expect(forward.attempts).toBe(4);
     expect(forward.deliveredAt).not.toBeNull();
     expect(forward.lastError).toMatch(/^HTTP 503/);
-    const requests = requestsFor(h.standIn, id);
+    const requests = h.requests(id);
     expect(requests.map((r) => r.answer?.status)).toEqual([503, 503, 503, 201]);
     expect(h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id)).toHaveLength(1);
   });
@@ -33,10 +22,10 @@ describe("the outbox's retries against the Cekura stand-in", () => {
   it("does not try again before Retry-After after a 429", async () => {
     const id = sessionId("ratelimited");
     h.standIn.plan({ endpoint: "observe", status: 429, retryAfter: 2 });
-    const client = await runCall(h, id);
+    const client = await h.runCall(id);
     const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
     expect(forward.status).toBe("delivered");
-    const [first, second] = requestsFor(h.standIn, id);
+    const [first, second] = h.requests(id);
     expect(first?.answer?.status).toBe(429);
     expect(second?.answer?.status).toBe(201);
     // Retry-After: 2 -> the second request arrives at least 2 s after the 429 (a bound, not a speed claim).
@@ -46,23 +35,23 @@ describe("the outbox's retries against the Cekura stand-in", () => {
   it("dead-letters a 400 at once with Cekura's field errors", async () => {
     const id = sessionId("rejected");
     h.standIn.plan({ endpoint: "observe", status: 400, body: { agent: ['Invalid pk "42" - object does not exist.'] } });
-    const client = await runCall(h, id);
+    const client = await h.runCall(id);
     const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
     expect(forward).toMatchObject({ status: "dead_letter", attempts: 1, nextAttemptAt: null });
     expect(forward.lastError).toBe('HTTP 400: {"agent":["Invalid pk \\"42\\" - object does not exist."]}');
-    expect(requestsFor(h.standIn, id)).toHaveLength(1);
+    expect(h.requests(id)).toHaveLength(1);
   });
 
   it("dead-letters after the last attempt, and an operator re-queue delivers it once", async () => {
     const id = sessionId("exhausted");
     h.standIn.failNext(4, 502, "observe");
-    const client = await runCall(h, id);
+    const client = await h.runCall(id);
     const dead = await client.waitForward(id, ["delivered", "dead_letter"]);
     expect(dead.status).toBe("dead_letter");
     expect(dead.attempts).toBe(4);
     expect(dead.lastError).toMatch(/^gave up after 4 attempts; last: HTTP 502/);
 
-    const otherTenant = await api(h, "someone-else").requeue(id);
+    const otherTenant = await h.api("someone-else").requeue(id);
     expect(otherTenant.status).toBe(404);
 
     const requeued = await client.requeue(id);
@@ -71,7 +60,7 @@ describe("the outbox's retries against the Cekura stand-in", () => {
     const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
     expect(forward.status).toBe("delivered");
     expect(forward.attempts).toBe(1);
-    expect(requestsFor(h.standIn, id).map((r) => r.answer?.status)).toEqual([502, 502, 502, 502, 201]);
+    expect(h.requests(id).map((r) => r.answer?.status)).toEqual([502, 502, 502, 502, 201]);
 
     const again = await client.requeue(id);
     expect(again.status).toBe(409);
@@ -82,20 +71,20 @@ describe("the outbox's retries against the Cekura stand-in", () => {
     const id = sessionId("lost-answer");
     // Cekura stores the call but the answer never arrives (the attempt times out after 3 s).
     h.standIn.plan({ endpoint: "observe", afterStore: true, hang: true });
-    const client = await runCall(h, id);
+    const client = await h.runCall(id);
     const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
     expect(forward.status).toBe("delivered");
     expect(forward.attempts).toBe(2);
     expect(forward.lastError).toMatch(/no answer within 3000 ms/);
-    expect(requestsFor(h.standIn, id).map((r) => r.answer?.status)).toEqual([0, 409]);
+    expect(h.requests(id).map((r) => r.answer?.status)).toEqual([0, 409]);
     expect(h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id)).toHaveLength(1);
   });
 
   it("forwards with the caller's own key, sent only in X-CEKURA-API-KEY", async () => {
     const id = sessionId("key");
-    const client = await runCall(h, id, "observe", "tenant-own-cekura-key");
+    const client = await h.runCall(id, "observe", "tenant-own-cekura-key");
     await client.waitForward(id, ["delivered"]);
-    const [request] = requestsFor(h.standIn, id);
+    const [request] = h.requests(id);
     expect(request?.apiKey).toBe("tenant-own-cekura-key");
     expect(request?.path).toBe("/observability/v1/observe/");
     const status = await client.status(id);

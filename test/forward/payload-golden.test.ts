@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { observeSchema, trackSchema } from "../../worker/local/cekura-schemas.ts";
-import {
-  api,
-  at,
-  KEY,
-  requestsFor,
-  runCall,
-  sampleFragment,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { api, at, sampleFragment, sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
 // The sample call (test/support/forward-harness.ts): metadata {plan, customer_number}, user turn 1.0-2.2 s,
 // tool call get_balance at 2.5 s, its result at 2.7 s, assistant turn 3.0-4.5 s, one info log at 4.6 s.
 // The golden calls below add what the SDK sends (its facts), a failing tool, a system message, a user key
 // named like one of the Worker's facts, the lifted fields of the mode, and one span (so the call names its trace).
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-});
-afterAll(() => h?.stop());
+const h = useForwardHarness();
 
 const SDK = { name: "cekura-edge-tracer", version: "0.1.0", runtime: "node", runtimeVersion: "20.20.0" };
 const FACTS = { sdk: { name: "cekura-edge-tracer", version: "0.1.0" }, runtime: { name: "node", version: "20.20.0" } };
@@ -28,7 +14,7 @@ const LOG = { level: "info", message: "answered", time: at(4600), attributes: { 
 
 /** The sample call plus the extras above; closes it once its one span is stored; returns its trace id. */
 async function goldenCall(id: string, mode: "observe" | "track", lifted: Record<string, unknown>): Promise<string> {
-  const client = api(h);
+  const client = h.api();
   const sample = sampleFragment(mode);
   const events = [
     ...sample.events,
@@ -48,12 +34,7 @@ async function goldenCall(id: string, mode: "observe" | "track", lifted: Record<
     endTimeUnixNano: "1795608001000000000",
     attributes: [{ key: "conversation.id", value: { stringValue: id } }],
   };
-  const traces = await fetch(`${h.worker.url}/v1/traces`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }),
-  });
-  expect(await traces.json()).toEqual({});
+  expect((await client.traces({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] })).json).toEqual({});
   const closed = await client.close(id, { lastSeq: 0, reason: "customer-ended-call" });
   expect(closed.json.state).toBe("finalized");
   expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
@@ -64,7 +45,7 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
   it("observe: POST /observability/v1/observe/ as JSON, field by field", async () => {
     const id = sessionId("golden-observe");
     const traceId = await goldenCall(id, "observe", { dynamic_variables: { name: "Ann" }, redact_fields: ["ssn"] });
-    const [request] = requestsFor(h.standIn, id);
+    const [request] = h.requests(id);
     expect(request?.path).toBe("/observability/v1/observe/");
     expect(request?.method).toBe("POST");
     expect(request?.contentType).toBe("application/json");
@@ -133,9 +114,9 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
 
   it("observe without spans: no trace_id, and no SDK facts when the sender did not say", async () => {
     const id = sessionId("golden-observe-plain");
-    const client = await runCall(h, id, "observe");
+    const client = await h.runCall(id, "observe");
     expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const body = requestsFor(h.standIn, id)[0]?.body as Record<string, unknown>;
+    const body = h.requests(id)[0]?.body as Record<string, unknown>;
     expect("trace_id" in body).toBe(false);
     expect(body.metadata).toEqual({ plan: "gold", cekura_tracer: { session_logs: [LOG] } });
   });
@@ -147,8 +128,8 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
       from_phone_number: "+15550003333",
       run_id: "run-7",
     });
-    const record = (await api(h).record(id)).json as { endedAt: string };
-    const [request] = requestsFor(h.standIn, id);
+    const record = (await h.api().record(id)).json as { endedAt: string };
+    const [request] = h.requests(id);
     expect(request?.path).toBe("/test_framework/custom-provider-transcript-webhook/");
     expect(request?.contentType).toBe("application/json");
     expect(request?.files).toEqual([]);
@@ -224,15 +205,15 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
 
   it("skips nothing silently: a repeated track post of the same call is answered 409 by the stand-in", async () => {
     const id = sessionId("track-dup");
-    const client = await runCall(h, id, "track");
+    const client = await h.runCall(id, "track");
     await client.waitForward(id, ["delivered"]);
-    const [request] = requestsFor(h.standIn, id);
+    const [request] = h.requests(id);
     const again = await fetch(`${h.standIn.url}/test_framework/custom-provider-transcript-webhook/`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-cekura-api-key": "k" },
       body: JSON.stringify(request?.body),
     });
     expect(again.status).toBe(409);
-    expect(h.standIn.runs().filter((r) => requestsFor(h.standIn, id).includes(r))).toHaveLength(1);
+    expect(h.standIn.runs().filter((r) => h.requests(id).includes(r))).toHaveLength(1);
   });
 });

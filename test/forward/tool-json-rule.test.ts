@@ -3,34 +3,16 @@
  * whose text is a JSON object or array (OpenAI's `arguments` is one) is taken as that JSON, not encoded again.
  * Any other string is a string value. Checked in the payload Cekura's stand-in receives.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CekuraTracer } from "../../sdk/index.ts";
-import {
-  api,
-  KEY,
-  requestsFor,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { describe, expect, it } from "vitest";
+import { sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
-let h: ForwardHarness;
-beforeAll(async () => {
-  h = await startForwardHarness();
-});
-afterAll(() => h?.stop());
+const h = useForwardHarness();
 
 type Entry = { role: string; data?: { id: string; arguments?: string; result?: string } };
 
 describe("tool arguments and results reach Cekura encoded once", () => {
   it("sends the same JSON text for an object and for its already-encoded string, and a plain string as a string", async () => {
-    const tracer = new CekuraTracer({
-      apiKey: KEY,
-      agentId: 42,
-      ingestUrl: h.worker.url,
-      enableOtelTraces: false,
-      onError: () => {},
-    });
+    const tracer = h.tracer({ enableOtelTraces: false });
     const s = tracer.observe({ sessionId: sessionId("tool-json") });
     s.transcript({ role: "user", text: "balance?" });
     s.toolCall({ id: "obj", name: "lookup", arguments: { account: "A-1" } });
@@ -40,8 +22,8 @@ describe("tool arguments and results reach Cekura encoded once", () => {
     s.toolCall({ id: "plain", name: "echo", arguments: "not json {" });
     s.toolResult({ id: "plain", result: "ok" });
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    expect((await api(h).waitForward(s.id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const body = requestsFor(h.standIn, s.id)[0]!.body as { transcript_json: Entry[] };
+    expect((await h.api().waitForward(s.id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    const body = h.requests(s.id)[0]!.body as { transcript_json: Entry[] };
     const data = (role: string, id: string) =>
       body.transcript_json.find((e) => e.role === role && e.data?.id === id)!.data!;
     expect(data("tool_call", "obj").arguments).toBe('{"account":"A-1"}');

@@ -16,41 +16,27 @@ import {
   TracerProvider,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attr, spansOf, workerSpans, type WireSpan } from "../sdk/cases/otel.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { attr, comparableTree, spansOf, workerSpans, type WireSpan } from "../sdk/cases/otel.ts";
 import type { CaseContext } from "../sdk/cases/types.ts";
 import { recordingProxy } from "./recording-proxy.ts";
-import {
-  api,
-  KEY,
-  sampleFragment,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { api, KEY, sampleFragment, sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
-let h: ForwardHarness;
+const h = useForwardHarness();
 let ctx: CaseContext;
-
-beforeAll(async () => {
-  h = await startForwardHarness();
+beforeAll(() => {
   ctx = { runtime: "node", ingestUrl: h.worker.url, apiKey: KEY, agentId: 42, uid: crypto.randomUUID().slice(0, 8) };
-}, 120_000);
-afterAll(() => h?.stop());
+});
 
 /** Ids, parents, names, exact times and attribute values: what must survive any encoding. */
-const same = (spans: WireSpan[]) =>
-  spans
-    .map((s) => ({
-      traceId: s.traceId,
-      spanId: s.spanId,
-      parentSpanId: s.parentSpanId || "",
-      name: s.name,
-      start: String(s.startTimeUnixNano),
-      end: String(s.endTimeUnixNano),
-      attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, attr(s, a.key)])),
-    }))
-    .sort((a, b) => a.spanId.localeCompare(b.spanId));
+const same = (spans: WireSpan[]) => {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  return comparableTree(spans).map((tree) => {
+    const s = byId.get(tree.spanId)!;
+    const attributes = Object.fromEntries((s.attributes ?? []).map((a) => [a.key, attr(s, a.key)]));
+    return { ...tree, start: String(s.startTimeUnixNano), end: String(s.endTimeUnixNano), attributes };
+  });
+};
 
 const forwarded = (traceId: string) =>
   spansOf(...h.standIn.traces().map((r) => r.body)).filter((s) => s.traceId === traceId);
@@ -139,7 +125,7 @@ async function viaProxy<T>(
 describe("official OpenTelemetry exporters from Node", () => {
   it("@opentelemetry/exporter-trace-otlp-proto (protobuf by default): spans reach the session and the stand-in unchanged", async () => {
     const id = sessionId("otlp-proto");
-    expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
+    expect((await h.api().fragment(id, sampleFragment("observe"))).status).toBe(200);
     const { result, seen } = await viaProxy((url) => exportCall(new ProtoExporter({ url, headers }), id));
     expect(seen).toEqual([{ contentType: "application/x-protobuf", contentEncoding: "identity" }]);
     await expectDelivered(id, result);
@@ -147,7 +133,7 @@ describe("official OpenTelemetry exporters from Node", () => {
 
   it("@opentelemetry/exporter-trace-otlp-proto with gzip, children exported before their parent: parked, then delivered whole", async () => {
     const id = sessionId("otlp-proto-gzip");
-    expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
+    expect((await h.api().fragment(id, sampleFragment("observe"))).status).toBe(200);
     const { result, seen } = await viaProxy((url) =>
       exportCall(new ProtoExporter({ url, headers, compression: "gzip" as never }), id, parked(id)),
     );
@@ -157,7 +143,7 @@ describe("official OpenTelemetry exporters from Node", () => {
 
   it("@opentelemetry/exporter-trace-otlp-http (JSON by default), children exported before their parent: the same result", async () => {
     const id = sessionId("otlp-json");
-    expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
+    expect((await h.api().fragment(id, sampleFragment("observe"))).status).toBe(200);
     const { result, seen } = await viaProxy((url) => exportCall(new JsonExporter({ url, headers }), id, parked(id)));
     expect(seen.map((r) => r.contentType)).toEqual(["application/json", "application/json"]);
     await expectDelivered(id, result);
@@ -165,10 +151,10 @@ describe("official OpenTelemetry exporters from Node", () => {
 
   it("the forwarded call names the protobuf-exported trace, so Cekura links the call to it", async () => {
     const id = sessionId("otlp-proto-linked");
-    expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
+    expect((await h.api().fragment(id, sampleFragment("observe"))).status).toBe(200);
     const exported = await exportCall(new ProtoExporter({ url: `${h.worker.url}/v1/traces`, headers }), id);
-    expect((await api(h).close(id, { lastSeq: 0, reason: "customer-ended-call" })).json.state).toBe("finalized");
-    expect((await api(h).waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    expect((await h.api().close(id, { lastSeq: 0, reason: "customer-ended-call" })).json.state).toBe("finalized");
+    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
     const call = h.standIn.calls().find((c) => (c.body as { call_id?: string }).call_id === id)!;
     expect((call.body as { trace_id?: string }).trace_id).toBe(exported.traceId);
   });

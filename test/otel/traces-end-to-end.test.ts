@@ -8,30 +8,16 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CekuraTracer } from "../../sdk/index.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkScriptedTree, comparableTree, scriptedCall, spansOf, workerSpans } from "../sdk/cases/otel.ts";
 import type { CaseContext } from "../sdk/cases/types.ts";
 import { recordingProxy } from "./recording-proxy.ts";
-import {
-  api,
-  KEY,
-  sampleFragment,
-  sessionId,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { api, KEY, sampleFragment, sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
-let h: ForwardHarness;
+const h = useForwardHarness();
 let ctx: CaseContext;
-
-beforeAll(async () => {
-  h = await startForwardHarness();
+beforeAll(() => {
   ctx = { runtime: "node", ingestUrl: h.worker.url, apiKey: KEY, agentId: 42, uid: crypto.randomUUID().slice(0, 8) };
-}, 120_000);
-
-afterAll(async () => {
-  await h?.stop();
 });
 
 const tree = comparableTree;
@@ -42,7 +28,7 @@ const forwardedSpans = (traceId: string) =>
 describe("OTel traces through the Worker", () => {
   it("accepts what the official @opentelemetry/exporter-trace-otlp-http sends from Node, gzip included, and forwards it", async () => {
     const id = sessionId("otel-official");
-    expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
+    expect((await h.api().fragment(id, sampleFragment("observe"))).status).toBe(200);
     const proxy = await recordingProxy(h.worker.url);
     try {
       const exporter = new OTLPTraceExporter({
@@ -94,12 +80,7 @@ describe("OTel traces through the Worker", () => {
   });
 
   it("shows the SDK's scripted call as the same span tree at the Worker and at the stand-in, linked to record and call by trace id", async () => {
-    const cekura = new CekuraTracer({
-      apiKey: KEY,
-      agentId: 42,
-      ingestUrl: h.worker.url,
-      onError: (e) => errors.push(e),
-    });
+    const cekura = h.tracer({ onError: (e) => errors.push(e) });
     const errors: Error[] = [];
     const s = cekura.observe({ sessionId: sessionId("otel-sdk"), additionalSpanAttributes: { deployment: "suite" } });
     await scriptedCall(s);
@@ -110,14 +91,14 @@ describe("OTel traces through the Worker", () => {
     await h.standIn.waitFor(() => forwardedSpans(traceId).length === atWorker.spans.length);
     checkScriptedTree(forwardedSpans(traceId), s.id);
     expect(tree(forwardedSpans(traceId))).toEqual(tree(atWorker.spans));
-    expect((await api(h).record(s.id)).json.traceId).toBe(traceId);
+    expect((await h.api().record(s.id)).json.traceId).toBe(traceId);
     await h.standIn.waitFor(() => h.standIn.calls().some((c) => (c.body as { call_id?: string }).call_id === s.id));
     const call = h.standIn.calls().find((c) => (c.body as { call_id?: string }).call_id === s.id)!;
     expect((call.body as { trace_id?: string }).trace_id).toBe(traceId);
   });
 
   it("never forwards the spans of a deferred session that is aborted, and forwards a deferred one once consent is given", async () => {
-    const cekura = new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, onError: () => {} });
+    const cekura = h.tracer();
     const aborted = cekura.observe({ sessionId: sessionId("otel-aborted"), deferUpload: true });
     const granted = cekura.observe({ sessionId: sessionId("otel-granted"), deferUpload: true });
     for (const s of [aborted, granted]) {
@@ -148,8 +129,7 @@ describe("OTel traces through the Worker", () => {
 
   it("retries span forwarding after a 503 with Retry-After and delivers each span once", async () => {
     h.standIn.plan({ endpoint: "traces", status: 503, retryAfter: 1 });
-    const cekura = new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: h.worker.url, onError: () => {} });
-    const s = cekura.observe({ sessionId: sessionId("otel-retry") });
+    const s = h.tracer().observe({ sessionId: sessionId("otel-retry") });
     const turn = s.startTurn();
     turn.llm({ provider: "openai", model: "gpt-4o" }).text("hello").end();
     turn.end();
@@ -175,17 +155,11 @@ describe("OTel traces through the Worker", () => {
       endTimeUnixNano: "1795615521844000000",
       attributes: [{ key: "conversation.id", value: { stringValue: id } }],
     };
-    const res = await fetch(`${h.worker.url}/v1/traces`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: "early" }, spans: [span] }] }],
-      }),
-    });
-    expect(await res.json()).toEqual({});
+    const early = { resource: { attributes: [] }, scopeSpans: [{ scope: { name: "early" }, spans: [span] }] };
+    expect((await h.api().traces({ resourceSpans: [early] })).json).toEqual({});
     expect((await workerSpans(ctx, id)).spans).toHaveLength(1);
     expect(forwardedSpans(traceId)).toEqual([]);
-    expect((await api(h).fragment(id, sampleFragment("observe"))).status).toBe(200);
+    expect((await h.api().fragment(id, sampleFragment("observe"))).status).toBe(200);
     await h.standIn.waitFor(() => forwardedSpans(traceId).length === 1);
     expect(forwardedSpans(traceId)[0]!.spanId).toBe("1234567890abcdef");
   });

@@ -1,5 +1,7 @@
 import { SELF } from "cloudflare:test";
 
+export { hex, spanRequest } from "../support/otlp-json.ts";
+
 export const BASE = "http://ingest.test";
 export const uniqueId = (prefix = "s") => `${prefix}-${crypto.randomUUID()}`;
 /** A fresh API key, so each test is its own tenant (rate limits and the open-session cap are per tenant). */
@@ -55,39 +57,6 @@ export const phone = () => `+44 20 ${digits(4)} ${digits(4)}`;
 export const usSsn = () =>
   `${100 + (Number(digits(3)) % 500)}-${10 + (Number(digits(2)) % 89)}-${1000 + (Number(digits(4)) % 8999)}`;
 export const ukNino = () => `AB ${digits(2)} ${digits(2)} ${digits(2)} C`;
-
-/** One OTLP/HTTP JSON span of the session with `text` in a string attribute. */
-export function spanRequest(sessionId: string, text: string, traceId = hex(32)) {
-  const start = BigInt(Date.now()) * 1_000_000n;
-  return {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "agent" } }] },
-        scopeSpans: [
-          {
-            spans: [
-              {
-                traceId,
-                spanId: hex(16),
-                name: "stt",
-                startTimeUnixNano: String(start),
-                endTimeUnixNano: String(start + 1_000_000n),
-                attributes: [
-                  { key: "conversation.id", value: { stringValue: sessionId } },
-                  { key: "transcript", value: { stringValue: text } },
-                ],
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
-
-export function hex(n: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(n / 2))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;

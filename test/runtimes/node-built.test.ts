@@ -1,8 +1,4 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
-import { REPO_ROOT } from "../../worker/local/local-worker.ts";
+import { bundleForTest } from "../support/bundle.ts";
 import { parseResults, runtimeSuite } from "./harness.ts";
 import { run } from "./spawn.ts";
 
@@ -10,17 +6,8 @@ import { run } from "./spawn.ts";
 runtimeSuite(
   "node",
   async (base) => {
-    const outfile = join(mkdtempSync(join(tmpdir(), "cekura-node-built-")), "suite.mjs");
-    await build({
-      entryPoints: [join(REPO_ROOT, "test/runtimes/script-entry.ts")],
-      bundle: true,
-      format: "esm",
-      // The web build of every dependency (the SDK is fetch-only; OTel's node build would use node:*).
-      platform: "browser",
-      target: "node20",
-      outfile,
-      logLevel: "error",
-    });
+    // The web build of every dependency (the SDK is fetch-only; a dependency's node build would use node:*).
+    const outfile = await bundleForTest("test/runtimes/script-entry.ts", "suite.mjs", { target: "node20" });
     const { stdout, stderr } = await run(process.execPath, [outfile, JSON.stringify(base)], 300_000);
     return parseResults(stdout, stderr, "node (built JS)");
   },

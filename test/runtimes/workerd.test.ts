@@ -1,26 +1,13 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
+import { dirname } from "node:path";
 import { Miniflare } from "miniflare";
-import { REPO_ROOT } from "../../worker/local/local-worker.ts";
 import { allCases, type CaseResult } from "../sdk/cases/index.ts";
+import { bundleForTest } from "../support/bundle.ts";
 import { runtimeSuite } from "./harness.ts";
 
 // The SDK bundled by esbuild for workerd (browser platform, workerd conditions), run by Miniflare.
 runtimeSuite("workerd", async (base) => {
-  const outdir = mkdtempSync(join(tmpdir(), "cekura-workerd-suite-"));
-  const scriptPath = join(outdir, "suite.mjs");
-  await build({
-    entryPoints: [join(REPO_ROOT, "test/runtimes/workerd-entry.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2022",
-    outfile: scriptPath,
-    logLevel: "error",
-  });
+  const scriptPath = await bundleForTest("test/runtimes/workerd-entry.ts", "suite.mjs");
+  const outdir = dirname(scriptPath);
   const mf = new Miniflare({ modules: true, modulesRoot: outdir, scriptPath, compatibilityDate: "2026-04-20" });
   try {
     const results: CaseResult[] = [];

@@ -2,32 +2,16 @@
  * No silent capture gaps: close() warns through onError when a session recorded no transcript, or
  * audio on one channel only; session.stats() counts what was recorded, sent and dropped.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CekuraTracer, type SdkError } from "../../sdk/index.ts";
-import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { describe, expect, it } from "vitest";
+import type { SdkError } from "../../sdk/index.ts";
+import { collectingTracer, tone, useLocalWorker } from "../support/sdk-fixtures.ts";
 
-let worker: LocalWorker;
+const local = useLocalWorker();
 const apiKey = `gaps-${crypto.randomUUID()}`;
 
-beforeAll(async () => {
-  worker = await startLocalWorker();
-}, 120_000);
-afterAll(async () => worker?.stop());
-
-function tracer(extra: Record<string, unknown> = {}) {
-  const errors: SdkError[] = [];
-  const cekura = new CekuraTracer({
-    apiKey,
-    agentId: 92,
-    ingestUrl: worker.url,
-    onError: (e) => errors.push(e),
-    enableOtelTraces: false,
-    ...extra,
-  });
-  return { cekura, errors };
-}
+const tracer = (extra: Record<string, unknown> = {}) =>
+  collectingTracer({ apiKey, agentId: 92, ingestUrl: local.url, ...extra });
 const sessionId = (name: string) => `gaps-${name}-${crypto.randomUUID()}`;
-const tone = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 8)));
 const gaps = (errors: SdkError[]) => errors.filter((e) => e.code === "capture_gap").map((e) => e.message);
 
 describe("capture gaps at close", () => {

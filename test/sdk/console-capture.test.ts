@@ -1,24 +1,15 @@
 /** captureConsole: console output is recorded while exactly one session is active, and restored after. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
 import { consoleCaptured } from "../../sdk/internal/console-capture.ts";
-import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { useLocalWorker } from "../support/sdk-fixtures.ts";
 
-let worker: LocalWorker;
+const local = useLocalWorker();
 const apiKey = `console-${crypto.randomUUID()}`;
-beforeAll(async () => {
-  worker = await startLocalWorker();
-}, 120_000);
-afterAll(async () => worker?.stop());
 
 async function logsOf(id: string): Promise<string[]> {
-  const response = await fetch(`${worker.url}/v1/sessions/${id}/record`, {
-    headers: { authorization: `Bearer ${apiKey}` },
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { logs: { level: string; message: string }[] }).logs.map(
-    (l) => `${l.level}:${l.message}`,
-  );
+  const record = await local.record<{ logs: { level: string; message: string }[] }>(apiKey, id);
+  return record.logs.map((l) => `${l.level}:${l.message}`);
 }
 
 describe("captureConsole", () => {
@@ -28,7 +19,7 @@ describe("captureConsole", () => {
     const cekura = new CekuraTracer({
       apiKey,
       agentId: 5,
-      ingestUrl: worker.url,
+      ingestUrl: local.url,
       captureConsole: true,
       onError: () => undefined,
     });
@@ -57,7 +48,7 @@ describe("captureConsole", () => {
   });
 
   it("is off by default", async () => {
-    const cekura = new CekuraTracer({ apiKey, agentId: 5, ingestUrl: worker.url });
+    const cekura = new CekuraTracer({ apiKey, agentId: 5, ingestUrl: local.url });
     const s = cekura.observe({ sessionId: `console-off-${crypto.randomUUID()}` });
     expect(consoleCaptured()).toBe(false);
     console.log("not captured");

@@ -2,7 +2,7 @@
  * Delivery under faults, in Node: a fault proxy between the SDK and the real local Worker drops,
  * delays, duplicates and reorders requests, answers 400/429 itself, or is not there at all.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   ApiError,
   CekuraTracer,
@@ -13,7 +13,6 @@ import {
 } from "../../sdk/index.ts";
 import { fragmentSchema } from "../../sdk/protocol.ts";
 import { freePort } from "../../worker/local/ports.ts";
-import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import {
   requestJson,
   seededRandom,
@@ -21,17 +20,14 @@ import {
   type FaultAction,
   type FaultProxy,
 } from "../support/fault-proxy.ts";
+import { useLocalWorker } from "../support/sdk-fixtures.ts";
 
-let worker: LocalWorker;
+// A short close grace, so a session with a fragment the SDK gave up on finalizes quickly.
+const worker = useLocalWorker({ vars: { CLOSE_GRACE_SECONDS: "1" } });
 let proxy: FaultProxy | undefined;
 const apiKey = `faults-${crypto.randomUUID()}`;
 const agentId = 77;
 
-beforeAll(async () => {
-  // A short close grace, so a session with a fragment the SDK gave up on finalizes quickly.
-  worker = await startLocalWorker({ vars: { CLOSE_GRACE_SECONDS: "1" } });
-}, 120_000);
-afterAll(async () => worker?.stop());
 afterEach(async () => {
   await proxy?.close();
   proxy = undefined;
@@ -53,18 +49,20 @@ function tracer(ingestUrl: string, extra: Record<string, unknown> = {}) {
   return { cekura, errors };
 }
 
-async function record(sessionId: string) {
-  const response = await fetch(`${worker.url}/v1/sessions/${sessionId}/record`, {
-    headers: { authorization: `Bearer ${apiKey}` },
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as {
+const record = (sessionId: string) =>
+  worker.record<{
     transcript: { text: string }[];
     toolCalls: { id: string; arguments: string | null; result: string | null }[];
     logs: { message: string }[];
     metadata: Record<string, unknown>;
     fragments: { received: number; lastSeq: number; missing: number[] };
-  };
+  }>(apiKey, sessionId);
+
+/** A tracer on a free 127.0.0.1 port that nothing listens on yet (a fault proxy opens it later), and its session. */
+async function sessionOnClosedPort(name: string, extra: Record<string, unknown>) {
+  const port = await freePort();
+  const { cekura, errors } = tracer(`http://127.0.0.1:${port}`, extra);
+  return { port, errors, s: cekura.observe({ sessionId: `${name}-${crypto.randomUUID()}` }) };
 }
 
 const fragmentKey = (path: string, headers: Record<string, string>) =>
@@ -205,14 +203,12 @@ describe("SDK delivery under faults", () => {
   });
 
   it("the Worker down for a while, then up: everything recorded meanwhile is delivered", async () => {
-    const port = await freePort();
-    const { cekura, errors } = tracer(`http://127.0.0.1:${port}`, {
+    const { port, errors, s } = await sessionOnClosedPort("down", {
       retry: { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 },
       redeliveryPauseMs: 100,
       maxBatchEvents: 5,
       flushIntervalMs: 10,
     });
-    const s = cekura.observe({ sessionId: `down-${crypto.randomUUID()}` });
     for (let i = 0; i < 40; i++) s.transcript({ role: "user", text: `while down ${i}` });
     const flushed = s.flush();
     // Nothing listens on the port yet: wait until the SDK has reported connection failures.
@@ -232,13 +228,11 @@ describe("SDK delivery under faults", () => {
   });
 
   it("close() while the Worker is unreachable rejects with TimeoutError; a later close() delivers everything", async () => {
-    const port = await freePort();
-    const { cekura, errors } = tracer(`http://127.0.0.1:${port}`, {
+    const { port, errors, s } = await sessionOnClosedPort("close-retry", {
       retry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 2 },
       redeliveryPauseMs: 50,
       closeTimeoutMs: 500,
     });
-    const s = cekura.observe({ sessionId: `close-retry-${crypto.randomUUID()}` });
     s.transcript({ role: "user", text: "said before the outage" });
     await expect(s.close()).rejects.toBeInstanceOf(TimeoutError);
     s.transcript({ role: "user", text: "x" }); // after close(): never thrown, reported once

@@ -5,14 +5,14 @@
  * the precise numbers per runtime). And the tracer's `serviceName` reaches the spans' resource.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
-import { REPO_ROOT, startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { REPO_ROOT } from "../../worker/local/local-worker.ts";
+import { bundleForTest } from "../support/bundle.ts";
+import { useLocalWorker } from "../support/sdk-fixtures.ts";
 
 const OTEL_DIR = join(REPO_ROOT, "sdk/otel");
 
@@ -32,17 +32,8 @@ describe("traces and the caller's event loop", () => {
   });
 
   it("construction, the first call and 50 turns each block a fresh Node process's loop < 30 ms (best of 3)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cekura-loop-"));
-    const outfile = join(dir, "sdk.mjs");
     // One file, as a bundler makes it (the lazily imported traces part included).
-    await build({
-      entryPoints: [join(REPO_ROOT, "sdk/index.ts")],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      outfile,
-      logLevel: "silent",
-    });
+    const outfile = await bundleForTest("sdk/index.ts", "sdk.mjs", { target: "neutral" });
     const probe = join(REPO_ROOT, "bench/lib/loop-block-probe.mjs");
     const runs = Array.from({ length: 3 }, () => {
       const run = spawnSync(process.execPath, [probe, pathToFileURL(outfile).href], { encoding: "utf8" });
@@ -58,11 +49,7 @@ describe("traces and the caller's event loop", () => {
 });
 
 describe("serviceName", () => {
-  let worker: LocalWorker;
-  beforeAll(async () => {
-    worker = await startLocalWorker();
-  }, 120_000);
-  afterAll(async () => worker?.stop());
+  const worker = useLocalWorker();
 
   async function serviceNamesSent(serviceName?: string): Promise<string[]> {
     const names: string[] = [];

@@ -3,18 +3,13 @@
  * their own times and replayed on the real spans, so the Worker receives the same tree at the same
  * times as if OTel had been loaded all along.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CekuraTracer } from "../../sdk/index.ts";
-import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { useLocalWorker } from "../support/sdk-fixtures.ts";
 import { attr, spansOf, type WireSpan } from "./cases/otel.ts";
 
-let worker: LocalWorker;
+const worker = useLocalWorker();
 const apiKey = `lazy-traces-${crypto.randomUUID()}`;
-
-beforeAll(async () => {
-  worker = await startLocalWorker();
-}, 120_000);
-afterAll(async () => worker?.stop());
 
 const ms = (span: WireSpan, edge: "start" | "end") =>
   Number(BigInt(edge === "start" ? span.startTimeUnixNano : span.endTimeUnixNano) / 1_000_000n);

@@ -3,47 +3,48 @@
  * (events, the audio tail, the close request itself), and close() followed by abort() has exactly
  * one outcome. A fault proxy between the SDK and the real local Worker holds requests back.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CekuraTracer, SessionClosedError, TimeoutError, type SdkError } from "../../sdk/index.ts";
-import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { type CekuraSession, SessionClosedError, TimeoutError } from "../../sdk/index.ts";
 import { startFaultProxy, type FaultPolicy, type FaultProxy } from "../support/fault-proxy.ts";
+import { collectingTracer, tone, useLocalWorker } from "../support/sdk-fixtures.ts";
 
-let worker: LocalWorker;
+const local = useLocalWorker();
 let proxy: FaultProxy | undefined;
 const apiKey = `teardown-${crypto.randomUUID()}`;
 /** Longer than any test here: a request held this long never answers while the test looks. */
 const NEVER = { kind: "delay", ms: 30_000 } as const;
 const CLOSE_TIMEOUT_MS = 1_500;
 
-beforeAll(async () => {
-  worker = await startLocalWorker();
-}, 120_000);
-afterAll(async () => worker?.stop());
 afterEach(async () => {
   await proxy?.close();
   proxy = undefined;
 });
 
 async function through(policy: FaultPolicy) {
-  proxy = await startFaultProxy(worker.url, policy);
-  const errors: SdkError[] = [];
-  const cekura = new CekuraTracer({
+  proxy = await startFaultProxy(local.url, policy);
+  const { cekura, errors } = collectingTracer({
     apiKey,
     agentId: 91,
     ingestUrl: proxy.url,
-    onError: (e) => errors.push(e),
     closeTimeoutMs: CLOSE_TIMEOUT_MS,
     // Longer than the close deadline: only close()'s own bound can end the wait.
     requestTimeoutMs: 60_000,
-    enableOtelTraces: false,
   });
   return { cekura, errors, proxy };
+}
+
+/** A tracked session with one transcript line, through a proxy that holds every request to `heldRoute` back. */
+async function sessionHolding(name: string, heldRoute: string, text: string) {
+  const id = sessionId(name);
+  const { cekura, proxy } = await through((r) => (r.path.endsWith(heldRoute) ? NEVER : { kind: "forward" }));
+  const session = cekura.track({ sessionId: id });
+  session.transcript({ role: "user", text });
+  return { id, proxy, session };
 }
 
 const sessionId = (name: string) => `teardown-${name}-${crypto.randomUUID()}`;
 const sent = (p: FaultProxy, id: string, route: string) =>
   p.requests.filter((r) => r.path === `/v1/sessions/${id}${route}`).length;
-const tone = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 8)));
 
 /**
  * Settles `work` and says whether every request the proxy held back (`NEVER`) was still unanswered then:
@@ -58,6 +59,15 @@ async function settleWhileHeld<T>(
   return { heldUnanswered: held.every((r) => r.answeredAt === undefined), held: held.length, outcome: outcome! };
 }
 
+/** close() rejects with TimeoutError while every request the proxy held back is still unanswered. */
+async function expectCloseTimesOutWhileHeld(p: FaultProxy, session: CekuraSession): Promise<void> {
+  const { heldUnanswered, held, outcome } = await settleWhileHeld(p, () => session.close());
+  expect(outcome.status).toBe("rejected");
+  expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(TimeoutError);
+  expect(held).toBeGreaterThan(0);
+  expect(heldUnanswered, "close() settled while the held requests were still unanswered").toBe(true);
+}
+
 describe("SDK teardown under a network that does not answer", () => {
   it("close() rejects with TimeoutError within closeTimeoutMs when the audio tail never uploads, and never sends close", async () => {
     const id = sessionId("audio-tail");
@@ -66,36 +76,17 @@ describe("SDK teardown under a network that does not answer", () => {
     session.transcript({ role: "user", text: "hello" });
     session.audio("user", tone(16_000), 16_000);
     session.audio("assistant", tone(16_000), 16_000);
-    const { heldUnanswered, held, outcome } = await settleWhileHeld(proxy, () => session.close());
-    expect(outcome.status).toBe("rejected");
-    expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(TimeoutError);
-    expect(held).toBeGreaterThan(0);
-    expect(heldUnanswered, "close() settled while the held requests were still unanswered").toBe(true);
+    await expectCloseTimesOutWhileHeld(proxy, session);
     expect(sent(proxy, id, "/close")).toBe(0);
   });
 
-  it("close() rejects within closeTimeoutMs when fragments never get an answer", async () => {
-    const id = sessionId("fragments");
-    const { cekura, proxy } = await through((r) => (r.path.endsWith("/fragments") ? NEVER : { kind: "forward" }));
-    const session = cekura.track({ sessionId: id });
-    session.transcript({ role: "user", text: "hello" });
-    const { heldUnanswered, held, outcome } = await settleWhileHeld(proxy, () => session.close());
-    expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(TimeoutError);
-    expect(held).toBeGreaterThan(0);
-    expect(heldUnanswered, "close() settled while the held requests were still unanswered").toBe(true);
-    expect(sent(proxy, id, "/close")).toBe(0);
-  });
-
-  it("close() rejects within closeTimeoutMs when the close request itself never gets an answer", async () => {
-    const id = sessionId("close-hangs");
-    const { cekura, proxy } = await through((r) => (r.path.endsWith("/close") ? NEVER : { kind: "forward" }));
-    const session = cekura.track({ sessionId: id });
-    session.transcript({ role: "user", text: "hello" });
-    const { heldUnanswered, held, outcome } = await settleWhileHeld(proxy, () => session.close());
-    expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(TimeoutError);
-    expect(held).toBeGreaterThan(0);
-    expect(heldUnanswered, "close() settled while the held requests were still unanswered").toBe(true);
-    expect(sent(proxy, id, "/close")).toBe(1);
+  it.for([
+    { what: "fragments never get an answer", held: "/fragments", closeRequests: 0 },
+    { what: "the close request itself never gets an answer", held: "/close", closeRequests: 1 },
+  ])("close() rejects within closeTimeoutMs when $what", async ({ held, closeRequests }) => {
+    const { id, proxy, session } = await sessionHolding(held.slice(1), held, "hello");
+    await expectCloseTimesOutWhileHeld(proxy, session);
+    expect(sent(proxy, id, "/close")).toBe(closeRequests);
   });
 });
 
@@ -138,10 +129,7 @@ describe("close() followed by abort(): exactly one outcome, never both requests"
   });
 
   it("abort() after a close that was sent but timed out is refused too: the Worker may have closed the session", async () => {
-    const id = sessionId("close-timed-out");
-    const { cekura, proxy } = await through((r) => (r.path.endsWith("/close") ? NEVER : { kind: "forward" }));
-    const session = cekura.track({ sessionId: id });
-    session.transcript({ role: "user", text: "kept" });
+    const { id, proxy, session } = await sessionHolding("close-timed-out", "/close", "kept");
     await expect(session.close()).rejects.toBeInstanceOf(TimeoutError);
     await expect(session.abort()).rejects.toBeInstanceOf(SessionClosedError);
     expect(sent(proxy, id, "/close")).toBe(1);

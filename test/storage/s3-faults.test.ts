@@ -3,22 +3,10 @@
  * 127.0.0.1) that fails UploadPart and CompleteMultipartUpload four times each. The session still finalizes,
  * shows the errors in its status while it retries, and forwards the whole WAV to the Cekura stand-in.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import S3rver from "s3rver";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { freePort } from "../../worker/local/ports.ts";
-import {
-  api,
-  FORWARD_TEST_VARS,
-  KEY,
-  requestsFor,
-  sampleFragment,
-  startForwardHarness,
-  type ForwardHarness,
-} from "../support/forward-harness.ts";
+import { KEY, sampleFragment, useForwardHarness } from "../support/forward-harness.ts";
 import { uniqueId } from "../support/ids.ts";
+import { startLocalS3, type LocalS3 } from "../support/s3rver.ts";
 import { expectedWav, putAudio, sha256, stereoPcm } from "../support/wav-fixture.ts";
 
 const SAMPLE_RATE = 16_000;
@@ -27,18 +15,9 @@ const seen: { op: string; status: number }[] = [];
 /** More than the S3 client's own quick retries (2), so the session's retries have to take over. */
 const failures: Record<string, number> = { uploadPart: 4, complete: 4 };
 
-let s3: S3rver;
-let h: ForwardHarness;
+let s3: LocalS3;
 beforeAll(async () => {
-  const port = await freePort();
-  s3 = new S3rver({
-    port,
-    address: "127.0.0.1",
-    silent: true,
-    directory: mkdtempSync(join(tmpdir(), "s3rver-faults-")),
-    configureBuckets: [{ name: "recordings", configs: [] }],
-  });
-  (s3 as unknown as { middleware: unknown[] }).middleware.unshift(async (ctx: any, next: () => Promise<void>) => {
+  s3 = await startLocalS3("recordings", async (ctx: any, next: () => Promise<void>) => {
     const part = ctx.query?.partNumber;
     const op =
       ctx.method === "PUT" && part
@@ -58,26 +37,15 @@ beforeAll(async () => {
     await next();
     seen.push({ op, status: ctx.status });
   });
-  await s3.run();
-  h = await startForwardHarness({
-    ...FORWARD_TEST_VARS,
-    S3_ENDPOINT: `http://127.0.0.1:${port}`,
-    S3_REGION: "us-east-1",
-    S3_BUCKET: "recordings",
-    S3_ACCESS_KEY_ID: "S3RVER",
-    S3_SECRET_ACCESS_KEY: "S3RVER",
-  });
-}, 120_000);
-afterAll(async () => {
-  await h?.stop();
-  await s3?.close();
 });
+afterAll(() => s3?.stop());
+const h = useForwardHarness(() => s3.vars);
 
 it("finalizes and forwards a call whose part uploads and CompleteMultipartUpload fail four times each, showing the errors while it retries", {
   timeout: 120_000,
 }, async () => {
   const id = uniqueId("s3-faults");
-  const client = api(h);
+  const client = h.api();
   expect((await client.fragment(id, sampleFragment("observe"))).status).toBe(200);
   // 3 x 4 MiB (about 196 s at 16 kHz): part 2 fills during the call; its first upload fails, the chunk is still acknowledged.
   const chunks = [0, 1, 2].map((i) => stereoPcm(1024 * 1024, i * 1024 * 1024));
@@ -100,7 +68,7 @@ it("finalizes and forwards a call whose part uploads and CompleteMultipartUpload
   expect([...errorsSeen].join(" | ")).toMatch(/CompleteMultipartUpload/);
 
   expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-  const [request] = requestsFor(h.standIn, id);
+  const [request] = h.requests(id);
   expect(request!.files.map((f) => f.field)).toEqual(["voice_recording"]);
   expect(request!.files[0]!.sha256).toBe(sha256(expectedWav(SAMPLE_RATE, chunks)));
   const partNumbers = new Set(

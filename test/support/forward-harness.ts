@@ -2,6 +2,8 @@
  * The forwarding tests' harness (test/support/harness.ts with small backoff values) and the few HTTP
  * calls they make, answered as {status, json}.
  */
+import { afterAll, beforeAll } from "vitest";
+import { CekuraTracer, type CekuraTracerOptions } from "../../sdk/index.ts";
 import type { CekuraStandIn } from "../../worker/local/cekura-standin.ts";
 import { startHarness, type Harness } from "./harness.ts";
 import { workerApi } from "./worker-api.ts";
@@ -47,6 +49,8 @@ export function api(h: ForwardHarness, key = KEY) {
     status: (id: string) => call("GET", `/v1/sessions/${id}`),
     record: (id: string) => call("GET", `/v1/sessions/${id}/record`),
     requeue: (id: string) => call("POST", `/v1/sessions/${id}/forward/requeue`),
+    /** An OTLP/HTTP JSON batch, as an exporter would post it. */
+    traces: (body: unknown) => call("POST", "/v1/traces", body),
     async forward(id: string): Promise<ForwardStatus> {
       const { json } = await call("GET", `/v1/sessions/${id}`);
       return json.forward as ForwardStatus;
@@ -102,3 +106,49 @@ export const requestsFor = (standIn: CekuraStandIn, id: string) =>
     const body = r.body as { call_id?: string; calls?: { id: string }[] } | null;
     return body?.call_id === id || body?.calls?.some((c) => c.id === id);
   });
+
+/** The harness of one test file, with its calls bound: what `useForwardHarness` returns. */
+export interface ForwardFixture extends ForwardHarness {
+  api(key?: string): ReturnType<typeof api>;
+  runCall(id: string, mode?: "observe" | "track", key?: string): ReturnType<typeof runCall>;
+  /** What the stand-in received for this call id. */
+  requests(id: string): ReturnType<typeof requestsFor>;
+  /** An SDK tracer on this Worker with the tests' key and agent, reporting nothing unless `onError` is given. */
+  tracer(options?: Partial<CekuraTracerOptions>): CekuraTracer;
+}
+
+/**
+ * Starts the forwarding harness before the file's tests (after the hooks registered earlier, so `vars` may be
+ * a function of what they started) and stops it after them. The returned fixture reads
+ * through to the running harness, so it is used inside tests and hooks only (it throws before `beforeAll`).
+ */
+export function useForwardHarness(vars: Record<string, string> | (() => Record<string, string>) = {}): ForwardFixture {
+  let started: ForwardHarness | undefined;
+  beforeAll(async () => {
+    started = await startForwardHarness(typeof vars === "function" ? vars() : vars);
+  });
+  afterAll(() => started?.stop());
+  const running = (): ForwardHarness => {
+    if (!started) throw new Error("the forward harness starts in beforeAll: use it inside a test or a hook");
+    return started;
+  };
+  const fixture: ForwardFixture = {
+    get standIn() {
+      return running().standIn;
+    },
+    get worker() {
+      return running().worker;
+    },
+    get vars() {
+      return running().vars;
+    },
+    restartWorker: () => running().restartWorker(),
+    stop: () => running().stop(),
+    api: (key) => api(fixture, key),
+    runCall: (id, mode, key) => runCall(fixture, id, mode, key),
+    requests: (id) => requestsFor(running().standIn, id),
+    tracer: (options) =>
+      new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: running().worker.url, onError: () => {}, ...options }),
+  };
+  return fixture;
+}

@@ -36,6 +36,7 @@ import {
   sendFragment,
   uniqueId,
 } from "../support/workerd/api.ts";
+import { expectRecordWithoutAudio } from "../support/record-expect.ts";
 
 const { consent, abort, abortRecording } = api;
 const evict = () => abortAllDurableObjects();
@@ -508,14 +509,7 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
     expect((await inspectDo(id, KEY)).tables.audio_chunk_rows).toBe(0);
     await expectStatus(await putAudio(id, 3, pcm(1)), 409, "recording_aborted");
     expect(await (await closeSession(id, { lastSeq: 0 })).json()).toMatchObject({ state: "finalized" });
-    const record = (await (await getRecord(id)).json()) as {
-      transcript: unknown[];
-      audio: unknown;
-      consent: { audioDropped: unknown };
-    };
-    expect(record.transcript).toHaveLength(1);
-    expect(record.audio).toBeNull();
-    expect(record.consent.audioDropped).toBe("abort-recording");
+    expectRecordWithoutAudio(await (await getRecord(id)).json(), "abort-recording", 1);
     expect((await r2KeysFor(id)).filter((k) => !k.startsWith("records/"))).toEqual([]);
   });
 
@@ -528,14 +522,7 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
       state: "finalized",
     });
     await evict();
-    const record = (await (await getRecord(id)).json()) as {
-      transcript: unknown[];
-      audio: unknown;
-      consent: { audioDropped: unknown };
-    };
-    expect(record.transcript).toHaveLength(1);
-    expect(record.audio).toBeNull();
-    expect(record.consent.audioDropped).toBe("no-consent");
+    expectRecordWithoutAudio(await (await getRecord(id)).json(), "no-consent", 1);
     expect((await r2KeysFor(id)).filter((k) => !k.startsWith("records/"))).toEqual([]);
     const stored = await inspectDo(id, KEY);
     expect(stored.tables.audio_chunk_rows).toBe(0);

@@ -23,6 +23,15 @@ export function equal(actual: unknown, expected: unknown, message: string): void
   }
 }
 
+/** No error was reported (`errors` collects onError's reports); lists their messages when some were. */
+export function noErrors(errors: Error[], message: string): void {
+  equal(
+    errors.map((e) => e.message),
+    [],
+    message,
+  );
+}
+
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, value) =>
     value && typeof value === "object" && !Array.isArray(value)

@@ -1,20 +1,15 @@
 /** What the SDK adds for Cekura in every runtime: its own facts, and metadata checked before it is sent. */
-import { CekuraTracer, ValidationError } from "../../../sdk/index.ts";
+import { ValidationError } from "../../../sdk/index.ts";
 import { equal, ok, reports, throws } from "./assert.ts";
-import { getRecord, sid } from "./worker-client.ts";
+import { caseTracer } from "./tracer.ts";
 import type { SdkCase } from "./types.ts";
+import { getRecord, sid } from "./worker-client.ts";
 
 export const cases: SdkCase[] = [
   {
     name: "the record names the SDK and the runtime it ran on",
     async run(ctx) {
-      const cekura = new CekuraTracer({
-        apiKey: ctx.apiKey,
-        agentId: ctx.agentId,
-        ingestUrl: ctx.ingestUrl,
-        enableOtelTraces: false,
-        onError: () => {},
-      });
+      const { cekura } = caseTracer(ctx, { enableOtelTraces: false });
       const s = cekura.observe({ sessionId: sid(ctx, "sdk-facts") });
       s.transcript({ role: "user", text: "hello" });
       await s.close();
@@ -36,14 +31,7 @@ export const cases: SdkCase[] = [
   {
     name: "badly typed lifted metadata is a ValidationError naming the field",
     async run(ctx) {
-      const errors: unknown[] = [];
-      const cekura = new CekuraTracer({
-        apiKey: ctx.apiKey,
-        agentId: ctx.agentId,
-        ingestUrl: ctx.ingestUrl,
-        enableOtelTraces: false,
-        onError: (e) => errors.push(e),
-      });
+      const { cekura, errors } = caseTracer(ctx, { enableOtelTraces: false });
       const s = cekura.observe({ sessionId: sid(ctx, "lifted") });
       const error = reports(
         errors,

@@ -6,29 +6,17 @@ import {
   SessionClosedError,
   ValidationError,
   type FetchLike,
-  type SdkError,
 } from "../../../sdk/index.ts";
 import { equal, ok, rejects, reports, throws } from "./assert.ts";
+import { caseTracer } from "./tracer.ts";
+import type { SdkCase } from "./types.ts";
 import { checkRecordShape, getRecord, getStatus, sid } from "./worker-client.ts";
-import type { CaseContext, SdkCase } from "./types.ts";
-
-function tracer(ctx: CaseContext, extra: Record<string, unknown> = {}) {
-  const errors: SdkError[] = [];
-  const cekura = new CekuraTracer({
-    apiKey: ctx.apiKey,
-    agentId: ctx.agentId,
-    ingestUrl: ctx.ingestUrl,
-    onError: (e) => errors.push(e),
-    ...extra,
-  });
-  return { cekura, errors };
-}
 
 export const cases: SdkCase[] = [
   {
     name: "bad recording input is reported through onError, never thrown, and records nothing",
     async run(ctx) {
-      const { cekura, errors } = tracer(ctx);
+      const { cekura, errors } = caseTracer(ctx);
       const s = cekura.observe({ sessionId: sid(ctx, "invalid") });
       reports(
         errors,
@@ -163,7 +151,7 @@ export const cases: SdkCase[] = [
   {
     name: "after close recording is a reported no-op; setCustomMetadata works until close is acknowledged",
     async run(ctx) {
-      const { cekura, errors } = tracer(ctx);
+      const { cekura, errors } = caseTracer(ctx);
       const s = cekura.observe({ sessionId: sid(ctx, "closed") });
       s.transcript({ role: "user", text: "before close" });
       const closing = s.close();
@@ -194,13 +182,13 @@ export const cases: SdkCase[] = [
   {
     name: "captureLogs sends INFO and above from session.logger; captureLogs:false sends none",
     async run(ctx) {
-      const on = tracer(ctx).cekura.observe({ sessionId: sid(ctx, "logs-on") });
+      const on = caseTracer(ctx).cekura.observe({ sessionId: sid(ctx, "logs-on") });
       on.logger.debug("dbg");
       on.logger.info("inf", { n: 1 });
       on.logger.warn("wrn");
       on.logger.error("err");
       on.log("debug", "explicit debug");
-      const off = tracer(ctx, { captureLogs: false }).cekura.observe({ sessionId: sid(ctx, "logs-off") });
+      const off = caseTracer(ctx, { captureLogs: false }).cekura.observe({ sessionId: sid(ctx, "logs-off") });
       off.logger.info("not sent");
       off.logger.error("not sent either");
       await Promise.all([on.close(), off.close()]);
@@ -216,7 +204,7 @@ export const cases: SdkCase[] = [
   {
     name: "track sessions ignore audio input after validating it",
     async run(ctx) {
-      const { cekura } = tracer(ctx);
+      const { cekura } = caseTracer(ctx);
       const t = cekura.track({ sessionId: sid(ctx, "track-audio") });
       t.audio("user", new Int16Array(160), 16000);
       t.transcript({ role: "user", text: "track" });
@@ -236,7 +224,7 @@ export const cases: SdkCase[] = [
     name: "a 4xx answer is reported through onError with the Worker's detail and not retried",
     async run(ctx) {
       const id = sid(ctx, "conflict");
-      const first = tracer(ctx).cekura.observe({ sessionId: id });
+      const first = caseTracer(ctx).cekura.observe({ sessionId: id });
       first.transcript({ role: "user", text: "agent 1" });
       await first.flush();
       let posts = 0;
@@ -244,7 +232,7 @@ export const cases: SdkCase[] = [
         if (String(input).endsWith("/fragments")) posts++;
         return fetch(input, init);
       };
-      const { cekura, errors } = tracer(ctx, { agentId: ctx.agentId + 1, fetch: counting });
+      const { cekura, errors } = caseTracer(ctx, { agentId: ctx.agentId + 1, fetch: counting });
       const other = cekura.observe({ sessionId: id });
       other.transcript({ role: "user", text: "agent 2 on the same session id" });
       await other.flush();
@@ -266,7 +254,7 @@ export const cases: SdkCase[] = [
   {
     name: "consent: deferUpload, startAudioUpload, abortRecording and abort reach the Worker",
     async run(ctx) {
-      const { cekura } = tracer(ctx);
+      const { cekura } = caseTracer(ctx);
       const granted = cekura.observe({ sessionId: sid(ctx, "consent"), deferUpload: true });
       granted.transcript({ role: "user", text: "held until consent" });
       await granted.flush();
@@ -309,13 +297,7 @@ export const cases: SdkCase[] = [
         calls++;
         return fetch(input, init);
       };
-      const viaOption = new CekuraTracer({
-        apiKey: ctx.apiKey,
-        agentId: ctx.agentId,
-        ingestUrl: ctx.ingestUrl,
-        enabled: false,
-        fetch: spy,
-      });
+      const viaOption = caseTracer(ctx, { enabled: false, fetch: spy }).cekura;
       const viaEnv = new CekuraTracer({ env: { CEKURA_TRACER_ENABLED: "false" }, fetch: spy });
       for (const cekura of [viaOption, viaEnv]) {
         equal(cekura.enabled, false, "disabled");

@@ -4,10 +4,11 @@
  * and the record carries the conversation's trace id. Runtime-neutral: used by the shared suite and
  * by test/otel/ (which also compares with what the Cekura stand-in received).
  */
-import { CekuraTracer, type CekuraSession } from "../../../sdk/index.ts";
-import { equal, ok } from "./assert.ts";
-import { getRecord, sid } from "./worker-client.ts";
+import type { CekuraSession } from "../../../sdk/index.ts";
+import { equal, noErrors, ok } from "./assert.ts";
+import { caseTracer } from "./tracer.ts";
 import type { CaseContext, SdkCase } from "./types.ts";
+import { getRecord, sid } from "./worker-client.ts";
 
 export interface WireSpan {
   traceId: string;
@@ -263,21 +264,11 @@ export const cases: SdkCase[] = [
   {
     name: "otel: a 3-turn call with an interruption and a tool call reaches the Worker as Pipecat's span tree, linked to the record",
     async run(ctx) {
-      const errors: Error[] = [];
-      const cekura = new CekuraTracer({
-        apiKey: ctx.apiKey,
-        agentId: ctx.agentId,
-        ingestUrl: ctx.ingestUrl,
-        onError: (e) => errors.push(e),
-      });
+      const { cekura, errors } = caseTracer(ctx);
       const s = cekura.observe({ sessionId: sid(ctx, "otel"), additionalSpanAttributes: { deployment: "suite" } });
       await scriptedCall(s);
       await s.close({ reason: "customer-ended-call" });
-      equal(
-        errors.map((e) => e.message),
-        [],
-        "no background errors",
-      );
+      noErrors(errors, "no background errors");
       const received = await workerSpans(ctx, s.id);
       const traceId = checkScriptedTree(received.spans, s.id);
       equal(received.traceId, traceId, "the Worker linked the session to the conversation's trace");
@@ -300,13 +291,7 @@ export const cases: SdkCase[] = [
         sent.push(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
         return fetch(input, init);
       };
-      const cekura = new CekuraTracer({
-        apiKey: ctx.apiKey,
-        agentId: ctx.agentId,
-        ingestUrl: ctx.ingestUrl,
-        enableOtelTraces: false,
-        fetch: fetchSpy,
-      });
+      const { cekura } = caseTracer(ctx, { enableOtelTraces: false, fetch: fetchSpy });
       const s = cekura.observe({ sessionId: sid(ctx, "otel-off") });
       const turn = s.startTurn();
       turn.stt({ provider: "p" }).text("x").end();

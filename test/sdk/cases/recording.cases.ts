@@ -1,25 +1,15 @@
 /** Recording and delivery: what is recorded is exactly what the Worker's record shows. */
-import { CekuraTracer, type FetchLike } from "../../../sdk/index.ts";
-import { equal, ok, UTC_MS } from "./assert.ts";
+import type { FetchLike } from "../../../sdk/index.ts";
+import { equal, noErrors, ok, UTC_MS } from "./assert.ts";
+import { caseTracer } from "./tracer.ts";
+import type { SdkCase } from "./types.ts";
 import { checkRecordShape, getRecord, sid } from "./worker-client.ts";
-import type { CaseContext, SdkCase } from "./types.ts";
-
-const tracer = (ctx: CaseContext, extra: Record<string, unknown> = {}) =>
-  new CekuraTracer({
-    apiKey: ctx.apiKey,
-    agentId: ctx.agentId,
-    ingestUrl: ctx.ingestUrl,
-    onError: (e) => errors.push(e),
-    ...extra,
-  });
-let errors: Error[] = [];
 
 export const cases: SdkCase[] = [
   {
     name: "records transcript, tool calls, logs and metadata exactly once, in order",
     async run(ctx) {
-      errors = [];
-      const cekura = tracer(ctx);
+      const { cekura, errors } = caseTracer(ctx);
       const s = cekura.observe({ sessionId: sid(ctx, "basic"), customMetadata: { customer: "acme", tier: 1 } });
       const t0 = Date.UTC(2026, 10, 25, 12, 0, 0, 0);
       s.transcript({ role: "user", text: "Hi, I need to move my appointment", startedAt: t0, endedAt: t0 + 1500 });
@@ -79,17 +69,12 @@ export const cases: SdkCase[] = [
         "logs in order",
       );
       equal(record.metadata, { tier: 2, outcome: "rebooked" }, "metadata patches merged (null deletes)");
-      equal(
-        errors.map((e) => e.message),
-        [],
-        "no background errors",
-      );
+      noErrors(errors, "no background errors");
     },
   },
   {
     name: "many events are cut into numbered fragments and all arrive once, in order",
     async run(ctx) {
-      errors = [];
       const seen: string[] = [];
       const countingFetch: FetchLike = (input, init) => {
         seen.push(
@@ -97,7 +82,7 @@ export const cases: SdkCase[] = [
         );
         return fetch(input, init);
       };
-      const cekura = tracer(ctx, { maxBatchEvents: 40, flushIntervalMs: 20, fetch: countingFetch });
+      const { cekura, errors } = caseTracer(ctx, { maxBatchEvents: 40, flushIntervalMs: 20, fetch: countingFetch });
       const s = cekura.track({ sessionId: sid(ctx, "many") });
       const base = Date.UTC(2026, 10, 25, 13, 0, 0, 0);
       for (let i = 0; i < 300; i++) {
@@ -140,18 +125,13 @@ export const cases: SdkCase[] = [
         seen.some((l) => l.startsWith("POST") && l.includes("/close")),
         "close was sent through the injected fetch",
       );
-      equal(
-        errors.map((e) => e.message),
-        [],
-        "no background errors",
-      );
+      noErrors(errors, "no background errors");
     },
   },
   {
     name: "two concurrent sessions in one process never mix",
     async run(ctx) {
-      errors = [];
-      const cekura = tracer(ctx, { flushIntervalMs: 5, maxBatchEvents: 7 });
+      const { cekura } = caseTracer(ctx, { flushIntervalMs: 5, maxBatchEvents: 7 });
       const a = cekura.observe({ sessionId: sid(ctx, "mix-a") });
       const b = cekura.observe({ sessionId: sid(ctx, "mix-b") });
       for (let i = 0; i < 60; i++) {
@@ -187,7 +167,7 @@ export const cases: SdkCase[] = [
   {
     name: "session ids: explicit > runnerArgs.sessionId/session_id > random UUID",
     async run(ctx) {
-      const cekura = tracer(ctx);
+      const { cekura } = caseTracer(ctx);
       const explicit = cekura.observe({ sessionId: sid(ctx, "explicit"), runnerArgs: { sessionId: "ignored" } });
       equal(explicit.id, sid(ctx, "explicit"), "explicit id wins");
       const fromArgs = cekura.observe({ runnerArgs: { session_id: sid(ctx, "runner") } });
@@ -214,7 +194,7 @@ export const cases: SdkCase[] = [
   {
     name: "recording calls stamp UTC time and are synchronous",
     async run(ctx) {
-      const cekura = tracer(ctx);
+      const { cekura } = caseTracer(ctx);
       const s = cekura.observe({ sessionId: sid(ctx, "sync") });
       const before = new Date().toISOString();
       const returned = s.transcript({ role: "user", text: "now" }) as unknown;

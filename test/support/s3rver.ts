@@ -13,13 +13,17 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
+/** A Koa middleware of s3rver's, e.g. one that injects faults. */
+export type S3Middleware = (ctx: any, next: () => Promise<void>) => Promise<void>;
+
 /**
  * s3rver on 127.0.0.1, plus the one call it lacks: AbortMultipartUpload (`DELETE ?uploadId=`) answers
- * 405 there, so this middleware deletes the upload's stored parts itself, as S3 does.
+ * 405 there, so this middleware deletes the upload's stored parts itself, as S3 does. `before` runs
+ * ahead of everything else (fault injection sees every request).
  */
-export async function startLocalS3(bucket = "recordings"): Promise<LocalS3> {
+export async function startLocalS3(bucket = "recordings", before?: S3Middleware): Promise<LocalS3> {
   const port = await freePort();
-  const directory = mkdtempSync(join(tmpdir(), "s3rver-audio-"));
+  const directory = mkdtempSync(join(tmpdir(), "s3rver-"));
   const server = new S3rver({
     port,
     address: "127.0.0.1",
@@ -46,6 +50,7 @@ export async function startLocalS3(bucket = "recordings"): Promise<LocalS3> {
     await rm(dir, { recursive: true, force: true });
     ctx.status = 204;
   });
+  if (before) (server as unknown as { middleware: unknown[] }).middleware.unshift(before);
   await server.run();
   return {
     bucket,
