@@ -155,11 +155,7 @@ export class SessionDO extends DurableObject<Env> {
   async audio(caller: Caller, intro: SessionIntro | undefined, chunk: AudioChunk): Promise<Outcome<AudioAck>> {
     const now = Date.now();
     const firstContact = this.#meta === undefined;
-    if (firstContact && intro) {
-      const full = await this.#privacy.admit(caller.tenant, caller.sessionId, now);
-      if (full) return full;
-    }
-    const found = this.#sessionOrIntro(
+    const found = await this.#admitOrFind(
       caller,
       intro,
       now,
@@ -192,9 +188,7 @@ export class SessionDO extends DurableObject<Env> {
   /** POST /consent (startAudioUpload). Idempotent; 409 once the session was aborted or discarded. */
   async consent(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
     const now = Date.now();
-    const full = await this.#admitFirstContact(caller, consent.introOf(request), now);
-    if (full) return full;
-    const found = this.#sessionOrIntro(caller, consent.introOf(request), now, INTRO_HINT);
+    const found = await this.#admitOrFind(caller, consent.introOf(request), now, INTRO_HINT);
     if (!found.ok) return found;
     const granted = consent.grant(found.value, now);
     if (!granted.ok) return granted;
@@ -217,9 +211,7 @@ export class SessionDO extends DurableObject<Env> {
   /** POST /abort-recording: drops the audio only; the rest is kept and finalized. */
   async abortRecording(caller: Caller, request: SessionControl): Promise<Outcome<SessionStatus>> {
     const now = Date.now();
-    const full = await this.#admitFirstContact(caller, consent.introOf(request), now);
-    if (full) return full;
-    const found = this.#sessionOrIntro(caller, consent.introOf(request), now, INTRO_HINT);
+    const found = await this.#admitOrFind(caller, consent.introOf(request), now, INTRO_HINT);
     if (!found.ok) return found;
     const decision = consent.recordingAbort(found.value);
     if (!decision.ok) return decision;
@@ -295,9 +287,7 @@ export class SessionDO extends DurableObject<Env> {
 
   async close(caller: Caller, request: CloseRequest): Promise<Outcome<SessionStatus>> {
     const now = Date.now();
-    const full = await this.#admitFirstContact(caller, consent.introOf(request), now);
-    if (full) return full;
-    const found = this.#sessionOrIntro(caller, consent.introOf(request), now);
+    const found = await this.#admitOrFind(caller, consent.introOf(request), now);
     if (!found.ok) return found;
     const meta = found.value;
     if (meta.state === "closing") {
@@ -336,12 +326,21 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /**
-   * The open-session cap for any route whose request may create the session (issue 29 item 5): a first
-   * contact that carries an intro is admitted by the tenant index, or refused 429 before anything is stored.
+   * The session a call acts on, with the open-session cap for any route whose request may create it (issue 29
+   * item 5): a first contact that carries an intro is admitted by the tenant index, or refused 429 before
+   * anything is stored; with neither a session nor an intro, 404 with `hint`.
    */
-  async #admitFirstContact(caller: Caller, intro: unknown, now: number): Promise<Outcome<never> | undefined> {
-    if (this.#meta !== undefined || intro === undefined) return undefined;
-    return this.#privacy.admit(caller.tenant, caller.sessionId, now);
+  async #admitOrFind(
+    caller: Caller,
+    intro: SessionIntro | undefined,
+    now: number,
+    hint?: string,
+  ): Promise<Outcome<SessionMeta>> {
+    if (this.#meta === undefined && intro !== undefined) {
+      const full = await this.#privacy.admit(caller.tenant, caller.sessionId, now);
+      if (full) return full;
+    }
+    return this.#sessionOrIntro(caller, intro, now, hint);
   }
 
   async status(caller: Caller): Promise<Outcome<SessionStatus>> {
