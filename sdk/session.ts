@@ -49,15 +49,7 @@ import type {
 import type { Redactor } from "./redact.ts";
 
 export type { SessionStatus } from "./wire/status.ts";
-export type {
-  AudioChannel,
-  CloseOptions,
-  SessionStats,
-  ToolCallInput,
-  ToolResultInput,
-  TranscriptInput,
-  Turn,
-} from "./cekura-session.ts";
+export type { AudioChannel } from "./cekura-session.ts";
 
 /** What an addon (audio, traces) knows about its session. */
 export interface SessionContext {

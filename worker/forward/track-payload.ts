@@ -36,45 +36,33 @@ const roleOf = { user: "user", assistant: "bot", system: "system" } as const;
 export function trackMessages(record: SessionRecord): TrackMessage[] {
   const timed: { order: number; message: TrackMessage }[] = [];
   let order = 0;
-  for (const t of record.transcript) {
+  /** A message from `startedAt` to `endedAt` (ISO times); recorded order breaks ties in time. */
+  const add = (
+    role: TrackMessage["role"],
+    content: string,
+    startedAt: string,
+    endedAt: string,
+    data: Record<string, unknown>,
+  ) =>
     timed.push({
       order: order++,
-      message: {
-        role: roleOf[t.role],
-        content: t.text,
-        start_time: Date.parse(t.startedAt),
-        end_time: Date.parse(t.endedAt),
-        data: {},
-      },
+      message: { role, content, start_time: Date.parse(startedAt), end_time: Date.parse(endedAt), data },
     });
-  }
+  for (const t of record.transcript) add(roleOf[t.role], t.text, t.startedAt, t.endedAt, {});
   for (const call of record.toolCalls) {
-    if (call.arguments !== null && call.calledAt !== null) {
-      const at = Date.parse(call.calledAt);
-      timed.push({
-        order: order++,
-        message: {
-          role: "function_call",
-          content: call.arguments,
-          start_time: at,
-          end_time: at,
-          data: { id: call.id, name: call.name, arguments: jsonEncoded(call.arguments) },
-        },
+    if (call.arguments !== null && call.calledAt !== null)
+      add("function_call", call.arguments, call.calledAt, call.calledAt, {
+        id: call.id,
+        name: call.name,
+        arguments: jsonEncoded(call.arguments),
       });
-    }
-    if (call.result !== null && call.resultAt !== null) {
-      const at = Date.parse(call.resultAt);
-      timed.push({
-        order: order++,
-        message: {
-          role: "function_call_result",
-          content: call.result,
-          start_time: at,
-          end_time: at,
-          data: { id: call.id, name: call.name, result: jsonEncoded(call.result), is_error: call.isError ?? false },
-        },
+    if (call.result !== null && call.resultAt !== null)
+      add("function_call_result", call.result, call.resultAt, call.resultAt, {
+        id: call.id,
+        name: call.name,
+        result: jsonEncoded(call.result),
+        is_error: call.isError ?? false,
       });
-    }
   }
   return timed.sort((a, b) => a.message.start_time - b.message.start_time || a.order - b.order).map((t) => t.message);
 }

@@ -1,23 +1,13 @@
 import type { Env } from "../env.ts";
 import type { IndexedSession } from "./tenant-index-do.ts";
-import { tenantIndexStub } from "../privacy/open-sessions.ts";
+import { tenantIndexBookkeeping, tenantIndexStub } from "../privacy/open-sessions.ts";
 
 /** The tenant's index DO (in DO_JURISDICTION, like sessions), or undefined where the binding is absent. */
 const indexOf = (env: Env, tenant: string) => tenantIndexStub(env, tenant);
 
 /** Called by the session DO when a session is first seen; never throws (the list is a convenience). */
-export async function registerInTenantIndex(
-  env: Env,
-  tenant: string,
-  sessionId: string,
-  createdAt: number,
-): Promise<void> {
-  try {
-    await indexOf(env, tenant)?.register(sessionId, createdAt);
-  } catch (error) {
-    console.error("tenant index: register failed", error instanceof Error ? error.message : String(error));
-  }
-}
+export const registerInTenantIndex = (env: Env, tenant: string, sessionId: string, createdAt: number): Promise<void> =>
+  tenantIndexBookkeeping(env, tenant, "register", (index) => index.register(sessionId, createdAt));
 
 /**
  * Recent sessions of a tenant: the index (live and finalized) merged with the finalized records under

@@ -5,7 +5,7 @@
  * (transcript times, audio) stays the same.
  */
 import { CekuraTracer } from "../../sdk/index.ts";
-import type { ServiceSpanHandle, ToolCallHandle, TurnHandle } from "../../sdk/otel/types.ts";
+import type { ServiceSpanHandle, TurnHandle } from "../../sdk/otel/types.ts";
 import { BARGE_IN_OVERLAP_SECONDS, layoutTurns, type TimedTurn } from "./demo-script.ts";
 import { synthesize } from "./synth-voice.ts";
 
@@ -32,37 +32,6 @@ export interface DemoCallResult {
 }
 
 const AUDIO_CHUNK_SECONDS = 0.1;
-
-const noopService = (): ServiceSpanHandle => {
-  const h: ServiceSpanHandle = {
-    kind: "stt",
-    ttfb: () => h,
-    text: () => h,
-    input: () => h,
-    usage: () => h,
-    set: () => h,
-    end: () => {},
-  };
-  return h;
-};
-
-/** startTurn() as a TurnHandle; tolerant of an SDK whose tracing is off or not yet complete. */
-function turnOf(raw: unknown): TurnHandle {
-  const t = raw as Partial<TurnHandle> | undefined;
-  const call = <T>(fn: unknown, fallback: T, ...args: unknown[]): T => {
-    if (typeof fn !== "function") return fallback;
-    const out = (fn as (...a: unknown[]) => T).apply(t, args);
-    return out && typeof out === "object" ? out : fallback;
-  };
-  return {
-    number: typeof t?.number === "number" ? t.number : 0,
-    stt: (o) => call(t?.stt, noopService(), o),
-    llm: (o) => call(t?.llm, noopService(), o),
-    tts: (o) => call(t?.tts, noopService(), o),
-    toolCall: (o) => call<ToolCallHandle>(t?.toolCall, { end: () => {} }, o),
-    end: (o) => void (typeof t?.end === "function" ? t.end(o) : undefined),
-  };
-}
 
 interface Step {
   at: number;
@@ -178,7 +147,7 @@ function turnSteps(
     {
       at: turn.userStart,
       run: () => {
-        t = turnOf(session.startTurn());
+        t = session.startTurn();
         stt = t.stt({ provider: "deepgram", model: "nova-3", language: "en-GB" });
       },
     },

@@ -73,24 +73,26 @@ export function removeSession(sql: SqlStorage, sessionId: string): void {
   sql.exec("DELETE FROM sessions WHERE session_id = ?", sessionId);
 }
 
-/** Never throws: the index is bookkeeping; erasure of the session itself does not depend on it. */
-export async function removeFromTenantIndex(env: Env, tenant: string, sessionId: string): Promise<void> {
+/**
+ * Runs one call on the tenant's index and never throws: the index is bookkeeping (the inspector's list, the
+ * open-session count), and what the caller does (register, release, erase a session) does not depend on it.
+ */
+export async function tenantIndexBookkeeping(
+  env: Env,
+  tenant: string,
+  what: string,
+  call: (index: NonNullable<ReturnType<typeof tenantIndexStub>>) => Promise<unknown>,
+): Promise<void> {
   try {
-    await tenantIndexStub(env, tenant)?.remove(sessionId);
+    const index = tenantIndexStub(env, tenant);
+    if (index) await call(index);
   } catch (error) {
-    console.error("tenant index: remove failed", error instanceof Error ? error.message : String(error));
+    console.error(`tenant index: ${what} failed`, error instanceof Error ? error.message : String(error));
   }
 }
 
-export async function releaseInTenantIndex(
-  env: Env,
-  tenant: string,
-  sessionId: string,
-  endedAt: number,
-): Promise<void> {
-  try {
-    await tenantIndexStub(env, tenant)?.release(sessionId, endedAt);
-  } catch (error) {
-    console.error("tenant index: release failed", error instanceof Error ? error.message : String(error));
-  }
-}
+export const removeFromTenantIndex = (env: Env, tenant: string, sessionId: string): Promise<void> =>
+  tenantIndexBookkeeping(env, tenant, "remove", (index) => index.remove(sessionId));
+
+export const releaseInTenantIndex = (env: Env, tenant: string, sessionId: string, endedAt: number): Promise<void> =>
+  tenantIndexBookkeeping(env, tenant, "release", (index) => index.release(sessionId, endedAt));
