@@ -5,19 +5,14 @@
  * request is in. The property: nothing stays in R2 or in the session's storage that the API says is gone.
  * RETENTION_DAYS = 1 here; time passes by rewriting the stored times, then the alarm runs for real.
  */
-import {
-  abortAllDurableObjects,
-  env as testEnv,
-  reset,
-  runDurableObjectAlarm,
-  runInDurableObject,
-} from "cloudflare:test";
+import { abortAllDurableObjects, env as testEnv, reset, runDurableObjectAlarm } from "cloudflare:test";
 import fc from "fast-check";
 import { afterEach, expect, it } from "vitest";
 import type { Env } from "../../worker/env.ts";
 import { tenantIndexStub } from "../../worker/privacy/open-sessions.ts";
 import { injectR2Faults, until, type R2Faults } from "../support/workerd/r2-faults.ts";
-import { stubOf, tenantOfKey } from "../support/workerd/inspect-do.ts";
+import { dumpDo, inspectDo, stubOf, tenantOfKey } from "../support/workerd/inspect-do.ts";
+import { editStoredMeta } from "../support/workerd/session-do.ts";
 import { call, fragment, freshKey, say, uniqueId } from "./support.ts";
 
 const env = testEnv as unknown as Env;
@@ -52,14 +47,15 @@ const plan: fc.Arbitrary<Plan> = fc.record({
 
 /** Moves the session's stored times `ms` into the past (as the DO reads them after an eviction). */
 async function age(key: string, id: string, ms: number): Promise<void> {
-  await runInDurableObject(await stubOf(id, key), (_instance, state) => {
-    const sql = state.storage.sql;
-    const meta = JSON.parse(sql.exec<{ json: string }>("SELECT json FROM session_meta WHERE id = 1").one().json);
-    for (const field of ["createdAt", "lastActivityAt", "finalizedAt", "destroyedAt", "erasedAt"])
-      if (typeof meta[field] === "number") meta[field] -= ms;
-    if (meta.close) meta.close.deadline = Date.now() - 1;
-    sql.exec("UPDATE session_meta SET json = ? WHERE id = 1", JSON.stringify(meta));
-  });
+  await editStoredMeta(
+    id,
+    (meta) => {
+      for (const field of ["createdAt", "lastActivityAt", "finalizedAt", "destroyedAt", "erasedAt"])
+        if (typeof meta[field] === "number") meta[field] -= ms;
+      if (meta.close) meta.close.deadline = Date.now() - 1;
+    },
+    key,
+  );
   await abortAllDurableObjects();
 }
 
@@ -69,30 +65,6 @@ async function r2KeysOf(id: string): Promise<string[]> {
     for (const object of (await env.RECORDINGS.list({ prefix })).objects)
       if (object.key.includes(id)) keys.push(object.key);
   return keys;
-}
-
-/** The session's tables (row counts), key-value keys, and every row's text. */
-async function stored(
-  key: string,
-  id: string,
-): Promise<{ tables: Record<string, number>; kv: string[]; text: string }> {
-  return runInDurableObject(await stubOf(id, key), async (_instance, state) => {
-    const sql = state.storage.sql;
-    const names = sql
-      .exec<{ name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-      )
-      .toArray()
-      .map((r) => r.name);
-    const tables: Record<string, number> = {};
-    let text = "";
-    for (const name of names) {
-      const rows = sql.exec(`SELECT * FROM "${name}"`).toArray();
-      tables[name] = rows.length;
-      text += JSON.stringify(rows);
-    }
-    return { tables, kv: [...(await state.storage.list()).keys()], text };
-  });
 }
 
 async function race(racer: Racer, key: string, id: string): Promise<void> {
@@ -158,7 +130,7 @@ async function playOnce(p: Plan): Promise<void> {
   const status = await call("GET", `/v1/sessions/${id}`, key);
   const state = status.status === 200 ? ((await status.json()) as { state: string }).state : "unknown";
   const keys = await r2KeysOf(id);
-  const held = await stored(key, id);
+  const held = await inspectDo(id, key);
   const listed = ((await tenantIndexStub(env, await tenantOfKey(key))?.list(100)) ?? []).map((s) => s.sessionId);
   const facts = { plan: p, state, keys, tables: held.tables };
   if (state === "erased" || state === "aborted" || state === "discarded") {
@@ -167,8 +139,8 @@ async function playOnce(p: Plan): Promise<void> {
       Object.keys(held.tables).filter((t) => t !== "session_meta"),
       JSON.stringify(facts),
     ).toEqual([]);
-    expect(held.kv).toEqual([]);
-    expect(held.text.includes(secret), JSON.stringify(facts)).toBe(false);
+    expect(held.kvKeys).toEqual([]);
+    expect((await dumpDo(id, key)).includes(secret), JSON.stringify(facts)).toBe(false);
     if (state === "erased") expect(listed).not.toContain(id);
     return;
   }

@@ -3,37 +3,18 @@
  * retention, neither in a trace's own object (trace_link.session_id) nor in the tenant's index.
  * RETENTION_DAYS = 1 here (test/privacy/vitest.config.ts).
  */
-import {
-  abortAllDurableObjects,
-  env as testEnv,
-  reset,
-  runDurableObjectAlarm,
-  runInDurableObject,
-} from "cloudflare:test";
+import { abortAllDurableObjects, env as testEnv, reset, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
 import type { Env } from "../../worker/env.ts";
 import { tenantIndexStub } from "../../worker/privacy/open-sessions.ts";
-import { stubOf, tenantOfKey, traceLinkStubOf } from "../support/workerd/inspect-do.ts";
+import { dumpTraceLink as traceObjectText, stubOf, tenantOfKey } from "../support/workerd/inspect-do.ts";
+import { editStoredMeta } from "../support/workerd/session-do.ts";
 import { call, fragment, freshKey, hex, say, spanRequest, uniqueId } from "./support.ts";
 
 const env = testEnv as unknown as Env;
 const DAY = 24 * 3600 * 1000;
 
 afterEach(() => reset());
-
-/** Every row of every table of a trace's own object, as text. */
-async function traceObjectText(traceId: string, key: string): Promise<string> {
-  return runInDurableObject(await traceLinkStubOf(traceId, key), async (_instance, state) => {
-    const sql = state.storage.sql;
-    const names = sql
-      .exec<{ name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
-      )
-      .toArray()
-      .map((r) => r.name);
-    return JSON.stringify(names.map((name) => sql.exec(`SELECT * FROM "${name}"`).toArray()));
-  });
-}
 
 async function indexedIds(key: string): Promise<string[]> {
   const list = await tenantIndexStub(env, await tenantOfKey(key))!.list(100);
@@ -84,11 +65,7 @@ it("an aborted (or discarded) call's id leaves the tenant index when its tombsto
   expect((await call("POST", `/v1/sessions/${id}/abort`, key, {})).status).toBe(200);
   await abortAllDurableObjects();
   expect(await indexedIds(key)).toContain(id);
-  await runInDurableObject(await stubOf(id, key), (_instance, state) => {
-    const meta = JSON.parse(state.storage.sql.exec<{ json: string }>("SELECT json FROM session_meta").one().json);
-    meta.destroyedAt -= DAY + 60_000;
-    state.storage.sql.exec("UPDATE session_meta SET json = ?", JSON.stringify(meta));
-  });
+  await editStoredMeta(id, (meta) => void (meta.destroyedAt -= DAY + 60_000), key);
   await abortAllDurableObjects();
   await runDurableObjectAlarm(await stubOf(id, key));
   expect(await indexedIds(key)).not.toContain(id);

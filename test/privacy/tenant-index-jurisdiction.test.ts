@@ -7,37 +7,20 @@ import { env } from "cloudflare:test";
 import { expect, it } from "vitest";
 import type { Env } from "../../worker/env.ts";
 import { recentSessions, registerInTenantIndex } from "../../worker/inspect/tenant-index.ts";
+import { recordingNamespace } from "../support/workerd/recording-namespace.ts";
 
-function recordingNamespace(calls: string[]) {
-  const stub = {
+/** The Worker's bindings with these placement settings, and a tenant index that records every call made on it. */
+function placed(placement: { DO_JURISDICTION: string; DO_LOCATION_HINT: string }, calls: string[]): Env {
+  const index = {
     register: async (id: string) => void calls.push(`register(${id})`),
     list: async () => (calls.push("list()"), []),
   };
-  const namespace = {
-    jurisdiction(j: string) {
-      calls.push(`jurisdiction(${j})`);
-      return namespace;
-    },
-    idFromName(name: string) {
-      calls.push(`idFromName(${name})`);
-      return { name };
-    },
-    get(_id: unknown, options?: { locationHint?: string }) {
-      calls.push(`get(${options?.locationHint ?? "-"})`);
-      return stub;
-    },
-  };
-  return namespace;
+  return { ...(env as unknown as Env), ...placement, TENANT_INDEX: recordingNamespace(calls, index) } as unknown as Env;
 }
 
 it("addresses the tenant index in DO_JURISDICTION with DO_LOCATION_HINT, for registering and for listing", async () => {
   const calls: string[] = [];
-  const eu = {
-    ...(env as unknown as Env),
-    DO_JURISDICTION: "eu",
-    DO_LOCATION_HINT: "weur",
-    TENANT_INDEX: recordingNamespace(calls),
-  } as unknown as Env;
+  const eu = placed({ DO_JURISDICTION: "eu", DO_LOCATION_HINT: "weur" }, calls);
   await registerInTenantIndex(eu, "tenant-x", "s-1", Date.now());
   await recentSessions(eu, "tenant-x", 10);
   expect(calls).toEqual([
@@ -54,12 +37,7 @@ it("addresses the tenant index in DO_JURISDICTION with DO_LOCATION_HINT, for reg
 
 it("uses the plain namespace when no jurisdiction is configured", async () => {
   const calls: string[] = [];
-  const plain = {
-    ...(env as unknown as Env),
-    DO_JURISDICTION: "",
-    DO_LOCATION_HINT: "",
-    TENANT_INDEX: recordingNamespace(calls),
-  } as unknown as Env;
+  const plain = placed({ DO_JURISDICTION: "", DO_LOCATION_HINT: "" }, calls);
   await registerInTenantIndex(plain, "tenant-y", "s-2", Date.now());
   expect(calls).toEqual(["idFromName(tenant-y)", "get(-)", "register(s-2)"]);
 });

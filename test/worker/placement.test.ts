@@ -5,6 +5,7 @@ import { readConfig } from "../../worker/config.ts";
 import type { Env } from "../../worker/env.ts";
 import { sessionStub } from "../../worker/session/locate.ts";
 import { BASE, fragment, KEY, say, uniqueId } from "../support/workerd/api.ts";
+import { recordingNamespace } from "../support/workerd/recording-namespace.ts";
 
 afterEach(() => reset());
 
@@ -32,24 +33,9 @@ describe("placement: jurisdiction and location hint", () => {
   });
 
   it("asks the platform for the configured jurisdiction's namespace and passes the location hint", () => {
-    // workerd does not implement jurisdictions ("not implemented in workerd"), so this records the calls the
-    // Worker makes on the namespace binding instead of running them.
     const calls: string[] = [];
-    const namespace = {
-      jurisdiction(j: string) {
-        calls.push(`jurisdiction(${j})`);
-        return namespace;
-      },
-      idFromName(name: string) {
-        calls.push(`idFromName(${name})`);
-        return { name };
-      },
-      get(_id: unknown, options?: { locationHint?: string }) {
-        calls.push(`get(${options?.locationHint ?? "-"})`);
-        return {};
-      },
-    };
-    const bindings = { ...env, SESSIONS: namespace, DO_JURISDICTION: "eu", DO_LOCATION_HINT: "weur" } as unknown as Env;
+    const SESSIONS = recordingNamespace(calls, {});
+    const bindings = { ...env, SESSIONS, DO_JURISDICTION: "eu", DO_LOCATION_HINT: "weur" } as unknown as Env;
     sessionStub(bindings, readConfig(bindings), "tenant", "call-1");
     expect(calls).toEqual(["jurisdiction(eu)", "idFromName(tenant:call-1)", "get(weur)"]);
   });

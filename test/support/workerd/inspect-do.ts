@@ -41,15 +41,20 @@ export async function inspectTraceLink(traceId: string, key: string): Promise<Do
   return inspectStorage(await traceLinkStubOf(traceId, key));
 }
 
+/** The object's own tables: workerd's (_cf_) and SQLite's (sqlite_) left out. */
+function ownTables(sql: SqlStorage): string[] {
+  return sql
+    .exec<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .toArray()
+    .map((r) => r.name);
+}
+
 async function inspectStorage(stub: DurableObjectStub): Promise<DoStorage> {
   return runInDurableObject(stub, async (_instance, state) => {
     const sql = state.storage.sql;
-    const names = sql
-      .exec<{ name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-      )
-      .toArray()
-      .map((r) => r.name);
+    const names = ownTables(sql);
     const tables: Record<string, number> = {};
     for (const name of names) tables[name] = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`).one().n;
     const metaRow = names.includes("session_meta")
@@ -64,19 +69,24 @@ async function inspectStorage(stub: DurableObjectStub): Promise<DoStorage> {
   });
 }
 
-/** Every stored row's text, joined: to prove that no captured content (e.g. a transcript line) survives. */
+/**
+ * Every stored row's and key-value entry's text, joined (binary columns as their length): to prove that no
+ * captured content (e.g. a transcript line, a session id) survives.
+ */
 export async function dumpDo(sessionId: string, key: string): Promise<string> {
-  const stub = await stubOf(sessionId, key);
+  return dumpStorage(await stubOf(sessionId, key));
+}
+
+/** The same for a trace's own object. */
+export async function dumpTraceLink(traceId: string, key: string): Promise<string> {
+  return dumpStorage(await traceLinkStubOf(traceId, key));
+}
+
+async function dumpStorage(stub: DurableObjectStub): Promise<string> {
   return runInDurableObject(stub, async (_instance, state) => {
     const sql = state.storage.sql;
-    const names = sql
-      .exec<{ name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-      )
-      .toArray()
-      .map((r) => r.name);
     const parts: string[] = [];
-    for (const name of names)
+    for (const name of ownTables(sql))
       parts.push(
         JSON.stringify(sql.exec(`SELECT * FROM "${name}"`).toArray(), (_k, v) =>
           v instanceof ArrayBuffer ? `<${v.byteLength} bytes>` : v,
