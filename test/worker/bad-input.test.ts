@@ -1,6 +1,7 @@
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { LIMITS } from "../../sdk/protocol.ts";
+import { gzip } from "../support/gzip.ts";
 import { call, closeSession, fragment, getRecord, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
@@ -13,6 +14,10 @@ async function expectError(res: Response, status: number, error: string, detail?
   expect(typeof body.detail).toBe("string");
   if (detail) expect(body.detail).toMatch(detail);
 }
+
+/** A valid fragment (seq 1) as plain JSON text, sent with these headers. */
+const postFragmentWith = (id: string, headers: Record<string, string>) =>
+  call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, headers);
 
 /** Each bad request is sent into a session that already holds accepted data; that data must survive. */
 async function withAcceptedData(run: (id: string) => Promise<void>) {
@@ -110,39 +115,19 @@ describe("bad input is answered with {error, detail} and corrupts nothing", () =
 
   it("wrong content type -> 415", () =>
     withAcceptedData(async (id) => {
-      await expectError(
-        await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, {
-          "content-type": "text/plain",
-        }),
-        415,
-        "unsupported_media_type",
-      );
+      await expectError(await postFragmentWith(id, { "content-type": "text/plain" }), 415, "unsupported_media_type");
     }));
 
   it("an unsupported content encoding -> 415, and a gzip body that is not gzip -> 400", () =>
     withAcceptedData(async (id) => {
-      await expectError(
-        await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, {
-          "content-encoding": "br",
-        }),
-        415,
-        "unsupported_encoding",
-      );
-      await expectError(
-        await call("POST", `/v1/sessions/${id}/fragments`, JSON.stringify(fragment(1)), undefined, {
-          "content-encoding": "gzip",
-        }),
-        400,
-        "invalid_gzip",
-      );
+      await expectError(await postFragmentWith(id, { "content-encoding": "br" }), 415, "unsupported_encoding");
+      await expectError(await postFragmentWith(id, { "content-encoding": "gzip" }), 400, "invalid_gzip");
     }));
 
   it("a gzip bomb is stopped at the decompressed limit -> 413", async () => {
     const id = uniqueId();
     const json = JSON.stringify({ ...fragment(0), pad: " ".repeat(LIMITS.fragmentDecompressedBytes + 10) });
-    const gz = new Uint8Array(
-      await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
-    );
+    const gz = await gzip(json);
     expect(gz.byteLength).toBeLessThan(LIMITS.fragmentBodyBytes);
     await expectError(
       await call("POST", `/v1/sessions/${id}/fragments`, gz, undefined, { "content-encoding": "gzip" }),
@@ -154,13 +139,7 @@ describe("bad input is answered with {error, detail} and corrupts nothing", () =
 
   it("a gzip-compressed fragment is accepted", async () => {
     const id = uniqueId();
-    const gz = new Uint8Array(
-      await new Response(
-        new Blob([JSON.stringify(fragment(0, [say("user", "zipped", 0)]))])
-          .stream()
-          .pipeThrough(new CompressionStream("gzip")),
-      ).arrayBuffer(),
-    );
+    const gz = await gzip(JSON.stringify(fragment(0, [say("user", "zipped", 0)])));
     const res = await call("POST", `/v1/sessions/${id}/fragments`, gz, undefined, { "content-encoding": "gzip" });
     expect(res.status).toBe(200);
   });

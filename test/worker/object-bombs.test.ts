@@ -6,16 +6,19 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { reset } from "cloudflare:test";
+import { gzip } from "../support/gzip.ts";
 import { call, fragment, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
 
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(
-    await new Response(
-      new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip")),
-    ).arrayBuffer(),
-  );
+/** POSTs `gzipped` to `path` as `contentType`: refused 413 payload_too_large, the detail naming `cap`. */
+async function expectRefusedBeforeParsing(path: string, gzipped: Uint8Array, contentType: string, cap: string) {
+  const res = await call("POST", path, gzipped, undefined, {
+    "content-type": contentType,
+    "content-encoding": "gzip",
+  });
+  expect(res.status).toBe(413);
+  expect(await res.json()).toMatchObject({ error: "payload_too_large", detail: expect.stringContaining(cap) });
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -26,29 +29,13 @@ describe("object bombs", () => {
   it("16 MiB of [{},{},...] in ~20 KB of gzip to /v1/traces: 413 before parsing", async () => {
     const bomb = await gzip(emptyObjects(16 * 1024 * 1024 - 16));
     expect(bomb.byteLength).toBeLessThan(64 * 1024);
-    const res = await call("POST", "/v1/traces", bomb, undefined, {
-      "content-type": "application/json",
-      "content-encoding": "gzip",
-    });
-    expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({
-      error: "payload_too_large",
-      detail: expect.stringContaining("JSON values"),
-    });
+    await expectRefusedBeforeParsing("/v1/traces", bomb, "application/json", "JSON values");
   });
 
   it("6 MiB of empty repeated protobuf messages to /v1/traces: 413 before decoding", async () => {
     const body = new Uint8Array(6 * 1024 * 1024 - 16);
     for (let i = 0; i < body.length; i += 2) body[i] = 0x0a; // field 1 (resourceSpans), length 0
-    const res = await call("POST", "/v1/traces", await gzip(body), undefined, {
-      "content-type": "application/x-protobuf",
-      "content-encoding": "gzip",
-    });
-    expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({
-      error: "payload_too_large",
-      detail: expect.stringContaining("OTLP messages"),
-    });
+    await expectRefusedBeforeParsing("/v1/traces", await gzip(body), "application/x-protobuf", "OTLP messages");
   });
 
   it("a 4 MiB fragment of empty objects in its events: 413 inside the session, before JSON.parse", async () => {
@@ -57,15 +44,12 @@ describe("object bombs", () => {
     const body = text(
       `{"agentId":42,"mode":"observe","seq":0,"sentAt":"2026-11-25T12:00:00.000Z","events":[${objects}{}]}`,
     );
-    const res = await call("POST", `/v1/sessions/${id}/fragments`, await gzip(body), undefined, {
-      "content-type": "application/json",
-      "content-encoding": "gzip",
-    });
-    expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({
-      error: "payload_too_large",
-      detail: expect.stringContaining("JSON values"),
-    });
+    await expectRefusedBeforeParsing(
+      `/v1/sessions/${id}/fragments`,
+      await gzip(body),
+      "application/json",
+      "JSON values",
+    );
     // Nothing was created; a normal fragment still goes through.
     expect((await call("GET", `/v1/sessions/${id}`)).status).toBe(404);
     expect((await sendFragment(id, fragment(0, [say("user", "hi", 0)]))).status).toBe(200);

@@ -10,28 +10,10 @@ import { configOf } from "../../worker/config.ts";
 import type { Env } from "../../worker/env.ts";
 import { sessionStub } from "../../worker/session/locate.ts";
 import { call, fragment, KEY, sendFragment, tenantOf, uniqueId } from "../support/workerd/api.ts";
+import { traceLinkStubOf } from "../support/workerd/inspect-do.ts";
+import { naming, newTraceId, postSpans as post, span, storedSpanIds } from "../support/workerd/spans.ts";
 
 afterEach(() => reset());
-
-const NOW_NS = BigInt(Date.UTC(2026, 10, 25, 12)) * 1_000_000n;
-const hex = (bytes: number) =>
-  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
-
-type Span = Record<string, unknown>;
-const span = (traceId: string, extra: Span = {}): Span => ({
-  traceId,
-  spanId: hex(8),
-  name: "stt",
-  startTimeUnixNano: String(NOW_NS),
-  endTimeUnixNano: String(NOW_NS + 1_000_000n),
-  ...extra,
-});
-const naming = (sessionId: string) => ({ attributes: [{ key: "conversation.id", value: { stringValue: sessionId } }] });
-const post = (spans: Span[], headers: Record<string, string> = {}) =>
-  call("POST", "/v1/traces", { resourceSpans: [{ scopeSpans: [{ scope: { name: "t" }, spans }] }] }, KEY, {
-    "content-type": "application/json",
-    ...headers,
-  });
 
 /** The tables a session object holds (its storage, read in place). */
 async function sessionTables(sessionId: string): Promise<string[]> {
@@ -46,16 +28,8 @@ async function sessionTables(sessionId: string): Promise<string[]> {
   );
 }
 
-async function traceObject(traceId: string) {
-  return env.TRACE_LINKS.get(env.TRACE_LINKS.idFromName(`${await tenantOf(KEY)}:${traceId}`));
-}
+const traceObject = (traceId: string) => traceLinkStubOf(traceId, KEY);
 const alarmOf = (stub: DurableObjectStub) => runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
-
-async function storedSpanIds(sessionId: string): Promise<string[]> {
-  const res = await call("GET", `/v1/traces/${sessionId}`);
-  const body = (await res.json()) as { resourceSpans: { scopeSpans: { spans: { spanId: string }[] }[] }[] };
-  return body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.spanId))).sort();
-}
 
 async function sessionObject(sessionId: string) {
   return sessionStub(env as unknown as Env, configOf(env as unknown as Env), await tenantOf(KEY), sessionId);
@@ -64,7 +38,7 @@ async function sessionObject(sessionId: string) {
 describe("spans of a session that was never created", () => {
   it("are held with an alarm that ends the object: at expiry, everything it stored is gone", async () => {
     const id = uniqueId("orphan");
-    const traceId = hex(16);
+    const traceId = newTraceId();
     expect(await (await post([span(traceId), span(traceId)], { "x-cekura-session-id": id })).json()).toEqual({});
     expect(await sessionTables(id)).toContain("otel_spans");
     const stub = await sessionObject(id);
@@ -79,7 +53,7 @@ describe("spans of a session that was never created", () => {
 
   it("are capped at 2,000 until the session exists (partial success past it)", async () => {
     const id = uniqueId("orphan-cap");
-    const traceId = hex(16);
+    const traceId = newTraceId();
     const many = Array.from({ length: 2001 }, () => span(traceId));
     const answer = (await (await post(many, { "x-cekura-session-id": id })).json()) as {
       partialSuccess?: { rejectedSpans: string; errorMessage: string };
@@ -91,7 +65,7 @@ describe("spans of a session that was never created", () => {
 
   it("reach the session once it exists, which then keeps them on its own schedule", async () => {
     const id = uniqueId("early");
-    const traceId = hex(16);
+    const traceId = newTraceId();
     const early = [span(traceId), span(traceId)];
     expect(await (await post(early, { "x-cekura-session-id": id })).json()).toEqual({});
     expect((await sendFragment(id, fragment(0, []))).status).toBe(200);
@@ -102,7 +76,7 @@ describe("spans of a session that was never created", () => {
 
   it("one request naming 20 new conversation ids: every session and trace object it created ends by an alarm", async () => {
     const ids = Array.from({ length: 20 }, () => uniqueId("fan"));
-    const traces = ids.map(() => hex(16));
+    const traces = ids.map(() => newTraceId());
     const res = await post(ids.map((id, i) => span(traces[i]!, naming(id))));
     expect(res.status).toBe(200);
     for (const id of ids) expect(await alarmOf(await sessionObject(id))).not.toBeNull();
@@ -112,7 +86,7 @@ describe("spans of a session that was never created", () => {
   it("a trace's link to its session (a session id) ends with the object once nothing is parked", async () => {
     const id = uniqueId("linked");
     expect((await sendFragment(id, fragment(0, []))).status).toBe(200);
-    const traceId = hex(16);
+    const traceId = newTraceId();
     const named = span(traceId, naming(id));
     expect(await (await post([named])).json()).toEqual({});
     expect(await storedSpanIds(id)).toEqual([named.spanId]);

@@ -1,5 +1,6 @@
 import { reset } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
+import { gzip } from "../support/gzip.ts";
 import { at, call, closeSession, fragment, getRecord, sendFragment, uniqueId } from "../support/workerd/api.ts";
 
 afterEach(() => reset());
@@ -12,12 +13,6 @@ const longLines = (count: number, from: number) =>
     startedAt: at(from + i),
     endedAt: at(from + i + 1),
   }));
-
-async function gzip(json: string): Promise<Uint8Array> {
-  return new Uint8Array(
-    await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
-  );
-}
 
 it("stores a gzip fragment of about 3 MiB decompressed (over the 2 MB row limit) and finalizes it whole", async () => {
   const id = uniqueId();

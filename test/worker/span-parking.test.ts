@@ -3,45 +3,24 @@
  * Object (TraceLinkDO): they expire, are capped by bytes, are deleted with an aborted or discarded
  * session, and a hand-over to the session never loses them.
  */
-import { env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { call, closeSession, fragment, KEY, say, sendFragment, tenantOf, uniqueId } from "../support/workerd/api.ts";
+import { call, closeSession, fragment, KEY, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import { gzip } from "../support/gzip.ts";
+import { traceLinkStubOf } from "../support/workerd/inspect-do.ts";
+import {
+  naming,
+  newTraceId,
+  NOW_NS,
+  postSpans as post,
+  span,
+  storedSpanIds,
+  type Span,
+} from "../support/workerd/spans.ts";
 
 afterEach(() => reset());
 
-const NOW_NS = BigInt(Date.UTC(2026, 10, 25, 12)) * 1_000_000n;
-const hex = (bytes: number) =>
-  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
-const newTraceId = () => hex(16);
-
-type Span = Record<string, unknown>;
-function span(traceId: string, extra: Span = {}): Span {
-  return {
-    traceId,
-    spanId: hex(8),
-    name: "stt",
-    startTimeUnixNano: String(NOW_NS),
-    endTimeUnixNano: String(NOW_NS + 1_000_000n),
-    ...extra,
-  };
-}
-const naming = (sessionId: string) => ({ attributes: [{ key: "conversation.id", value: { stringValue: sessionId } }] });
-
-const post = (spans: Span[], headers: Record<string, string> = {}, resource: unknown = {}) =>
-  call("POST", "/v1/traces", { resourceSpans: [{ resource, scopeSpans: [{ scope: { name: "t" }, spans }] }] }, KEY, {
-    "content-type": "application/json",
-    ...headers,
-  });
-
-async function storedSpanIds(sessionId: string): Promise<string[]> {
-  const res = await call("GET", `/v1/traces/${sessionId}`);
-  const body = (await res.json()) as { resourceSpans: { scopeSpans: { spans: { spanId: string }[] }[] }[] };
-  return body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.spanId))).sort();
-}
-
-async function traceObject(traceId: string) {
-  return env.TRACE_LINKS.get(env.TRACE_LINKS.idFromName(`${await tenantOf(KEY)}:${traceId}`));
-}
+const traceObject = (traceId: string) => traceLinkStubOf(traceId, KEY);
 
 describe("parked spans", () => {
   it("live in the trace's own TraceLinkDO, not in a session object, and expire 24 hours after they parked", async () => {
@@ -191,14 +170,8 @@ describe("span times and per-session caps", () => {
       Array.from({ length: 40 }, () =>
         span(traceId, { attributes: [...naming(id).attributes, { key: "blob", value: { stringValue: blob } }] }),
       );
-    const gz = async (body: unknown) =>
-      new Uint8Array(
-        await new Response(
-          new Blob([JSON.stringify(body)]).stream().pipeThrough(new CompressionStream("gzip")),
-        ).arrayBuffer(),
-      );
     const send = async (spans: Span[]) =>
-      call("POST", "/v1/traces", await gz({ resourceSpans: [{ scopeSpans: [{ spans }] }] }), KEY, {
+      call("POST", "/v1/traces", await gzip(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] })), KEY, {
         "content-type": "application/json",
         "content-encoding": "gzip",
       });

@@ -4,19 +4,11 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
+import { gzip } from "../support/gzip.ts";
 import { call, fragment, KEY, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
+import { storedSpans } from "../support/workerd/spans.ts";
 
 afterEach(() => reset());
-
-type OtlpSpan = {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  startTimeUnixNano: string;
-  attributes?: { key: string; value: Record<string, unknown> }[];
-};
-type Stored = { traceId: string | null; resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
 
 const PROTOBUF = { "content-type": "application/x-protobuf" };
 
@@ -51,19 +43,6 @@ function protobufTree(sessionId: string): { body: Uint8Array; traceId: string; s
     traceId: conversation.spanContext().traceId,
     startNanos: "1795600000123456789",
   };
-}
-
-async function storedSpans(id: string): Promise<{ traceId: string | null; spans: OtlpSpan[] }> {
-  const body = (await (await call("GET", `/v1/traces/${id}`)).json()) as Stored;
-  return { traceId: body.traceId, spans: body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)) };
-}
-
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(
-    await new Response(
-      new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip")),
-    ).arrayBuffer(),
-  );
 }
 
 describe("POST /v1/traces with OTLP protobuf", () => {

@@ -1,6 +1,7 @@
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { SessionTracing } from "../../sdk/otel/index.ts";
+import { gzip } from "../support/gzip.ts";
 import {
   call,
   closeSession,
@@ -12,27 +13,14 @@ import {
   sendFragment,
   uniqueId,
 } from "../support/workerd/api.ts";
+import { naming, postSpans, span, storedSpans, type OtlpSpan, type Span } from "../support/workerd/spans.ts";
 
 afterEach(() => reset());
 
-type OtlpSpan = {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  attributes?: { key: string; value: Record<string, unknown> }[];
-};
-type Stored = { traceId: string | null; resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+type Stored = { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
 
 const postTraces = (body: unknown, headers: Record<string, string> = {}, key: string = KEY) =>
   call("POST", "/v1/traces", body, key, { "content-type": "application/json", ...headers });
-
-async function storedSpans(id: string, key: string = KEY): Promise<{ traceId: string | null; spans: OtlpSpan[] }> {
-  const res = await call("GET", `/v1/traces/${id}`, undefined, key);
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as Stored;
-  return { traceId: body.traceId, spans: body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)) };
-}
 
 const attr = (span: OtlpSpan, key: string) => {
   const v = span.attributes?.find((a) => a.key === key)?.value;
@@ -49,14 +37,6 @@ async function sdkBatch(sessionId: string): Promise<{ body: Uint8Array; traceId:
   await tracing.close();
   const spans = bodies.flatMap((b) => (JSON.parse(new TextDecoder().decode(b)) as Stored).resourceSpans);
   return { body: new TextEncoder().encode(JSON.stringify({ resourceSpans: spans })), traceId: tracing.traceId };
-}
-
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(
-    await new Response(
-      new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip")),
-    ).arrayBuffer(),
-  );
 }
 
 describe("POST /v1/traces", () => {
@@ -133,24 +113,10 @@ describe("POST /v1/traces", () => {
   it("parks spans whose session is not named yet and hands them to the session once a span of their trace names it", async () => {
     const id = uniqueId();
     const trace = crypto.randomUUID().replaceAll("-", "");
-    const child = {
-      traceId: trace,
-      spanId: "1".repeat(16),
-      parentSpanId: "2".repeat(16),
-      name: "stt",
-      startTimeUnixNano: "1795615521843000000",
-      endTimeUnixNano: "1795615521844000000",
-    };
-    const parent = {
-      traceId: trace,
-      spanId: "2".repeat(16),
-      name: "turn",
-      startTimeUnixNano: "1795615521843000000",
-      endTimeUnixNano: "1795615521845000000",
-      attributes: [{ key: "conversation.id", value: { stringValue: id } }],
-    };
+    const child = span(trace, { spanId: "1".repeat(16), parentSpanId: "2".repeat(16) });
+    const parent = span(trace, { spanId: "2".repeat(16), name: "turn", ...naming(id) });
     const late = { ...child, spanId: "3".repeat(16) };
-    const send = (span: unknown) => postTraces({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+    const send = (one: Span) => postSpans([one]);
     expect(await (await send(child)).json()).toEqual({});
     expect((await storedSpans(id)).spans).toEqual([]);
     expect(await (await send(parent)).json()).toEqual({});
@@ -166,17 +132,9 @@ describe("POST /v1/traces", () => {
 
   it("routes spans without conversation.id by the session header, and keeps tenants apart", async () => {
     const id = uniqueId();
-    const span = {
-      traceId: "e".repeat(32),
-      spanId: "f".repeat(16),
-      name: "llm",
-      startTimeUnixNano: "1795615521843000000",
-      endTimeUnixNano: "1795615521844000000",
-    };
-    const res = await postTraces(
-      { resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] },
-      { "x-cekura-session-id": id },
-    );
+    const res = await postSpans([span("e".repeat(32), { spanId: "f".repeat(16), name: "llm" })], {
+      "x-cekura-session-id": id,
+    });
     expect(await res.json()).toEqual({});
     expect((await storedSpans(id)).spans).toHaveLength(1);
     expect((await storedSpans(id, OTHER_KEY)).spans).toHaveLength(0);
