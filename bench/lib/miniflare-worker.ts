@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { Log, LogLevel, Miniflare } from "miniflare";
+import { descendants } from "../../test/support/proc-table.ts";
 import { localVars, REPO_ROOT } from "../../worker/local/local-worker.ts";
 import { snapshotWorker } from "./wrangler-dev.ts";
 
@@ -48,31 +49,11 @@ function settings(toml: string, key: string): string | undefined {
 
 /** workerd processes below this Node process. */
 function workerdPids(): Set<number> {
-  const parents = new Map<number, number>();
-  const workerd = new Set<number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const name = stat.slice(stat.indexOf("(") + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      parents.set(Number(entry), ppid);
-      if (name === "workerd") workerd.add(Number(entry));
-    } catch {
-      // the process ended while listing
-    }
-  }
-  const mine = new Set<number>();
-  for (const pid of workerd) {
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
-      if (p === process.pid) {
-        mine.add(pid);
-        break;
-      }
-    }
-  }
-  return mine;
+  return new Set(
+    descendants(process.pid)
+      .filter((p) => p.comm === "workerd")
+      .map((p) => p.pid),
+  );
 }
 
 /** User + system CPU seconds of a process so far. */

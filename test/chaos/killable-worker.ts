@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { freePort } from "../../worker/local/ports.ts";
+import { descendants } from "../support/proc-table.ts";
 
 export interface KillableWorker {
   readonly url: string;
@@ -15,35 +16,6 @@ export interface KillableWorker {
   /** What the current wrangler/workerd printed (for failure messages). */
   output(): string;
   stop(): Promise<void>;
-}
-
-/** Every process below `root` (children, grandchildren...), from /proc. */
-function descendants(root: number): { pid: number; comm: string }[] {
-  const byParent = new Map<number, { pid: number; comm: string }[]>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      // "pid (comm) state ppid ...": comm may contain spaces and parentheses, so split at the last ")".
-      const close = stat.lastIndexOf(")");
-      const comm = stat.slice(stat.indexOf("(") + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      const list = byParent.get(ppid) ?? [];
-      list.push({ pid: Number(name), comm });
-      byParent.set(ppid, list);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const out: { pid: number; comm: string }[] = [];
-  const visit = (pid: number) => {
-    for (const child of byParent.get(pid) ?? []) {
-      out.push(child);
-      visit(child.pid);
-    }
-  };
-  visit(root);
-  return out;
 }
 
 /** The wrangler process serving `persistTo` (its command line names the folder). */

@@ -5,11 +5,11 @@
  * to the Cekura stand-in, with every event, and the WAV's markers are where they were played (20 ms).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CekuraTracer, type SdkError } from "../../sdk/index.ts";
 import type { Session } from "../../sdk/session.ts";
 import { startCekuraStandIn, type CekuraStandIn } from "../../worker/local/cekura-standin.ts";
 import { deinterleave, onset } from "../audio/signal.ts";
 import { parseWavStrict } from "../audio/wav-check.ts";
+import { collectingTracer } from "../support/sdk-fixtures.ts";
 import { startKillableWorker, type KillableWorker } from "./killable-worker.ts";
 
 const API_KEY = `chaos-${crypto.randomUUID()}`;
@@ -59,7 +59,6 @@ describe("a call through two hard crashes of the Worker", () => {
     timeout: 600_000,
   }, async () => {
     const id = `chaos-${crypto.randomUUID()}`;
-    const errors: SdkError[] = [];
     const crashes: Promise<unknown>[] = [];
     const crash = (why: string) => {
       crashes.push(
@@ -72,13 +71,11 @@ describe("a call through two hard crashes of the Worker", () => {
     let crashedInClose = false;
     let closeAnsweredBeforeCrash = false;
     let callMs = 0;
-    const tracer = new CekuraTracer({
+    const { cekura: tracer, errors } = collectingTracer({
       apiKey: API_KEY,
       agentId: 42,
       ingestUrl: worker.url,
-      enableOtelTraces: false,
       captureLogs: false,
-      onError: (e) => errors.push(e),
       // Enough attempts to outlast a restart (several seconds): close() has no redelivery loop of its own.
       retry: { maxAttempts: 40, baseDelayMs: 200, maxDelayMs: 2000 },
       redeliveryPauseMs: 1000,
