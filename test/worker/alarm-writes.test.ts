@@ -1,14 +1,12 @@
-import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { fragment, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
 // Each setAlarm() is a billed row write, so a busy session keeps the alarm it already has instead of
 // moving it on every request; an early alarm re-checks the idle time and re-arms.
-afterEach(async () => {
-  await abortAllDurableObjects();
-  await reset();
-});
+isolateEachTest();
 
 async function alarmOf(id: string): Promise<number | null> {
   return runInDurableObject(await sessionStubOf(id), (_instance, state) => state.storage.getAlarm());

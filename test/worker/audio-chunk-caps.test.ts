@@ -1,13 +1,11 @@
-import { abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { SESSION_CAPS } from "../../worker/session/caps.ts";
 import { api, closeSession, getRecord, uniqueId } from "../support/workerd/api.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
-afterEach(async () => {
-  await abortAllDurableObjects();
-  await reset();
-});
+isolateEachTest();
 
 const RATE = 16_000;
 const intro = { agentId: 42, mode: "observe" as const };

@@ -1,12 +1,10 @@
-import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { api, getRecord, getStatus, uniqueId } from "../support/workerd/api.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
-afterEach(async () => {
-  await abortAllDurableObjects();
-  await reset();
-});
+isolateEachTest();
 
 it("arms the idle alarm for a session whose only contact is one audio chunk, and finalizes it when idle", async () => {
   const id = uniqueId();

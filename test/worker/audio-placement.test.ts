@@ -1,16 +1,10 @@
-import { abortAllDurableObjects, env, reset, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { api, closeSession, getRecord, getStatus, uniqueId } from "../support/workerd/api.ts";
-import { injectR2Faults, type R2Faults } from "../support/workerd/r2-faults.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
-let faults: R2Faults | undefined;
-afterEach(async () => {
-  faults?.restore();
-  faults = undefined;
-  await abortAllDurableObjects();
-  await reset();
-});
+const storage = isolateEachTest();
 
 const RATE = 16_000;
 /** 0.1 s of stereo frames, every byte `fill`. */
@@ -57,7 +51,7 @@ it("refuses with 409 a chunk that arrives after its place was filled with silenc
   await put(id, 2, chunk(3), 2 * FRAMES);
   await closeSession(id, { lastSeq: -1, lastAudioSeq: 2 });
   // The record cannot be written yet: the recording is assembled, finalization waits for a retry.
-  faults = await injectR2Faults({ keyPrefix: "records/", fail: { put: 1 } });
+  const faults = await storage.injectR2Faults({ keyPrefix: "records/", fail: { put: 1 } });
   await pastGrace(id);
   expect(((await (await getStatus(id)).json()) as { state: string }).state).toBe("closing");
 

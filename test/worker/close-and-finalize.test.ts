@@ -1,5 +1,6 @@
-import { abortAllDurableObjects, reset, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import {
   at,
   call,
@@ -13,10 +14,7 @@ import {
 } from "../support/workerd/api.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
-afterEach(async () => {
-  await abortAllDurableObjects();
-  await reset();
-});
+isolateEachTest();
 
 describe("close and finalization", () => {
   it("waits in closing for a missing seq and finalizes when it arrives", async () => {

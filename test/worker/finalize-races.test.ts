@@ -2,8 +2,9 @@
  * Issue 29 items 1-3: erasure, abort and abort-recording racing finalization. The record's PUT is held by a
  * real-R2 wrapper (r2-faults.ts) while the racing request comes in, so the interleaving is forced, not hoped for.
  */
-import { abortAllDurableObjects, env, reset, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import {
   api,
   call,
@@ -17,17 +18,11 @@ import {
   uniqueId,
   KEY,
 } from "../support/workerd/api.ts";
-import { injectR2Faults, until, type R2Faults } from "../support/workerd/r2-faults.ts";
+import { until } from "../support/workerd/r2-faults.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 import { expectRecordWithoutAudio } from "../support/record-expect.ts";
 
-let faults: R2Faults | undefined;
-afterEach(async () => {
-  faults?.restore();
-  faults = undefined;
-  await abortAllDurableObjects();
-  await reset();
-});
+const storage = isolateEachTest();
 
 const recordKeyOf = async (id: string) => `records/${await tenantOf(KEY)}/${id}.json`;
 const audioKeyOf = async (id: string) => `audio/${await tenantOf(KEY)}/${id}.wav`;
@@ -47,9 +42,9 @@ async function callReadyToFinalize(id: string): Promise<void> {
 
 /** Starts the alarm's finalization and waits until the record's PUT is held by the wrapper. */
 async function finalizeHeldInRecordPut(id: string): Promise<{ alarm: Promise<unknown> }> {
-  faults = await injectR2Faults({ keyPrefix: "records/", delayPutMs: 600 });
+  const faults = await storage.injectR2Faults({ keyPrefix: "records/", delayPutMs: 600 });
   const alarm = runDurableObjectAlarm(await sessionStubOf(id));
-  await until(() => faults!.calls.put > 0);
+  await until(() => faults.calls.put > 0);
   // Wrapped: an async function returning the promise itself would wait for it.
   return { alarm };
 }
@@ -122,10 +117,10 @@ describe("an inspector view racing erasure (issue 29 item 1, second case)", () =
     expect(((await (await getStatus(id)).json()) as { state: string }).state).toBe("finalized");
     const peaks = `peaks/${await tenantOf(KEY)}/${id}.json`;
 
-    faults = await injectR2Faults({ keyPrefix: "peaks/", delayPutMs: 600 });
+    const faults = await storage.injectR2Faults({ keyPrefix: "peaks/", delayPutMs: 600 });
     // Wrapped so that awaiting the wrapper does not wait for the view.
     const view = { done: call("GET", `/inspect/${id}`) };
-    await until(() => faults!.calls.put > 0);
+    await until(() => faults.calls.put > 0);
     expect((await call("DELETE", `/v1/sessions/${id}`)).status).toBe(200);
     await (await view.done).arrayBuffer();
 

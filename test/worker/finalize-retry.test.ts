@@ -1,15 +1,10 @@
-import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { closeSession, fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
-import { injectR2Faults, type R2Faults } from "../support/workerd/r2-faults.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
-let faults: R2Faults | undefined;
-afterEach(async () => {
-  faults?.restore();
-  await abortAllDurableObjects();
-  await reset();
-});
+const storage = isolateEachTest();
 
 interface Status {
   state: string;
@@ -22,7 +17,7 @@ const alarmOf = async (id: string) =>
 it("records a failed finalization in status, keeps an alarm armed and finalizes once storage recovers", async () => {
   const id = uniqueId();
   await sendFragment(id, fragment(0, [say("user", "kept through the fault", 0)]));
-  faults = await injectR2Faults({ keyPrefix: "records/", fail: { put: 2 } });
+  const faults = await storage.injectR2Faults({ keyPrefix: "records/", fail: { put: 2 } });
 
   const closed = await closeSession(id, { lastSeq: 0 });
   expect(closed.status).toBe(200);

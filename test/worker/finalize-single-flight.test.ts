@@ -1,15 +1,11 @@
-import { abortAllDurableObjects, reset, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { closeSession, fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
-import { injectR2Faults, until, type R2Faults } from "../support/workerd/r2-faults.ts";
+import { until } from "../support/workerd/r2-faults.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
-let faults: R2Faults | undefined;
-afterEach(async () => {
-  faults?.restore();
-  await abortAllDurableObjects();
-  await reset();
-});
+const storage = isolateEachTest();
 
 it("keeps the record, and refuses the late fragment, when it arrives while the grace-time finalization is writing the record", async () => {
   const id = uniqueId();
@@ -19,11 +15,11 @@ it("keeps the record, and refuses the late fragment, when it arrives while the g
   await editStoredMeta(id, (meta) => (meta.close.deadline = Date.now() - 1));
   await abortAllDurableObjects();
 
-  faults = await injectR2Faults({ keyPrefix: "records/", delayPutMs: 400 });
+  const faults = await storage.injectR2Faults({ keyPrefix: "records/", delayPutMs: 400 });
 
   // The alarm finalizes past the grace time and waits in the record's PUT...
   const alarm = runDurableObjectAlarm(await sessionStubOf(id));
-  await until(() => faults!.calls.put > 0);
+  await until(() => faults.calls.put > 0);
   // ...while the missing fragment arrives: it waits for that finalization and is refused, never acknowledged and left out.
   const late = await sendFragment(id, fragment(1, [say("assistant", "second", 1000)]));
   expect(late.status).toBe(409);

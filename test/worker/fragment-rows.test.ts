@@ -1,5 +1,6 @@
-import { abortAllDurableObjects, reset } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import {
   closeSession,
   fragment,
@@ -16,10 +17,7 @@ import { storedMeta } from "../support/workerd/session-do.ts";
 // A fragment writes its own row and not the meta row too (rows written are billed): the session's counts
 // are recounted from the fragment rows when the object is loaded again, and the rows are dropped as whole
 // tables once the record holds their events.
-afterEach(async () => {
-  await abortAllDurableObjects();
-  await reset();
-});
+isolateEachTest();
 
 it("writes the meta row once for the first fragment, not again for each following fragment", async () => {
   const id = uniqueId("rows");

@@ -1,15 +1,13 @@
-import { abortAllDurableObjects, reset } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { api, call, fragment, getStatus, KEY, pcm, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 import { inspectDo } from "../support/workerd/inspect-do.ts";
 
 // Creating a table is rows written and pages synced in the session's database. A session's object creates
 // each table with its first row, so a request that is refused, or only looks, leaves the object empty, and a
 // call without audio or spans never gets their tables.
-afterEach(async () => {
-  await abortAllDurableObjects();
-  await reset();
-});
+isolateEachTest();
 
 const empty = { tables: {}, kvKeys: [], alarm: null, meta: null };
 

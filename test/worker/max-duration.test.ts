@@ -1,12 +1,10 @@
-import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { fragment, getRecord, getStatus, say, sendFragment, uniqueId } from "../support/workerd/api.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
-afterEach(async () => {
-  await abortAllDurableObjects();
-  await reset();
-});
+isolateEachTest();
 
 it("closes a session that keeps writing after six hours open with reason max-duration, keeping what it sent", async () => {
   const id = uniqueId();

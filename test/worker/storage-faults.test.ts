@@ -1,5 +1,6 @@
-import { abortAllDurableObjects, env, reset, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, expect, it } from "vitest";
+import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { isolateEachTest } from "../support/workerd/isolation.ts";
 import {
   api,
   closeSession,
@@ -10,15 +11,9 @@ import {
   sendFragment,
   uniqueId,
 } from "../support/workerd/api.ts";
-import { injectR2Faults, type R2Faults } from "../support/workerd/r2-faults.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
-let faults: R2Faults | undefined;
-afterEach(async () => {
-  faults?.restore();
-  await abortAllDurableObjects();
-  await reset();
-});
+const storage = isolateEachTest();
 
 const MiB = 1024 * 1024;
 const chunk = (seq: number) => new Uint8Array(3 * MiB).fill(seq + 1);
@@ -31,7 +26,7 @@ interface Status {
 it("finalizes a call whose part uploads, CompleteMultipartUpload and record PUT each fail twice, with the right part numbers, showing the errors while it retries", async () => {
   const id = uniqueId();
   await sendFragment(id, fragment(0, [say("user", "still here", 0)]));
-  faults = await injectR2Faults({ fail: { uploadPart: 2, complete: 2, put: 2 } });
+  const faults = await storage.injectR2Faults({ fail: { uploadPart: 2, complete: 2, put: 2 } });
   // 12 MiB: part 2 fills while the call runs (its first two uploads fail; the chunks are acknowledged anyway).
   for (let seq = 0; seq < 4; seq++) {
     const res = await api.putAudio(id, seq, chunk(seq), {
