@@ -10,7 +10,7 @@
  * would in an agent. "all-in" = process CPU time (process.cpuUsage, all threads) of N calls plus
  * flush() - validation, serialisation, gzip and the in-process send - divided by N.
  */
-import { CekuraTracer } from "../sdk/index.ts";
+import { acknowledged, offlineTracer } from "./lib/offline-tracer.ts";
 import { ASSISTANT_TEXT, LOG_ATTRS, monoFrame, SAMPLE_RATE, TOOL_ARGS } from "./lib/call-model.ts";
 import { median, p99 } from "./lib/stats.ts";
 
@@ -34,22 +34,11 @@ let posts = 0;
 const fakeFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
   if (init?.method === "PUT") puts++;
   else posts++;
-  return new Response('{"ackedThrough":0,"missing":[],"state":"open","bytes":0}', {
-    status: 200,
-    headers: { "content-type": "application/json" },
-  });
+  return acknowledged();
 };
 
 function newSession() {
-  const tracer = new CekuraTracer({
-    apiKey: "bench-key",
-    agentId: 42,
-    ingestUrl: "http://127.0.0.1:9",
-    fetch: fakeFetch,
-    enableOtelTraces: false,
-    onError: () => {},
-  });
-  return tracer.observe({ sessionId: `bench-${crypto.randomUUID()}` });
+  return offlineTracer({ fetch: fakeFetch }).observe({ sessionId: `bench-${crypto.randomUUID()}` });
 }
 
 type Kind = "transcript" | "toolCall" | "log" | "audioFrame";

@@ -4,7 +4,7 @@
  * before; baseline = the same events kept as plain objects in one array per session.
  * Prints `BENCH_JSON {...}`.
  */
-import { CekuraTracer } from "../sdk/index.ts";
+import { offlineTracer } from "./lib/offline-tracer.ts";
 import { eventsOfSecond } from "./lib/call-model.ts";
 
 const SESSIONS = Number(process.env.BENCH_MEMORY_SESSIONS ?? 200);
@@ -14,19 +14,7 @@ const heap = () => {
   for (let i = 0; i < 3; i++) gc();
   return process.memoryUsage().heapUsed;
 };
-const fetch = async () =>
-  new Response('{"ackedThrough":0,"missing":[],"state":"open"}', {
-    status: 200,
-    headers: { "content-type": "application/json" },
-  });
-const tracer = new CekuraTracer({
-  apiKey: "bench-key",
-  agentId: 42,
-  ingestUrl: "http://127.0.0.1:9",
-  fetch,
-  enableOtelTraces: false,
-  onError: () => {},
-});
+const tracer = offlineTracer();
 const minute = eventsOfSecond.length ? Array.from({ length: 60 }, (_, s) => eventsOfSecond(s, Date.now())).flat() : [];
 
 function record(s: ReturnType<typeof tracer.observe>): void {

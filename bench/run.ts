@@ -134,36 +134,27 @@ for (const h of hot) {
     const k = h.kinds[kind];
     const label = kind === "audioFrame" ? "audio 20 ms frame" : kind;
     const eventTarget = kind !== "audioFrame";
-    rows.push({
+    const row = (figure: string, value: number, baseline: number, extra: Partial<Row>): Row => ({
       section: `hot path ${h.runtime}`,
-      figure: `${label} median`,
-      value: k.medianUs,
+      figure: `${label} ${figure}`,
+      value,
       unit: "us",
-      baseline: { label: "array push", value: k.baselineMedianUs },
-      ratio: ratio(k.medianUs, k.baselineMedianUs),
-      ...(eventTarget ? { target: "<= 1 us", met: k.medianUs <= 1 } : {}),
-      ...(eventTarget && k.medianUs > 1
-        ? { note: `missed by ${round(k.medianUs - 1)} us (${round(k.medianUs)}x the target)` }
-        : {}),
+      baseline: { label: "array push", value: baseline },
+      ratio: ratio(value, baseline),
+      ...extra,
     });
-    rows.push({
-      section: `hot path ${h.runtime}`,
-      figure: `${label} p99`,
-      value: k.p99Us,
-      unit: "us",
-      baseline: { label: "array push", value: k.baselineP99Us },
-      ratio: ratio(k.p99Us, k.baselineP99Us),
-      note: "p99 of 10-call batches; includes GC pauses",
-    });
-    rows.push({
-      section: `hot path ${h.runtime}`,
-      figure: `${label} all-in CPU`,
-      value: k.allInUs,
-      unit: "us",
-      baseline: { label: "array push", value: k.baselineMedianUs },
-      ratio: ratio(k.allInUs, k.baselineMedianUs),
-      note: "process CPU incl. background serialise/gzip/send, per call",
-    });
+    rows.push(
+      row("median", k.medianUs, k.baselineMedianUs, {
+        ...(eventTarget ? { target: "<= 1 us", met: k.medianUs <= 1 } : {}),
+        ...(eventTarget && k.medianUs > 1
+          ? { note: `missed by ${round(k.medianUs - 1)} us (${round(k.medianUs)}x the target)` }
+          : {}),
+      }),
+      row("p99", k.p99Us, k.baselineP99Us, { note: "p99 of 10-call batches; includes GC pauses" }),
+      row("all-in CPU", k.allInUs, k.baselineMedianUs, {
+        note: "process CPU incl. background serialise/gzip/send, per call",
+      }),
+    );
   }
   // Audio: 50 frames per channel per second = 100 calls per second of call.
   const audioCore = ((h.kinds.audioFrame.allInUs * 100) / 1e6) * 100;

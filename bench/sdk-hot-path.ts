@@ -3,22 +3,12 @@
  * array push of the same input (the floor any in-memory recorder pays). fetch is answered in-process
  * so the background flusher runs without network. Run: npx tsx bench/sdk-hot-path.ts
  */
-import { CekuraTracer } from "../sdk/index.ts";
+import { offlineTracer } from "./lib/offline-tracer.ts";
 
 const BATCH = 100;
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 2000);
-const ack = '{"ackedThrough":0,"missing":[],"state":"open"}';
-const fetchInProcess = async () => new Response(ack, { headers: { "content-type": "application/json" } });
-
 function session() {
-  return new CekuraTracer({
-    apiKey: "bench",
-    agentId: 1,
-    ingestUrl: "http://127.0.0.1:9",
-    fetch: fetchInProcess,
-    enableOtelTraces: false,
-    onError: () => undefined,
-  }).observe({ sessionId: `bench-${crypto.randomUUID()}` });
+  return offlineTracer().observe({ sessionId: `bench-${crypto.randomUUID()}` });
 }
 
 const median = (xs: number[]) => {

@@ -211,29 +211,25 @@ const kb = (bytes: number) => bytes / 1024;
 
 export function sdkSizeRows(r: SdkSizeResult): Row[] {
   const base = { label: "@opentelemetry/api alone", value: kb(r.otelApiAlone.gzip) };
+  const bundle = (figure: string, size: { min: number; gzip: number }, budgetKb: number, note: string): Row => ({
+    section: "sdk package",
+    figure,
+    value: kb(size.gzip),
+    unit: "KB min+gzip",
+    baseline: base,
+    ratio: ratio(size.gzip, r.otelApiAlone.gzip),
+    target: `<= ${budgetKb} KB`,
+    met: kb(size.gzip) <= budgetKb,
+    note: `${Math.round(kb(size.min))} KB minified; ${note}`,
+  });
   const rows: Row[] = [
-    {
-      section: "sdk package",
-      figure: "entry, Worker bundle (traces off)",
-      value: kb(r.entry.gzip),
-      unit: "KB min+gzip",
-      baseline: base,
-      ratio: ratio(r.entry.gzip, r.otelApiAlone.gzip),
-      target: `<= ${ENTRY_BUDGET_KB} KB`,
-      met: kb(r.entry.gzip) <= ENTRY_BUDGET_KB,
-      note: `${Math.round(kb(r.entry.min))} KB minified; OpenTelemetry is a lazy chunk`,
-    },
-    {
-      section: "sdk package",
-      figure: "entry + lazy OTel chunk (traces on)",
-      value: kb(r.withTraces.gzip),
-      unit: "KB min+gzip",
-      baseline: base,
-      ratio: ratio(r.withTraces.gzip, r.otelApiAlone.gzip),
-      target: `<= ${WITH_TRACES_BUDGET_KB} KB`,
-      met: kb(r.withTraces.gzip) <= WITH_TRACES_BUDGET_KB,
-      note: `${Math.round(kb(r.withTraces.min))} KB minified; one file, as wrangler bundles it`,
-    },
+    bundle("entry, Worker bundle (traces off)", r.entry, ENTRY_BUDGET_KB, "OpenTelemetry is a lazy chunk"),
+    bundle(
+      "entry + lazy OTel chunk (traces on)",
+      r.withTraces,
+      WITH_TRACES_BUDGET_KB,
+      "one file, as wrangler bundles it",
+    ),
   ];
   rows.push({
     section: "sdk package",

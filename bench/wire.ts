@@ -4,7 +4,7 @@
  * Runs the real SDK (Node) with a fetch that records every request in-process (no network).
  * Headers are not counted (HTTP/2 compresses them); request counts are reported.
  */
-import { CekuraTracer } from "../sdk/index.ts";
+import { acknowledged, offlineTracer } from "./lib/offline-tracer.ts";
 import {
   eventsOfSecond,
   FRAME_SAMPLES,
@@ -54,20 +54,9 @@ export async function runWire(callSeconds = 120, compression = true): Promise<Wi
       fragmentRequests++;
       fragmentBytes += size(init?.body);
     }
-    return new Response('{"ackedThrough":0,"missing":[],"state":"open","bytes":0}', {
-      status: 200,
-      headers: { "content-type": "application/json" },
-    });
+    return acknowledged();
   };
-  const tracer = new CekuraTracer({
-    apiKey: "bench-key",
-    agentId: 42,
-    ingestUrl: "http://127.0.0.1:9",
-    fetch,
-    enableOtelTraces: false,
-    compression,
-    onError: () => {},
-  });
+  const tracer = offlineTracer({ fetch, compression });
   const s = tracer.observe({ sessionId: `wire-${crypto.randomUUID()}` });
   const start = Date.now();
   const frame = monoFrame();
