@@ -14,7 +14,7 @@
  * Between steps the Durable Objects are evicted (`abortAllDurableObjects`), so nothing relies on memory.
  */
 import { abortAllDurableObjects, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   audioUpload,
   r2Bytes,
@@ -37,28 +37,20 @@ import {
   uniqueId,
 } from "../support/workerd/api.ts";
 import { expectRecordWithoutAudio } from "../support/record-expect.ts";
+import { recordOutbound } from "../support/workerd/outbound.ts";
+import { naming, newTraceId, postSpans, span } from "../support/workerd/spans.ts";
 
 const { consent, abort, abortRecording } = api;
 const evict = () => abortAllDurableObjects();
 
 /** One OTLP/HTTP JSON span of the session (conversation.id routes it), with `secret` in an attribute. */
-function postSpan(id: string, secret: string) {
-  const hex = (n: number) =>
-    [...crypto.getRandomValues(new Uint8Array(n / 2))].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const start = BigInt(Date.now()) * 1_000_000n;
-  const span = {
-    traceId: hex(32),
-    spanId: hex(16),
-    name: "llm",
-    startTimeUnixNano: String(start),
-    endTimeUnixNano: String(start + 1_000_000n),
-    attributes: [
-      { key: "conversation.id", value: { stringValue: id } },
-      { key: "llm.prompt", value: { stringValue: secret } },
-    ],
-  };
-  return call("POST", "/v1/traces", { resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
-}
+const postSpan = (id: string, secret: string) =>
+  postSpans([
+    span(newTraceId(), {
+      name: "llm",
+      attributes: [...naming(id).attributes, { key: "llm.prompt", value: { stringValue: secret } }],
+    }),
+  ]);
 
 const RATE = 16_000;
 /** `seconds` of stereo s16le at 16 kHz, every byte set to `fill` (so it can be recognised). */
@@ -66,20 +58,8 @@ const pcm = (seconds: number, fill = 7) => new Uint8Array(Math.round(seconds * R
 const putAudio = (id: string, seq: number, bytes: Uint8Array) => api.putAudio(id, seq, bytes, { sampleRate: RATE });
 
 /** Outbound requests the Worker (and its Durable Objects, same isolate) made during the test. */
-let outbound: { url: string; body: string }[] = [];
-const realFetch = globalThis.fetch;
-beforeEach(() => {
-  outbound = [];
-  globalThis.fetch = async function recordingFetch(input: RequestInfo | URL, init?: RequestInit) {
-    const request = new Request(input, init);
-    outbound.push({ url: request.url, body: request.body ? await request.clone().text() : "" });
-    // The recorder's own sanity check below uses a reserved host: answered here, never sent.
-    if (new URL(request.url).hostname.endsWith(".invalid")) return new Response(null, { status: 204 });
-    return realFetch(request);
-  } as typeof fetch;
-});
+const outbound = recordOutbound();
 afterEach(async () => {
-  globalThis.fetch = realFetch;
   vi.useRealTimers();
   await reset();
 });
@@ -99,6 +79,17 @@ function secretFragment(seq: number, secret: string, deferUpload: boolean | "aud
 }
 const at = (seq: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + seq * 2000 + 100).toISOString();
 
+/** A new session whose first fragment (deferred unless `deferUpload` says otherwise) carries a fresh secret. */
+async function secretCall(
+  name: string,
+  deferUpload: boolean | "audio" = true,
+): Promise<{ id: string; secret: string }> {
+  const id = uniqueId(name);
+  const secret = `SECRET-${crypto.randomUUID()}`;
+  expect((await sendFragment(id, secretFragment(0, secret, deferUpload))).status).toBe(200);
+  return { id, secret };
+}
+
 async function expectStatus(res: Response, status: number, error?: string) {
   const body = (await res.json()) as { error?: string; detail?: string; state?: string };
   expect({ status: res.status, error: body.error }).toEqual({ status, error });
@@ -112,8 +103,8 @@ async function expectNothingLeft(
   upload?: { key: string; uploadId: string },
 ) {
   // Cekura (or any host): nothing about this session left the Worker.
-  expect(outbound.filter((r) => r.url.includes(id) || r.body.includes(id))).toEqual([]);
-  expect(outbound.filter((r) => secrets.some((s) => r.body.includes(s)))).toEqual([]);
+  expect(outbound.requests.filter((r) => r.url.includes(id) || r.body.includes(id))).toEqual([]);
+  expect(outbound.requests.filter((r) => secrets.some((s) => r.body.includes(s)))).toEqual([]);
   // R2: no object for the session under any key.
   expect(await r2KeysFor(id)).toEqual([]);
   // R2: the multipart upload that held uploaded audio parts was aborted (a part can no longer be added).
@@ -151,13 +142,11 @@ describe("deferUpload: true holds everything in the Durable Object", { timeout: 
     const id = uniqueId("recorder");
     await sendFragment(id, fragment(0));
     await runInDurableObject(await stubOf(id, KEY), () => fetch(`http://recorder.invalid/${id}`));
-    expect(outbound.map((r) => r.url)).toEqual([`http://recorder.invalid/${id}`]);
+    expect(outbound.requests.map((r) => r.url)).toEqual([`http://recorder.invalid/${id}`]);
   });
 
   it("accepts fragments while deferred but writes nothing to R2 and forwards nothing", async () => {
-    const id = uniqueId("held");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    expect((await sendFragment(id, secretFragment(0, secret))).status).toBe(200);
+    const { id, secret } = await secretCall("held");
     await evict();
     expect((await sendFragment(id, secretFragment(1, secret))).status).toBe(200);
     const status = (await (await getStatus(id)).json()) as {
@@ -167,7 +156,7 @@ describe("deferUpload: true holds everything in the Durable Object", { timeout: 
     };
     expect(status).toMatchObject({ state: "open", consent: "deferred", counts: { fragments: 2 } });
     expect(await r2KeysFor(id)).toEqual([]);
-    expect(outbound).toEqual([]);
+    expect(outbound.requests).toEqual([]);
     expect((await getRecord(id)).status).toBe(409);
   });
 });
@@ -183,9 +172,7 @@ describe("abort destroys everything and leaves a tombstone", { timeout: 30_000 }
   });
 
   it("abort mid-call while deferred: held fragments are deleted", async () => {
-    const id = uniqueId("abort-mid");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    await sendFragment(id, secretFragment(0, secret));
+    const { id, secret } = await secretCall("abort-mid");
     await evict();
     await sendFragment(id, secretFragment(2, secret)); // out of order: seq 1 is missing
     await evict();
@@ -199,9 +186,7 @@ describe("abort destroys everything and leaves a tombstone", { timeout: 30_000 }
   });
 
   it("abort after consent but before close: everything released so far is still destroyed", async () => {
-    const id = uniqueId("abort-granted");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    await sendFragment(id, secretFragment(0, secret));
+    const { id, secret } = await secretCall("abort-granted");
     await evict();
     expect(await (await consent(id)).json()).toMatchObject({ consent: "granted", state: "open" });
     await evict();
@@ -214,9 +199,7 @@ describe("abort destroys everything and leaves a tombstone", { timeout: 30_000 }
   });
 
   it("abort of a plain (not deferred) open session destroys it too", async () => {
-    const id = uniqueId("abort-plain");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    await sendFragment(id, secretFragment(0, secret, false));
+    const { id, secret } = await secretCall("abort-plain", false);
     await evict();
     await expectStatus(await abort(id), 200);
     await expectNothingLeft(id, "aborted", [secret]);
@@ -254,9 +237,7 @@ describe("abort destroys everything and leaves a tombstone", { timeout: 30_000 }
 
 describe("a session that ends without consent is discarded", { timeout: 30_000 }, () => {
   it("close while deferred: discarded at once, nothing finalized, stored or forwarded", async () => {
-    const id = uniqueId("close-deferred");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    await sendFragment(id, secretFragment(0, secret));
+    const { id, secret } = await secretCall("close-deferred");
     await evict();
     await sendFragment(id, secretFragment(1, secret));
     await evict();
@@ -274,18 +255,14 @@ describe("a session that ends without consent is discarded", { timeout: 30_000 }
   });
 
   it("close while deferred with fragments still missing: discarded without waiting for them", async () => {
-    const id = uniqueId("close-gap");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    await sendFragment(id, secretFragment(0, secret));
+    const { id, secret } = await secretCall("close-gap");
     expect(await (await closeSession(id, { lastSeq: 5 })).json()).toMatchObject({ state: "discarded" });
     await evict();
     await expectNothingLeft(id, "discarded", [secret]);
   });
 
   it("idle timeout while deferred: the alarm discards the session", async () => {
-    const id = uniqueId("idle-deferred");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    await sendFragment(id, secretFragment(0, secret));
+    const { id, secret } = await secretCall("idle-deferred");
     await evict();
     expect((await inspectDo(id, KEY)).alarm).not.toBeNull();
     vi.useFakeTimers({ toFake: ["Date"] });
@@ -415,9 +392,7 @@ describe("consent routes validate their input", { timeout: 30_000 }, () => {
 // Multi-MiB audio on a shared 2-core machine: a generous per-test limit (not a speed claim).
 describe("audio: held while deferred, destroyed on abort, released on consent", { timeout: 60_000 }, () => {
   it("abort while deferred with audio held in the Durable Object: every audio byte is deleted", async () => {
-    const id = uniqueId("abort-audio-held");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    await sendFragment(id, secretFragment(0, secret));
+    const { id, secret } = await secretCall("abort-audio-held");
     expect((await putAudio(id, 0, pcm(1))).status).toBe(200);
     await evict();
     expect((await putAudio(id, 2, pcm(1))).status).toBe(200); // behind a gap: held separately
@@ -432,9 +407,7 @@ describe("audio: held while deferred, destroyed on abort, released on consent", 
   });
 
   it("abort mid-audio-part after consent: uploaded parts are aborted, held bytes deleted", async () => {
-    const id = uniqueId("abort-audio-part");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    await sendFragment(id, secretFragment(0, secret));
+    const { id, secret } = await secretCall("abort-audio-part");
     await consent(id);
     await evict();
     // 3 x 4 MiB: part 2 (5 MiB) is uploaded to R2's multipart upload; the rest waits in the DO.
