@@ -8,7 +8,7 @@
 import { reset } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
 import { dumpDo } from "../support/workerd/inspect-do.ts";
-import { call, cardNumber, email, fragment, freshKey, hex, json, say, uniqueId } from "./support.ts";
+import { call, cardNumber, email, fragment, freshKey, hex, postCustomPattern, say } from "./support.ts";
 
 afterEach(() => reset());
 
@@ -116,14 +116,12 @@ it("refuses the worst backtracking shapes in a fragment's custom patterns with 4
     "(?:\\d|\\d)(?:\\d|\\d)(?:\\d|\\d)(?:\\d|\\d)(?:\\d|\\d)(?:\\d|\\d)(?:\\d|\\d)(?:\\d|\\d)(?:\\d|\\d)c",
     "\\d?\\d?\\d?\\d?\\d?\\d?\\d?\\d?\\d?\\d?c",
   ]) {
-    const res = await call(
-      "POST",
-      `/v1/sessions/${uniqueId("guard")}/fragments`,
-      key,
-      fragment(0, [], { redact: { patterns: [{ name: "p", pattern }] } }),
-    );
-    const body = await json<{ error: string; detail: string }>(res);
-    expect({ pattern, status: res.status, error: body.error }).toEqual({ pattern, status: 400, error: "invalid_body" });
+    const body = await postCustomPattern(key, pattern);
+    expect({ pattern, status: body.status, error: body.error }).toEqual({
+      pattern,
+      status: 400,
+      error: "invalid_body",
+    });
     expect(body.detail).toMatch(/redact\.patterns\.0\.pattern: .*backtracking/);
   }
 });

@@ -6,37 +6,27 @@
  * outbound requests, not in the spans it holds, not in the inspector's page.
  */
 import { reset } from "cloudflare:test";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import { dumpDo, r2KeysFor, r2Bytes } from "../support/workerd/inspect-do.ts";
+import { recordOutbound } from "../support/workerd/outbound.ts";
 import {
   call,
   cardNumber,
   email,
   fragment,
+  freshKey,
   json,
   phone,
+  postCustomPattern,
   say,
   spanRequest,
   ukNino,
   uniqueId,
   usSsn,
-  freshKey,
 } from "./support.ts";
 
-let outbound: { url: string; body: string }[] = [];
-const realFetch = globalThis.fetch;
-beforeEach(() => {
-  outbound = [];
-  globalThis.fetch = async function recordingFetch(input: RequestInfo | URL, init?: RequestInit) {
-    const request = new Request(input, init);
-    outbound.push({ url: request.url, body: request.body ? await request.clone().text() : "" });
-    return realFetch(request);
-  } as typeof fetch;
-});
-afterEach(async () => {
-  globalThis.fetch = realFetch;
-  await reset();
-});
+const outbound = recordOutbound();
+afterEach(() => reset());
 
 const SESSION_RULES = {
   detectors: ["phone", "us_ssn", "uk_nino"],
@@ -139,7 +129,7 @@ it("redacts before storage: the values are in no DO table, no R2 object, no outb
   expect(page).toContain("[REDACTED:card]");
   for (const value of values(s)) expect(page).not.toContain(value);
 
-  for (const request of outbound) for (const value of values(s)) expect(request.body).not.toContain(value);
+  for (const request of outbound.requests) for (const value of values(s)) expect(request.body).not.toContain(value);
 });
 
 it("without session rules only the deployment's rules apply (the scan above can fail: a phone number is kept)", async () => {
@@ -186,14 +176,8 @@ it("answers 400 naming the problem for a catastrophic or invalid custom pattern"
     ["(x)\\1", "backreferences"],
     ["x{0,100000}", "above 256"],
   ] as const) {
-    const res = await call(
-      "POST",
-      `/v1/sessions/${uniqueId("bad")}/fragments`,
-      key,
-      fragment(0, [], { redact: { patterns: [{ name: "p", pattern }] } }),
-    );
-    const body = await json<{ error: string; detail: string }>(res);
-    expect({ status: res.status, error: body.error }).toEqual({ status: 400, error: "invalid_body" });
+    const body = await postCustomPattern(key, pattern);
+    expect({ status: body.status, error: body.error }).toEqual({ status: 400, error: "invalid_body" });
     expect(body.detail).toContain("redact.patterns.0.pattern");
     expect(body.detail).toContain(words);
   }

@@ -1,5 +1,7 @@
 import { SELF } from "cloudflare:test";
 
+import { withLuhnDigit } from "../support/luhn.ts";
+
 export { hex, spanRequest } from "../support/otlp-json.ts";
 
 export const BASE = "http://ingest.test";
@@ -39,24 +41,22 @@ export const say = (role: string, text: string, startMs: number) => ({
 const digits = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => String(b % 10)).join("");
 
 /** A random 16-digit card number that passes the Luhn check (starts with 4). */
-export function cardNumber(): string {
-  const body = `4${digits(14)}`;
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return `${body}${(10 - (sum % 10)) % 10}`;
-}
+export const cardNumber = (): string => withLuhnDigit(`4${digits(14)}`);
 export const email = () => `jane.${digits(8)}@example.com`;
 export const phone = () => `+44 20 ${digits(4)} ${digits(4)}`;
 export const usSsn = () =>
   `${100 + (Number(digits(3)) % 500)}-${10 + (Number(digits(2)) % 89)}-${1000 + (Number(digits(4)) % 8999)}`;
 export const ukNino = () => `AB ${digits(2)} ${digits(2)} ${digits(2)} C`;
+
+/** A new session's first fragment carrying one custom redaction `pattern` and nothing else: the Worker's answer. */
+export async function postCustomPattern(
+  key: string,
+  pattern: string,
+): Promise<{ status: number; error: string; detail: string }> {
+  const body = fragment(0, [], { redact: { patterns: [{ name: "p", pattern }] } });
+  const res = await call("POST", `/v1/sessions/${uniqueId("pattern")}/fragments`, key, body);
+  return { status: res.status, ...(await json<{ error: string; detail: string }>(res)) };
+}
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;

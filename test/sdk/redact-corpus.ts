@@ -3,6 +3,7 @@
  * that every detector must leave unchanged (ids, times, versions, prices, tracking numbers...). RECALL:
  * PII in realistic sentences, each with the value that must disappear. Deterministic (a seeded generator).
  */
+import { withLuhnDigit } from "../support/luhn.ts";
 
 let seed = 0x2f6e2b1;
 /** Mulberry32: a small deterministic generator, so a failure names the same string every run. */
@@ -21,19 +22,7 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-function luhnComplete(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return `${body}${(10 - (sum % 10)) % 10}`;
-}
-const card = (prefix: string, length: number) => luhnComplete(prefix + digits(length - prefix.length - 1));
+const card = (prefix: string, length: number) => withLuhnDigit(prefix + digits(length - prefix.length - 1));
 
 function precision(): string[] {
   const out: string[] = [];
