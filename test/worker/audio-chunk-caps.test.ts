@@ -2,17 +2,13 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject 
 import { expect, it } from "vitest";
 import { isolateEachTest } from "../support/workerd/isolation.ts";
 import { SESSION_CAPS } from "../../worker/session/caps.ts";
-import { api, closeSession, getRecord, uniqueId } from "../support/workerd/api.ts";
+import { closeSession, getRecord, ONE_FRAME, putOneFrame, uniqueId } from "../support/workerd/api.ts";
 import { editStoredMeta, sessionStubOf } from "../support/workerd/session-do.ts";
 
 isolateEachTest();
 
 const RATE = 16_000;
-const intro = { agentId: 42, mode: "observe" as const };
-/** One stereo frame per chunk: the smallest chunk a client can send. */
-const FRAME = new Uint8Array([1, 2, 3, 4]);
-const put = (id: string, seq: number, startFrame: number) =>
-  api.putAudio(id, seq, FRAME, { intro, sampleRate: RATE, startFrame });
+const put = (id: string, seq: number, startFrame: number) => putOneFrame(id, seq, startFrame, RATE);
 
 async function finalizeNow(id: string) {
   await editStoredMeta(id, (meta) => (meta.close.deadline = Date.now() - 1));
@@ -42,7 +38,7 @@ async function storeChunks(id: string, count: number, frameOf: (seq: number) => 
         frameOf(seq) * 4,
         4,
         hash,
-        FRAME.slice().buffer,
+        ONE_FRAME.slice().buffer,
       );
   });
   await abortAllDurableObjects();

@@ -45,6 +45,13 @@ export const getRecord = (id: string, key: string = KEY) => apiFor(key).record(i
 /** The tenant a key maps to (its SHA-256), as the Worker computes it. */
 export const tenantOf = (key: string) => sha256Hex(key);
 
+/** One stereo frame: the smallest audio chunk a client can send. */
+export const ONE_FRAME = new Uint8Array([1, 2, 3, 4]);
+
+/** PUTs ONE_FRAME as chunk `seq` at `startFrame` of the call's timeline; its intro may make it the first contact. */
+export const putOneFrame = (id: string, seq: number, startFrame: number, sampleRate: number) =>
+  api.putAudio(id, seq, ONE_FRAME, { intro: { agentId: 42, mode: "observe" }, sampleRate, startFrame });
+
 /** Deterministic pseudo-random PCM bytes (a whole number of stereo frames). */
 export function pcm(bytes: number, seed: number): Uint8Array {
   const out = new Uint8Array(bytes);
