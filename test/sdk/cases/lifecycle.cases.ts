@@ -10,7 +10,7 @@ import {
 import { equal, ok, rejects, reports, throws } from "./assert.ts";
 import { caseTracer } from "./tracer.ts";
 import type { SdkCase } from "./types.ts";
-import { checkRecordShape, getRecord, getStatus, sid } from "./worker-client.ts";
+import { checkRecordShape, getRecord, getStatus, sid, transcriptTexts } from "./worker-client.ts";
 
 export const cases: SdkCase[] = [
   {
@@ -140,11 +140,7 @@ export const cases: SdkCase[] = [
       s.transcript({ role: "user", text: "the only valid event" });
       await s.close();
       const record = await getRecord(ctx, s.id);
-      equal(
-        record.transcript.map((t) => t.text),
-        ["the only valid event"],
-        "only the valid call was recorded",
-      );
+      equal(transcriptTexts(record), ["the only valid event"], "only the valid call was recorded");
       equal(record.toolCalls.length + record.logs.length, 0, "no tool calls or logs");
     },
   },
@@ -172,11 +168,7 @@ export const cases: SdkCase[] = [
       equal(s.stats().dropped.afterClose, 3, "metadata after close was acknowledged: a counted no-op");
       const record = await getRecord(ctx, s.id);
       equal(record.metadata, { disposition: "resolved" }, "metadata set during close is in the record");
-      equal(
-        record.transcript.map((t) => t.text),
-        ["before close"],
-        "late transcript not recorded",
-      );
+      equal(transcriptTexts(record), ["before close"], "late transcript not recorded");
     },
   },
   {
@@ -244,11 +236,7 @@ export const cases: SdkCase[] = [
       ok(/belongs to agent/.test((error as ApiError).detail), `the Worker's detail: ${(error as ApiError).detail}`);
       await first.close();
       const record = await getRecord(ctx, id);
-      equal(
-        record.transcript.map((t) => t.text),
-        ["agent 1"],
-        "the other agent's event never got in",
-      );
+      equal(transcriptTexts(record), ["agent 1"], "the other agent's event never got in");
     },
   },
   {
@@ -270,11 +258,7 @@ export const cases: SdkCase[] = [
       const closed = await granted.close();
       equal(closed.state, "finalized", "finalized after consent");
       const record = await getRecord(ctx, granted.id);
-      equal(
-        record.transcript.map((t) => t.text),
-        ["held until consent"],
-        "held data released",
-      );
+      equal(transcriptTexts(record), ["held until consent"], "held data released");
 
       const aborted = cekura.observe({ sessionId: sid(ctx, "aborted"), deferUpload: true });
       aborted.transcript({ role: "user", text: "to be destroyed" });

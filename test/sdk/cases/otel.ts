@@ -41,6 +41,18 @@ export function attr(span: WireSpan, key: string): unknown {
   return v.stringValue;
 }
 
+/** The span carries each of `expected`'s attributes with that value (it may carry others). */
+function hasAttributes(span: WireSpan, expected: Record<string, unknown>, message: string): void {
+  equal(Object.fromEntries(Object.keys(expected).map((key) => [key, attr(span, key)])), expected, message);
+}
+
+/** The GenAI attributes that name a service span's provider, model and operation. */
+const service = (provider: string, model: string, operation: string) => ({
+  "gen_ai.provider.name": provider,
+  "gen_ai.request.model": model,
+  "gen_ai.operation.name": operation,
+});
+
 /** The scripted call: turn 1 with a tool call, turn 2 interrupted during TTS, turn 3 ends normally. */
 export async function scriptedCall(s: CekuraSession): Promise<void> {
   const t1 = s.startTurn();
@@ -156,60 +168,42 @@ export function checkScriptedTree(spans: WireSpan[], sessionId: string): string 
   }
   const under = (name: string, turn: number) =>
     spans.find((s) => s.name === name && s.parentSpanId === turns[turn]!.spanId)!;
-  const stt = under("stt", 0);
-  equal(
-    [attr(stt, "gen_ai.provider.name"), attr(stt, "gen_ai.request.model"), attr(stt, "gen_ai.operation.name")],
-    ["deepgram", "nova-3", "stt"],
-    "stt service attributes",
-  );
-  equal(
-    [attr(stt, "transcript"), attr(stt, "is_final"), attr(stt, "language"), attr(stt, "metrics.ttfb")],
-    ["What's the weather in Paris?", true, "en-US", 0.12],
-    "stt attributes",
-  );
+  const expected: Record<"stt" | "llm" | "tts", Record<string, unknown>> = {
+    stt: {
+      ...service("deepgram", "nova-3", "stt"),
+      transcript: "What's the weather in Paris?",
+      is_final: true,
+      language: "en-US",
+      "metrics.ttfb": 0.12,
+    },
+    llm: {
+      ...service("openai", "gpt-4o", "chat"),
+      "gen_ai.usage.input_tokens": 120,
+      "gen_ai.usage.output_tokens": 14,
+      output: "It is 18 degrees in Paris.",
+      "metrics.ttfb": 0.35,
+    },
+    tts: {
+      ...service("cartesia", "sonic-2", "tts"),
+      voice_id: "voice-abc",
+      text: "It is 18 degrees in Paris.",
+      "metrics.character_count": 26,
+    },
+  };
+  for (const [name, attributes] of Object.entries(expected))
+    hasAttributes(under(name, 0), attributes, `${name} attributes of turn 1`);
   const llm = under("llm", 0);
-  equal(
-    [attr(llm, "gen_ai.provider.name"), attr(llm, "gen_ai.request.model"), attr(llm, "gen_ai.operation.name")],
-    ["openai", "gpt-4o", "chat"],
-    "llm service attributes",
-  );
-  equal(
-    [
-      attr(llm, "gen_ai.usage.input_tokens"),
-      attr(llm, "gen_ai.usage.output_tokens"),
-      attr(llm, "output"),
-      attr(llm, "metrics.ttfb"),
-    ],
-    [120, 14, "It is 18 degrees in Paris.", 0.35],
-    "llm attributes",
-  );
-  const tts = under("tts", 0);
-  equal(
-    [
-      attr(tts, "gen_ai.provider.name"),
-      attr(tts, "gen_ai.request.model"),
-      attr(tts, "gen_ai.operation.name"),
-      attr(tts, "voice_id"),
-    ],
-    ["cartesia", "sonic-2", "tts", "voice-abc"],
-    "tts service attributes",
-  );
-  equal(
-    [attr(tts, "text"), attr(tts, "metrics.character_count")],
-    ["It is 18 degrees in Paris.", 26],
-    "tts attributes",
-  );
   // As Pipecat: the function call sits under the llm span that asked for it.
   const tool = spans.find((s) => s.name === "tool_call" && s.parentSpanId === llm.spanId)!;
-  equal(
-    [
-      attr(tool, "tool.function_name"),
-      attr(tool, "function.name"),
-      attr(tool, "tool.arguments"),
-      attr(tool, "tool.result"),
-      attr(tool, "tool.result_status"),
-    ],
-    ["get_weather", "get_weather", '{"city":"Paris"}', '{"tempC":18}', "success"],
+  hasAttributes(
+    tool,
+    {
+      "tool.function_name": "get_weather",
+      "function.name": "get_weather",
+      "tool.arguments": '{"city":"Paris"}',
+      "tool.result": '{"tempC":18}',
+      "tool.result_status": "success",
+    },
     "tool_call attributes",
   );
   equal(

@@ -3,7 +3,7 @@ import type { FetchLike } from "../../../sdk/index.ts";
 import { equal, noErrors, ok, UTC_MS } from "./assert.ts";
 import { caseTracer } from "./tracer.ts";
 import type { SdkCase } from "./types.ts";
-import { checkRecordShape, getRecord, sid } from "./worker-client.ts";
+import { checkRecordShape, getRecord, sid, transcriptTexts } from "./worker-client.ts";
 
 export const cases: SdkCase[] = [
   {
@@ -149,12 +149,12 @@ export const cases: SdkCase[] = [
       checkRecordShape(ra);
       checkRecordShape(rb);
       equal(
-        ra.transcript.map((t) => t.text),
+        transcriptTexts(ra),
         [...Array(60).keys()].map((i) => `a${i}`),
         "a's transcript only",
       );
       equal(
-        rb.transcript.map((t) => t.text),
+        transcriptTexts(rb),
         [...Array(60).keys()].map((i) => `b${i}`),
         "b's transcript only",
       );
@@ -183,11 +183,7 @@ export const cases: SdkCase[] = [
       generated.transcript({ role: "user", text: "hello" });
       await generated.close();
       const record = await getRecord(ctx, generated.id);
-      equal(
-        record.transcript.map((t) => t.text),
-        ["hello"],
-        "generated id works end to end",
-      );
+      equal(transcriptTexts(record), ["hello"], "generated id works end to end");
       for (const s of [explicit, fromArgs, camel]) await s.close();
     },
   },

@@ -37,6 +37,9 @@ export async function getRecord(ctx: CaseContext, sessionId: string): Promise<Wi
   return body as WireRecord;
 }
 
+/** The record's transcript lines, in order. */
+export const transcriptTexts = (record: WireRecord) => record.transcript.map((t) => t.text);
+
 export async function getStatus(
   ctx: CaseContext,
   sessionId: string,
