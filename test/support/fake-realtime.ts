@@ -179,7 +179,24 @@ export async function startFakeRealtime(initial: FakeRealtimeOptions = {}): Prom
         content_index: 0,
         transcript: r.transcript,
       });
+      const message = {
+        id: itemId,
+        type: "message",
+        status: "completed",
+        role: "assistant",
+        content: [{ type: "output_audio", transcript: r.transcript }],
+      };
+      send({ type: "response.output_item.done", response_id: responseId, output_index: 0, item: message });
       if (r.functionCall) {
+        // As the API does: the call item is added, its arguments are done, and the item is done (the Agents
+        // SDK's transport emits its function_call on that last event).
+        const call = { id: `fc_${k}`, type: "function_call", call_id: `call_${k}`, name: r.functionCall.name };
+        send({
+          type: "response.output_item.added",
+          response_id: responseId,
+          output_index: 1,
+          item: { ...call, status: "in_progress", arguments: "" },
+        });
         send({
           type: "response.function_call_arguments.done",
           response_id: responseId,
@@ -188,6 +205,12 @@ export async function startFakeRealtime(initial: FakeRealtimeOptions = {}): Prom
           call_id: `call_${k}`,
           name: r.functionCall.name,
           arguments: r.functionCall.arguments,
+        });
+        send({
+          type: "response.output_item.done",
+          response_id: responseId,
+          output_index: 1,
+          item: { ...call, status: "completed", arguments: r.functionCall.arguments },
         });
       }
       send({
