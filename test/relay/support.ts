@@ -29,9 +29,10 @@ export type RelayRecord = WireRecord & { audio: { key?: string; [k: string]: unk
 export async function startRelayHarness(
   options: FakeRealtimeOptions = {},
   vars: Record<string, string> = {},
+  persistTo?: string,
 ): Promise<RelayHarness> {
   const fake = await startFakeRealtime(options);
-  const h = await startHarness({ vars: { RELAY_OPENAI_URL: fake.url, ...vars } });
+  const h = await startHarness({ vars: { RELAY_OPENAI_URL: fake.url, ...vars }, persistTo });
   const get = async (path: string) => {
     const response = await fetch(`${h.worker.url}${path}`, { headers: { authorization: `Bearer ${CEKURA_KEY}` } });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };

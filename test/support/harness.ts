@@ -11,6 +11,8 @@ export interface HarnessOptions {
   vars?: Record<string, string>;
   /** Start the Cekura stand-in and point CEKURA_HOST and CEKURA_OTEL_ENDPOINT at it (default true). */
   standIn?: boolean;
+  /** Where the Worker keeps its local state (default: a fresh temporary directory). */
+  persistTo?: string;
 }
 
 export interface Harness {
@@ -29,7 +31,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(standIn ? { CEKURA_HOST: standIn.url, CEKURA_OTEL_ENDPOINT: `${standIn.url}/v1/traces` } : {}),
     ...options.vars,
   };
-  let worker = await startLocalWorker({ vars });
+  let worker = await startLocalWorker({ vars, persistTo: options.persistTo });
   const harness: Harness = {
     standIn: standIn as CekuraStandIn,
     worker,
