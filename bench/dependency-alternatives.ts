@@ -1,5 +1,5 @@
 /**
- * The README's dependency table, measured side by side: for the S3 client and the OTel tracer
+ * The dependency list of docs/sdk-dependencies.md, measured side by side: for the S3 client and the OTel tracer
  * provider, what a Worker bundle costs (esbuild, browser platform, minified, gzip), how long a
  * Worker takes to answer its first request on workerd, and whether Deno runs it without --allow-env.
  * The alternatives are not project dependencies: they are installed into a temporary project

@@ -43,7 +43,7 @@ export interface Env {
   S3_BUCKET?: string;
   S3_ACCESS_KEY_ID?: string;
   S3_SECRET_ACCESS_KEY?: string;
-  // Privacy controls (worker/privacy/; README "Privacy controls").
+  // Privacy controls (worker/privacy/; docs/privacy.md, docs/deploy.md).
   /** JSON redaction rules applied to every session before storage: {fields?, detectors?, patterns?}. */
   REDACTION?: string;
   /** Days after which finalized records, audio and tombstones are erased; unset = forever. */

@@ -1,5 +1,5 @@
 /**
- * The generic event-stream adapter (the README's pattern): an agent that is just an EventEmitter,
+ * The generic event-stream adapter (the pattern in docs/adapters.md): an agent that is just an EventEmitter,
  * mapped in a few lines; the record, span tree and audio come back from the real local Worker.
  */
 import { EventEmitter } from "node:events";

@@ -15,7 +15,7 @@ export const LOCAL_CEKURA_VARS = { CEKURA_HOST: "", CEKURA_OTEL_ENDPOINT: "" } a
 /**
  * What every local Worker (wrangler dev, Miniflare in benches) runs with: forwarding nowhere unless the
  * caller points it at a stand-in, any key accepted (wrangler.toml refuses that for deployments), and
- * inspector logins signed with a fresh secret per start (README "Privacy controls").
+ * inspector logins signed with a fresh secret per start (docs/inspector.md, "Hardening").
  */
 export function localVars(): Record<string, string> {
   return {
