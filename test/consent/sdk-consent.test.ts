@@ -50,22 +50,28 @@ function expectNothingForwarded(id: string, secret: string) {
   ).toEqual([]);
 }
 
+/** A call started with `deferUpload: true` that has spoken a fresh secret and flushed it to the Worker. */
+async function deferredCallWithSecret(tag: string) {
+  const id = sessionId(tag);
+  const secret = `SECRET-${crypto.randomUUID()}`;
+  const s = tracer().observe({ sessionId: id, deferUpload: true });
+  speak(s, secret);
+  await s.flush();
+  return { id, secret, s };
+}
+
 /** A plain call after the case, delivered: the outbox ran, so an unwanted forward would have shown up too. */
 async function deliverControlCall() {
   const id = sessionId("control");
   const s = tracer().observe({ sessionId: id });
   speak(s, "control");
   await s.close();
-  expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+  expect((await h.api().settled(id)).status).toBe("delivered");
 }
 
 describe("consent through the SDK against the Cekura stand-in", () => {
   it("observe({deferUpload: true}) then abort(): the call never reaches Cekura, the Worker refuses it afterwards", async () => {
-    const id = sessionId("sdk-abort");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    const s = tracer().observe({ sessionId: id, deferUpload: true });
-    speak(s, secret);
-    await s.flush();
+    const { id, secret, s } = await deferredCallWithSecret("sdk-abort");
     expect((await h.api().status(id)).json).toMatchObject({ state: "open", consent: "deferred" });
     await h.restartWorker(); // every Durable Object evicted; state on disk only
     const status = await s.abort();
@@ -92,11 +98,7 @@ describe("consent through the SDK against the Cekura stand-in", () => {
   });
 
   it("a deferred call closed without consent is discarded: nothing reaches Cekura", async () => {
-    const id = sessionId("sdk-discard");
-    const secret = `SECRET-${crypto.randomUUID()}`;
-    const s = tracer().observe({ sessionId: id, deferUpload: true });
-    speak(s, secret);
-    await s.flush();
+    const { id, secret, s } = await deferredCallWithSecret("sdk-discard");
     await h.restartWorker();
     speak(s, secret, 2000);
     const closed = await s.close({ reason: "customer-ended-call" });
@@ -118,8 +120,8 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect(granted).toMatchObject({ state: "open", consent: "granted" });
     speak(s, "after-consent", 4000);
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
+    expect((await h.api().settled(id)).status).toBe("delivered");
+    const [call] = h.storedCalls(id);
     const body = call!.body as { transcript_json: { role: string; content?: string }[] };
     expect(body.transcript_json.filter((e) => e.role === "user").map((e) => e.content)).toEqual([
       "my account is before-consent-1",
@@ -145,8 +147,8 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect(h.requests(id)).toEqual([]);
     expect(await s.startAudioUpload()).toMatchObject({ consent: "granted" });
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
+    expect((await h.api().settled(id)).status).toBe("delivered");
+    const [call] = h.storedCalls(id);
     const body = call!.body as { transcript_json: { role: string; start_time?: number; end_time?: number }[] };
     const speech = body.transcript_json.filter((e) => e.role === "user" || e.role === "assistant");
     expect(speech.map((e) => e.role)).toEqual(["user", "assistant"]);
@@ -168,8 +170,8 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     expect(await s.close()).toMatchObject({ state: "finalized" });
     expectRecordWithoutAudio((await h.api().record(id)).json, "no-consent", 2);
     // Only the audio was held: the rest of the call is delivered, without a recording.
-    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
-    const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
+    expect((await h.api().settled(id)).status).toBe("delivered");
+    const [call] = h.storedCalls(id);
     expect(call!.files).toEqual([]);
     expect(
       (call!.body as { metadata: { cekura_tracer: Record<string, unknown> } }).metadata.cekura_tracer.audio_dropped,
@@ -182,9 +184,9 @@ describe("consent through the SDK against the Cekura stand-in", () => {
     speak(s, "kept");
     expect(await s.abortRecording()).toMatchObject({ state: "open" });
     expect(await s.close()).toMatchObject({ state: "finalized" });
-    expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    expect((await h.api().settled(id)).status).toBe("delivered");
     expectRecordWithoutAudio((await h.api().record(id)).json, "abort-recording", 2);
-    const [call] = h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
+    const [call] = h.storedCalls(id);
     expect(call!.files).toEqual([]);
   });
 });

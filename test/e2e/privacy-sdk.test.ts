@@ -66,7 +66,7 @@ it("SDK redaction: the values never leave the process, and neither Cekura, R2 no
   turn.end();
   const status = await s.close({ reason: "customer-ended-call" });
   expect(status.state).toBe("finalized");
-  expect((await h.api().waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+  expect((await h.api().settled(id)).status).toBe("delivered");
   // The spans (the stt span carries the transcript) reach the stand-in's OTLP endpoint too.
   await h.standIn.waitFor((r) => r.some((x) => x.endpoint === "traces" && JSON.stringify(x.body).includes(id)), 20_000);
 
@@ -108,7 +108,7 @@ it("a client without SDK redaction is redacted by the Worker (session rules from
   const client = h.api();
   expect((await client.fragment(id, fragment)).status).toBe(200);
   expect((await client.close(id, { lastSeq: 0 })).json.state).toBe("finalized");
-  expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+  expect((await client.settled(id)).status).toBe("delivered");
   const atCekura = JSON.stringify(h.requests(id)[0]!.body);
   expect(atCekura).toContain("[REDACTED:order_id]");
   expect(atCekura).toContain("[REDACTED:email]");
@@ -120,7 +120,7 @@ it("erasing a call Cekura already has answers that Cekura's copy must be deleted
   const client = h.api();
   expect((await client.fragment(id, sampleFragment("observe"))).status).toBe(200);
   await client.close(id, { lastSeq: 0 });
-  expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+  expect((await client.settled(id)).status).toBe("delivered");
   const erased = await client.call("DELETE", `/v1/sessions/${id}`);
   expect(erased.status).toBe(200);
   expect(erased.json).toMatchObject({ state: "erased", forwardedToCekura: true });

@@ -22,7 +22,7 @@ describe("the recording reaches Cekura as a multipart voice_recording part", () 
     };
     expect(record.audio).toMatchObject({ sampleRate: SAMPLE_RATE, channels: 2 });
 
-    expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    expect((await client.settled(id)).status).toBe("delivered");
     const [request] = h.requests(id);
     expect(request?.contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(request?.headers["content-length"]).toBe(String(request?.rawBytes)); // streamed with a known length

@@ -5,8 +5,6 @@ import { sessionId, useForwardHarness } from "../support/forward-harness.ts";
 // same persisted state, so every Durable Object loses its memory and in-flight requests.
 const h = useForwardHarness();
 
-const storedCalls = (id: string) => h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id);
-
 describe("the outbox across evictions", () => {
   it("delivers exactly once when the Worker restarts between attempts", { timeout: 120_000 }, async () => {
     const id = sessionId("evict-between");
@@ -18,10 +16,10 @@ describe("the outbox across evictions", () => {
     expect(pending.nextAttemptAt).not.toBeNull();
 
     await h.restartWorker();
-    const forward = await h.api().waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await h.api().settled(id);
     expect(forward).toMatchObject({ status: "delivered", attempts: 2 });
     expect(h.requests(id).map((r) => r.answer?.status)).toEqual([429, 201]);
-    expect(storedCalls(id)).toHaveLength(1);
+    expect(h.storedCalls(id)).toHaveLength(1);
   });
 
   it("delivers exactly once when the Worker dies while Cekura is storing the call", { timeout: 120_000 }, async () => {
@@ -29,13 +27,13 @@ describe("the outbox across evictions", () => {
     // Cekura stores the call, then never answers; the Worker is killed while it waits.
     h.standIn.plan({ endpoint: "observe", afterStore: true, hang: true });
     await h.runCall(id);
-    await h.standIn.waitFor(() => storedCalls(id).length === 1);
+    await h.standIn.waitFor(() => h.storedCalls(id).length === 1);
     await h.restartWorker();
 
-    const forward = await h.api().waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await h.api().settled(id);
     expect(forward).toMatchObject({ status: "delivered", attempts: 2 });
     // The retry after the restart was answered "already exists": counted as delivered, stored once.
     expect(h.requests(id).map((r) => r.answer?.status)).toEqual([0, 409]);
-    expect(storedCalls(id)).toHaveLength(1);
+    expect(h.storedCalls(id)).toHaveLength(1);
   });
 });

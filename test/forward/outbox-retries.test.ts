@@ -9,21 +9,19 @@ describe("the outbox's retries against the Cekura stand-in", () => {
     const id = sessionId("down3");
     h.standIn.failNext(3, 503, "observe");
     const client = await h.runCall(id);
-    const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
-    expect(forward.status).toBe("delivered");
-    expect(forward.attempts).toBe(4);
+    const forward = await client.settled(id);
+    expect(forward).toMatchObject({ status: "delivered", attempts: 4, lastError: expect.stringMatching(/^HTTP 503/) });
     expect(forward.deliveredAt).not.toBeNull();
-    expect(forward.lastError).toMatch(/^HTTP 503/);
     const requests = h.requests(id);
     expect(requests.map((r) => r.answer?.status)).toEqual([503, 503, 503, 201]);
-    expect(h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id)).toHaveLength(1);
+    expect(h.storedCalls(id)).toHaveLength(1);
   });
 
   it("does not try again before Retry-After after a 429", async () => {
     const id = sessionId("ratelimited");
     h.standIn.plan({ endpoint: "observe", status: 429, retryAfter: 2 });
     const client = await h.runCall(id);
-    const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await client.settled(id);
     expect(forward.status).toBe("delivered");
     const [first, second] = h.requests(id);
     expect(first?.answer?.status).toBe(429);
@@ -36,7 +34,7 @@ describe("the outbox's retries against the Cekura stand-in", () => {
     const id = sessionId("rejected");
     h.standIn.plan({ endpoint: "observe", status: 400, body: { agent: ['Invalid pk "42" - object does not exist.'] } });
     const client = await h.runCall(id);
-    const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await client.settled(id);
     expect(forward).toMatchObject({ status: "dead_letter", attempts: 1, nextAttemptAt: null });
     expect(forward.lastError).toBe('HTTP 400: {"agent":["Invalid pk \\"42\\" - object does not exist."]}');
     expect(h.requests(id)).toHaveLength(1);
@@ -46,10 +44,12 @@ describe("the outbox's retries against the Cekura stand-in", () => {
     const id = sessionId("exhausted");
     h.standIn.failNext(4, 502, "observe");
     const client = await h.runCall(id);
-    const dead = await client.waitForward(id, ["delivered", "dead_letter"]);
-    expect(dead.status).toBe("dead_letter");
-    expect(dead.attempts).toBe(4);
-    expect(dead.lastError).toMatch(/^gave up after 4 attempts; last: HTTP 502/);
+    const dead = await client.settled(id);
+    expect(dead).toMatchObject({
+      status: "dead_letter",
+      attempts: 4,
+      lastError: expect.stringMatching(/^gave up after 4 attempts; last: HTTP 502/),
+    });
 
     const otherTenant = await h.api("someone-else").requeue(id);
     expect(otherTenant.status).toBe(404);
@@ -57,7 +57,7 @@ describe("the outbox's retries against the Cekura stand-in", () => {
     const requeued = await client.requeue(id);
     expect(requeued.status).toBe(200);
     expect((requeued.json.forward as { status: string }).status).toBe("pending");
-    const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await client.settled(id);
     expect(forward.status).toBe("delivered");
     expect(forward.attempts).toBe(1);
     expect(h.requests(id).map((r) => r.answer?.status)).toEqual([502, 502, 502, 502, 201]);
@@ -72,12 +72,12 @@ describe("the outbox's retries against the Cekura stand-in", () => {
     // Cekura stores the call but the answer never arrives (the attempt times out after 3 s).
     h.standIn.plan({ endpoint: "observe", afterStore: true, hang: true });
     const client = await h.runCall(id);
-    const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await client.settled(id);
     expect(forward.status).toBe("delivered");
     expect(forward.attempts).toBe(2);
     expect(forward.lastError).toMatch(/no answer within 3000 ms/);
     expect(h.requests(id).map((r) => r.answer?.status)).toEqual([0, 409]);
-    expect(h.standIn.calls().filter((r) => (r.body as { call_id: string }).call_id === id)).toHaveLength(1);
+    expect(h.storedCalls(id)).toHaveLength(1);
   });
 
   it("forwards with the caller's own key, sent only in X-CEKURA-API-KEY", async () => {

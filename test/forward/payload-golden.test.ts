@@ -12,6 +12,31 @@ const SDK = { name: "cekura-edge-tracer", version: "0.1.0", runtime: "node", run
 const FACTS = { sdk: { name: "cekura-edge-tracer", version: "0.1.0" }, runtime: { name: "node", version: "20.20.0" } };
 const LOG = { level: "info", message: "answered", time: at(4600), attributes: { turn: 1 } };
 
+/** One tool call in track's messages[]: its function_call entry, then its function_call_result (epoch-ms times). */
+function trackToolMessages(
+  ms: (t: number) => number,
+  call: { id: string; name: string; arguments: string; at: number },
+  answer: { result: string; is_error: boolean; at: number },
+) {
+  const { id, name } = call;
+  return [
+    {
+      role: "function_call",
+      content: call.arguments,
+      start_time: ms(call.at),
+      end_time: ms(call.at),
+      data: { id, name, arguments: call.arguments },
+    },
+    {
+      role: "function_call_result",
+      content: answer.result,
+      start_time: ms(answer.at),
+      end_time: ms(answer.at),
+      data: { id, name, result: answer.result, is_error: answer.is_error },
+    },
+  ];
+}
+
 /** The sample call plus the extras above; closes it once its one span is stored; returns its trace id. */
 async function goldenCall(id: string, mode: "observe" | "track", lifted: Record<string, unknown>): Promise<string> {
   const client = h.api();
@@ -37,7 +62,7 @@ async function goldenCall(id: string, mode: "observe" | "track", lifted: Record<
   expect((await client.traces({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] })).json).toEqual({});
   const closed = await client.close(id, { lastSeq: 0, reason: "customer-ended-call" });
   expect(closed.json.state).toBe("finalized");
-  expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+  expect((await client.settled(id)).status).toBe("delivered");
   return traceId;
 }
 
@@ -95,27 +120,18 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
         timestamp: at(4800),
       },
     ]);
-    expect(Object.keys(body).sort()).toEqual([
-      "agent",
-      "call_ended_reason",
-      "call_id",
-      "customer_number",
-      "dynamic_variables",
-      "main_agent_channel_index",
-      "metadata",
-      "redact_fields",
-      "timestamp",
-      "trace_id",
-      "transcript_json",
-      "transcript_type",
-    ]);
+    expect(Object.keys(body).sort()).toEqual(
+      "agent call_ended_reason call_id customer_number dynamic_variables main_agent_channel_index metadata redact_fields timestamp trace_id transcript_json transcript_type".split(
+        " ",
+      ),
+    );
     expect(observeSchema.safeParse(body).success).toBe(true);
   });
 
   it("observe without spans: no trace_id, and no SDK facts when the sender did not say", async () => {
     const id = sessionId("golden-observe-plain");
     const client = await h.runCall(id, "observe");
-    expect((await client.waitForward(id, ["delivered", "dead_letter"])).status).toBe("delivered");
+    expect((await client.settled(id)).status).toBe("delivered");
     const body = h.requests(id)[0]?.body as Record<string, unknown>;
     expect("trace_id" in body).toBe(false);
     expect(body.metadata).toEqual({ plan: "gold", cekura_tracer: { session_logs: [LOG] } });
@@ -158,48 +174,21 @@ describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () =
     expect(call.messages).toEqual([
       { role: "system", content: "You are a bank agent.", start_time: ms(500), end_time: ms(500), data: {} },
       { role: "user", content: "What is my balance?", start_time: ms(1000), end_time: ms(2200), data: {} },
-      {
-        role: "function_call",
-        content: '{"account":"A-1"}',
-        start_time: ms(2500),
-        end_time: ms(2500),
-        data: { id: "call_1", name: "get_balance", arguments: '{"account":"A-1"}' },
-      },
-      {
-        role: "function_call_result",
-        content: '{"balance":12.5}',
-        start_time: ms(2700),
-        end_time: ms(2700),
-        data: { id: "call_1", name: "get_balance", result: '{"balance":12.5}', is_error: false },
-      },
+      ...trackToolMessages(
+        ms,
+        { id: "call_1", name: "get_balance", arguments: '{"account":"A-1"}', at: 2500 },
+        { result: '{"balance":12.5}', is_error: false, at: 2700 },
+      ),
       { role: "bot", content: "It is 12.50 dollars.", start_time: ms(3000), end_time: ms(4500), data: {} },
-      {
-        role: "function_call",
-        content: "{}",
-        start_time: ms(4700),
-        end_time: ms(4700),
-        data: { id: "call_2", name: "transfer", arguments: "{}" },
-      },
-      {
-        role: "function_call_result",
-        content: '{"error":"denied"}',
-        start_time: ms(4800),
-        end_time: ms(4800),
-        data: { id: "call_2", name: "transfer", result: '{"error":"denied"}', is_error: true },
-      },
+      ...trackToolMessages(
+        ms,
+        { id: "call_2", name: "transfer", arguments: "{}", at: 4700 },
+        { result: '{"error":"denied"}', is_error: true, at: 4800 },
+      ),
     ]);
-    expect(Object.keys(call).sort()).toEqual([
-      "endedAt",
-      "endedReason",
-      "from_phone_number",
-      "id",
-      "messages",
-      "metadata",
-      "run_id",
-      "startedAt",
-      "to_phone_number",
-      "trace_id",
-    ]);
+    expect(Object.keys(call).sort()).toEqual(
+      "endedAt endedReason from_phone_number id messages metadata run_id startedAt to_phone_number trace_id".split(" "),
+    );
     expect(trackSchema.safeParse(body).success).toBe(true);
   });
 

@@ -9,7 +9,7 @@ describe("track mode's delivery window", () => {
     const id = sessionId("track-late");
     h.standIn.plan({ endpoint: "track", status: 503, retryAfter: 10 });
     const client = await h.runCall(id, "track");
-    const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await client.settled(id);
     expect(forward.status).toBe("dead_letter");
     expect(forward.attempts).toBe(1);
     expect(forward.lastError).toMatch(
@@ -22,7 +22,7 @@ describe("track mode's delivery window", () => {
     const id = sessionId("track-in-time");
     h.standIn.failNext(1, 503, "track");
     const client = await h.runCall(id, "track");
-    const forward = await client.waitForward(id, ["delivered", "dead_letter"]);
+    const forward = await client.settled(id);
     expect(forward).toMatchObject({ status: "delivered", attempts: 2 });
     expect(h.standIn.runs().filter((r) => h.requests(id).includes(r))).toHaveLength(1);
   });

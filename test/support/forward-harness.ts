@@ -66,6 +66,10 @@ export function api(h: ForwardHarness, key = KEY) {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    /** Waits until the forward is settled: delivered or dead-lettered. */
+    settled(id: string): Promise<ForwardStatus> {
+      return this.waitForward(id, ["delivered", "dead_letter"]);
+    },
   };
 }
 
@@ -113,6 +117,8 @@ export interface ForwardFixture extends ForwardHarness {
   runCall(id: string, mode?: "observe" | "track", key?: string): ReturnType<typeof runCall>;
   /** What the stand-in received for this call id. */
   requests(id: string): ReturnType<typeof requestsFor>;
+  /** The observe calls the stand-in stored for this call id (a repeated call id is refused, not stored). */
+  storedCalls(id: string): ReturnType<CekuraStandIn["calls"]>;
   /** An SDK tracer on this Worker with the tests' key and agent, reporting nothing unless `onError` is given. */
   tracer(options?: Partial<CekuraTracerOptions>): CekuraTracer;
 }
@@ -147,6 +153,10 @@ export function useForwardHarness(vars: Record<string, string> | (() => Record<s
     api: (key) => api(fixture, key),
     runCall: (id, mode, key) => runCall(fixture, id, mode, key),
     requests: (id) => requestsFor(running().standIn, id),
+    storedCalls: (id) =>
+      running()
+        .standIn.calls()
+        .filter((r) => (r.body as { call_id?: string }).call_id === id),
     tracer: (options) =>
       new CekuraTracer({ apiKey: KEY, agentId: 42, ingestUrl: running().worker.url, onError: () => {}, ...options }),
   };
