@@ -196,6 +196,12 @@ if (loopBlock) rows.push(...loopBlockRows(loopBlock));
 // 1d. Redaction CPU per KB of fragment (every detector on) beside the same fragment unredacted.
 const redactionCost = await section("redaction", async () => runRedactionCost());
 if (redactionCost) rows.push(...redactionCostRows(redactionCost));
+// 1e. Call-audio marker error under jitter and a stall per runtime, beside the old placement rule (about 20 s each).
+const placementBench = await import("./audio-placement.ts");
+const placement = await section("audio placement", async () =>
+  placementBench.runAudioPlacement(RUNTIMES as ("node" | "deno" | "bun")[]),
+);
+if (placement) rows.push(...placementBench.audioPlacementRows(placement));
 
 // 2. Wire.
 const wire = await section("wire", async () => ({ gzip: await runWire(120, true), plain: await runWire(120, false) }));
