@@ -42,6 +42,22 @@ export function api(h: ForwardHarness, key = KEY) {
     const res = await workerApi({ baseUrl: h.worker.url, key }).call(method, path, body);
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
+  const forward = async (id: string): Promise<ForwardStatus> => {
+    const { json } = await call("GET", `/v1/sessions/${id}`);
+    return json.forward as ForwardStatus;
+  };
+  /** Polls status until forward.status is one of `wanted`. */
+  const waitForward = async (id: string, wanted: string[], timeoutMs = 45_000): Promise<ForwardStatus> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const now = await forward(id);
+      if (wanted.includes(now.status)) return now;
+      if (Date.now() > deadline)
+        throw new Error(`forward of ${id} is still ${JSON.stringify(now)} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  // Plain functions, no `this`: a test may take them off the object (`const { settled } = h.api()`).
   return {
     call,
     fragment: (id: string, body: unknown) => call("POST", `/v1/sessions/${id}/fragments`, body),
@@ -51,25 +67,10 @@ export function api(h: ForwardHarness, key = KEY) {
     requeue: (id: string) => call("POST", `/v1/sessions/${id}/forward/requeue`),
     /** An OTLP/HTTP JSON batch, as an exporter would post it. */
     traces: (body: unknown) => call("POST", "/v1/traces", body),
-    async forward(id: string): Promise<ForwardStatus> {
-      const { json } = await call("GET", `/v1/sessions/${id}`);
-      return json.forward as ForwardStatus;
-    },
-    /** Polls status until forward.status is one of `wanted`. */
-    async waitForward(id: string, wanted: string[], timeoutMs = 45_000): Promise<ForwardStatus> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const forward = await this.forward(id);
-        if (wanted.includes(forward.status)) return forward;
-        if (Date.now() > deadline)
-          throw new Error(`forward of ${id} is still ${JSON.stringify(forward)} after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    forward,
+    waitForward,
     /** Waits until the forward is settled: delivered or dead-lettered. */
-    settled(id: string): Promise<ForwardStatus> {
-      return this.waitForward(id, ["delivered", "dead_letter"]);
-    },
+    settled: (id: string): Promise<ForwardStatus> => waitForward(id, ["delivered", "dead_letter"]),
   };
 }
 
