@@ -20,6 +20,7 @@ import {
   SAMPLE_RATE,
   stereoPcm,
 } from "./lib/call-model.ts";
+import { must, postJson } from "./lib/http.ts";
 import { cpuSeconds, snapshotEntry, startMiniflare, type MiniflareWorker } from "./lib/miniflare-worker.ts";
 import { DO_BILLED_GB, PRICES, REFERENCE, unitPrice } from "./cost/prices.ts";
 
@@ -127,12 +128,6 @@ export const COUNTING_ENTRY = join(REPO_ROOT, "bench/worker/counting-entry.ts");
 const API_KEY = "bench-cost-key";
 const HEADERS = { authorization: `Bearer ${API_KEY}` };
 
-async function must(response: Response, what: string): Promise<unknown> {
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${what}: ${response.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 /** One whole call as the SDK sends it: a fragment per second with events, audio as it fills a chunk, then close. */
 export async function sendCall(url: string, id: string, scenario: CostScenario, callSeconds: number): Promise<void> {
   const base = `${url}/v1/sessions/${id}`;
@@ -145,14 +140,7 @@ export async function sendCall(url: string, id: string, scenario: CostScenario, 
   let pending: ReturnType<typeof eventsOfSecond> = [];
   const sendFragment = async (events: typeof pending) => {
     const body = fragmentBody(seq++, events, callStartedAt, 42, scenario.mode, scenario.withoutConsent);
-    await must(
-      await fetch(`${base}/fragments`, {
-        method: "POST",
-        headers: { ...HEADERS, "content-type": "application/json" },
-        body,
-      }),
-      "fragment",
-    );
+    await postJson(fetch, `${base}/fragments`, HEADERS, body, "fragment");
   };
   for (let s = 0; s < callSeconds; s++) {
     if (scenario.realTime)

@@ -18,6 +18,7 @@ import {
   STEREO_PCM_BYTES_PER_SECOND,
   stereoPcm,
 } from "./lib/call-model.ts";
+import { must, postJson } from "./lib/http.ts";
 import { persistSizes } from "./lib/persist-size.ts";
 import { median } from "./lib/stats.ts";
 
@@ -77,12 +78,6 @@ async function send(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
-async function must(response: Response, what: string): Promise<unknown> {
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${what}: ${response.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 export async function runFinalization(
   calls = 3,
   minutes = 10,
@@ -122,14 +117,7 @@ export async function runFinalization(
         CONCURRENCY,
         async ([body]) => {
           budget("fragment ingest");
-          await must(
-            await send(`${base}/fragments`, {
-              method: "POST",
-              headers: { ...headers, "content-type": "application/json" },
-              body,
-            }),
-            "fragment",
-          );
+          await postJson(send, `${base}/fragments`, headers, body, "fragment");
         },
       );
       await pool(

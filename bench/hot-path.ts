@@ -47,39 +47,21 @@ const transcriptInput = { role: "assistant" as const, text: ASSISTANT_TEXT };
 const toolInput = { id: "call-1", name: "find_slots", arguments: TOOL_ARGS };
 const logAttrs = LOG_ATTRS;
 
-/** One call of `kind` on the session (i is the call number). */
-function callSdk(s: ReturnType<typeof newSession>, kind: Kind, i: number): void {
-  switch (kind) {
-    case "transcript":
-      s.transcript(transcriptInput);
-      return;
-    case "toolCall":
-      s.toolCall(toolInput);
-      return;
-    case "log":
-      s.log("info", "llm request started", logAttrs);
-      return;
-    case "audioFrame":
-      s.audio(i & 1 ? "assistant" : "user", frame, SAMPLE_RATE);
-  }
-}
-
-/** The baseline: push the same input object to an array. */
-function callBaseline(list: unknown[], kind: Kind, i: number): void {
-  switch (kind) {
-    case "transcript":
-      list.push(transcriptInput);
-      return;
-    case "toolCall":
-      list.push(toolInput);
-      return;
-    case "log":
-      list.push({ level: "info", message: "llm request started", attributes: logAttrs });
-      return;
-    case "audioFrame":
-      list.push({ channel: i & 1 ? "assistant" : "user", frame, sampleRate: SAMPLE_RATE });
-  }
-}
+type Session = ReturnType<typeof newSession>;
+const channel = (i: number) => (i & 1 ? "assistant" : "user");
+/** One call of each kind on the session, and the baseline: push the same input to an array (i is the call number). */
+const calls: Record<Kind, { sdk(s: Session, i: number): void; baseline(list: unknown[], i: number): void }> = {
+  transcript: { sdk: (s) => s.transcript(transcriptInput), baseline: (list) => void list.push(transcriptInput) },
+  toolCall: { sdk: (s) => s.toolCall(toolInput), baseline: (list) => void list.push(toolInput) },
+  log: {
+    sdk: (s) => s.log("info", "llm request started", logAttrs),
+    baseline: (list) => void list.push({ level: "info", message: "llm request started", attributes: logAttrs }),
+  },
+  audioFrame: {
+    sdk: (s, i) => s.audio(channel(i), frame, SAMPLE_RATE),
+    baseline: (list, i) => void list.push({ channel: channel(i), frame, sampleRate: SAMPLE_RATE }),
+  },
+};
 
 interface Sampled {
   medianUs: number;
@@ -132,10 +114,10 @@ for (let run = 0; run < RUNS; run++) {
   for (const kind of kinds) {
     const s = newSession();
     const list: unknown[] = [];
-    const base = await sample((i) => callBaseline(list, kind, i));
+    const base = await sample((i) => calls[kind].baseline(list, i));
     list.length = 0;
     const sdk = await sample(
-      (i) => callSdk(s, kind, i),
+      (i) => calls[kind].sdk(s, i),
       () => s.flush(),
     );
     await s.close().catch(() => undefined);

@@ -11,22 +11,18 @@ export interface PersistSizes {
 
 export function persistSizes(dir: string): PersistSizes {
   const sizes: PersistSizes = { durableObjects: 0, r2: 0 };
-  const walk = (path: string): void => {
-    let entries: string[];
-    try {
-      entries = readdirSync(path);
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      const full = join(path, name);
-      const stat = statSync(full, { throwIfNoEntry: false });
-      if (!stat) continue;
-      if (stat.isDirectory()) walk(full);
-      else if (/[\\/]do[\\/]/.test(full) && /\.sqlite(-wal|-shm)?$/.test(name)) sizes.durableObjects += stat.size;
-      else if (/[\\/]r2[\\/]/.test(full)) sizes.r2 += stat.size;
-    }
-  };
-  walk(dir);
+  let paths: string[];
+  try {
+    paths = readdirSync(dir, { recursive: true, encoding: "utf8" });
+  } catch {
+    return sizes; // nothing persisted yet
+  }
+  for (const path of paths) {
+    const full = join(dir, path);
+    const stat = statSync(full, { throwIfNoEntry: false });
+    if (!stat?.isFile()) continue;
+    if (/[\\/]do[\\/]/.test(full) && /\.sqlite(-wal|-shm)?$/.test(path)) sizes.durableObjects += stat.size;
+    else if (/[\\/]r2[\\/]/.test(full)) sizes.r2 += stat.size;
+  }
   return sizes;
 }

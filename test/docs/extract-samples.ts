@@ -57,20 +57,9 @@ export function documentationFiles(root: string): string[] {
       return false;
     }
   });
-  const walk = (dir: string): void => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of entries.sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith(".md")) files.push(relative(root, path));
-    }
-  };
-  walk(join(root, "docs"));
+  const docs = join(root, "docs");
+  const pages = readdirSync(docs, { recursive: true, encoding: "utf8" }).filter((p) => p.endsWith(".md"));
+  for (const page of pages.sort()) files.push(relative(root, join(docs, page)));
   return files;
 }
 
