@@ -138,6 +138,13 @@ export class CekuraTracer {
     });
     // Load OTel now, while nothing waits for it; sessions started before it lands catch up.
     if (options.enableOtelTraces !== false) void loadTraces().catch(() => undefined);
+    // The runtime loads its random source on first use (~1-2 ms on Node): pay that in a task of its own,
+    // not inside the first observe(). Workers refuse timers and random values at global scope: skipped.
+    try {
+      setTimeout(warmRandom, 0);
+    } catch {
+      // no timers here
+    }
   }
 
   /** Production calls (audio allowed, consent via deferUpload). */
@@ -305,4 +312,13 @@ function sessionIdFrom(options: ObserveOptions): string {
   const problem = sessionIdProblem(candidate);
   if (problem !== undefined) throw new ConfigError(`${source}: ${problem}`);
   return candidate as string;
+}
+
+function warmRandom(): void {
+  try {
+    crypto.getRandomValues(new Uint8Array(8));
+    crypto.randomUUID();
+  } catch {
+    // not allowed here (a Worker's global scope): the first session pays it
+  }
 }

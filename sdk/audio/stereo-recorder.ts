@@ -34,8 +34,9 @@ export class StereoRecorder {
   readonly #holdMs: number;
   readonly #user: ChannelTrack;
   readonly #assistant: ChannelTrack;
-  readonly #left: Int16Array;
-  readonly #right: Int16Array;
+  /** Chunk buffers, allocated at the first full chunk (not on the observe() path). */
+  #left: Int16Array | undefined;
+  #right: Int16Array | undefined;
   /** Frames emitted so far. */
   framesEmitted = 0;
   /** Samples refused because an input buffer was full. */
@@ -55,8 +56,6 @@ export class StereoRecorder {
     };
     this.#user = new ChannelTrack(track);
     this.#assistant = new ChannelTrack(track);
-    this.#left = new Int16Array(this.chunkFrames);
-    this.#right = new Int16Array(this.chunkFrames);
   }
 
   /** Caller's path: copies the samples; false when they were dropped (input buffer full). */
@@ -71,7 +70,7 @@ export class StereoRecorder {
   }
 
   get bufferBytes(): number {
-    return this.#user.bufferBytes + this.#assistant.bufferBytes + this.#left.byteLength + this.#right.byteLength;
+    return this.#user.bufferBytes + this.#assistant.bufferBytes + 2 * this.chunkFrames * Int16Array.BYTES_PER_ELEMENT;
   }
 
   /**
@@ -110,8 +109,9 @@ export class StereoRecorder {
       const ready = Math.min(this.#user.available, this.#assistant.available) - this.framesEmitted;
       const frames = ready >= this.chunkFrames ? this.chunkFrames : all && ready > 0 ? ready : 0;
       if (frames === 0) break;
-      const left = frames === this.chunkFrames ? this.#left : new Int16Array(frames);
-      const right = frames === this.chunkFrames ? this.#right : new Int16Array(frames);
+      const full = frames === this.chunkFrames;
+      const left = full ? (this.#left ??= new Int16Array(frames)) : new Int16Array(frames);
+      const right = full ? (this.#right ??= new Int16Array(frames)) : new Int16Array(frames);
       this.#user.take(left, frames);
       this.#assistant.take(right, frames);
       chunks.push(interleaveStereo(left, right));
