@@ -1,16 +1,9 @@
 /** The SDK's public surface: the tracer, the session interface, the errors and the types. */
 export { CekuraTracer } from "./tracer.ts";
 export type { CekuraTracerOptions, ObserveOptions, TrackOptions } from "./tracer.ts";
-export type {
-  AudioChannel,
-  CekuraSession,
-  CloseOptions,
-  SessionStats,
-  ToolCallInput,
-  ToolResultInput,
-  TranscriptInput,
-  Turn,
-} from "./cekura-session.ts";
+// The session interface and its inputs: AudioChannel, CekuraSession, CloseOptions, SessionStats, ToolCallInput,
+// ToolResultInput, TranscriptInput, Turn.
+export type * from "./cekura-session.ts";
 export { DEFAULTS } from "./defaults.ts";
 export type { SessionStatus } from "./wire/status.ts";
 export type { SessionLogger } from "./logger.ts";
