@@ -66,7 +66,7 @@ async function goldenCall(id: string, mode: "observe" | "track", lifted: Record<
   return traceId;
 }
 
-describe("payloads as Cekura receives them (README: Forwarding to Cekura)", () => {
+describe("payloads as Cekura receives them (docs/forwarding.md)", () => {
   it("observe: POST /observability/v1/observe/ as JSON, field by field", async () => {
     const id = sessionId("golden-observe");
     const traceId = await goldenCall(id, "observe", { dynamic_variables: { name: "Ann" }, redact_fields: ["ssn"] });
