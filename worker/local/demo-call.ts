@@ -116,6 +116,10 @@ export async function runDemoCall(options: DemoCallOptions): Promise<DemoCallRes
   }
   session.setCustomMetadata({ resolution: "upgraded_to_express", satisfied: true });
   session.log("info", "call ended by customer", { turns: turns.length });
+  log(
+    "  audio placement: both channels were given an explicit `at` on the call's clock, which wins over the placement rule;" +
+      " audio given without one is placed in runs held 300 ms, and session.interruptAudio() cuts a barge-in (docs/audio.md)",
+  );
   log(`  closing the session (flushes events, audio and spans) ...`);
   const status = await session.close({ reason: "customer-ended-call" });
   return {
