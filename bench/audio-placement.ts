@@ -9,10 +9,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../worker/local/local-worker.ts";
 import { p99, median } from "./lib/stats.ts";
 import type { Row } from "./lib/table.ts";
+import { whenRunAlone } from "./lib/run-alone.ts";
 
 const CASES = ["paced", "jitter", "stall"] as const;
 type Errors = { estimator: number[]; oldRule: number[] };
@@ -72,9 +72,4 @@ export function audioPlacementRows(r: AudioPlacementResult): Row[] {
   return rows;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { renderTable } = await import("./lib/table.ts");
-  const result = runAudioPlacement();
-  console.log(renderTable(audioPlacementRows(result)));
-  console.log(`BENCH_JSON ${JSON.stringify(result)}`);
-}
+whenRunAlone(import.meta.url, () => runAudioPlacement(), audioPlacementRows);
