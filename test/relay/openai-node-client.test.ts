@@ -131,12 +131,13 @@ it("records a call made with the openai package's OpenAIRealtimeWS through the r
   // Within the assistant channel (one clock): the replies' markers are where the client played them, to 20 ms.
   const spacing = agentMarkers[1]! - agentMarkers[0]!;
   expect(Math.abs(spacing - (expected[1]! - expected[0]!)) * 1000, "reply spacing off by (ms)").toBeLessThanOrEqual(20);
-  // Across channels the client's clock and the relay's are compared through two loaded processes (wrangler's
-  // proxy, the TLS front): 60 ms here; the raw ws test holds the 20 ms bound across channels.
+  // Across channels (user marker to each reply's marker), to 20 ms: the relay cannot see the client's
+  // network delay, so the record is off by the client-relay round trip; here that is loopback through the
+  // TLS front (with Nagle on its sockets it was a constant 64 ms, the delayed ACK).
   for (let i = 0; i < 2; i++)
     expect(
       Math.abs(agentMarkers[i]! - offset - expected[i]!) * 1000,
       `assistant marker ${i} off by (ms)`,
-    ).toBeLessThanOrEqual(60);
+    ).toBeLessThanOrEqual(20);
   await r.h.standIn.waitFor((received) => received.some((q) => JSON.stringify(q.body).includes(sessionId)), 30_000);
 }, 90_000);

@@ -41,6 +41,10 @@ export async function startTlsFront(targetPort: number): Promise<TlsFront> {
   const sockets = new Set<Socket>();
   const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (client) => {
     const target = connect(targetPort, "127.0.0.1");
+    // No Nagle on either leg: a small frame written while an earlier one awaits its (delayed) ACK would
+    // otherwise wait ~40-60 ms, a constant skew between what the relay saw and what the client heard.
+    client.setNoDelay(true);
+    target.setNoDelay(true);
     sockets.add(client).add(target);
     client.pipe(target).pipe(client);
     const done = () => (client.destroy(), target.destroy());
