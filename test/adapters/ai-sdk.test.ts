@@ -3,12 +3,12 @@
  * MockLanguageModelV2, offline. A voice pipeline's turns go through wrapped generateText / streamText;
  * the record, tool calls and span tree are read back from the real local Worker.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { generateText, stepCountIs, streamText, tool } from "ai";
 import { MockLanguageModelV2, simulateReadableStream } from "ai/test";
 import { observeAiSdk } from "../../sdk/adapters/ai-sdk.ts";
-import { attr, startHarness, uid, UTC_MS, type Harness } from "./support.ts";
+import { attr, uid, UTC_MS, useHarness } from "./support.ts";
 
 const usage = (inputTokens: number, outputTokens: number) => ({
   inputTokens,
@@ -25,11 +25,7 @@ const weather = tool({
   },
 });
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeAiSdk (ai@5)", () => {
   it("wrapped generateText and streamText record turns, paired tool calls (results and errors), llm spans with usage", async () => {

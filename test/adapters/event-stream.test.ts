@@ -3,15 +3,11 @@
  * mapped in a few lines; the record, span tree and audio come back from the real local Worker.
  */
 import { EventEmitter } from "node:events";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { observeEventStream, type Recorder } from "../../sdk/adapters/event-stream.ts";
-import { attr, startHarness, tone, uid, type Harness } from "./support.ts";
+import { attr, tone, uid, useHarness } from "./support.ts";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeEventStream (generic adapter)", () => {
   it("maps a custom agent's events to a complete record; a throwing handler reaches onError, never the agent", async () => {

@@ -6,25 +6,21 @@
  * answer (LiveKit interrupts on the interim transcript). Where each sample was really heard comes from
  * outside the adapter: the microphone's own clock, and the AudioSource's own queue.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initializeLogger, voice } from "@livekit/agents";
-import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
-import type { Session } from "../../sdk/session.ts";
+import { describe, expect, it } from "vitest";
+import { initializeLogger } from "@livekit/agents";
 import { rms } from "../audio/signal.ts";
 import {
   findMarker,
-  Microphone,
   mismatchesWithPlayed,
+  observedCall,
   QUIET,
   recordedChannels,
-  ScriptedAgent,
   ScriptedSTT,
   sleep,
-  speaker,
-  speeches,
+  startWithMicrophone,
   type Reply,
 } from "./livekit-support.ts";
-import { startHarness, uid, type Harness } from "./support.ts";
+import { useHarness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
 
@@ -33,42 +29,27 @@ const STORY: Reply = { text: "Once upon a time there was a long story.", seconds
 const OKAY: Reply = { text: "Okay.", seconds: 0.6, markers: [0.2] };
 const BARGE_IN_AFTER_S = 1.2;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeLiveKitSession audio", () => {
   it("records the user's frames on the left where they were captured and the agent's played audio on the right where it played, nothing after a barge-in cut the reply", async () => {
-    const agent = new ScriptedAgent([TIME, STORY, OKAY]);
-    const session = new voice.AgentSession({
-      llm: new voice.testing.FakeLLM([
-        { input: "what time is it", content: TIME.text },
-        { input: "tell me a story", content: STORY.text },
-        { input: "stop please", content: OKAY.text },
-      ]),
-      stt: new ScriptedSTT(),
-      vad: null,
-      turnHandling: { turnDetection: "stt", interruption: { resumeFalseInterruption: false } },
-    });
-    const played = speeches(session);
-    const sessionId = uid("livekit-audio");
-    const observed = observeLiveKitSession(h.tracer(), session, { sessionId });
-    const t0 = Date.parse((observed.session as unknown as Session).context.callStartedAt);
-
+    const call = observedCall(
+      h,
+      "livekit-audio",
+      [
+        ["what time is it", TIME],
+        ["tell me a story", STORY],
+        ["stop please", OKAY],
+      ],
+      {
+        stt: new ScriptedSTT(),
+        vad: null,
+        turnHandling: { turnDetection: "stt", interruption: { resumeFalseInterruption: false } },
+      },
+    );
+    const { agent, session, played, sessionId, observed, t0, room } = call;
     // What RoomIO does at start: the participant's microphone in, the room's audio track out.
-    const mic = new Microphone();
-    const room = speaker(agent);
-    session.input.audio = mic;
-    session.output.audio = room.output;
-    await session.start({ agent });
-    mic.start();
-
-    const say = (text: string, startsAt: number, seconds: number) => {
-      agent.utterances.push(text);
-      mic.say(text, startsAt, seconds);
-    };
+    const { mic, say } = await startWithMicrophone(call);
     say("what time is it", Date.now() + 300, 0.8);
     await played(1);
     say("tell me a story", Date.now() + 500, 0.7);

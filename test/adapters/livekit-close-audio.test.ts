@@ -3,13 +3,11 @@
  * reports its playout after the session has let go of it. The recording keeps the reply up to where it
  * stopped, nothing after, on a timeline whose zero is observe() (the idle time before start is silence).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initializeLogger, voice } from "@livekit/agents";
-import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
-import type { Session } from "../../sdk/session.ts";
+import { describe, expect, it } from "vitest";
+import { initializeLogger } from "@livekit/agents";
 import { rms } from "../audio/signal.ts";
-import { findMarker, QUIET, recordedChannels, ScriptedAgent, sleep, speaker, type Reply } from "./livekit-support.ts";
-import { startHarness, uid, type Harness } from "./support.ts";
+import { findMarker, observedCall, QUIET, recordedChannels, sleep, type Reply } from "./livekit-support.ts";
+import { useHarness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
 
@@ -17,26 +15,13 @@ const LONG: Reply = { text: "This answer is cut short by the end of the call.", 
 const IDLE_BEFORE_START_MS = 500;
 const CLOSE_AFTER_MS = 1000;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeLiveKitSession audio at close", () => {
   it("keeps the reply that was playing when the session closed up to where it stopped, and nothing after", async () => {
-    const agent = new ScriptedAgent([LONG]);
-    const session = new voice.AgentSession({
-      llm: new voice.testing.FakeLLM([{ input: "talk", content: LONG.text }]),
-      vad: null,
-      turnHandling: { turnDetection: "manual" },
-    });
-    const sessionId = uid("livekit-close");
-    const observed = observeLiveKitSession(h.tracer(), session, { sessionId });
-    const t0 = Date.parse((observed.session as unknown as Session).context.callStartedAt);
+    const { agent, session, sessionId, observed, t0, room } = observedCall(h, "livekit-close", [["talk", LONG]]);
     await sleep(IDLE_BEFORE_START_MS);
 
-    const room = speaker(agent);
     session.output.audio = room.output;
     await session.start({ agent });
     session.generateReply({ userInput: "talk" });

@@ -1,10 +1,10 @@
 /** captureAudio: false - the session's audio input and output stay exactly as the app and RoomIO set them, and no audio is recorded. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { initializeLogger, voice } from "@livekit/agents";
 import { AudioFrame } from "@livekit/rtc-node";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import { Microphone, RATE, replyAudio, sleep } from "./livekit-support.ts";
-import { startHarness, uid, type Harness } from "./support.ts";
+import { uid, useHarness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
 
@@ -15,11 +15,7 @@ class DeviceOutput extends voice.AudioOutput {
   clearBuffer(): void {}
 }
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeLiveKitSession with captureAudio: false", () => {
   it("leaves the session's audio input and output untouched and records no audio", async () => {

@@ -4,21 +4,11 @@
  * output's playback events. The agent channel follows the output assigned last and is still placed
  * where the room output played it, once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { initializeLogger, voice } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
-import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
-import type { Session } from "../../sdk/session.ts";
-import {
-  findMarker,
-  mismatchesWithPlayed,
-  recordedChannels,
-  ScriptedAgent,
-  speaker,
-  speeches,
-  type Reply,
-} from "./livekit-support.ts";
-import { startHarness, uid, type Harness } from "./support.ts";
+import { findMarker, mismatchesWithPlayed, observedCall, recordedChannels, type Reply } from "./livekit-support.ts";
+import { useHarness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
 
@@ -42,26 +32,11 @@ class ChainedOutput extends voice.AudioOutput {
 
 const REPLY: Reply = { text: "Spoken through a chain of outputs.", seconds: 1.5, markers: [0.4, 1.2] };
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeLiveKitSession agent channel through wrapped outputs", () => {
   it("follows the output assigned last and places its audio where the room output played it, once", async () => {
-    const agent = new ScriptedAgent([REPLY]);
-    const session = new voice.AgentSession({
-      llm: new voice.testing.FakeLLM([{ input: "go", content: REPLY.text }]),
-      vad: null,
-      turnHandling: { turnDetection: "manual" },
-    });
-    const played = speeches(session);
-    const sessionId = uid("livekit-chain");
-    const observed = observeLiveKitSession(h.tracer(), session, { sessionId });
-    const t0 = Date.parse((observed.session as unknown as Session).context.callStartedAt);
-
-    const room = speaker(agent);
+    const { agent, session, played, sessionId, observed, t0, room } = observedCall(h, "livekit-chain", [["go", REPLY]]);
     session.output.audio = room.output; // RoomIO
     session.output.audio = new ChainedOutput(new ChainedOutput(session.output.audio)); // wrappers around it
     await session.start({ agent });

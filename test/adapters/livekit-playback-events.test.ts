@@ -4,14 +4,14 @@
  * that discards the rest, and a finish that lands while the session is closing. The output is LiveKit's
  * AudioOutput base class driven by hand (as a device sink would report), on a real AgentSession.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { initializeLogger, voice } from "@livekit/agents";
 import { AudioFrame } from "@livekit/rtc-node";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import type { Session } from "../../sdk/session.ts";
 import { rms } from "../audio/signal.ts";
 import { findMarker, QUIET, RATE, recordedChannels, replyAudio, sleep } from "./livekit-support.ts";
-import { startHarness, uid, type Harness } from "./support.ts";
+import { uid, useHarness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
 
@@ -27,11 +27,7 @@ class DeviceOutput extends voice.AudioOutput {
   clearBuffer(): void {}
 }
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 async function call() {
   const session = new voice.AgentSession({ vad: null });
@@ -48,13 +44,22 @@ async function call() {
     session.output.audio!.flush();
   };
   const until = (epochMs: number) => sleep(epochMs - Date.now());
+  /** Speaks a segment, reports its playback started `leadMs` later, and waits `playedMs`; returns the start. */
+  const startPlaying = async (seconds: number, markers: number[], playedMs: number, leadMs = 100) => {
+    await speak(seconds, markers);
+    const started = Date.now() + leadMs;
+    await until(started);
+    device.onPlaybackStarted(started);
+    await until(started + playedMs);
+    return started;
+  };
   const finish = async () => {
     session.emit(voice.AgentSessionEventTypes.Close, voice.createCloseEvent(voice.CloseReason.USER_INITIATED));
     expect((await observed.closed)?.state).toBe("finalized");
     expect(h.errors).toEqual([]);
     return recordedChannels(h, sessionId, t0);
   };
-  return { session, device, speak, until, finish };
+  return { session, device, speak, until, startPlaying, finish };
 }
 
 /** Expects the loud marker at `atMs` on the right channel within 20 ms. */
@@ -70,11 +75,7 @@ const silent = (x: Int16Array, from: number, to: number) => x.subarray(from, to)
 describe("observeLiveKitSession agent channel by playback events", () => {
   it("places each reported run where it played and keeps a stall between runs silent", async () => {
     const c = await call();
-    await c.speak(1.0, [0.2, 0.7]);
-    const T = Date.now() + 200;
-    await c.until(T);
-    c.device.onPlaybackStarted(T);
-    await c.until(T + 500);
+    const T = await c.startPlaying(1.0, [0.2, 0.7], 500, 200);
     c.device.onPlaybackProgressed({ startedAt: T, offset: 0, duration: 500 });
     await c.until(T + 1500); // the device stalled for 500 ms
     c.device.onPlaybackProgressed({ startedAt: T + 1000, offset: 500, duration: 500 });
@@ -91,18 +92,10 @@ describe("observeLiveKitSession agent channel by playback events", () => {
 
   it("places a sink's segment by its start and finish alone, and keeps only what played before an interruption", async () => {
     const c = await call();
-    await c.speak(0.6, [0.1]);
-    const T = Date.now() + 100;
-    await c.until(T);
-    c.device.onPlaybackStarted(T);
-    await c.until(T + 600);
+    const T = await c.startPlaying(0.6, [0.1], 600);
     c.device.onPlaybackFinished({ playbackPosition: 0.6, interrupted: false });
 
-    await c.speak(2.0, [0.2, 1.5]);
-    const U = Date.now() + 100;
-    await c.until(U);
-    c.device.onPlaybackStarted(U);
-    await c.until(U + 700);
+    const U = await c.startPlaying(2.0, [0.2, 1.5], 700);
     c.device.onPlaybackFinished({ playbackPosition: 0.7, interrupted: true }); // the rest was cleared
     await sleep(1600); // the recording runs on (silence is padded up to a second before the close)
 
@@ -123,11 +116,7 @@ describe("observeLiveKitSession agent channel by playback events", () => {
     const dropped = replyAudio(0.2, [0.0]);
     await c.session.output.audio!.captureFrame(new AudioFrame(dropped, RATE, 1, dropped.length));
     c.device.dropping = false;
-    await c.speak(0.6, [0.3]);
-    const T = Date.now() + 100;
-    await c.until(T);
-    c.device.onPlaybackStarted(T);
-    await c.until(T + 600);
+    const T = await c.startPlaying(0.6, [0.3], 600);
     c.device.onPlaybackFinished({ playbackPosition: 0.6, interrupted: false });
     await sleep(1600);
 
@@ -139,12 +128,8 @@ describe("observeLiveKitSession agent channel by playback events", () => {
 
   it("waits at close for the playback finish still in flight and keeps the segment it settles", async () => {
     const c = await call();
-    await c.speak(1.0, [0.8]);
-    const T = Date.now() + 100;
-    await c.until(T);
-    c.device.onPlaybackStarted(T);
     // the device is behind: the session closes before the output reports the end of playout
-    await c.until(T + 500);
+    const T = await c.startPlaying(1.0, [0.8], 500);
     setTimeout(() => c.device.onPlaybackFinished({ playbackPosition: 1.0, interrupted: false }), 700);
 
     const { left, right, rate, sampleOf } = await c.finish();

@@ -11,7 +11,9 @@ import { AudioFrame, TrackPublishOptions, type Room } from "@livekit/rtc-node";
 import { readStoredObject } from "../support/r2-read.ts";
 import { deinterleave, onset, rms } from "../audio/signal.ts";
 import { parseWavStrict } from "../audio/wav-check.ts";
-import type { Harness } from "./support.ts";
+import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
+import type { Session } from "../../sdk/session.ts";
+import { uid, type Harness } from "./support.ts";
 
 export const RATE = 24_000;
 const MIC_FRAME = 240; // 10 ms
@@ -320,4 +322,45 @@ export function mismatchesWithPlayed(
       mismatches.push(`${(w / rate).toFixed(2)} s: audio, but nothing played`);
   }
   return mismatches;
+}
+
+type AgentSessionOptions = NonNullable<ConstructorParameters<typeof voice.AgentSession>[0]>;
+
+/**
+ * A scripted call, observed: an agent speaking `script`'s replies (the FakeLLM answers each input with
+ * its reply's text) in an AgentSession with `options`, the session observed into a new Cekura session
+ * (`t0` its observe() time), and LiveKit's room output (`room`) to play the agent's audio.
+ */
+export function observedCall(
+  h: Harness,
+  idPrefix: string,
+  script: Array<[input: string, reply: Reply]>,
+  options: Omit<AgentSessionOptions, "llm"> = { vad: null, turnHandling: { turnDetection: "manual" } },
+) {
+  const agent = new ScriptedAgent(script.map(([, reply]) => reply));
+  const llm = new voice.testing.FakeLLM(script.map(([input, reply]) => ({ input, content: reply.text })));
+  const session = new voice.AgentSession({ llm, ...options });
+  const played = speeches(session);
+  const sessionId = uid(idPrefix);
+  const observed = observeLiveKitSession(h.tracer(), session, { sessionId });
+  const t0 = Date.parse((observed.session as unknown as Session).context.callStartedAt);
+  return { agent, session, played, sessionId, observed, t0, room: speaker(agent) };
+}
+
+/**
+ * What RoomIO does at start: a microphone in, the room's output out; then starts the session and the
+ * microphone. `say` scripts an utterance for both the microphone and the agent's STT.
+ */
+export async function startWithMicrophone(call: ReturnType<typeof observedCall>) {
+  const { agent, session, room } = call;
+  const mic = new Microphone();
+  session.input.audio = mic;
+  session.output.audio = room.output;
+  await session.start({ agent });
+  mic.start();
+  const say = (text: string, startsAt: number, seconds: number) => {
+    agent.utterances.push(text);
+    mic.say(text, startsAt, seconds);
+  };
+  return { mic, say };
 }

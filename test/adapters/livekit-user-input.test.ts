@@ -5,7 +5,7 @@
  * activity on, so the old one is still heard until the handoff), and mute reaching the microphone.
  */
 import { ReadableStream, TransformStream } from "node:stream/web";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { initializeLogger, voice } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
@@ -19,7 +19,7 @@ import {
   ScriptedSTT,
   sleep,
 } from "./livekit-support.ts";
-import { startHarness, uid, type Harness } from "./support.ts";
+import { uid, useHarness } from "./support.ts";
 
 initializeLogger({ pretty: false, level: "warn" });
 
@@ -36,11 +36,7 @@ class PassThroughInput extends voice.AudioInput {
   }
 }
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeLiveKitSession user channel", () => {
   it("records what the session hears, each frame once, through a second wrapper and across an input replaced mid-call, and mute reaches the microphone", async () => {

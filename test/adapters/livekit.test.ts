@@ -4,11 +4,11 @@
  * (createConversationItemAddedEvent, ChatMessage, FunctionCall, ...). The audio tests
  * (livekit-*-audio.test.ts) run the session's own pipeline with scripted STT / LLM / TTS nodes.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { initializeLogger, llm, voice, type metrics } from "@livekit/agents";
 import { AudioFrame } from "@livekit/rtc-node";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
-import { attr, startHarness, tone, uid, UTC_MS, type Harness } from "./support.ts";
+import { attr, tone, uid, UTC_MS, useHarness } from "./support.ts";
 
 /** An audio sink as RoomIO installs one: it plays each segment at once and reports it (the real AudioOutput base class does the bookkeeping). */
 class SpeakerOutput extends voice.AudioOutput {
@@ -45,6 +45,23 @@ const sttMetrics = (): metrics.STTMetrics => ({
   streamed: true,
   metadata: meta("deepgram", "nova-3"),
 });
+/** The user says `text` (after an interim transcript, if given): transcribed, STT metrics, then the chat item. */
+function userTurn(session: voice.AgentSession, text: string, startedAt: number, stoppedAt: number, interim?: string) {
+  if (interim !== undefined)
+    session.emit(
+      E.UserInputTranscribed,
+      voice.createUserInputTranscribedEvent({ transcript: interim, isFinal: false }),
+    );
+  session.emit(E.UserInputTranscribed, voice.createUserInputTranscribedEvent({ transcript: text, isFinal: true }));
+  session.emit(E.MetricsCollected, voice.createMetricsCollectedEvent({ metrics: sttMetrics() }));
+  const message = new llm.ChatMessage({
+    role: "user",
+    content: text,
+    metrics: { startedSpeakingAt: startedAt, stoppedSpeakingAt: stoppedAt },
+  });
+  session.emit(E.ConversationItemAdded, voice.createConversationItemAddedEvent(message));
+}
+
 const llmMetrics = (promptTokens: number, completionTokens: number, ttftMs: number): metrics.LLMMetrics => ({
   type: "llm_metrics",
   label: "openai.LLM",
@@ -76,11 +93,7 @@ const ttsMetrics = (charactersCount: number): metrics.TTSMetrics => ({
   metadata: meta("cartesia", "sonic-2"),
 });
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeLiveKitSession (@livekit/agents)", () => {
   it("one line records a LiveKit call: transcript with speaking times, paired tool calls, stt/llm/tts spans with TTFB and tokens, closed on close", async () => {
@@ -91,25 +104,7 @@ describe("observeLiveKitSession (@livekit/agents)", () => {
 
     const t0 = Date.now() / 1000 - 30; // LiveKit's speaking times are seconds since the epoch
     // Turn 1: user asks, the agent calls a tool, then answers.
-    session.emit(
-      E.UserInputTranscribed,
-      voice.createUserInputTranscribedEvent({ transcript: "What's the", isFinal: false }),
-    );
-    session.emit(
-      E.UserInputTranscribed,
-      voice.createUserInputTranscribedEvent({ transcript: "What's the weather in Paris?", isFinal: true }),
-    );
-    session.emit(E.MetricsCollected, voice.createMetricsCollectedEvent({ metrics: sttMetrics() }));
-    session.emit(
-      E.ConversationItemAdded,
-      voice.createConversationItemAddedEvent(
-        new llm.ChatMessage({
-          role: "user",
-          content: "What's the weather in Paris?",
-          metrics: { startedSpeakingAt: t0, stoppedSpeakingAt: t0 + 1.8 },
-        }),
-      ),
-    );
+    userTurn(session, "What's the weather in Paris?", t0, t0 + 1.8, "What's the");
     session.emit(E.MetricsCollected, voice.createMetricsCollectedEvent({ metrics: llmMetrics(120, 14, 350) }));
     session.emit(
       E.FunctionToolsExecuted,
@@ -142,21 +137,7 @@ describe("observeLiveKitSession (@livekit/agents)", () => {
       ),
     );
     // Turn 2: a failing tool, and the user interrupts the reply.
-    session.emit(
-      E.UserInputTranscribed,
-      voice.createUserInputTranscribedEvent({ transcript: "Book a table", isFinal: true }),
-    );
-    session.emit(E.MetricsCollected, voice.createMetricsCollectedEvent({ metrics: sttMetrics() }));
-    session.emit(
-      E.ConversationItemAdded,
-      voice.createConversationItemAddedEvent(
-        new llm.ChatMessage({
-          role: "user",
-          content: "Book a table",
-          metrics: { startedSpeakingAt: t0 + 6, stoppedSpeakingAt: t0 + 7 },
-        }),
-      ),
-    );
+    userTurn(session, "Book a table", t0 + 6, t0 + 7);
     session.emit(
       E.FunctionToolsExecuted,
       voice.createFunctionToolsExecutedEvent({

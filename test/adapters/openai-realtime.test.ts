@@ -4,7 +4,7 @@
  * network is the local Worker on 127.0.0.1. One line of adapter yields the whole record.
  */
 import { EventEmitter } from "node:events";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   RealtimeAgent,
@@ -16,7 +16,7 @@ import {
 } from "@openai/agents-realtime";
 import { Usage } from "@openai/agents-core"; // the class the real transport emits (dependency of agents-realtime)
 import { observeRealtimeSession } from "../../sdk/adapters/openai-realtime.ts";
-import { attr, startHarness, tone, uid, UTC_MS, type Harness } from "./support.ts";
+import { attr, tone, uid, UTC_MS, useHarness } from "./support.ts";
 
 /** A transport that plays a call: every method the session calls is real; events are scripted. */
 class ScriptedTransport extends EventEmitter {
@@ -85,11 +85,7 @@ class ScriptedTransport extends EventEmitter {
 }
 
 const RATE = 24_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 describe("observeRealtimeSession (@openai/agents-realtime)", () => {
   it("one line records a scripted realtime call: transcript with times, paired tool call, llm spans with usage, both audio channels, closed on session.close()", async () => {

@@ -1,4 +1,5 @@
 /** Shared by the adapter tests: the real local Worker, a tracer for it, and readers of what it holds. */
+import { afterAll, beforeAll } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { CekuraTracer } from "../../sdk/index.ts";
 import { spansOf, attr, type WireSpan } from "../sdk/cases/otel.ts";
@@ -19,6 +20,8 @@ export interface Harness {
   ): Promise<
     WireRecord & { audio: { key?: string; sampleRate?: number; [k: string]: unknown } | null; traceId: string | null }
   >;
+  /** The record once the session has finalized: retried until it exists (up to 30 s). */
+  finalRecord(sessionId: string): ReturnType<Harness["record"]>;
   spans(sessionId: string): Promise<WireSpan[]>;
   stop(): Promise<void>;
 }
@@ -34,16 +37,46 @@ export async function startHarness(): Promise<Harness> {
     if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${JSON.stringify(body)}`);
     return body;
   };
+  const record: Harness["record"] = async (id) =>
+    (await get(`/v1/sessions/${encodeURIComponent(id)}/record`)) as Awaited<ReturnType<Harness["record"]>>;
   return {
     worker,
     errors,
     warnings,
     tracer: () => new CekuraTracer({ apiKey: API_KEY, agentId: 7, ingestUrl: worker.url, onError: report }),
-    record: async (id) =>
-      (await get(`/v1/sessions/${encodeURIComponent(id)}/record`)) as Awaited<ReturnType<Harness["record"]>>,
+    record,
+    finalRecord: async (id) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          return await record(id);
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    },
     spans: async (id) => spansOf(await get(`/v1/traces/${encodeURIComponent(id)}`)),
     stop: () => worker.stop(),
   };
+}
+
+/**
+ * The harness for a test file: started before its tests, stopped after. Call at the file's top level;
+ * its members are the started harness's (reading one before beforeAll ran throws).
+ */
+export function useHarness(): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness();
+  });
+  afterAll(() => started?.stop());
+  return new Proxy({} as Harness, {
+    get(_target, key) {
+      if (!started) throw new Error("the adapter test harness starts in beforeAll");
+      return Reflect.get(started, key);
+    },
+  });
 }
 
 /** One second of a sine tone as mono s16le PCM. */

@@ -27,6 +27,21 @@ export function payloadOf(pcm: Int16Array): string {
   return btoa(binary);
 }
 
+/**
+ * What an app sends Twilio to speak `pcm`: 20 ms media messages with a mark named `${markPrefix}:${i}`
+ * after every 100 ms of audio, as many apps send them to follow playback.
+ */
+export function speechMessages(streamSid: string, pcm: Int16Array, markPrefix: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < pcm.length; i += FRAME_SAMPLES) {
+    const payload = payloadOf(pcm.subarray(i, i + FRAME_SAMPLES));
+    out.push(JSON.stringify({ event: "media", streamSid, media: { payload } }));
+    if ((i / FRAME_SAMPLES) % 5 === 4)
+      out.push(JSON.stringify({ event: "mark", streamSid, mark: { name: `${markPrefix}:${i}` } }));
+  }
+  return out;
+}
+
 /** Marker bursts: loud, short, at a frequency of their own, so their onsets are found to the sample. */
 export const MARKER_AMPLITUDE = 16000;
 export const SPEECH_AMPLITUDE = 3000;

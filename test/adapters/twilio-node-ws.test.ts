@@ -11,7 +11,7 @@ import { deinterleave, onset } from "../audio/signal.ts";
 import { parseWavStrict } from "../audio/wav-check.ts";
 import { observeTwilioStream, type ObservedTwilioStream, type TwilioStreamOptions } from "../../sdk/adapters/twilio.ts";
 import { startHarness, uid, type Harness } from "./support.ts";
-import { FRAME_SAMPLES, payloadOf, RATE, utterance } from "./twilio-codec.ts";
+import { FRAME_SAMPLES, RATE, speechMessages, utterance } from "./twilio-codec.ts";
 import { TwilioSide } from "./twilio-support.ts";
 
 let h: Harness;
@@ -146,18 +146,7 @@ describe("observeTwilioStream on a Node ws server", () => {
         const message = JSON.parse(String(data)) as { event: string; start?: { streamSid: string } };
         if (message.event !== "start") return;
         const streamSid = message.start!.streamSid;
-        const greeting = utterance(0.6, [0.2], 440, 2000);
-        for (let i = 0; i < greeting.length; i += FRAME_SAMPLES) {
-          socket.send(
-            JSON.stringify({
-              event: "media",
-              streamSid,
-              media: { payload: payloadOf(greeting.subarray(i, i + FRAME_SAMPLES)) },
-            }),
-          );
-          if ((i / FRAME_SAMPLES) % 5 === 4)
-            socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `greeting:${i}` } }));
-        }
+        for (const sent of speechMessages(streamSid, utterance(0.6, [0.2], 440, 2000), "greeting")) socket.send(sent);
       });
     };
     const observed = new Promise<ObservedTwilioStream>((resolve) => (onConnection = (_s, o) => resolve(o)));

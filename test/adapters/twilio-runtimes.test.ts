@@ -5,21 +5,17 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort } from "../../worker/local/ports.ts";
 import { REPO_ROOT } from "../../worker/local/local-worker.ts";
 import { readStoredObject } from "../support/r2-read.ts";
 import { deinterleave, onset } from "../audio/signal.ts";
 import { parseWavStrict } from "../audio/wav-check.ts";
-import { API_KEY, startHarness, type Harness } from "./support.ts";
+import { API_KEY, useHarness } from "./support.ts";
 import { RATE, utterance } from "./twilio-codec.ts";
 import { TwilioSide } from "./twilio-support.ts";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h?.stop());
+const h = useHarness();
 
 interface Server {
   url: string;
@@ -63,18 +59,6 @@ async function startServer(runtime: "deno" | "bun"): Promise<Server> {
   };
 }
 
-async function finalizedRecord(sessionId: string) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      return await h.record(sessionId);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 describe.each(["deno", "bun"] as const)("observeTwilioStream in %s", (runtime) => {
   it(`records a Media Streams call on a ${runtime} server: caller left, the agent's greeting right, markers within 20 ms`, async () => {
     const server = await startServer(runtime);
@@ -88,7 +72,7 @@ describe.each(["deno", "bun"] as const)("observeTwilioStream in %s", (runtime) =
       twilio.stop(callSid);
       await twilio.close();
 
-      const record = await finalizedRecord(callSid);
+      const record = await h.finalRecord(callSid);
       expect(server.errors()).toEqual([]);
       expect(server.warnings()).toEqual([expect.stringContaining("recorded no transcript at all")]);
       expect(record.endedReason).toBe("customer-ended-call");

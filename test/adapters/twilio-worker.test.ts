@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStoredObject } from "../support/r2-read.ts";
+import { expectMarkers } from "../audio/expect-markers.ts";
 import { deinterleave, onset, rms } from "../audio/signal.ts";
 import { parseWavStrict } from "../audio/wav-check.ts";
 import { API_KEY, startHarness, type Harness } from "./support.ts";
@@ -22,20 +23,6 @@ afterAll(async () => {
   await phone?.stop();
   await h?.stop();
 });
-
-type CallRecord = Awaited<ReturnType<Harness["record"]>>;
-
-async function finalizedRecord(sessionId: string): Promise<CallRecord> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      return await h.record(sessionId);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 /** Onsets (seconds) of marker bursts: every crossing of `threshold`, each burst counted once. */
 function markerOnsets(x: Int16Array, rate: number, threshold: number): number[] {
@@ -61,7 +48,7 @@ describe.each([
     twilio.stop(callSid);
     await twilio.close();
 
-    const record = await finalizedRecord(callSid);
+    const record = await h.finalRecord(callSid);
     expect(await phone.errors()).toEqual([]);
 
     // What Twilio played, and when: the truth. The answer's second marker was cut by the barge-in.
@@ -82,20 +69,9 @@ describe.each([
     const wav = parseWavStrict((await readStoredObject(h.worker.persistTo, record.audio!.key!))!);
     const { left, right } = deinterleave(wav.data);
     const rate = wav.sampleRate;
-    const check = (markers: number[], on: Int16Array, off: Int16Array) => {
-      for (const m of markers) {
-        const from = Math.round((m - 0.2) * rate),
-          to = Math.round((m + 0.2) * rate);
-        const found = onset(on, 10_000, from, to);
-        expect(found, `marker at ${m} s`).toBeGreaterThanOrEqual(0);
-        if (process.env.TWILIO_TEST_TIMINGS)
-          console.log(`marker at ${m.toFixed(3)} s found at ${(found / rate).toFixed(4)} s`);
-        expect(Math.abs(found / rate - m) * 1000, `marker at ${m} s is off by (ms)`).toBeLessThanOrEqual(20);
-        expect(onset(off, 10_000, from, to), `marker at ${m} s leaked onto the other channel`).toBe(-1);
-      }
-    };
-    check(callerMarkers, left, right);
-    check(agentMarkers, right, left);
+    const check = { rate, threshold: 10_000, windowS: 0.2 };
+    expectMarkers(callerMarkers, left, right, check);
+    expectMarkers(agentMarkers, right, left, check);
     expect(markerOnsets(right, rate, 10_000)).toHaveLength(3);
 
     // The answer played until the clear, then nothing until the DTMF acknowledgement: the cut audio is absent.

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CekuraTracer, type SdkError } from "../../sdk/index.ts";
 import type { Session } from "../../sdk/session.ts";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
-import { deinterleave, noise, onset } from "./signal.ts";
+import { expectMarkers } from "./expect-markers.ts";
+import { deinterleave, noise } from "./signal.ts";
 import { listStoredKeys, readStoredObject } from "../support/r2-read.ts";
 import { parseWavStrict } from "./wav-check.ts";
 
@@ -104,18 +105,9 @@ describe("audio recorded through the SDK into the local Worker", () => {
     expect(wav.data.byteLength).toBe(200 * 16000 * 4);
     const { left, right } = deinterleave(wav.data);
     const rate = 16000;
-    const check = (markers: number[], on: Int16Array, off: Int16Array) => {
-      for (const m of markers) {
-        const from = Math.round((m - 0.3) * rate),
-          to = Math.round((m + 0.3) * rate);
-        const found = onset(on, 3000, from, to);
-        expect(found, `marker at ${m} s`).toBeGreaterThanOrEqual(0);
-        expect(Math.abs(found / rate - m) * 1000, `marker at ${m} s is off by`).toBeLessThanOrEqual(20);
-        expect(onset(off, 3000, from, to), `marker at ${m} s leaked onto the other channel`).toBe(-1);
-      }
-    };
-    check(userMarkers, left, right);
-    check(assistantMarkers, right, left);
+    const check = { rate, threshold: 3000, windowS: 0.3 };
+    expectMarkers(userMarkers, left, right, check);
+    expectMarkers(assistantMarkers, right, left, check);
   }, 300_000);
 
   it("round-trips raw PCM byte-exact when no resampling happens", async () => {

@@ -10,7 +10,7 @@ import { DurableObject } from "cloudflare:workers";
 import { CekuraTracer } from "../../../sdk/index.ts";
 import { observeEventStream } from "../../../sdk/adapters/event-stream.ts";
 import { observeTwilioStream, type ObservedTwilioStream } from "../../../sdk/adapters/twilio.ts";
-import { CALL, FRAME_SAMPLES, payloadOf, utterance } from "../twilio-codec.ts";
+import { CALL, speechMessages, utterance } from "../twilio-codec.ts";
 
 interface Env {
   INGEST_URL: string;
@@ -99,18 +99,7 @@ function agent(cekura: CekuraTracer, socket: WebSocket, call: ObservedTwilioStre
 
   const speak = (line: { seconds: number; markers: readonly number[]; mark: string }, text: string) => {
     const pcm = utterance(line.seconds, [...line.markers], CALL.agentHz, CALL.agentMarkerHz);
-    for (let i = 0; i < pcm.length; i += FRAME_SAMPLES) {
-      socket.send(
-        JSON.stringify({
-          event: "media",
-          streamSid,
-          media: { payload: payloadOf(pcm.subarray(i, i + FRAME_SAMPLES)) },
-        }),
-      );
-      // A mark after every 100 ms of audio, as many apps send them, to follow playback.
-      if ((i / FRAME_SAMPLES) % 5 === 4)
-        socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: `${line.mark}:${i}` } }));
-    }
+    for (const sent of speechMessages(streamSid, pcm, line.mark)) socket.send(sent);
     socket.send(JSON.stringify({ event: "mark", streamSid, mark: { name: line.mark } }));
     said.emit("said", "assistant", text);
   };
