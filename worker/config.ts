@@ -18,6 +18,8 @@ export interface WorkerConfig {
   otelEndpoint: string | undefined;
   /** Where the OpenAI Realtime relay connects (worker/relay/): fixed here, never taken from a client. */
   relayOpenAiUrl: string;
+  /** How long the relay waits for the upstream's handshake answer before answering 504. */
+  relayConnectTimeoutMs: number;
 }
 
 export const DEFAULTS = {
@@ -25,6 +27,7 @@ export const DEFAULTS = {
   closeGraceSeconds: 30,
   simulationPath: "/test_framework/custom-provider-transcript-webhook/",
   relayOpenAiUrl: "wss://api.openai.com/v1/realtime",
+  relayConnectTimeoutSeconds: 10,
 } as const;
 
 function seconds(value: string | undefined, fallback: number, name: string): number {
@@ -87,6 +90,11 @@ export function readConfig(env: Env): WorkerConfig {
     simulationPath: blank(env.CEKURA_SIMULATION_PATH) ?? DEFAULTS.simulationPath,
     otelEndpoint: blank(env.CEKURA_OTEL_ENDPOINT),
     relayOpenAiUrl: relayUrl(env.RELAY_OPENAI_URL),
+    relayConnectTimeoutMs: seconds(
+      env.RELAY_CONNECT_TIMEOUT_SECONDS,
+      DEFAULTS.relayConnectTimeoutSeconds,
+      "RELAY_CONNECT_TIMEOUT_SECONDS",
+    ),
   };
 }
 

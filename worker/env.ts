@@ -23,6 +23,8 @@ export interface Env {
   CEKURA_OTEL_ENDPOINT?: string;
   /** The OpenAI Realtime endpoint the relay connects to (default wss://api.openai.com/v1/realtime). */
   RELAY_OPENAI_URL?: string;
+  /** Seconds the relay waits for the upstream's handshake answer (default 10), then answers 504. */
+  RELAY_CONNECT_TIMEOUT_SECONDS?: string;
   /** Secret: one Cekura API key for every forward; unset = each tenant's own key (kept by its session DO). */
   CEKURA_FORWARD_API_KEY?: string;
   /** Deprecated name of CEKURA_FORWARD_API_KEY, accepted for one release with a warning. */

@@ -51,6 +51,9 @@ export const ERROR_CODES = [
   "record_missing",
   "overloaded",
   "internal_error",
+  // The relay's upstream (worker/relay/)
+  "upstream_unreachable",
+  "upstream_timeout",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

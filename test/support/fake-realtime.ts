@@ -7,6 +7,7 @@
  * audio ends there; `conversation.item.truncated` answers). Faults: refuse the handshake, drop mid-call.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 
 export interface ScriptedResponse {
@@ -27,6 +28,8 @@ export interface FakeRealtimeOptions {
   refuseWith?: { status: number; body: string };
   /** After this many frames received, close the socket with this code and reason. */
   dropAfter?: { frames: number; code: number; reason: string };
+  /** Never answer the handshake ("hang": the socket stays open, silent) or reset the connection ("reset"). */
+  handshakeFault?: "hang" | "reset";
   /** Send every frame received straight back, unchanged, and nothing else (the bench's latency probe). */
   echo?: boolean;
   /** Subprotocol the server selects when the client offers it. */
@@ -50,6 +53,8 @@ export interface FakeRealtime {
   connections: FakeConnection[];
   /** Handshakes seen (also those refused). */
   handshakes: number;
+  /** Sockets whose handshake was left unanswered (`handshakeFault: "hang"`); open until they close. */
+  hanging: Duplex[];
   set(options: FakeRealtimeOptions): void;
   stop(): Promise<void>;
 }
@@ -66,15 +71,19 @@ export async function startFakeRealtime(initial: FakeRealtimeOptions = {}): Prom
     url: "",
     connections: [],
     handshakes: 0,
+    hanging: [],
     set: (o) => (options = o),
     stop: async () => {
       for (const c of fake.connections) c.socket.terminate();
+      for (const socket of fake.hanging) socket.destroy();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
   server.on("upgrade", (req, socket, head) => {
     fake.handshakes++;
+    if (options.handshakeFault === "hang") return void fake.hanging.push(socket);
+    if (options.handshakeFault === "reset") return void socket.destroy();
     if (options.refuseWith) {
       const body = options.refuseWith.body;
       socket.end(
@@ -233,11 +242,17 @@ export async function startFakeRealtime(initial: FakeRealtimeOptions = {}): Prom
         return;
       }
       if (!("text" in frame)) return;
-      let event: Record<string, unknown>;
+      let event: Record<string, unknown> | null;
       try {
-        event = JSON.parse(frame.text) as Record<string, unknown>;
+        event = JSON.parse(frame.text) as Record<string, unknown> | null;
       } catch {
-        send({ type: "error", error: { type: "invalid_request_error", code: "invalid_json", message: "not JSON" } });
+        event = null;
+      }
+      if (!event || typeof event !== "object" || Array.isArray(event)) {
+        send({
+          type: "error",
+          error: { type: "invalid_request_error", code: "invalid_json", message: "not an event" },
+        });
         return;
       }
       switch (event.type) {

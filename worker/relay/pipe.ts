@@ -52,7 +52,14 @@ export function pipe(client: WebSocket, upstream: WebSocket, tap: PipeTap): Prom
     });
     client.addEventListener("close", (event) => end("client", event.code, event.reason));
     upstream.addEventListener("close", (event) => end("upstream", event.code, event.reason));
-    client.addEventListener("error", () => end("client", 1006, ""));
-    upstream.addEventListener("error", () => end("upstream", 1006, ""));
+    // A frame over the runtime's size limit errors the socket: the other side gets 1009 too. Any other error
+    // may be followed by its close, with its code: give that a turn to arrive.
+    const errored = (by: PipeEnd["by"], event: Event) => {
+      const message = String((event as { message?: unknown }).message ?? "");
+      if (/too large/i.test(message)) end(by, 1009, "Message is too large");
+      else setTimeout(() => end(by, 1006, ""), 0);
+    };
+    client.addEventListener("error", (event) => errored("client", event));
+    upstream.addEventListener("error", (event) => errored("upstream", event));
   });
 }

@@ -21,6 +21,13 @@ export interface RelayIdentity {
 /** Handles one Worker request in-process (the app's own fetch handler). */
 export type Dispatch = (request: Request) => Promise<Response>;
 
+/**
+ * Text frames longer than this (UTF-16 code units) are relayed but not recorded: parsing and decoding one
+ * holds several copies of it in the isolate's 128 MB. 2 MiB of base64 is 32 s of pcm16 24 kHz audio in one
+ * append; clients send 20-100 ms per append.
+ */
+export const MAX_RECORDED_FRAME = 2 << 20;
+
 /** Base URL of in-process requests; it never reaches a network. */
 const IN_PROCESS_URL = "https://relay.internal";
 
@@ -49,6 +56,7 @@ export class RelayRecording {
   }
 
   fromClient(frame: string | ArrayBuffer): void {
+    if (this.#oversized(frame)) return;
     try {
       this.#tap.fromClient(frame);
     } catch (error) {
@@ -57,6 +65,7 @@ export class RelayRecording {
   }
 
   fromServer(frame: string | ArrayBuffer): void {
+    if (this.#oversized(frame)) return;
     try {
       this.#tap.fromServer(frame);
     } catch (error) {
@@ -76,6 +85,13 @@ export class RelayRecording {
       }
     })();
     return this.#closed;
+  }
+
+  /** A text frame too large to record is relayed but not parsed (a recording error, counted). */
+  #oversized(frame: string | ArrayBuffer): boolean {
+    if (typeof frame !== "string" || frame.length <= MAX_RECORDED_FRAME) return false;
+    this.#failed("frame too large to record", { name: "RangeError", code: frame.length });
+    return true;
   }
 
   #failed(where: string, error: unknown): void {

@@ -24,7 +24,12 @@ export function createRelayRoutes(appFetch: AppFetch) {
     // Refused before anything goes upstream.
     const identity = await relayIdentity(c.env, c.req.raw.headers, url);
 
-    const upstream = await connectUpstream(upstreamUrl(configOf(c.env).relayOpenAiUrl, url), c.req.raw.headers);
+    const config = configOf(c.env);
+    const upstream = await connectUpstream(
+      upstreamUrl(config.relayOpenAiUrl, url),
+      c.req.raw.headers,
+      config.relayConnectTimeoutMs,
+    );
     if (!upstream.socket) {
       // The upstream refused the handshake: the client gets its answer as it was.
       return new Response(upstream.response.body, {
