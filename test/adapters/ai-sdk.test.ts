@@ -87,9 +87,7 @@ describe("observeAiSdk (ai@5)", () => {
     });
     await second.consumeStream();
 
-    const status = await cekuraAi.close();
-    expect(status?.state).toBe("finalized");
-    expect(h.errors).toEqual([]);
+    await h.finalized(cekuraAi.close());
 
     const record = await h.record(sessionId);
     expect(record.transcript.map((t) => [t.role, t.text])).toEqual([

@@ -7,7 +7,6 @@
  * outside the adapter: the microphone's own clock, and the AudioSource's own queue.
  */
 import { describe, expect, it } from "vitest";
-import { initializeLogger } from "@livekit/agents";
 import { rms } from "../audio/signal.ts";
 import {
   findMarker,
@@ -21,8 +20,6 @@ import {
   type Reply,
 } from "./livekit-support.ts";
 import { useHarness } from "./support.ts";
-
-initializeLogger({ pretty: false, level: "warn" });
 
 const TIME: Reply = { text: "It is noon.", seconds: 1.0, markers: [0.3] };
 const STORY: Reply = { text: "Once upon a time there was a long story.", seconds: 3.0, markers: [0.4, 2.4] };
@@ -60,9 +57,7 @@ describe("observeLiveKitSession audio", () => {
     await mic.stop();
     await session.close();
 
-    const status = await observed.closed;
-    expect(status?.state).toBe("finalized");
-    expect(h.errors).toEqual([]);
+    await h.finalized(observed.closed);
 
     // The agent's path lost nothing: the recogniser heard every frame the microphone gave, in order
     // (LiveKit itself swaps some for silence while its echo cancellation warms up), promptly.

@@ -6,7 +6,7 @@
  * plays once the queue ahead of it has drained, and clearQueue drops what never played.
  */
 import { ReadableStream, type ReadableStreamDefaultController } from "node:stream/web";
-import { stt, voice, type APIConnectOptions } from "@livekit/agents";
+import { initializeLogger, stt, voice, type APIConnectOptions } from "@livekit/agents";
 import { AudioFrame, TrackPublishOptions, type Room } from "@livekit/rtc-node";
 import { readStoredObject } from "../support/r2-read.ts";
 import { deinterleave, onset, rms } from "../audio/signal.ts";
@@ -14,6 +14,9 @@ import { parseWavStrict } from "../audio/wav-check.ts";
 import { observeLiveKitSession } from "../../sdk/adapters/livekit.ts";
 import type { Session } from "../../sdk/session.ts";
 import { uid, type Harness } from "./support.ts";
+
+/** LiveKit logs through a logger that must exist before an AgentSession starts: warnings and worse. */
+initializeLogger({ pretty: false, level: "warn" });
 
 export const RATE = 24_000;
 const MIC_FRAME = 240; // 10 ms

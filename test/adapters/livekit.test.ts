@@ -166,10 +166,7 @@ describe("observeLiveKitSession (@livekit/agents)", () => {
     );
     session.emit(E.Close, voice.createCloseEvent(voice.CloseReason.PARTICIPANT_DISCONNECTED));
 
-    const status = await observed.closed;
-    expect(status?.state).toBe("finalized");
-    // A capture-gap warning (e.g. audio on one channel only) is the SDK's advice, not a failure here.
-    expect(h.errors).toEqual([]);
+    await h.finalized(observed.closed);
 
     const record = await h.record(sessionId);
     expect(record.transcript.map((t) => [t.role, t.text])).toEqual([

@@ -200,9 +200,7 @@ describe("observeRealtimeSession (@openai/agents-realtime)", () => {
     );
 
     session.close(); // the realtime session ends -> the adapter closes the Cekura session
-    const status = await observed.closed;
-    expect(status?.state).toBe("finalized");
-    expect(h.errors).toEqual([]);
+    await h.finalized(observed.closed);
     expect(transport.toolOutputs).toEqual([{ callId: "call_1", output: '{"city":"Paris","tempC":18}' }]);
 
     const record = await h.record(sessionId);

@@ -1,7 +1,7 @@
 /** Shared by the adapter tests: the real local Worker, a tracer for it, and readers of what it holds. */
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
-import { CekuraTracer } from "../../sdk/index.ts";
+import { CekuraTracer, type SessionStatus } from "../../sdk/index.ts";
 import { spansOf, attr, type WireSpan } from "../sdk/cases/otel.ts";
 import type { WireRecord } from "../sdk/cases/worker-client.ts";
 
@@ -20,6 +20,8 @@ export interface Harness {
   ): Promise<
     WireRecord & { audio: { key?: string; sampleRate?: number; [k: string]: unknown } | null; traceId: string | null }
   >;
+  /** Expects the session's close to end finalized, with nothing reported to onError. */
+  finalized(closed: Promise<SessionStatus | undefined> | SessionStatus | undefined): Promise<void>;
   /** The record once the session has finalized: retried until it exists (up to 30 s). */
   finalRecord(sessionId: string): ReturnType<Harness["record"]>;
   spans(sessionId: string): Promise<WireSpan[]>;
@@ -45,6 +47,11 @@ export async function startHarness(): Promise<Harness> {
     warnings,
     tracer: () => new CekuraTracer({ apiKey: API_KEY, agentId: 7, ingestUrl: worker.url, onError: report }),
     record,
+    finalized: async (closed) => {
+      expect((await closed)?.state).toBe("finalized");
+      // A capture-gap warning (e.g. audio on one channel only) is the SDK's advice, kept apart in `warnings`.
+      expect(errors).toEqual([]);
+    },
     finalRecord: async (id) => {
       const deadline = Date.now() + 30_000;
       for (;;) {
