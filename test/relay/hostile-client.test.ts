@@ -62,6 +62,17 @@ async function until<T>(read: () => T | Promise<T>, ok: (v: T) => boolean, ms = 
   }
 }
 
+/** A relayed call under a fresh session id, with the index of its upstream connection at the fake. */
+async function call(prefix: string): Promise<{ sessionId: string; before: number; c: Opened }> {
+  const sessionId = uniqueId(prefix);
+  const before = r.fake.connections.length;
+  return { sessionId, before, c: await opened(sessionId) };
+}
+
+/** The recording errors the finalized record reports (its one warn log at close). */
+const recordingErrors = async (sessionId: string) =>
+  (await r.finalizedRecord(sessionId)).logs.find((l) => l.message === "relay recording errors")?.attributes;
+
 const state = async (sessionId: string) => (await r.status(sessionId)).body.state;
 const received = (i: number) =>
   r.fake.connections[i]!.received.map((f) => ("text" in f ? f.text : Buffer.from(f.binary)));
@@ -86,9 +97,7 @@ function upgradeRequest(sessionId: string): string {
 
 it("relays binary garbage, invalid JSON and malformed events unchanged and in order, and still records and finalizes", async () => {
   r.fake.set({ script: [{ audio: new Uint8Array(9600), transcript: "Still here.", userTranscript: "Hello?" }] });
-  const sessionId = uniqueId("relay-garbage");
-  const before = r.fake.connections.length;
-  const c = await opened(sessionId);
+  const { sessionId, before, c } = await call("relay-garbage");
   const frames: Array<string | Buffer> = [
     "not json",
     "{bad",
@@ -120,19 +129,16 @@ it("relays binary garbage, invalid JSON and malformed events unchanged and in or
   expect(c.got).toEqual(conn.sent.map((f) => ("text" in f ? f.text : f.binary)));
   expect(await until(() => conn.closed, Boolean)).toEqual({ code: 1000, reason: "bye" });
 
-  const record = await r.finalizedRecord(sessionId);
-  expect(record.transcript.map((t) => [t.role, t.text])).toEqual([
+  expect((await r.finalizedRecord(sessionId)).transcript.map((t) => [t.role, t.text])).toEqual([
     ["user", "Hello?"],
     ["assistant", "Still here."],
   ]);
   // The undecodable audio was a recording error: counted and logged, the relay went on.
-  expect(record.logs.find((l) => l.message === "relay recording errors")?.attributes).toEqual({ count: 1 });
+  expect(await recordingErrors(sessionId)).toEqual({ count: 1 });
 }, 60_000);
 
 it("relays big frames unchanged and records around a text frame too large to record", async () => {
-  const sessionId = uniqueId("relay-big");
-  const before = r.fake.connections.length;
-  const c = await opened(sessionId);
+  const { sessionId, before, c } = await call("relay-big");
   const big = Buffer.alloc(8 << 20, 0x5a);
   // 4 MiB of base64 (65 s of audio in one append): relayed, not recorded (MAX_RECORDED_FRAME).
   const bigText = `{"type":"input_audio_buffer.append","audio":"${Buffer.alloc(3 << 20, 9).toString("base64")}"}`;
@@ -148,14 +154,11 @@ it("relays big frames unchanged and records around a text frame too large to rec
   expect(Buffer.compare((conn!.received[0] as { binary: Buffer }).binary, big)).toBe(0);
   expect((conn!.received[1] as { text: string }).text).toBe(bigText);
   expect(await until(() => conn!.closed, Boolean)).toEqual({ code: 1000, reason: "done" });
-  const record = await r.finalizedRecord(sessionId);
-  expect(record.logs.find((l) => l.message === "relay recording errors")?.attributes).toEqual({ count: 1 });
+  expect(await recordingErrors(sessionId)).toEqual({ count: 1 });
 }, 60_000);
 
 it("ends the call on both sides when a frame exceeds the 32 MiB message limit, and finalizes the session", async () => {
-  const sessionId = uniqueId("relay-huge");
-  const before = r.fake.connections.length;
-  const c = await opened(sessionId);
+  const { sessionId, before, c } = await call("relay-huge");
   await until(
     () => r.fake.connections.length,
     (n) => n > before,
@@ -231,9 +234,7 @@ it("closes the upstream and finalizes the session when the client leaves mid-han
 
 it("passes the client's close to an upstream that went silent, and finalizes the session", async () => {
   r.fake.set({ script: [] });
-  const sessionId = uniqueId("relay-silent");
-  const before = r.fake.connections.length;
-  const c = await opened(sessionId);
+  const { sessionId, before, c } = await call("relay-silent");
   c.ws.send(JSON.stringify({ type: "input_audio_buffer.append", audio: Buffer.alloc(4800).toString("base64") }));
   c.ws.send(JSON.stringify({ type: "response.create" }));
   await sleep(500);
