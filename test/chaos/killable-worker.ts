@@ -3,7 +3,6 @@
  * test can crash: SIGKILL to the workerd process (no shutdown, no flush, in-flight requests cut), then
  * a new Worker on the same port and the same state, so clients that retry (the SDK) simply carry on.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { startLocalWorker, type LocalWorker } from "../../worker/local/local-worker.ts";
 import { freePort } from "../../worker/local/ports.ts";
 import { descendants } from "../support/proc-table.ts";
@@ -18,21 +17,6 @@ export interface KillableWorker {
   stop(): Promise<void>;
 }
 
-/** The wrangler process serving `persistTo` (its command line names the folder). */
-function wranglerPid(persistTo: string): number {
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const args = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
-      const at = args.indexOf("--persist-to");
-      if (at >= 0 && args[at + 1] === persistTo && args.some((a) => a.endsWith("wrangler.js"))) return Number(name);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  throw new Error(`no wrangler process serves ${persistTo}`);
-}
-
 export async function startKillableWorker(vars: Record<string, string>): Promise<KillableWorker> {
   const port = await freePort();
   let worker: LocalWorker = await startLocalWorker({ vars, port });
@@ -40,7 +24,7 @@ export async function startKillableWorker(vars: Record<string, string>): Promise
   /** A restart under way: stop() waits for it, so a failed test leaves no Worker running. */
   let restarting: Promise<unknown> = Promise.resolve();
   const crashAndRestart = async () => {
-    const workerd = descendants(wranglerPid(persistTo)).filter((p) => p.comm === "workerd");
+    const workerd = descendants(worker.pid).filter((p) => p.comm === "workerd");
     if (workerd.length === 0) throw new Error("wrangler dev runs no workerd process");
     for (const p of workerd) process.kill(p.pid, "SIGKILL");
     await worker.stop();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { sampleFragment, sessionId, useForwardHarness } from "../support/forward-harness.ts";
 
-// Cekura listens for a track call only for a window after it ends (5 min; 6 s here). A track call the agent
+// Cekura listens for a track call only for a window after it ends (5 min; 10 s here). A track call the agent
 // never closes is finalized by the idle timeout with endedAt = its last activity: that must leave time to
-// deliver inside the window. SESSION_IDLE_TIMEOUT_SECONDS (8 s) is longer than the window on purpose.
-const h = useForwardHarness({ FORWARD_TRACK_WINDOW_SECONDS: "6", SESSION_IDLE_TIMEOUT_SECONDS: "8" });
+// deliver inside the window. SESSION_IDLE_TIMEOUT_SECONDS (12 s) is longer than the window on purpose.
+const h = useForwardHarness({ FORWARD_TRACK_WINDOW_SECONDS: "10", SESSION_IDLE_TIMEOUT_SECONDS: "12" });
 
 describe("an unclosed track call", () => {
   it("is finalized by the idle timeout in time to reach Cekura's stand-in inside the window", async () => {

@@ -45,6 +45,8 @@ export interface LocalWorker {
   url: string;
   port: number;
   persistTo: string;
+  /** The process running wrangler (its workerd processes are its descendants). */
+  pid: number;
   /** The last 500 000 characters wrangler printed (empty with inheritOutput). */
   output(): string;
   stop(): Promise<void>;
@@ -70,27 +72,16 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
 class PortTaken extends Error {}
 
 async function startOnce(options: LocalWorkerOptions & { persistTo: string }, port: number): Promise<LocalWorker> {
-  const inspectorPort = await freePort();
+  const launch = {
+    config: options.configPath ?? join(REPO_ROOT, "wrangler.toml"),
+    port,
+    persistTo: options.persistTo,
+    logLevel: options.logLevel ?? (options.inheritOutput ? "info" : "warn"),
+    vars: { ...localVars(), ...options.vars },
+  };
+  // wrangler dev --local through its API, with the DevTools inspector off (see wrangler-dev-quiet.mjs).
+  const args = [join(REPO_ROOT, "worker/local/wrangler-dev-quiet.mjs"), JSON.stringify(launch)];
   const persistTo = options.persistTo;
-  const args = [
-    join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"),
-    "dev",
-    ...(options.configPath ? ["--config", options.configPath] : []),
-    "--local",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(inspectorPort),
-    "--persist-to",
-    persistTo,
-    "--show-interactive-dev-session=false",
-    "--log-level",
-    options.logLevel ?? (options.inheritOutput ? "info" : "warn"),
-  ];
-  const vars = { ...localVars(), ...options.vars };
-  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
 
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
@@ -121,7 +112,7 @@ async function startOnce(options: LocalWorkerOptions & { persistTo: string }, po
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, port, persistTo, output: () => output, stop: () => stopChild(child) };
+  return { url, port, persistTo, pid: child.pid!, output: () => output, stop: () => stopChild(child) };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
