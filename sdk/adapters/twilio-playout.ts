@@ -1,6 +1,7 @@
 /**
  * Where the audio a server sends to a telephony stream plays, on the stream's clock (ms from its
  * start, as the stream's inbound timestamps count). Pure: no I/O, no timers; the caller passes `now`.
+ * The placement itself is the SDK's one PlayoutPlacement; this file adds what only Twilio tells:
  *
  * - Audio sent at `now` starts at `now + latency`, or right after the audio still queued (back to back).
  * - It is handed out (`played`) only `holdBackMs` after it played, so that a mark echo can still
@@ -12,24 +13,16 @@
  *   (audio sent into an empty queue starts one; each burst may reach the stream with its own delay):
  *   when it changes, the audio not yet handed out moves with it.
  */
-export interface PlayedAudio {
-  /** Stream ms at which the first sample plays. */
-  atMs: number;
-  pcm: Int16Array;
-}
+import { PlayoutPlacement, type PlacedAudio } from "../audio/placement.ts";
+
+/** Audio that played: `atMs` is the stream ms of its first sample. */
+export type PlayedAudio = PlacedAudio;
 
 export interface PlayoutOptions {
   /** Ms between sending and playing before any echo says otherwise (default 0). */
   latencyMs?: number;
   /** How long played audio is kept for corrections before it is handed out, ms (default 300). */
   holdBackMs?: number;
-}
-
-interface Segment {
-  startMs: number;
-  pcm: Int16Array;
-  /** Samples already handed out. */
-  taken: number;
 }
 
 interface PendingMark {
@@ -46,10 +39,14 @@ const ECHO_WINDOW = 5;
 /** Marks kept while waiting for their echoes (a stream that never echoes must not grow without bound). */
 const MAX_MARKS = 10_000;
 
+/**
+ * Twilio's send-to-play latency, learned from mark echoes, on top of the one playout placement every
+ * integration shares (sdk/audio/placement.ts): queueing, back-to-back play, hold-back and cuts are its.
+ */
 export class Playout {
   readonly sampleRate: number;
   readonly holdBackMs: number;
-  readonly #queue: Segment[] = [];
+  readonly #placement: PlayoutPlacement;
   readonly #marks: PendingMark[] = [];
   /** Names of marks dropped by clear(); their echoes mean nothing about playback. */
   readonly #cleared: string[] = [];
@@ -59,20 +56,18 @@ export class Playout {
   /** Bursts started: audio sent while nothing was queued starts a new one. */
   #burst = 0;
   #latencyMs: number;
-  #endMs = 0;
-  /** End of the audio handed out so far: nothing may move before it. */
-  #handedOutMs = 0;
-  #cutMs = 0;
 
   constructor(sampleRate: number, options: PlayoutOptions = {}) {
     this.sampleRate = sampleRate;
     this.#latencyMs = clamp(options.latencyMs ?? 0, 0, MAX_LATENCY_MS);
     this.holdBackMs = Math.max(0, options.holdBackMs ?? 300);
+    // Sent audio plays back to back after what is queued, however short the gap: pauseMs 0.
+    this.#placement = new PlayoutPlacement({ holdMs: this.holdBackMs, pauseMs: 0 });
   }
 
   /** Stream ms at which the queued audio ends. */
   get endMs(): number {
-    return this.#endMs;
+    return this.#placement.endMs;
   }
 
   /** The current estimate of send-to-play latency, ms. */
@@ -82,27 +77,25 @@ export class Playout {
 
   /** Ms of audio dropped by clear() so far. */
   get cutMs(): number {
-    return this.#cutMs;
+    return this.#placement.stats.cutMs;
   }
 
   /** Whether audio is still waiting to be handed out. */
   get pending(): boolean {
-    return this.#queue.length > 0;
+    return this.#placement.pending;
   }
 
   /** Queues audio sent at `now`; returns the stream ms at which it is expected to start. */
   enqueue(now: number, pcm: Int16Array): number {
-    const startMs = Math.max(now + this.#latencyMs, this.#endMs);
-    if (pcm.length === 0) return startMs;
-    if (startMs > this.#endMs) this.#burst++;
-    this.#queue.push({ startMs, pcm, taken: 0 });
-    this.#endMs = startMs + this.#ms(pcm.length);
+    const endBefore = this.#placement.endMs;
+    const startMs = this.#placement.push(pcm, this.sampleRate, now + this.#latencyMs);
+    if (pcm.length > 0 && startMs > endBefore) this.#burst++;
     return startMs;
   }
 
   /** A mark sent at `now`: it sits at the end of the queued audio. */
   mark(now: number, name: string): number {
-    const atMs = Math.max(now + this.#latencyMs, this.#endMs);
+    const atMs = Math.max(now + this.#latencyMs, this.#placement.endMs);
     this.#marks.push({ name, atMs, burst: this.#burst });
     if (this.#marks.length > MAX_MARKS) this.#marks.shift();
     return atMs;
@@ -131,7 +124,8 @@ export class Playout {
     if (this.#implied.length > ECHO_WINDOW) this.#implied.shift();
     const latency = clamp(Math.min(...this.#implied), 0, MAX_LATENCY_MS);
     if (Math.abs(latency - this.#latencyMs) > LATENCY_TOLERANCE_MS) {
-      this.#shift(latency - this.#latencyMs);
+      const moved = this.#placement.shift(latency - this.#latencyMs);
+      for (const pending of this.#marks) pending.atMs += moved;
       this.#latencyMs = latency;
     }
     return { atMs: mark.atMs, lateMs };
@@ -139,7 +133,7 @@ export class Playout {
 
   /** Audio that played at least holdBackMs before `now`, each sample handed out once. */
   played(now: number): PlayedAudio[] {
-    return this.#handOut(now - this.holdBackMs);
+    return this.#placement.release(now);
   }
 
   /** A clear sent at `now`: returns everything played until it takes effect; the rest is dropped, queued marks too. */
@@ -147,58 +141,13 @@ export class Playout {
     const cutAt = now + this.#latencyMs;
     for (const mark of this.#marks.splice(0)) if (mark.atMs > cutAt) this.#cleared.push(mark.name);
     if (this.#cleared.length > MAX_MARKS) this.#cleared.splice(0, this.#cleared.length - MAX_MARKS);
-    return this.#cut(cutAt);
+    return this.#placement.cut(cutAt);
   }
 
   /** The stream ended at `now`: returns everything played until then; the rest never plays. */
   end(now: number): PlayedAudio[] {
     this.#marks.length = 0;
-    return this.#cut(now);
-  }
-
-  #cut(atMs: number): PlayedAudio[] {
-    const out = this.#handOut(atMs);
-    for (const segment of this.#queue) this.#cutMs += this.#ms(segment.pcm.length - segment.taken);
-    this.#queue.length = 0;
-    this.#endMs = Math.min(this.#endMs, Math.max(atMs, this.#handedOutMs));
-    return out;
-  }
-
-  #handOut(untilMs: number): PlayedAudio[] {
-    const out: PlayedAudio[] = [];
-    while (this.#queue.length > 0) {
-      const segment = this.#queue[0]!;
-      const upTo = Math.min(segment.pcm.length, Math.floor(((untilMs - segment.startMs) * this.sampleRate) / 1000));
-      if (upTo > segment.taken) {
-        out.push({ atMs: segment.startMs + this.#ms(segment.taken), pcm: segment.pcm.subarray(segment.taken, upTo) });
-        segment.taken = upTo;
-        this.#handedOutMs = segment.startMs + this.#ms(upTo);
-      }
-      if (segment.taken < segment.pcm.length) break;
-      this.#queue.shift();
-    }
-    return out;
-  }
-
-  /** Moves the audio not handed out yet (and pending marks) by `byMs`, never before what was handed out; returns the move. */
-  #shift(byMs: number): number {
-    const first = this.#queue[0];
-    let by = byMs;
-    if (first) {
-      const firstStart = first.startMs + this.#ms(first.taken);
-      by = Math.max(by, this.#handedOutMs - firstStart);
-      if (first.taken > 0) {
-        this.#queue[0] = { startMs: firstStart, pcm: first.pcm.subarray(first.taken), taken: 0 };
-      }
-      for (const segment of this.#queue) segment.startMs += by;
-      this.#endMs += by;
-    }
-    for (const mark of this.#marks) mark.atMs += by;
-    return by;
-  }
-
-  #ms(samples: number): number {
-    return (samples * 1000) / this.sampleRate;
+    return this.#placement.cut(now);
   }
 }
 

@@ -207,6 +207,23 @@ export class PlayoutPlacement {
     return out;
   }
 
+  /**
+   * Playback turned out to run `byMs` later (earlier, if negative) than placed: moves the audio not
+   * handed out yet, never before what was; returns the move made. (An adapter that learns when audio
+   * really played - Twilio's mark echoes - corrects with it.)
+   */
+  shift(byMs: number): number {
+    const first = this.#queue[0];
+    if (!first) return byMs;
+    const firstStart = first.atMs + ms(first.offset, first.rate);
+    const by = Math.max(byMs, this.#handedOut - firstStart);
+    if (first.offset > 0)
+      this.#queue[0] = { ...first, pcm: first.pcm.subarray(first.offset), atMs: firstStart, offset: 0 };
+    for (const h of this.#queue) h.atMs += by;
+    this.#end += by;
+    return by;
+  }
+
   #take(untilMs: number): PlacedAudio[] {
     const out: PlacedAudio[] = [];
     while (this.#queue.length > 0) {
