@@ -8,7 +8,10 @@
  *   the next run starts with the next frame the output accepts;
  * - playbackFinished: the segment is over; an interruption's playbackPosition cuts what never played.
  * An output that reports no runs is described by its start and finish alone.
+ * Each segment's audio sits in the SDK's one playout placement (sdk/audio/placement.ts): back to back,
+ * a new run when the source ran dry, held behind the playhead, moved and cut by the reports above.
  */
+import { PlayoutPlacement, type PlacedAudio } from "../audio/placement.ts";
 import { monoOf, type AudioFrameLike } from "./livekit-frames.ts";
 
 /** Audio is released this far behind the playhead, so an interruption's report always comes first. */
@@ -40,44 +43,22 @@ interface FinishedEvent {
   interrupted: boolean;
 }
 
-/** One playback segment's samples; the prefix already released is dropped as it goes. */
+/** One playback segment: its audio in the shared playout placement, and what the output reported of it. */
 class Segment {
   rate = 0;
   /** Samples captured (the segment's length so far). */
   length = 0;
-  /** Samples handed to the recording. */
-  released = 0;
   started = false;
   /** Whether the output reported any run of this segment. */
   reported = false;
-  /** The playing run: epoch ms at which sample `runOffset` started to play. */
-  runStart: number | undefined;
-  runOffset = 0;
-  #chunks: Int16Array[] = [];
-  #base = 0;
+  /** A run is playing: its audio is released by the clock, a little behind it. */
+  running = false;
+  /** The run playbackStarted began, while it lasts (no report, no restart since): where position 0 played. */
+  firstRunAt: number | undefined;
+  readonly placement = new PlayoutPlacement({ holdMs: RELEASE_LAG_MS, pauseMs: DRY_TOLERANCE_MS });
 
-  append(pcm: Int16Array): void {
-    this.#chunks.push(pcm.slice());
-    this.length += pcm.length;
-  }
-
-  /** Samples [from, to) of the segment, copied. */
-  slice(from: number, to: number): Int16Array {
-    const out = new Int16Array(Math.max(0, to - from));
-    let pos = this.#base;
-    for (const chunk of this.#chunks) {
-      const lo = Math.max(from, pos),
-        hi = Math.min(to, pos + chunk.length);
-      if (hi > lo) out.set(chunk.subarray(lo - pos, hi - pos), lo - from);
-      pos += chunk.length;
-    }
-    return out;
-  }
-
-  /** Forgets chunks wholly before `position`. */
-  trim(position: number): void {
-    while (this.#chunks.length > 0 && this.#base + this.#chunks[0]!.length <= position)
-      this.#base += this.#chunks.shift()!.length;
+  get lengthMs(): number {
+    return this.rate > 0 ? (this.length * 1000) / this.rate : 0;
   }
 }
 
@@ -159,7 +140,7 @@ export class AgentPlayout {
   /** Settles every open segment as far as its clock says it played by now. */
   #settleByClock(): void {
     const now = Date.now();
-    for (const segment of this.#segments) this.#releaseTo(segment, this.#playhead(segment, now));
+    for (const segment of this.#segments) if (segment.running) this.#emit(segment.placement.cut(now));
     this.#segments.length = 0;
     this.#capturing = undefined;
     this.#wakeSettled();
@@ -228,24 +209,23 @@ export class AgentPlayout {
       if (!segment || !this.#segments.includes(segment)) return;
       const pcm = monoOf(frame);
       if (segment.length === 0) segment.rate = frame.sampleRate;
-      if (frame.sampleRate !== segment.rate) return; // a segment plays at one rate; a stray frame is not recorded
+      if (frame.sampleRate !== segment.rate || pcm.length === 0) return; // a segment plays at one rate; a stray frame is not recorded
+      const placement = segment.placement;
       const now = Date.now();
-      if (segment.runStart !== undefined && segment.length > segment.runOffset) {
-        const ranDryAt = segment.runStart + ((segment.length - segment.runOffset) / segment.rate) * 1000;
-        if (ranDryAt < now - DRY_TOLERANCE_MS) {
-          this.#releaseTo(segment, segment.length);
-          segment.runStart = now;
-          segment.runOffset = segment.length;
-        }
-      } else if (segment.runStart === undefined && segment.started) {
+      if (segment.running) {
+        // plays after what is queued, or - the source ran dry - starts a new run now
+        const endBefore = placement.endMs;
+        if (placement.push(pcm, segment.rate, now) > endBefore) segment.firstRunAt = undefined;
+      } else if (segment.started) {
         // the previous run ended (a report): this frame starts the next one, after any audio the
         // output dropped in between
-        segment.runStart = now;
-        segment.runOffset = segment.length;
-        segment.released = Math.max(segment.released, segment.runOffset);
-        segment.trim(segment.released);
+        placement.cut(Number.NEGATIVE_INFINITY);
+        placement.push(pcm, segment.rate, now);
+        segment.running = true;
+      } else {
+        placement.push(pcm, segment.rate, placement.endMs); // back to back; playbackStarted places it
       }
-      segment.append(pcm);
+      segment.length += pcm.length;
       this.#schedule();
     });
   }
@@ -255,8 +235,9 @@ export class AgentPlayout {
     const segment = this.#segments.find((s) => !s.started);
     if (!segment) return;
     segment.started = true;
-    segment.runStart = createdAt;
-    segment.runOffset = 0;
+    segment.running = true;
+    segment.firstRunAt = createdAt;
+    segment.placement.startAt(createdAt);
     this.#schedule();
   }
 
@@ -264,19 +245,15 @@ export class AgentPlayout {
     this.#sync();
     const segment = this.#segments[0];
     if (!segment || segment.rate === 0) return;
-    const from = Math.round((event.offset * segment.rate) / 1000);
-    const to = Math.min(segment.length, Math.round(((event.offset + event.duration) * segment.rate) / 1000));
     // The first run began when playbackStarted said; a report dates a run back from when the output
     // noticed it ended, which can be late when the output is slow to learn a frame was accepted.
-    const startedAt =
-      from === 0 && segment.runOffset === 0 && segment.runStart !== undefined ? segment.runStart : event.startedAt;
+    const from = Math.round((event.offset * segment.rate) / 1000) === 0 ? 0 : event.offset;
+    const startedAt = from === 0 && segment.firstRunAt !== undefined ? segment.firstRunAt : event.startedAt;
     segment.reported = true;
     segment.started = true;
-    if (to > segment.released) {
-      const start = Math.max(from, segment.released);
-      this.#emit(segment, start, to, startedAt + ((start - from) / segment.rate) * 1000);
-    }
-    segment.runStart = undefined;
+    this.#emit(segment.placement.played(from, event.offset + event.duration, startedAt));
+    segment.running = false;
+    segment.firstRunAt = undefined;
   }
 
   #finished(event: FinishedEvent): void {
@@ -285,36 +262,19 @@ export class AgentPlayout {
     if (!segment) return;
     if (segment === this.#capturing) this.#capturing = undefined;
     if (!segment.reported && segment.rate > 0) {
-      const played = Math.min(segment.length, Math.round(event.playbackPosition * segment.rate));
-      if (segment.runStart === undefined) {
-        // never reported as started: its played audio ended now
-        segment.runStart = Date.now() - (played / segment.rate) * 1000;
-        segment.runOffset = 0;
-      }
-      this.#releaseTo(segment, played);
+      const playedMs = Math.min(segment.lengthMs, event.playbackPosition * 1000);
+      // never reported as started: its played audio ended now
+      if (!segment.running) this.#emit(segment.placement.played(0, playedMs, Date.now() - playedMs));
+      else this.#emit(segment.placement.cutAtPosition(playedMs));
     }
     if (this.#segments.length === 0) this.#wakeSettled();
   }
 
-  /** Where the playhead of `segment` is (samples) at `now`, by its running clock. */
-  #playhead(segment: Segment, now: number): number {
-    if (segment.runStart === undefined || segment.rate === 0) return segment.released;
-    const elapsed = Math.floor(((now - segment.runStart) * segment.rate) / 1000);
-    return Math.min(segment.length, segment.runOffset + Math.max(0, elapsed));
-  }
-
-  /** Releases the running segment's audio up to `position`, timed by its run. */
-  #releaseTo(segment: Segment, position: number): void {
-    if (position <= segment.released || segment.runStart === undefined) return;
-    const from = segment.released;
-    this.#emit(segment, from, position, segment.runStart + ((from - segment.runOffset) / segment.rate) * 1000);
-  }
-
-  #emit(segment: Segment, from: number, to: number, atMs: number): void {
-    segment.released = Math.max(segment.released, to);
-    this.#playedUntil = Math.max(this.#playedUntil ?? 0, atMs + ((to - from) / segment.rate) * 1000);
-    this.#sink(segment.slice(from, to), segment.rate, atMs);
-    segment.trim(segment.released);
+  #emit(parts: PlacedAudio[]): void {
+    for (const part of parts) {
+      this.#playedUntil = Math.max(this.#playedUntil ?? 0, part.atMs + (part.pcm.length * 1000) / part.rate);
+      this.#sink(part.pcm, part.rate, part.atMs);
+    }
   }
 
   #schedule(): void {
@@ -324,9 +284,9 @@ export class AgentPlayout {
       const now = Date.now();
       let running = false;
       for (const segment of this.#segments) {
-        if (segment.runStart === undefined) continue;
+        if (!segment.running) continue;
         running = true;
-        this.#guard(() => this.#releaseTo(segment, this.#playhead(segment, now - RELEASE_LAG_MS)));
+        this.#guard(() => this.#emit(segment.placement.release(now)));
       }
       if (running) this.#schedule();
     }, TICK_MS);

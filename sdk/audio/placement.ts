@@ -49,6 +49,8 @@ interface Held {
   /** Captured: the run it belongs to and its sample offset in it. */
   run?: Run;
   offset: number;
+  /** Played: ms of audio pushed before its first sample (its position in what the source played). */
+  posMs?: number;
 }
 
 interface Run {
@@ -158,6 +160,8 @@ export class PlayoutPlacement {
   #end = 0;
   /** End of what was handed out: nothing moves or is cut before it. */
   #handedOut = 0;
+  /** Ms of audio pushed so far. */
+  #pushedMs = 0;
   #stats: PlacementStats = { runs: 0, maxCorrectionMs: 0, cutMs: 0 };
 
   constructor(options: PlacementOptions = {}) {
@@ -183,9 +187,69 @@ export class PlayoutPlacement {
     const start = nowMs - this.#end > this.pauseMs ? nowMs : Math.max(this.#end, this.#handedOut);
     if (pcm.length === 0) return start;
     if (start !== this.#end || this.#stats.runs === 0) this.#stats.runs++;
-    this.#queue.push({ pcm: pcm.slice(), rate, atMs: start, offset: 0 });
+    this.#queue.push({ pcm: pcm.slice(), rate, atMs: start, offset: 0, posMs: this.#pushedMs });
     this.#end = start + ms(pcm.length, rate);
+    this.#pushedMs += ms(pcm.length, rate);
     return start;
+  }
+
+  /** Where the first sample not handed out yet plays (ms), if any is queued. */
+  get nextMs(): number | undefined {
+    const first = this.#queue[0];
+    return first && first.atMs + ms(first.offset, first.rate);
+  }
+
+  /** Playback of the queued audio began at `atMs` (an output's own report): moves it there. */
+  startAt(atMs: number): void {
+    const next = this.nextMs;
+    if (next !== undefined) this.shift(atMs - next);
+  }
+
+  /**
+   * An output reports that the audio from `fromMs` to `toMs` of what was pushed (positions in ms of
+   * audio, counted from the first push) played back to back from `atMs`: returns what of it was not
+   * handed out yet, timed so; queued audio before `fromMs` never played and is dropped. The rest stays
+   * queued for the next report or cut.
+   */
+  played(fromMs: number, toMs: number, atMs: number): PlacedAudio[] {
+    const out: PlacedAudio[] = [];
+    while (this.#queue.length > 0) {
+      const h = this.#queue[0]!;
+      const pos = h.posMs ?? 0;
+      const skipTo = Math.min(h.pcm.length, Math.round(((fromMs - pos) * h.rate) / 1000));
+      if (skipTo > h.offset) {
+        this.#stats.cutMs += ms(skipTo - h.offset, h.rate);
+        h.offset = skipTo;
+      }
+      const upTo = Math.min(h.pcm.length, Math.round(((toMs - pos) * h.rate) / 1000));
+      if (upTo > h.offset) {
+        const at = atMs + pos + ms(h.offset, h.rate) - fromMs;
+        out.push({ pcm: h.pcm.subarray(h.offset, upTo), rate: h.rate, atMs: at });
+        this.#handedOut = at + ms(upTo - h.offset, h.rate);
+        h.offset = upTo;
+      }
+      if (h.offset < h.pcm.length) break;
+      this.#queue.shift();
+    }
+    return out;
+  }
+
+  /** Playback stopped `positionMs` into what was pushed: returns what played before it, as placed; the rest is dropped. */
+  cutAtPosition(positionMs: number): PlacedAudio[] {
+    const out: PlacedAudio[] = [];
+    for (const h of this.#queue.splice(0)) {
+      const upTo = Math.max(
+        h.offset,
+        Math.min(h.pcm.length, Math.round(((positionMs - (h.posMs ?? 0)) * h.rate) / 1000)),
+      );
+      if (upTo > h.offset) {
+        out.push({ pcm: h.pcm.subarray(h.offset, upTo), rate: h.rate, atMs: h.atMs + ms(h.offset, h.rate) });
+        this.#handedOut = h.atMs + ms(upTo, h.rate);
+      }
+      this.#stats.cutMs += ms(h.pcm.length - upTo, h.rate);
+    }
+    this.#end = this.#handedOut;
+    return out;
   }
 
   /** Audio that played at least holdMs before `nowMs`. */
@@ -218,7 +282,13 @@ export class PlayoutPlacement {
     const firstStart = first.atMs + ms(first.offset, first.rate);
     const by = Math.max(byMs, this.#handedOut - firstStart);
     if (first.offset > 0)
-      this.#queue[0] = { ...first, pcm: first.pcm.subarray(first.offset), atMs: firstStart, offset: 0 };
+      this.#queue[0] = {
+        ...first,
+        pcm: first.pcm.subarray(first.offset),
+        atMs: firstStart,
+        offset: 0,
+        posMs: (first.posMs ?? 0) + ms(first.offset, first.rate),
+      };
     for (const h of this.#queue) h.atMs += by;
     this.#end += by;
     return by;
