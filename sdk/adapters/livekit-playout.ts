@@ -234,10 +234,11 @@ export class AgentPlayout {
     this.#sync();
     const segment = this.#segments.find((s) => !s.started);
     if (!segment) return;
+    const at = Number.isFinite(createdAt) ? createdAt : Date.now(); // an output that gives no time: now
     segment.started = true;
     segment.running = true;
-    segment.firstRunAt = createdAt;
-    segment.placement.startAt(createdAt);
+    segment.firstRunAt = at;
+    segment.placement.startAt(at);
     this.#schedule();
   }
 
@@ -245,6 +246,8 @@ export class AgentPlayout {
     this.#sync();
     const segment = this.#segments[0];
     if (!segment || segment.rate === 0) return;
+    // A report without usable numbers says nothing: the run's clock goes on.
+    if (![event.offset, event.duration, event.startedAt].every(Number.isFinite)) return;
     // The first run began when playbackStarted said; a report dates a run back from when the output
     // noticed it ended, which can be late when the output is slow to learn a frame was accepted.
     const from = Math.round((event.offset * segment.rate) / 1000) === 0 ? 0 : event.offset;
@@ -261,7 +264,10 @@ export class AgentPlayout {
     const segment = this.#segments.shift();
     if (!segment) return;
     if (segment === this.#capturing) this.#capturing = undefined;
-    if (!segment.reported && segment.rate > 0) {
+    if (!segment.reported && segment.rate > 0 && !Number.isFinite(event.playbackPosition)) {
+      // no position: as far as its clock says it played
+      if (segment.running) this.#emit(segment.placement.cut(Date.now()));
+    } else if (!segment.reported && segment.rate > 0) {
       const playedMs = Math.min(segment.lengthMs, event.playbackPosition * 1000);
       // never reported as started: its played audio ended now
       if (!segment.running) this.#emit(segment.placement.played(0, playedMs, Date.now() - playedMs));

@@ -213,6 +213,7 @@ export class PlayoutPlacement {
    */
   played(fromMs: number, toMs: number, atMs: number): PlacedAudio[] {
     const out: PlacedAudio[] = [];
+    if (![fromMs, toMs, atMs].every(Number.isFinite)) return out;
     while (this.#queue.length > 0) {
       const h = this.#queue[0]!;
       const pos = h.posMs ?? 0;
@@ -237,6 +238,7 @@ export class PlayoutPlacement {
   /** Playback stopped `positionMs` into what was pushed: returns what played before it, as placed; the rest is dropped. */
   cutAtPosition(positionMs: number): PlacedAudio[] {
     const out: PlacedAudio[] = [];
+    if (Number.isNaN(positionMs)) return out;
     for (const h of this.#queue.splice(0)) {
       const upTo = Math.max(
         h.offset,
@@ -277,6 +279,7 @@ export class PlayoutPlacement {
    * really played - Twilio's mark echoes - corrects with it.)
    */
   shift(byMs: number): number {
+    if (!Number.isFinite(byMs)) return 0;
     const first = this.#queue[0];
     if (!first) return byMs;
     const firstStart = first.atMs + ms(first.offset, first.rate);

@@ -133,4 +133,20 @@ describe("observeLiveKitSession agent channel by playback events", () => {
     expectMarker(left, right, rate, sampleOf(T + 800), "marker played after close began");
     expect(silent(right, sampleOf(T + 1020), right.length)).toBe(true);
   }, 30_000);
+
+  it("takes playback reports without usable numbers as no report: the segment plays from when its start came", async () => {
+    const c = await call();
+    await c.speak(0.6, [0.1]);
+    await sleep(400); // the device starts late: a placement from the frames' hand-over alone would be 400 ms early
+    const started = Date.now();
+    c.device.onPlaybackStarted(Number.NaN);
+    c.device.onPlaybackProgressed({ startedAt: Number.NaN, offset: 0, duration: Number.NaN });
+    await c.until(started + 600);
+    c.device.onPlaybackFinished({ playbackPosition: Number.NaN, interrupted: false });
+    await sleep(1600);
+
+    const { left, right, rate, sampleOf } = await c.finish();
+    expectMarker(left, right, rate, sampleOf(started + 100), "the segment's marker");
+    expect(silent(right, sampleOf(started + 620), right.length)).toBe(true);
+  }, 30_000);
 });

@@ -60,4 +60,15 @@ describe("PlayoutPlacement corrections", () => {
     expect(p.pending).toBe(false);
     expect(p.endMs).toBe(530);
   });
+
+  it("takes a correction without a usable number as no correction", () => {
+    const p = new PlayoutPlacement({ holdMs: 0, pauseMs: 20 });
+    p.push(ramp(0, 100), RATE, 1000);
+    expect(p.shift(Number.NaN)).toBe(0);
+    p.startAt(Number.POSITIVE_INFINITY);
+    expect(p.played(0, Number.NaN, 0)).toEqual([]);
+    expect(p.cutAtPosition(Number.NaN)).toEqual([]);
+    expect(p.stats.cutMs).toBe(0);
+    expect(shape(p.flush())).toEqual([[1000, 0, 100]]);
+  });
 });
