@@ -6,14 +6,14 @@
  * must receive byte-identical frames in order; the record must hold the transcript, the tool call with its
  * result, both channels with their markers, and nothing of the reply after the truncate's audio_end_ms.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import WebSocket from "ws";
 import { OpenAIRealtimeWebSocket } from "@openai/agents-realtime";
 import { markerSignal } from "../audio/paced-source.ts";
 import { rms } from "../audio/signal.ts";
 import type { ScriptedResponse } from "../support/fake-realtime.ts";
 import { uniqueId } from "../support/ids.ts";
-import { burstOnsets, nowMs, OPENAI_KEY, paced, sleep, startRelayHarness, type RelayHarness } from "./support.ts";
+import { burstOnsets, nowMs, OPENAI_KEY, paced, sleep, useRelayHarness } from "./support.ts";
 
 const RATE = 24_000;
 const pcm16 = (seconds: number, markers: number[]) => new Uint8Array(markerSignal(RATE, seconds, markers, 2500).buffer);
@@ -31,13 +31,7 @@ const SCRIPT: ScriptedResponse[] = [
 const USER_MARKER_S = 0.35;
 const CUT_AFTER_MS = 700;
 
-let r: RelayHarness;
-beforeAll(async () => {
-  r = await startRelayHarness({ script: SCRIPT });
-});
-afterAll(async () => {
-  await r?.stop();
-});
+const r = useRelayHarness({ script: SCRIPT });
 
 it("records an Agents SDK WebSocket-transport call through the relay: tool call + result, a barge-in cut where the transport truncated", async () => {
   const sessionId = uniqueId("relay-agents");

@@ -4,11 +4,11 @@
  * the same code and reason and the session is finalized with what was heard; a deferred session that is
  * never consented leaves nothing at the Cekura stand-in.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import WebSocket from "ws";
 import { uniqueId } from "../support/ids.ts";
 import { listStoredKeys } from "../support/r2-read.ts";
-import { CEKURA_KEY, OPENAI_KEY, sleep, startRelayHarness, type RelayHarness } from "./support.ts";
+import { CEKURA_KEY, OPENAI_KEY, sleep, useRelayHarness } from "./support.ts";
 
 const SCRIPT = [
   {
@@ -18,13 +18,7 @@ const SCRIPT = [
   },
 ];
 
-let r: RelayHarness;
-beforeAll(async () => {
-  r = await startRelayHarness({ script: SCRIPT }, { API_KEY_HASHES: await sha256Hex(CEKURA_KEY) });
-});
-afterAll(async () => {
-  await r?.stop();
-});
+const r = useRelayHarness({ script: SCRIPT }, async () => ({ API_KEY_HASHES: await sha256Hex(CEKURA_KEY) }));
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));

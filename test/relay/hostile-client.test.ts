@@ -6,18 +6,12 @@
  * the other side closed, and the session finalized when one was opened.
  */
 import { connect } from "node:net";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import WebSocket from "ws";
 import { uniqueId } from "../support/ids.ts";
-import { CEKURA_KEY, OPENAI_KEY, sleep, startRelayHarness, type RelayHarness } from "./support.ts";
+import { CEKURA_KEY, OPENAI_KEY, sleep, useRelayHarness } from "./support.ts";
 
-let r: RelayHarness;
-beforeAll(async () => {
-  r = await startRelayHarness({ script: [] }, { RELAY_CONNECT_TIMEOUT_SECONDS: "2" });
-});
-afterAll(async () => {
-  await r?.stop();
-});
+const r = useRelayHarness({ script: [] }, { RELAY_CONNECT_TIMEOUT_SECONDS: "2" });
 
 interface Opened {
   ws: WebSocket;

@@ -9,16 +9,7 @@ import { OpenAIRealtimeWS } from "openai/realtime/ws";
 import type { ScriptedResponse } from "../support/fake-realtime.ts";
 import { startTlsFront, type TlsFront } from "../support/fake-realtime-tls.ts";
 import { uniqueId } from "../support/ids.ts";
-import {
-  burstOnsets,
-  ClientPlayback,
-  nowMs,
-  OPENAI_KEY,
-  paced,
-  sleep,
-  startRelayHarness,
-  type RelayHarness,
-} from "./support.ts";
+import { burstOnsets, ClientPlayback, nowMs, OPENAI_KEY, paced, sleep, useRelayHarness } from "./support.ts";
 
 const RATE = 24_000;
 /** Quiet tone with loud bursts at `markers` (s), as pcm16 s16le bytes at 24 kHz. */
@@ -42,15 +33,13 @@ const SCRIPT: ScriptedResponse[] = [
   { audio: speech(1.0, [0.5], 300), transcript: "Your table is booked for seven.", chunkBytes: 9600 },
 ];
 
-let r: RelayHarness;
+const r = useRelayHarness({ script: SCRIPT });
 let tls: TlsFront;
 beforeAll(async () => {
-  r = await startRelayHarness({ script: SCRIPT });
   tls = await startTlsFront(r.h.worker.port);
 });
 afterAll(async () => {
   await tls?.stop();
-  await r?.stop();
 });
 
 it("records a call made with the openai package's OpenAIRealtimeWS through the relay, frames unchanged", async () => {

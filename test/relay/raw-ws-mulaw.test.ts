@@ -4,22 +4,13 @@
  * frames in order; the finalized record must hold the transcript, the tool call with its result, both
  * channels with markers within 20 ms, and not the part of the reply the client cut off.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import WebSocket from "ws";
 import { encodeMulaw, utterance } from "../adapters/twilio-codec.ts";
 import { onset, rms } from "../audio/signal.ts";
 import type { ScriptedResponse } from "../support/fake-realtime.ts";
 import { uniqueId } from "../support/ids.ts";
-import {
-  burstOnsets,
-  ClientPlayback,
-  nowMs,
-  OPENAI_KEY,
-  paced,
-  sleep,
-  startRelayHarness,
-  type RelayHarness,
-} from "./support.ts";
+import { burstOnsets, ClientPlayback, nowMs, OPENAI_KEY, paced, sleep, useRelayHarness } from "./support.ts";
 
 const SCRIPT: ScriptedResponse[] = [
   {
@@ -40,13 +31,7 @@ const SCRIPT: ScriptedResponse[] = [
 const USER_MARKER_S = 0.4;
 const CUT_AT_MS = 600;
 
-let r: RelayHarness;
-beforeAll(async () => {
-  r = await startRelayHarness({ script: SCRIPT });
-});
-afterAll(async () => {
-  await r?.stop();
-});
+const r = useRelayHarness({ script: SCRIPT });
 
 it("relays a raw ws μ-law call byte for byte and records it: transcript, tool call + result, both channels within 20 ms, the cut reply absent", async () => {
   const sessionId = uniqueId("relay-raw");

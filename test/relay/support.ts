@@ -1,4 +1,5 @@
 /** Shared by the relay tests: the fake Realtime server, the real local Worker relaying to it, and readers. */
+import { afterAll, beforeAll } from "vitest";
 import { startHarness, type Harness } from "../support/harness.ts";
 import { startFakeRealtime, type FakeRealtime, type FakeRealtimeOptions } from "../support/fake-realtime.ts";
 import { readStoredObject } from "../support/r2-read.ts";
@@ -67,6 +68,27 @@ export async function startRelayHarness(
       await fake.stop();
     },
   };
+}
+
+/**
+ * A relay harness for the whole file: started in beforeAll (vars may be computed then), stopped in afterAll.
+ * The returned object reads the running harness, so use it inside tests and hooks.
+ */
+export function useRelayHarness(
+  options: FakeRealtimeOptions,
+  vars: Record<string, string> | (() => Promise<Record<string, string>>) = {},
+): RelayHarness {
+  let started: RelayHarness | undefined;
+  beforeAll(async () => {
+    started = await startRelayHarness(options, typeof vars === "function" ? await vars() : vars);
+  });
+  afterAll(() => started?.stop());
+  return new Proxy({} as RelayHarness, {
+    get(_, key) {
+      if (!started) throw new Error("the relay harness starts in beforeAll: use it inside a test or a hook");
+      return started[key as keyof RelayHarness];
+    },
+  });
 }
 
 /** Onsets (seconds) of loud bursts: each crossing of `threshold`, a burst counted once. */
