@@ -101,7 +101,7 @@ async function startOnce(options: LocalWorkerOptions & { persistTo: string }, po
       throw isAddressInUse(output) ? new PortTaken(message) : new Error(message);
     }
     try {
-      const response = await fetch(`${url}/healthz`);
+      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (response.ok) break;
     } catch {
       // not listening yet

@@ -7,9 +7,28 @@
 // DevTools; the Worker's console output still arrives on stdout through workerd's structured logs.
 //
 // Usage: node wrangler-dev-quiet.mjs '<json options>' (see startQuiet in local-worker.ts).
+import { createServer } from "node:net";
 import { unstable_startWorker } from "wrangler";
 
 const options = JSON.parse(process.argv[2] ?? "{}");
+
+// Through the API, workerd failing to bind the port is only a debug log line and `ready` never settles:
+// find a taken port first, and give up on a start that never gets ready, saying so (local-worker.ts
+// retries on "address already in use").
+await new Promise((resolve) => {
+  const probe = createServer();
+  probe.once("error", (error) => {
+    console.error(
+      `${error.code === "EADDRINUSE" ? "Address already in use" : error.message}: 127.0.0.1:${options.port}`,
+    );
+    process.exit(1);
+  });
+  probe.listen(options.port, "127.0.0.1", () => probe.close(resolve));
+});
+const notReady = setTimeout(() => {
+  console.error(`the Worker was not ready within 60 s on 127.0.0.1:${options.port} (address already in use?)`);
+  process.exit(1);
+}, 60_000);
 const worker = await unstable_startWorker({
   config: options.config,
   bindings: Object.fromEntries(
@@ -25,6 +44,7 @@ const worker = await unstable_startWorker({
   },
 });
 await worker.ready;
+clearTimeout(notReady);
 console.log(`Ready on ${(await worker.url).href}`);
 
 let stopping = false;
