@@ -184,7 +184,9 @@ export class PlayoutPlacement {
 
   /** Audio handed over at `nowMs` plays after what is queued, or now; returns where it starts. It is copied. */
   push(pcm: Int16Array, rate: number, nowMs: number): number {
-    const start = nowMs - this.#end > this.pauseMs ? nowMs : Math.max(this.#end, this.#handedOut);
+    // (A push without a usable time plays back to back.)
+    const start =
+      nowMs - this.#end > this.pauseMs && Number.isFinite(nowMs) ? nowMs : Math.max(this.#end, this.#handedOut);
     if (pcm.length === 0) return start;
     if (start !== this.#end || this.#stats.runs === 0) this.#stats.runs++;
     this.#queue.push({ pcm: pcm.slice(), rate, atMs: start, offset: 0, posMs: this.#pushedMs });
@@ -266,6 +268,7 @@ export class PlayoutPlacement {
 
   /** Playback stopped at `atMs`: returns what played before it; the rest is dropped. */
   cut(atMs: number): PlacedAudio[] {
+    if (Number.isNaN(atMs)) return [];
     const out = this.#take(atMs);
     for (const h of this.#queue) this.#stats.cutMs += ms(h.pcm.length - h.offset, h.rate);
     this.#queue.length = 0;
